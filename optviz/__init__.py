@@ -1,0 +1,7 @@
+"""optviz: an interactive explorer of Adam and its peers.
+
+The compute core (optimizers, surfaces, trajectory, spec) uses only JAX, NumPy and the
+standard library; ``optviz.plots`` builds Plotly figures; ``optviz.ui`` is the Streamlit app.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,134 @@
+"""``python -m optviz``: the command-line contract (surfaces, optimizers, run).
+
+Bad input exits with status 2 and one line on stderr naming the item and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Sequence
+
+from .limits import MAX_STEPS
+from .optimizers import REGISTRY
+from .spec import SpecError, format_spec, parse_noise, parse_point, parse_seed, parse_specs, parse_steps
+from .surfaces import SURFACES
+
+
+class UsageError(Exception):
+    """A command-line mistake; reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line instead of usage plus message.
+
+    It also reads ``--start -1.5,2`` as a value: argparse's own test for negative numbers
+    does not accept a comma, so any word that starts like a negative number counts as one.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, allow_nan=False)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def cmd_surfaces(args) -> str:
+    """List the surface catalogue."""
+    if args.json:
+        return _dump([s.to_json() for s in SURFACES.values()])
+    rows = [["name", "domain", "start", "minima"]]
+    for s in SURFACES.values():
+        minima = "; ".join(f"({m.x:.4g}, {m.y:.4g}) f={m.f:.4g}" + (" local" if m.kind == "local" else "")
+                           for m in s.minima) or "none (unbounded below)"
+        rows.append([s.name, "[{:g},{:g}]x[{:g},{:g}]".format(*s.domain), "({:g}, {:g})".format(*s.start), minima])
+    return _table(rows)
+
+
+def cmd_optimizers(args) -> str:
+    """List the optimizer registry."""
+    if args.json:
+        return _dump([o.to_json() for o in REGISTRY.values()])
+    rows = [["name", "display name", "hyperparameters (defaults)"]]
+    for o in REGISTRY.values():
+        rows.append([o.name, o.display_name, ", ".join(f"{h.name}={h.default:g}" for h in o.hparams)])
+    return _table(rows)
+
+
+def _parse_surface(name: str):
+    if name not in SURFACES:
+        raise SpecError(f"--surface: unknown surface {name!r}; choose one of: {', '.join(SURFACES)}")
+    return SURFACES[name]
+
+
+def cmd_run(args) -> str:
+    """Run a race and print its paths."""
+    surface = _parse_surface(args.surface)
+    start = parse_point("--start", args.start) if args.start is not None else surface.start
+    steps = parse_steps(args.steps)
+    try:
+        specs = parse_specs(args.opt)
+    except SpecError as err:
+        raise SpecError(f"--opt: {err}") from None
+    noise = parse_noise(args.noise)
+    seed = parse_seed(args.seed)
+
+    from .trajectory import run_race  # JAX is imported only when there is work for it
+
+    runs = run_race(surface, start, steps, specs, noise, seed)
+    if args.json:
+        return _dump({"surface": surface.name, "start": [float(v) for v in start], "steps": steps,
+                      "noise": noise, "seed": seed, "runs": [r.to_json() for r in runs]})
+    rows = [["optimizer", "final point", "final loss", "diverged at"]]
+    for spec, r in zip(specs, runs):
+        final = "({:.6g}, {:.6g})".format(*r.path[-1]) if len(r.path) else "-"
+        rows.append([format_spec(spec), final, f"{r.loss[-1]:.6g}" if len(r.loss) else "-",
+                     "-" if r.diverged_at is None else f"step {r.diverged_at}"])
+    head = f"surface {surface.name}, start ({start[0]:g}, {start[1]:g}), {steps} steps"
+    return head + "\n" + _table(rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="python -m optviz", description="Adam and its peers on 2D test surfaces.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("surfaces", help="list the test surfaces")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_surfaces)
+    p = sub.add_parser("optimizers", help="list the optimizers and their hyperparameters")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_optimizers)
+    p = sub.add_parser("run", help="run optimizers from one start point")
+    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}")
+    p.add_argument("--start", help="X,Y (write --start=-1.5,2 for negative numbers); default: the surface's")
+    p.add_argument("--steps", default="200", help=f"1..{MAX_STEPS} (default 200)")
+    p.add_argument("--opt", action="append", required=True, metavar="SPEC",
+                   help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race")
+    p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
+    p.add_argument("--seed", default="0", help="noise seed (default 0)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        print(args.func(args))
+    except (UsageError, SpecError) as err:
+        print(f"optviz: error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,8 @@
+"""Every resource bound in one place. The core enforces them; sliders merely reflect them."""
+
+MAX_STEPS = 5000  # steps of one trajectory
+MAX_RUNS = 10  # optimizers in one race
+MAX_COORD = 1e4  # |x|, |y| of a start point
+MAX_NOISE = 100.0  # gradient-noise sigma
+MAX_SEED = 2**31 - 1
+MAX_SPEC_LENGTH = 400  # characters of one optimizer SPEC

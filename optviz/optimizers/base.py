@@ -1,0 +1,160 @@
+"""The types every optimizer is made of: hyperparameter descriptions and the registry entry.
+
+An optimizer is a pure (init, update) pair over a NamedTuple state, as in optax, but with
+its hyperparameters passed to ``update`` as traced values (a dict of scalars) rather than
+baked in at construction. That is what lets one compiled program serve every slider value.
+
+Parameters are always one flat float vector: a 2D point for the surfaces, the raveled
+network weights (``jax.flatten_util.ravel_pytree``) for MNIST.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping, NamedTuple
+
+import jax.numpy as jnp
+
+Array = Any  # a jax.Array or anything jnp accepts
+Hparams = Mapping[str, Array]
+InitFn = Callable[[Array], NamedTuple]
+UpdateFn = Callable[[Array, NamedTuple, Array, Hparams], "tuple[Array, NamedTuple]"]
+InspectFn = Callable[[NamedTuple, Hparams], "dict[str, Array]"]
+
+
+@dataclass(frozen=True)
+class HParam:
+    """One hyperparameter: its default, the values it may take, and how a slider shows it.
+
+    ``low``/``high`` bound the valid values; ``low_open``/``high_open`` say whether the bound
+    itself is excluded. ``kind="flag"`` means the value is 0 or 1.
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+    slider: tuple[float, float] = (0.0, 1.0)
+    log: bool = False
+    kind: Literal["float", "flag"] = "float"
+    symbol: str = ""  # LaTeX symbol, e.g. r"\beta_1"
+    help: str = ""
+
+    def allowed(self) -> str:
+        """A human-readable statement of the valid values, e.g. ``0 < lr <= 10``."""
+        if self.kind == "flag":
+            return f"{self.name} must be 0 or 1"
+        lo = "<" if self.low_open else "<="
+        hi = "<" if self.high_open else "<="
+        return f"{self.name} must satisfy {_num(self.low)} {lo} {self.name} {hi} {_num(self.high)}"
+
+    def is_valid(self, value: float) -> bool:
+        """Whether ``value`` is a finite number inside this hyperparameter's valid range."""
+        if not math.isfinite(value):
+            return False
+        if self.kind == "flag":
+            return value in (0.0, 1.0)
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def to_json(self) -> dict:
+        """The description as plain JSON-ready data."""
+        return {
+            "name": self.name,
+            "default": self.default,
+            "min": self.low,
+            "max": self.high,
+            "min_exclusive": self.low_open,
+            "max_exclusive": self.high_open,
+            "slider": list(self.slider),
+            "log": self.log,
+            "kind": self.kind,
+            "symbol": self.symbol,
+            "help": self.help,
+        }
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class OptimizerDef:
+    """A registry entry: everything the CLI, the app and the Learn page know of an optimizer."""
+
+    name: str
+    display_name: str
+    description: str
+    update_rule: str  # LaTeX, one equation per line
+    hparams: tuple[HParam, ...]
+    init: InitFn = field(repr=False, compare=False)
+    update: UpdateFn = field(repr=False, compare=False)
+    inspect: InspectFn = field(repr=False, compare=False)
+    reference: str = ""
+
+    def hparam(self, key: str) -> HParam:
+        """The hyperparameter called ``key``; KeyError if it has none such."""
+        for hp in self.hparams:
+            if hp.name == key:
+                return hp
+        raise KeyError(key)
+
+    @property
+    def hparam_names(self) -> tuple[str, ...]:
+        return tuple(hp.name for hp in self.hparams)
+
+    def defaults(self) -> dict[str, float]:
+        """Every hyperparameter at its default."""
+        return {hp.name: hp.default for hp in self.hparams}
+
+    def to_json(self) -> dict:
+        """The entry as plain JSON-ready data (functions left out)."""
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "description": self.description,
+            "update_rule": self.update_rule,
+            "reference": self.reference,
+            "hparams": [hp.to_json() for hp in self.hparams],
+        }
+
+
+# Shared hyperparameter shapes, so that "lr" or "eps" means the same thing everywhere.
+def lr(default: float, slider: tuple[float, float] = (1e-5, 1.0)) -> HParam:
+    """The learning rate: positive, log-scaled."""
+    return HParam("lr", default, 0.0, 10.0, low_open=True, slider=slider, log=True,
+                  symbol=r"\eta", help="learning rate (step size)")
+
+
+def beta(name: str, default: float, symbol: str, help: str) -> HParam:
+    """A decay rate of a running average: 0 <= beta < 1."""
+    return HParam(name, default, 0.0, 1.0, high_open=True, slider=(0.0, 0.9999),
+                  symbol=symbol, help=help)
+
+
+def eps(default: float) -> HParam:
+    """The small constant that keeps a division finite: positive, log-scaled."""
+    return HParam("eps", default, 0.0, 1.0, low_open=True, slider=(1e-12, 1e-1), log=True,
+                  symbol=r"\epsilon", help="added to the denominator for numerical stability")
+
+
+def weight_decay(default: float) -> HParam:
+    """A weight-decay coefficient: 0 <= wd <= 10."""
+    return HParam("weight_decay", default, 0.0, 10.0, slider=(0.0, 1.0),
+                  symbol=r"\lambda", help="decoupled weight decay coefficient")
+
+
+def momentum(default: float) -> HParam:
+    """The heavy-ball momentum coefficient: 0 <= mu < 1."""
+    return HParam("momentum", default, 0.0, 1.0, high_open=True, slider=(0.0, 0.999),
+                  symbol=r"\mu", help="momentum coefficient")
+
+
+def bias_powers(b1: Array, b2: Array, count: Array) -> tuple[Array, Array]:
+    """The bias corrections 1 - b1^t and 1 - b2^t at step ``count``."""
+    t = count.astype(jnp.float32)
+    return 1.0 - b1**t, 1.0 - b2**t

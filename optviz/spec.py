@@ -1,0 +1,148 @@
+"""The one parser of user input: optimizer SPECs and the scalar settings around them.
+
+The CLI and the app's share links both go through these functions, so a value is valid in
+one exactly when it is valid in the other. Every failure raises :class:`SpecError` with one
+line that names the offending item and says what is allowed.
+
+SPEC syntax: ``name[:key=value,key=value...]``, e.g. ``adam:lr=0.01,b1=0.9``; keys not given
+take the registry's defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, MAX_STEPS
+from .optimizers import REGISTRY
+
+
+class SpecError(ValueError):
+    """Bad user input; the message is one line naming the item and what is allowed."""
+
+
+@dataclass(frozen=True)
+class OptSpec:
+    """An optimizer with every hyperparameter filled in."""
+
+    name: str
+    hparams: dict[str, float] = field(hash=False)
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.hparams.items()))))
+
+    def label(self) -> str:
+        """A short legend label: the display name plus the non-default values."""
+        opt = REGISTRY[self.name]
+        changed = [f"{k}={_fmt(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
+
+
+def _fmt(value: float) -> str:
+    """The shortest text that parses back to exactly ``value``."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def parse_number(item: str, text: str) -> float:
+    """A finite float, or SpecError naming ``item``."""
+    try:
+        value = float(text.strip())
+    except (ValueError, AttributeError):
+        raise SpecError(f"{item}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SpecError(f"{item}: {text!r} is not a finite number")
+    return value
+
+
+def parse_int(item: str, text: str, low: int, high: int) -> int:
+    """An integer in [low, high], or SpecError naming ``item``."""
+    value = parse_number(item, str(text))
+    if not value.is_integer() or not low <= value <= high:
+        raise SpecError(f"{item}: must be a whole number from {low} to {high} (got {text})")
+    return int(value)
+
+
+def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
+    """An OptSpec for ``name`` with ``overrides`` validated and the rest at their defaults."""
+    key = name.strip().lower()
+    if key not in REGISTRY:
+        raise SpecError(f"unknown optimizer {name!r}; choose one of: {', '.join(REGISTRY)}")
+    opt = REGISTRY[key]
+    values = opt.defaults()
+    for hp_name, value in (overrides or {}).items():
+        if hp_name not in values:
+            raise SpecError(f"{key}: unknown hyperparameter {hp_name!r}; "
+                            f"{key} takes: {', '.join(opt.hparam_names)}")
+        hp = opt.hparam(hp_name)
+        if not hp.is_valid(value):
+            raise SpecError(f"{key}: {hp.allowed()} (got {_fmt(value) if math.isfinite(value) else value})")
+        values[hp_name] = float(value)
+    return OptSpec(key, values)
+
+
+def parse_spec(text: str) -> OptSpec:
+    """Parse ``name[:key=value,...]`` into a validated OptSpec."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("optimizer spec is empty; expected name[:key=value,...], e.g. adam:lr=0.01")
+    if len(text) > MAX_SPEC_LENGTH:
+        raise SpecError(f"optimizer spec is {len(text)} characters long; at most {MAX_SPEC_LENGTH} allowed")
+    name, _, rest = text.strip().partition(":")
+    overrides: dict[str, float] = {}
+    if rest.strip():
+        for part in rest.split(","):
+            key, eq, raw = part.partition("=")
+            key = key.strip()
+            if not eq or not key:
+                raise SpecError(f"{name.strip()}: {part.strip()!r} is not key=value")
+            if key in overrides:
+                raise SpecError(f"{name.strip()}: {key} is given twice")
+            overrides[key] = parse_number(f"{name.strip()}: {key}", raw)
+    return make_spec(name, overrides)
+
+
+def format_spec(spec: OptSpec, full: bool = False) -> str:
+    """The SPEC text of ``spec``; only non-default values unless ``full``."""
+    opt = REGISTRY[spec.name]
+    items = [f"{k}={_fmt(v)}" for k, v in spec.hparams.items()
+             if full or v != opt.hparam(k).default]
+    return spec.name + (":" + ",".join(items) if items else "")
+
+
+def parse_specs(texts: list[str]) -> list[OptSpec]:
+    """Several SPECs, at least one and at most MAX_RUNS."""
+    if not texts:
+        raise SpecError("no optimizer given; add at least one, e.g. adam")
+    if len(texts) > MAX_RUNS:
+        raise SpecError(f"{len(texts)} optimizers given; at most {MAX_RUNS} per race")
+    return [parse_spec(t) for t in texts]
+
+
+def parse_point(item: str, text: str) -> tuple[float, float]:
+    """``X,Y`` as two finite numbers within +-MAX_COORD."""
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise SpecError(f"{item}: expected two numbers X,Y (got {text!r})")
+    x, y = (parse_number(item, p) for p in parts)
+    if max(abs(x), abs(y)) > MAX_COORD:
+        raise SpecError(f"{item}: coordinates must lie within +-{MAX_COORD:g} (got {text})")
+    return x, y
+
+
+def parse_steps(text) -> int:
+    """A step count from 1 to MAX_STEPS."""
+    return parse_int("steps", text, 1, MAX_STEPS)
+
+
+def parse_noise(text) -> float:
+    """A gradient-noise sigma in [0, MAX_NOISE]."""
+    value = parse_number("noise", str(text))
+    if not 0.0 <= value <= MAX_NOISE:
+        raise SpecError(f"noise: must satisfy 0 <= noise <= {MAX_NOISE:g} (got {text})")
+    return value
+
+
+def parse_seed(text) -> int:
+    """A random seed from 0 to MAX_SEED."""
+    return parse_int("seed", text, 0, MAX_SEED)

@@ -1,0 +1,223 @@
+"""Every optimizer against independent references, plus the properties the app teaches."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import reference as ref
+from optviz.optimizers import REGISTRY
+from optviz.spec import make_spec
+from optviz.surfaces import SURFACES
+from optviz.trajectory import run_race
+
+# Non-default hyperparameters for every optimizer, chosen to give long, non-chaotic paths.
+CASES = {
+    "sgd": dict(lr=0.003),
+    "momentum": dict(lr=0.002, momentum=0.8),
+    "nesterov": dict(lr=0.002, momentum=0.7),
+    "adagrad": dict(lr=0.3, eps=1e-6),
+    "rmsprop": dict(lr=0.005, alpha=0.9, eps=1e-6),
+    "adam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "adamw": dict(lr=0.03, b1=0.85, b2=0.995, eps=1e-7, weight_decay=0.1),
+    "amsgrad": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "adamax": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "nadam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6, momentum_decay=0.01),
+    "lion": dict(lr=0.003, b1=0.8, b2=0.95, weight_decay=0.05),
+    "swats": dict(lr=0.01, b1=0.8, b2=0.99, eps=1e-5),
+}
+PLACES = [("himmelblau", (0.5, -0.5)), ("ellipse", (-1.8, 0.6)), ("booth", (-3.0, -2.0)),
+          ("beale", (1.0, 1.3))]
+STEPS = 150
+
+
+def test_cases_cover_the_registry():
+    assert set(CASES) == set(REGISTRY)
+
+
+def _ours(name, surface, start, hp, steps=STEPS):
+    return run_race(SURFACES[surface], start, steps, [make_spec(name, hp)])[0]
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+@pytest.mark.parametrize("surface,start", PLACES)
+def test_matches_written_out_reference(name, surface, start):
+    run = _ours(name, surface, start, CASES[name])
+    path, loss, _ = ref.trajectory(name, surface, start, make_spec(name, CASES[name]).hparams, STEPS)
+    assert run.diverged_at is None
+    assert run.path.shape == (STEPS + 1, 2)
+    np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=5e-5)
+    np.testing.assert_allclose(run.loss, loss, rtol=1e-3, atol=1e-4)
+    # The run must actually move, or the comparison proves nothing.
+    assert np.abs(path[-1] - path[0]).max() > 0.1
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_defaults_match_reference_on_rosenbrock(name):
+    start = (-1.2, 1.0)
+    spec = make_spec(name)
+    run = run_race(SURFACES["rosenbrock"], start, 300, [spec])[0]
+    path, _, _ = ref.trajectory(name, "rosenbrock", start, spec.hparams, 300)
+    if name in ("sgd", "momentum", "nesterov"):  # lr=0.01 blows up here; both must agree on that
+        k = run.diverged_at
+        assert k is not None
+        _, ref_loss, _ = ref.trajectory(name, "rosenbrock", start, spec.hparams, k)
+        # float32 overflows where the float64 reference passes float32's largest value.
+        assert np.all(ref_loss[:k] < np.finfo(np.float32).max)
+        assert not ref_loss[k] < np.finfo(np.float32).max
+        np.testing.assert_allclose(run.path[:4], path[:4], rtol=1e-5, atol=1e-5)
+    else:
+        np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=5e-5)
+
+
+def _random_hparams(name: str, rng: np.random.Generator) -> dict:
+    """Hyperparameters drawn across each slider's range (log-uniform where log-scaled).
+
+    Second-moment rates stay >= 0.8: below that Adamax and RMSprop become sign descent, whose
+    oscillation about the minimum is chaotic, so float32 and float64 part ways for any code.
+    """
+    out = {}
+    for hp in REGISTRY[name].hparams:
+        lo, hi = hp.slider
+        if hp.name in ("b2", "alpha"):
+            lo = 0.8
+        if hp.kind == "flag":
+            out[hp.name] = float(rng.integers(0, 2))
+        elif hp.log:
+            out[hp.name] = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+        else:
+            out[hp.name] = float(rng.uniform(lo, min(hi, 0.99)))
+    out["lr"] = min(out["lr"], 0.05)
+    return out
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_random_hyperparameters_on_convex_surfaces(name):
+    rng = np.random.default_rng(sum(map(ord, name)))
+    for surface, start in [("bowl", (0.8, -0.6)), ("ellipse", (-1.5, 0.7))]:
+        hp = _random_hparams(name, rng)
+        run = _ours(name, surface, start, hp, 120)
+        path, loss, _ = ref.trajectory(name, surface, start, make_spec(name, hp).hparams, 120)
+        # Near the minimum, sign-like rules (lion, adamax with small b2) oscillate chaotically
+        # and float32 and float64 part ways; compare the descent up to there.
+        n = int(np.argmax(loss < 1e-4)) if np.any(loss < 1e-4) else len(loss)
+        assert n > 10
+        np.testing.assert_allclose(run.path[:n], path[:n], rtol=1e-4, atol=1e-4, err_msg=str(hp))
+
+
+# --- optax, in float64, for the six whose maths it shares ---------------------------------
+
+OPTAX = {
+    "sgd": lambda h: optax.sgd(h["lr"]),
+    "momentum": lambda h: optax.sgd(h["lr"], momentum=h["momentum"]),
+    "nesterov": lambda h: optax.sgd(h["lr"], momentum=h["momentum"], nesterov=True),
+    "adam": lambda h: optax.adam(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"]),
+    "adamw": lambda h: optax.adamw(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"],
+                                   weight_decay=h["weight_decay"]),
+    "lion": lambda h: optax.lion(h["lr"], b1=h["b1"], b2=h["b2"], weight_decay=h["weight_decay"]),
+}
+
+
+def _optax_path(name, surface, start, hp, steps):
+    with jax.enable_x64(True):
+        tx = OPTAX[name](hp)
+        x = jnp.asarray(start, jnp.float64)
+        state = tx.init(x)
+        path = [np.asarray(x)]
+        for _ in range(steps):
+            g = jnp.asarray(ref.SURFACES[surface](np.asarray(x))[1])
+            updates, state = tx.update(g, state, x)
+            x = optax.apply_updates(x, updates)
+            path.append(np.asarray(x))
+    return np.array(path)
+
+
+@pytest.mark.parametrize("name", list(OPTAX))
+@pytest.mark.parametrize("surface,start", [("himmelblau", (0.5, -0.5)), ("booth", (-3.0, -2.0))])
+def test_matches_optax(name, surface, start):
+    steps = 120
+    expected = _optax_path(name, surface, start, CASES[name], steps)
+    run = _ours(name, surface, start, CASES[name], steps)
+    np.testing.assert_allclose(run.path, expected, rtol=1e-4, atol=5e-5)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1.0, 1e4])
+def test_adam_first_step_is_about_lr_whatever_the_gradient_scale(scale):
+    opt = REGISTRY["adam"]
+    hp = {k: jnp.float32(v) for k, v in make_spec("adam", {"lr": 0.01}).hparams.items()}
+    x = jnp.array([1.0, -2.0])
+    grad = scale * jnp.array([3.0, -0.5])
+    new, _ = opt.update(grad, opt.init(x), x, hp)
+    np.testing.assert_allclose(np.abs(np.asarray(new - x)), [0.01, 0.01], rtol=1e-3)
+
+
+def test_adam_without_bias_correction_takes_a_tiny_first_step():
+    opt = REGISTRY["adam"]
+    x, grad = jnp.array([1.0, 1.0]), jnp.array([2.0, 2.0])
+    on = {k: jnp.float32(v) for k, v in make_spec("adam", {"lr": 0.1}).hparams.items()}
+    off = dict(on, bias_correction=jnp.float32(0.0))
+    step_on = np.abs(np.asarray(opt.update(grad, opt.init(x), x, on)[0] - x))
+    step_off = np.abs(np.asarray(opt.update(grad, opt.init(x), x, off)[0] - x))
+    # Raw moments: m = 0.1 g, sqrt(v) = sqrt(0.001) |g|, so the step is lr * 0.1/0.0316 = 3.16 lr.
+    np.testing.assert_allclose(step_on, 0.1, rtol=1e-4)
+    np.testing.assert_allclose(step_off, 0.1 * 0.1 / np.sqrt(0.001), rtol=1e-4)
+
+
+def test_amsgrad_effective_second_moment_never_decreases():
+    spec = make_spec("amsgrad", {"lr": 0.05, "b2": 0.9})
+    run = run_race(SURFACES["rastrigin"], (2.3, -1.7), 400, [spec], noise=5.0, seed=3)[0]
+    v_max, v = run.state["v_max"], run.state["v"]
+    assert np.all(np.diff(v_max, axis=0) >= 0)
+    assert np.all(v_max >= v)
+    assert np.any(np.diff(v, axis=0) < 0)  # raw v does decrease: the max is doing something
+
+
+def test_adam_state_is_exposed_per_step():
+    run = _ours("adam", "ellipse", (-1.8, 0.6), CASES["adam"], 50)
+    s = run.state
+    assert {"m", "v", "m_hat", "v_hat", "step"} <= set(s)
+    assert s["m"].shape == (50, 2)
+    t = np.arange(1, 51)[:, None]
+    np.testing.assert_allclose(s["m_hat"], s["m"] / (1 - 0.8**t), rtol=1e-5)
+    expected_step = 0.03 * s["m_hat"] / (np.sqrt(s["v_hat"]) + 1e-6)
+    np.testing.assert_allclose(s["step"], expected_step, rtol=1e-5)
+    # The effective step is the actual move: x_{t-1} - x_t.
+    np.testing.assert_allclose(-np.diff(run.path, axis=0), s["step"], rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("surface,start,hp,expected", [
+    ("booth", (-3.0, -2.0), dict(lr=0.01, eps=1e-5), 2),
+    ("himmelblau", (0.5, -0.5), dict(lr=0.1, eps=1e-5), 18),
+    ("bowl", (0.8, -0.6), dict(lr=0.1, eps=1e-3), 196),
+    ("ellipse", (-1.8, 0.6), dict(lr=0.1, eps=1e-9), None),
+])
+def test_swats_switches_where_the_paper_says(surface, start, hp, expected):
+    spec = make_spec("swats", hp)
+    run = run_race(SURFACES[surface], start, 300, [spec])[0]
+    path, _, state = ref.trajectory("swats", surface, start, spec.hparams, 300)
+    assert state.get("switched_at") == expected  # the transcribed paper agrees with the table
+    assert run.switched_at == expected
+    np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=5e-5)
+    if expected:
+        phase = run.state["phase_sgd"]
+        assert not phase[: expected - 1].any() and phase[expected - 1:].all()
+
+
+def test_swats_sgd_phase_is_momentum_sgd_at_the_projected_rate():
+    spec = make_spec("swats", dict(lr=0.01, eps=1e-5))
+    run = run_race(SURFACES["booth"], (-3.0, -2.0), 60, [spec])[0]
+    k = run.switched_at
+    lam = float(run.state["sgd_lr"][k - 1])
+    assert lam > 0
+    # From the switch on: v_t = b1 v_{t-1} + g_t, x_t = x_{t-1} - (1 - b1) Lambda v_t, v_k = 0.
+    x, v = run.path[k].astype(np.float64), np.zeros(2)
+    for t in range(k + 1, 61):
+        v = 0.9 * v + ref.booth(x)[1]
+        x = x - 0.1 * lam * v
+        np.testing.assert_allclose(run.path[t], x, rtol=1e-4, atol=1e-5)

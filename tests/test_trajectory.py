@@ -1,0 +1,105 @@
+"""The engine: shapes, divergence, noise, step buckets and no recompiles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz.trajectory as tr
+from optviz.spec import make_spec, parse_spec
+from optviz.surfaces import SURFACES
+from optviz.trajectory import run_race, simulate, step_bucket
+
+
+def test_path_starts_at_start_and_has_steps_plus_one_points():
+    runs = run_race(SURFACES["bowl"], (0.5, -0.25), 37, [parse_spec("adam:lr=0.01"), parse_spec("sgd")])
+    for run in runs:
+        assert run.path.shape == (38, 2) and run.loss.shape == (38,)
+        np.testing.assert_array_equal(run.path[0], np.float32([0.5, -0.25]))
+        assert run.loss[0] == pytest.approx(0.3125)
+        assert run.diverged_at is None
+        assert run.path.dtype == np.float32
+
+
+def test_same_optimizer_twice_with_different_settings():
+    specs = [parse_spec("adam:lr=0.001"), parse_spec("sgd"), parse_spec("adam:lr=0.1")]
+    slow, sgd, fast = run_race(SURFACES["bowl"], (0.8, -0.6), 100, specs)
+    alone = run_race(SURFACES["bowl"], (0.8, -0.6), 100, [specs[2]])[0]
+    np.testing.assert_array_equal(fast.path, alone.path)
+    assert fast.loss[-1] < slow.loss[-1]
+    assert fast.hparams["lr"] == 0.1 and slow.hparams["lr"] == 0.001
+
+
+def test_divergence_stops_the_run_and_keeps_finite_points():
+    # On the saddle, plain SGD with a large step runs off to -infinity along y.
+    run = run_race(SURFACES["saddle"], (-0.9, 0.01), 2000, [parse_spec("sgd:lr=0.5")])[0]
+    assert run.diverged_at is not None and 1 < run.diverged_at < 2000
+    assert len(run.path) == run.diverged_at  # the start and steps 1 .. k-1
+    assert np.all(np.isfinite(run.path)) and np.all(np.isfinite(run.loss))
+    assert all(len(v) == run.diverged_at - 1 for v in run.state.values())
+
+
+def test_divergence_step_is_the_first_non_finite_result():
+    # SGD with lr = 10 on the bowl: x_t = (1 - 2 lr) x_{t-1} = -19 x_{t-1}, loss 2 x_t^2 from (1, 1).
+    # float32 holds 2 * 19^28 (step 14) but not 2 * 19^30 (step 15): the loss overflows first.
+    run = run_race(SURFACES["bowl"], (1.0, 1.0), 100, [parse_spec("sgd:lr=10")])[0]
+    assert run.diverged_at == 15
+    assert len(run.path) == 15
+    np.testing.assert_allclose(run.path[-1], [19.0**14, 19.0**14], rtol=1e-5)
+
+
+def test_steps_in_different_buckets_agree_on_their_common_prefix():
+    spec = [parse_spec("nadam:lr=0.05")]
+    short = run_race(SURFACES["himmelblau"], (0.0, 0.0), 90, spec)[0]
+    long = run_race(SURFACES["himmelblau"], (0.0, 0.0), 1500, spec)[0]
+    assert step_bucket(90) != step_bucket(1500)
+    np.testing.assert_array_equal(short.path, long.path[:91])
+
+
+def test_no_recompile_when_hyperparameters_start_or_noise_change():
+    surface = SURFACES["rosenbrock"]
+    run_race(surface, (-1.0, 1.0), 120, [parse_spec("rmsprop")])
+    before = tr.TRACE_COUNT
+    for lr, alpha, start in [(0.001, 0.9, (0.5, 0.5)), (0.02, 0.5, (-1.5, 2.0)), (0.3, 0.999, (0.0, 0.0))]:
+        run_race(surface, start, 150, [parse_spec(f"rmsprop:lr={lr},alpha={alpha}")], noise=0.1, seed=7)
+    assert tr.TRACE_COUNT == before
+    run_race(surface, (0.0, 0.0), 120, [make_spec("adagrad")])  # a new optimizer compiles once
+    assert tr.TRACE_COUNT == before + 1
+
+
+def test_noise_is_reproducible_per_seed():
+    s, spec = SURFACES["ellipse"], [parse_spec("momentum")]
+    a = run_race(s, (-1.8, 0.6), 100, spec, noise=0.5, seed=1)[0]
+    b = run_race(s, (-1.8, 0.6), 100, spec, noise=0.5, seed=1)[0]
+    c = run_race(s, (-1.8, 0.6), 100, spec, noise=0.5, seed=2)[0]
+    clean = run_race(s, (-1.8, 0.6), 100, spec)[0]
+    np.testing.assert_array_equal(a.path, b.path)
+    assert not np.allclose(a.path, c.path)
+    assert not np.allclose(a.path, clean.path)
+    zero = run_race(s, (-1.8, 0.6), 100, spec, noise=0.0, seed=5)[0]
+    np.testing.assert_array_equal(zero.path, clean.path)
+
+
+def test_noise_has_the_requested_size():
+    # SGD on f = 0 everywhere would be ideal; the bowl with a tiny lr is close: the step is
+    # lr * (g + sigma * z), so (x_t - x_{t-1}) / lr + 2 x_{t-1} = sigma * z.
+    lr, sigma = 1e-4, 3.0
+    run = run_race(SURFACES["bowl"], (0.1, 0.1), 2000, [parse_spec(f"sgd:lr={lr}")], noise=sigma, seed=0)[0]
+    z = (-np.diff(run.path.astype(np.float64), axis=0) / lr - 2 * run.path[:-1]) / sigma
+    assert abs(z.mean()) < 0.1 and 0.9 < z.std() < 1.1
+
+
+def test_vmap_over_start_points():
+    starts = np.array([[1.0, 1.0], [-2.0, 0.5], [0.0, -3.0]], np.float32)
+    hps = {k: [v] * 3 for k, v in make_spec("adam", {"lr": 0.1}).hparams.items()}
+    points, losses, ok, info = simulate("adam", SURFACES["booth"], starts, hps, 200)
+    assert points.shape == (3, 200, 2) and bool(np.asarray(ok).all())
+    for i, start in enumerate(starts):
+        single = run_race(SURFACES["booth"], start, 200, [make_spec("adam", {"lr": 0.1})])[0]
+        np.testing.assert_array_equal(np.asarray(points[i]), single.path[1:])
+
+
+def test_steps_limit():
+    with pytest.raises(ValueError):
+        step_bucket(5001)
+    assert step_bucket(5000) == 5000

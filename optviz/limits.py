@@ -6,3 +6,4 @@ MAX_COORD = 1e4  # |x|, |y| of a start point
 MAX_NOISE = 100.0  # gradient-noise sigma
 MAX_SEED = 2**31 - 1
 MAX_SPEC_LENGTH = 400  # characters of one optimizer SPEC
+MAX_QUERY_LENGTH = 4000  # characters of a share link's query string

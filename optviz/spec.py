@@ -34,11 +34,11 @@ class OptSpec:
     def label(self) -> str:
         """A short legend label: the display name plus the non-default values."""
         opt = REGISTRY[self.name]
-        changed = [f"{k}={_fmt(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        changed = [f"{k}={format_number(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
 
 
-def _fmt(value: float) -> str:
+def format_number(value: float) -> str:
     """The shortest text that parses back to exactly ``value``."""
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -77,7 +77,7 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
                             f"{key} takes: {', '.join(opt.hparam_names)}")
         hp = opt.hparam(hp_name)
         if not hp.is_valid(value):
-            raise SpecError(f"{key}: {hp.allowed()} (got {_fmt(value) if math.isfinite(value) else value})")
+            raise SpecError(f"{key}: {hp.allowed()} (got {format_number(value) if math.isfinite(value) else value})")
         values[hp_name] = float(value)
     return OptSpec(key, values)
 
@@ -105,7 +105,7 @@ def parse_spec(text: str) -> OptSpec:
 def format_spec(spec: OptSpec, full: bool = False) -> str:
     """The SPEC text of ``spec``; only non-default values unless ``full``."""
     opt = REGISTRY[spec.name]
-    items = [f"{k}={_fmt(v)}" for k, v in spec.hparams.items()
+    items = [f"{k}={format_number(v)}" for k, v in spec.hparams.items()
              if full or v != opt.hparam(k).default]
     return spec.name + (":" + ",".join(items) if items else "")
 

@@ -231,7 +231,7 @@ ADAMW = OptimizerDef(
         "weights shrink by lr times the decay coefficient directly, instead of an L2 term "
         "being added to the gradient where Adam's per-coordinate scaling would distort it."
     ),
-    update_rule=r"x_{t-1} \leftarrow x_{t-1}(1 - \eta\lambda) \\ " + _ADAM_RULE,
+    update_rule=r"x_{t-1} \leftarrow x_{t-1}(1 - \eta \cdot \lambda) \\ " + _ADAM_RULE,
     hparams=_adam_hparams(0.001) + (weight_decay(0.01),),
     init=adam_init,
     update=adamw_update,
@@ -290,7 +290,7 @@ NADAM = OptimizerDef(
         "through momentum_decay."
     ),
     update_rule=(
-        r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right) \\ "
+        r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t \cdot \psi}\right) \\ "
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\ "
         r"x_t = x_{t-1} - \eta \left(\frac{(1-\mu_t)\, g_t}{1-\prod_{i\le t}\mu_i} "
         r"+ \frac{\mu_{t+1}\, m_t}{1-\prod_{i\le t+1}\mu_i}\right) \Big/ "

@@ -1,0 +1,116 @@
+"""Share links: the whole race in a URL query string, through the same parser as the CLI.
+
+``surface``, ``start=X,Y``, ``steps``, ``opt`` (repeated, SPEC syntax), ``noise``, ``seed``.
+A bad value never breaks a page: it becomes a warning naming the parameter and what is
+allowed, and the default takes its place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
+
+from .limits import MAX_QUERY_LENGTH, MAX_RUNS
+from .spec import (OptSpec, SpecError, format_number, format_spec, parse_noise, parse_point, parse_seed,
+                   parse_spec, parse_steps)
+from .surfaces import SURFACES
+
+DEFAULT_SURFACE = "bowl"
+DEFAULT_STEPS = 150
+# The first picture: the seed's three optimizers on the seed's bowl, at learning rates that
+# reach the minimum within the default number of steps.
+DEFAULT_RACE = ("adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2")
+
+
+@dataclass(frozen=True)
+class RaceConfig:
+    """Everything that defines what the Surfaces page draws."""
+
+    surface: str = DEFAULT_SURFACE
+    start: tuple[float, float] = SURFACES[DEFAULT_SURFACE].start
+    steps: int = DEFAULT_STEPS
+    specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_RACE))
+    noise: float = 0.0
+    seed: int = 0
+
+    def with_surface(self, name: str) -> "RaceConfig":
+        """The same race on another surface, from that surface's default start."""
+        return replace(self, surface=name, start=SURFACES[name].start)
+
+
+def _first(params: Mapping[str, Sequence[str] | str], key: str) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return value[-1] if value else None
+
+
+def _all(params: Mapping[str, Sequence[str] | str], key: str) -> list[str]:
+    value = params.get(key)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def parse_query(params: Mapping[str, Sequence[str] | str]) -> tuple[RaceConfig, list[str]]:
+    """A RaceConfig from query parameters, and one warning per value that was refused."""
+    warnings: list[str] = []
+    default = RaceConfig()
+    length = sum(len(k) + len(v) + 2 for k in params for v in _all(params, k))
+    if length > MAX_QUERY_LENGTH:
+        return default, [f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} "
+                         "are read, so the default view is shown"]
+
+    surface = _first(params, "surface")
+    if surface is not None and surface not in SURFACES:
+        warnings.append(f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}; "
+                        f"using {DEFAULT_SURFACE}")
+        surface = None
+    cfg = default.with_surface(surface or DEFAULT_SURFACE)
+
+    def scalar(key: str, parse: Callable, fallback):
+        text = _first(params, key)
+        if text is None:
+            return fallback
+        try:
+            return parse(text)
+        except SpecError as err:
+            shown = fallback if not isinstance(fallback, tuple) else ",".join(format_number(v) for v in fallback)
+            warnings.append(f"{err}; using {shown}")
+            return fallback
+
+    start = scalar("start", lambda t: parse_point("start", t), cfg.start)
+    steps = scalar("steps", parse_steps, cfg.steps)
+    noise = scalar("noise", parse_noise, cfg.noise)
+    seed = scalar("seed", parse_seed, cfg.seed)
+
+    specs: list[OptSpec] = []
+    texts = _all(params, "opt")
+    if len(texts) > MAX_RUNS:
+        warnings.append(f"opt: {len(texts)} optimizers given; at most {MAX_RUNS} per race, "
+                        f"using the first {MAX_RUNS}")
+        texts = texts[:MAX_RUNS]
+    for text in texts:
+        try:
+            specs.append(parse_spec(text))
+        except SpecError as err:
+            warnings.append(f"opt: {err}; that optimizer is left out")
+    if texts and not specs:
+        warnings.append("opt: no valid optimizer in the link; using the default race")
+    return RaceConfig(cfg.surface, start, steps, tuple(specs) or default.specs, noise, seed), warnings
+
+
+def to_query(cfg: RaceConfig) -> dict[str, str | list[str]]:
+    """The query parameters that reproduce ``cfg`` exactly (noise and seed only when used)."""
+    query: dict[str, str | list[str]] = {
+        "surface": cfg.surface,
+        "start": f"{format_number(cfg.start[0])},{format_number(cfg.start[1])}",
+        "steps": str(cfg.steps),
+        "opt": [format_spec(s) for s in cfg.specs],
+    }
+    if cfg.noise > 0:
+        query["noise"] = format_number(cfg.noise)
+        query["seed"] = str(cfg.seed)
+    return query

@@ -1,0 +1,124 @@
+"""The sidebar: surface, start, steps, noise and the race of optimizers with their sliders."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
+from optviz.optimizers import REGISTRY, HParam
+from optviz.surfaces import SURFACES
+
+from .state import hp_key, seed_hparam, slider_key, slider_value
+
+
+def _log_options(hp: HParam, value: float) -> list[float]:
+    """Log-spaced slider stops (ten a decade, three significant digits), plus the exact value."""
+    lo, hi = hp.slider
+    decades = math.log10(hi / lo)
+    grid = np.geomspace(lo, hi, int(round(decades * 10)) + 1)
+    stops = {float(f"{v:.3g}") for v in grid}
+    stops.add(float(slider_value(hp, value)))
+    return sorted(stops)
+
+
+def _sync_from_slider(num: str, sl: str) -> None:
+    st.session_state[num] = float(st.session_state[sl])
+
+
+def _sync_from_number(num: str, sl: str, hp: HParam) -> None:
+    st.session_state[sl] = slider_value(hp, st.session_state[num])
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def hparam_control(rid: int, name: str, hp: HParam) -> None:
+    """A slider (log-scaled where the registry says so) and a number box for the exact value."""
+    num, sl = hp_key(rid, name, hp.name), slider_key(rid, name, hp.name)
+    if num not in st.session_state:
+        seed_hparam(rid, name, hp, hp.default)
+    label = f"{hp.name}" + (f" · {hp.help}" if hp.help else "")
+    if hp.kind == "flag":
+        st.toggle(hp.name, key=num, help=hp.help)
+        return
+    lo, hi = hp.slider
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        if hp.log:
+            st.select_slider(hp.name, options=_log_options(hp, st.session_state[num]), key=sl,
+                             format_func=_fmt, on_change=_sync_from_slider, args=(num, sl), help=label)
+        else:
+            st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
+                      format="%.4g", on_change=_sync_from_slider, args=(num, sl), help=label)
+    with right:
+        low = hp.low if not hp.low_open else min(1e-12, hp.slider[0])
+        high = hp.high if not hp.high_open else hp.high - 1e-6
+        st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
+                        format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, hp),
+                        label_visibility="collapsed")
+
+
+def _linear_step(hp: HParam) -> float:
+    lo, hi = hp.slider
+    return float(10 ** math.floor(math.log10((hi - lo) / 1000)))
+
+
+def _number_step(hp: HParam) -> float:
+    if hp.log:
+        return float(10 ** math.floor(math.log10(hp.default)))
+    return _linear_step(hp) * 10
+
+
+def _on_surface_change() -> None:
+    s = SURFACES[st.session_state["surface"]]
+    st.session_state["start_x"], st.session_state["start_y"] = map(float, s.start)
+
+
+def _add_run() -> None:
+    ss = st.session_state
+    rid = ss["next_rid"]
+    ss["next_rid"] += 1
+    ss[f"r{rid}_name"] = "adam"
+    ss["race"] = ss["race"] + [rid]
+
+
+def _remove_run(rid: int) -> None:
+    ss = st.session_state
+    ss["race"] = [r for r in ss["race"] if r != rid]
+
+
+def sidebar() -> None:
+    """Draw every control; their values land in st.session_state."""
+    with st.sidebar:
+        st.selectbox("Surface", list(SURFACES), key="surface", format_func=lambda n: SURFACES[n].title,
+                     on_change=_on_surface_change)
+        c1, c2 = st.columns(2)
+        c1.number_input("start x", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_x", format="%g", step=0.1)
+        c2.number_input("start y", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_y", format="%g", step=0.1)
+        st.slider("steps", min_value=1, max_value=MAX_STEPS, key="steps")
+        c1, c2 = st.columns(2)
+        c1.number_input("gradient noise σ", min_value=0.0, max_value=MAX_NOISE, key="noise", format="%g", step=0.1,
+                        help="adds N(0, σ²) to every gradient, to mimic stochastic gradients")
+        c2.number_input("noise seed", min_value=0, max_value=MAX_SEED, key="seed", step=1)
+
+        st.subheader("Optimizers")
+        for n, rid in enumerate(st.session_state["race"]):
+            _race_entry(n, rid)
+        st.button("Add an optimizer", on_click=_add_run, disabled=len(st.session_state["race"]) >= MAX_RUNS,
+                  help=f"up to {MAX_RUNS}; the same optimizer may race against itself with other settings")
+
+
+def _race_entry(n: int, rid: int) -> None:
+    name = st.session_state[f"r{rid}_name"]
+    with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
+        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+        c1.selectbox("optimizer", list(REGISTRY), key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
+                     label_visibility="collapsed")
+        c2.button("", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
+                  disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer")
+        for hp in REGISTRY[name].hparams:
+            hparam_control(rid, name, hp)

@@ -1,0 +1,81 @@
+"""Share and export: the link (with a copy button), the paths as CSV, the configuration as JSON."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from optviz.link import RaceConfig
+from optviz.spec import format_spec
+from optviz.trajectory import Run
+
+
+def share_url(query: dict) -> str:
+    """The full link to this view (relative when the server's address is unknown)."""
+    base = ""
+    try:
+        base = st.context.url or ""
+    except Exception:  # outside a browser session (tests), there is no URL to build on
+        base = ""
+    return f"{base}?{urlencode(query, doseq=True)}"
+
+
+def paths_csv(cfg: RaceConfig, runs: list[Run]) -> str:
+    """Every path as rows of run, optimizer, spec, step, x, y, loss."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["run", "optimizer", "spec", "step", "x", "y", "loss"])
+    for i, (spec, run) in enumerate(zip(cfg.specs, runs)):
+        text = format_spec(spec, full=True)
+        for step, ((x, y), f) in enumerate(zip(run.path, run.loss)):
+            writer.writerow([i, run.optimizer, text, step, repr(float(x)), repr(float(y)), repr(float(f))])
+    return out.getvalue()
+
+
+def config_json(cfg: RaceConfig, query: dict) -> str:
+    """The configuration, complete (every hyperparameter), as JSON."""
+    return json.dumps({
+        "surface": cfg.surface, "start": list(cfg.start), "steps": cfg.steps,
+        "opt": [format_spec(s, full=True) for s in cfg.specs],
+        "hparams": [s.hparams for s in cfg.specs], "noise": cfg.noise, "seed": cfg.seed,
+        "query": urlencode(query, doseq=True),
+    }, indent=2, allow_nan=False)
+
+
+def copy_button(url: str) -> None:
+    """A "Copy link" button (the browser's clipboard, with a fallback for older browsers)."""
+    safe = html.escape(json.dumps(url), quote=True)
+    # Only our own re-serialised query reaches this HTML, JSON-encoded and attribute-escaped.
+    st.iframe(f"""
+<button id="b" data-url="{safe}" style="font:14px sans-serif;padding:6px 14px;border-radius:8px;
+ border:1px solid #bbb;background:#fff;cursor:pointer">Copy link</button>
+<span id="s" style="font:13px sans-serif;margin-left:8px;color:#2e7d32"></span>
+<script>
+const b = document.getElementById('b');
+b.onclick = async () => {{
+  const url = JSON.parse(b.dataset.url);
+  try {{ await navigator.clipboard.writeText(url); }}
+  catch (e) {{ const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t);
+              t.select(); document.execCommand('copy'); t.remove(); }}
+  document.getElementById('s').textContent = 'Copied';
+}};
+</script>""", height=44)
+
+
+def share_section(cfg: RaceConfig, runs: list[Run], query: dict) -> None:
+    """Draw the share-and-export block."""
+    st.subheader("Share and export")
+    url = share_url(query)
+    st.caption("This link reproduces exactly what you see; the address bar is kept up to date too.")
+    copy_button(url)
+    st.code(url, language=None)
+    c1, c2 = st.columns(2)
+    c1.download_button("Paths (CSV)", paths_csv(cfg, runs), file_name=f"optviz-{cfg.surface}-paths.csv",
+                       mime="text/csv", key="dl_csv")
+    c2.download_button("Configuration (JSON)", config_json(cfg, query), file_name=f"optviz-{cfg.surface}.json",
+                       mime="application/json", key="dl_json")

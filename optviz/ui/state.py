@@ -1,0 +1,98 @@
+"""Session state <-> RaceConfig <-> URL query string.
+
+Widgets own their values (by key); this module seeds those keys from a share link on a
+session's first run and writes the query string back whenever the race changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from optviz.link import RaceConfig, parse_query, to_query
+from optviz.optimizers import REGISTRY, HParam
+from optviz.spec import SpecError, make_spec
+
+
+def hp_key(rid: int, name: str, hp: str) -> str:
+    """The session-state key of one hyperparameter's exact value in race entry ``rid``."""
+    return f"r{rid}_{name}_{hp}"
+
+
+def slider_key(rid: int, name: str, hp: str) -> str:
+    """The key of the slider that mirrors ``hp_key``."""
+    return hp_key(rid, name, hp) + "_s"
+
+
+def slider_value(hp: HParam, value: float) -> float:
+    """Where a value sits on its slider (clamped to the slider's range)."""
+    lo, hi = hp.slider
+    return float(min(max(value, lo), hi))
+
+
+def seed_hparam(rid: int, name: str, hp: HParam, value: float) -> None:
+    """Put one hyperparameter's value into both of its widgets' keys."""
+    if hp.kind == "flag":
+        st.session_state[hp_key(rid, name, hp.name)] = bool(value)
+        return
+    st.session_state[hp_key(rid, name, hp.name)] = float(value)
+    st.session_state[slider_key(rid, name, hp.name)] = slider_value(hp, value)
+
+
+def load_config(cfg: RaceConfig) -> None:
+    """Set every widget's key from ``cfg`` (before the widgets are drawn)."""
+    ss = st.session_state
+    ss["surface"] = cfg.surface
+    ss["start_x"], ss["start_y"] = float(cfg.start[0]), float(cfg.start[1])
+    ss["steps"] = int(cfg.steps)
+    ss["noise"], ss["seed"] = float(cfg.noise), int(cfg.seed)
+    ss["race"] = list(range(len(cfg.specs)))
+    ss["next_rid"] = len(cfg.specs)
+    for rid, spec in enumerate(cfg.specs):
+        ss[f"r{rid}_name"] = spec.name
+        for hp in REGISTRY[spec.name].hparams:
+            seed_hparam(rid, spec.name, hp, spec.hparams[hp.name])
+
+
+def init_session() -> list[str]:
+    """On a session's first run, load the share link; returns its warnings (once)."""
+    if "race" in st.session_state:
+        return []
+    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    cfg, warnings = parse_query(params)
+    load_config(cfg)
+    return warnings
+
+
+def current_config() -> tuple[RaceConfig, list[str]]:
+    """The race as the widgets now describe it, and any values that had to be replaced."""
+    ss = st.session_state
+    problems: list[str] = []
+    specs = []
+    for rid in ss["race"]:
+        name = ss[f"r{rid}_name"]
+        values = {}
+        for hp in REGISTRY[name].hparams:
+            value = ss.get(hp_key(rid, name, hp.name), hp.default)
+            values[hp.name] = float(value) if not isinstance(value, bool) else float(value)
+        try:
+            specs.append(make_spec(name, values))
+        except SpecError as err:
+            problems.append(f"{err}; using the defaults")
+            specs.append(make_spec(name))
+    start = (float(ss["start_x"]), float(ss["start_y"]))
+    if not all(math.isfinite(v) for v in start):
+        start = RaceConfig().with_surface(ss["surface"]).start
+    cfg = RaceConfig(ss["surface"], start, int(ss["steps"]), tuple(specs), float(ss["noise"]), int(ss["seed"]))
+    return cfg, problems
+
+
+def sync_query(cfg: RaceConfig) -> dict[str, str | list[str]]:
+    """Write the race into the URL (only when it changed); returns the query."""
+    query = to_query(cfg)
+    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+    if current != wanted:
+        st.query_params.from_dict(query)
+    return query

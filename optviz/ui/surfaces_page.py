@@ -1,0 +1,108 @@
+"""The Surfaces explorer: sliders in, 3D descent paths out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
+from optviz.plots.common import PathData, color
+from optviz.plots.curves import line_figure
+from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
+from optviz.surfaces import SURFACES
+
+from . import controls, state
+from .compute import race
+from .inside import inside_section
+from .share import share_section
+
+
+def _labels(cfg) -> list[str]:
+    labels = [s.label() for s in cfg.specs]
+    # The same label twice (the same optimizer, same settings) gets a number to tell them apart.
+    return [f"{lab} #{i + 1}" if labels.count(lab) > 1 else lab for i, lab in enumerate(labels)]
+
+
+def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
+    """Final loss, steps to the tolerance and divergence step for every run."""
+    rows = []
+    for label, run in zip(labels, runs):
+        final = float(run.loss[-1]) if len(run.loss) else float("nan")
+        dist = distance_to_nearest_minimum(run.path[-1:], surface) if len(run.path) else None
+        reached = steps_to_tolerance(run.loss, surface, tol)
+        rows.append({
+            "optimizer": label,
+            "final loss": final,
+            "distance to nearest minimum": float(dist[0]) if dist is not None else None,
+            f"steps to loss − min ≤ {tol:g}": reached,
+            "diverged at": run.diverged_at,
+            "switched to SGD at": run.switched_at,
+        })
+    frame = pd.DataFrame(rows)
+    if all(r.switched_at is None for r in runs):
+        frame = frame.drop(columns="switched to SGD at")
+    return frame
+
+
+def page() -> None:
+    """The whole page."""
+    warnings = state.init_session()
+    controls.sidebar()
+    cfg, problems = state.current_config()
+    query = state.sync_query(cfg)
+    surface = SURFACES[cfg.surface]
+
+    st.title("Optimizers on loss surfaces")
+    for w in warnings + problems:
+        st.warning(f"Link value ignored: {w}")
+    st.latex(surface.formula)
+    st.caption(surface.description)
+
+    runs = race(cfg)
+    labels = _labels(cfg)
+    paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
+    xs, ys, z = loss_grid(surface)
+    minima = [(m.x, m.y, m.f) for m in surface.minima]
+    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
+
+    o1, o2, o3 = st.columns(3)
+    log = o1.toggle("log-scaled heights", value=surface.log_scale, key=f"log_{surface.name}",
+                    help="log10(1 + f − min f): for surfaces whose values span decades")
+    arrows_on = o2.toggle("gradient arrows", value=False, key="arrows")
+    tol = o3.select_slider("tolerance", options=[1e-1, 1e-2, 1e-3, 1e-4, 1e-6], value=1e-3, key="tol",
+                           format_func=lambda v: f"{v:g}")
+
+    for lab, r in zip(labels, runs):
+        if r.diverged_at is not None:
+            st.error(f"{lab} diverged at step {r.diverged_at}: its path stops at the last finite point.")
+
+    start_loss = float(runs[0].loss[0]) if len(runs[0].loss) else float("nan")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(surface_figure(xs, ys, z, paths, minima, cfg.start, start_loss, floor, log, key=surface.name),
+                        key="surface3d")
+    with c2:
+        arrows = None
+        if arrows_on:
+            pts, grads, _ = gradient_field(surface)
+            arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
+        st.plotly_chart(contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, arrows, key=surface.name),
+                        key="contour")
+
+    c1, c2 = st.columns(2)
+    if surface.f_min is not None:
+        c1.plotly_chart(line_figure(paths, [r.loss - surface.f_min for r in runs], "loss − min f (log)"), key="loss")
+        c2.plotly_chart(line_figure(paths, [distance_to_nearest_minimum(r.path, surface) for r in runs],
+                                    "distance to nearest minimum (log)"), key="distance")
+    else:
+        c1.plotly_chart(line_figure(paths, [r.loss for r in runs], "loss", log_y=False), key="loss")
+        c2.caption("This surface has no minimum, so there is no distance to one.")
+
+    st.dataframe(results_table(runs, labels, surface, tol), hide_index=True)
+
+    if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
+        st.plotly_chart(playback_figure(xs, ys, z, paths, minima, cfg.start, floor, log), key="playback_chart")
+
+    inside_section(cfg, runs, labels, paths, (xs, ys, z), minima, floor, log)
+    share_section(cfg, runs, query)

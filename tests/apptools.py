@@ -1,0 +1,64 @@
+"""Helpers for AppTest-based tests: run the app, read its Plotly charts back."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from streamlit.testing.v1 import AppTest
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+
+
+def make_app(**query) -> AppTest:
+    """An AppTest of app.py with the given query parameters (lists for repeated keys)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Every Plotly chart on the page as its figure JSON, by the chart's key."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[el.proto.id.split("-")[-1] if el.proto.id else str(len(out))] = spec
+    return out
+
+
+def chart_with(at: AppTest, trace_type: str) -> dict:
+    """The first chart whose first trace has ``trace_type`` (e.g. 'surface', 'contour')."""
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if spec["data"] and spec["data"][0].get("type") == trace_type:
+            return spec
+    raise AssertionError(f"no chart with a {trace_type} trace")
+
+
+def path_trace(fig: dict, name: str) -> dict:
+    """The trace called ``name`` in a figure."""
+    for trace in fig["data"]:
+        if trace.get("name") == name:
+            return trace
+    raise AssertionError(f"no trace {name!r}; have {[t.get('name') for t in fig['data']]}")
+
+
+def xy(trace: dict) -> list:
+    """A trace's x and y values as plain lists (Plotly may encode arrays as typed buffers)."""
+    return [_values(trace["x"]), _values(trace["y"])]
+
+
+def _values(v):
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def query(at: AppTest) -> dict[str, list[str]]:
+    """The app's query parameters, every value as a list."""
+    return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}

@@ -1,0 +1,170 @@
+"""The Surfaces page under AppTest: renders, controls, redraws, links both ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from apptools import chart_with, make_app, path_trace, query, xy
+from optviz.link import DEFAULT_RACE
+from optviz.optimizers import REGISTRY
+
+
+@pytest.fixture(scope="module")
+def default_app():
+    at = make_app()
+    at.run()
+    return at
+
+
+def test_renders_the_default_race_without_exception(default_app):
+    at = default_app
+    assert not at.exception
+    assert not at.warning
+    fig3d = chart_with(at, "surface")
+    names = [t.get("name") for t in fig3d["data"]]
+    assert {"Adam (lr=0.05)", "SGD (lr=0.05)", "Adagrad (lr=0.2)", "start", "minima"} <= set(names)
+    contour = chart_with(at, "contour")
+    assert path_trace(contour, "Adam (lr=0.05)")["mode"] == "lines+markers"
+
+
+def test_url_is_written_for_the_default_view(default_app):
+    q = query(default_app)
+    assert q["surface"] == ["bowl"] and q["opt"] == list(DEFAULT_RACE)
+
+
+def test_every_selected_optimizer_has_a_control_per_hyperparameter():
+    at = make_app(opt=["adam", "momentum", "swats", "adam:lr=0.3"])
+    at.run()
+    assert not at.exception
+    for rid, name in enumerate(["adam", "momentum", "swats", "adam"]):
+        for hp in REGISTRY[name].hparams:
+            key = f"r{rid}_{name}_{hp.name}"
+            if hp.kind == "flag":
+                assert at.toggle(key=key).value is True
+            else:
+                assert at.number_input(key=key).value == pytest.approx(
+                    0.3 if (rid == 3 and hp.name == "lr") else hp.default)
+                assert at.get("select_slider" if hp.log else "slider")  # the slider beside it
+
+
+def test_changing_a_hyperparameter_changes_the_drawn_path(default_app):
+    at = default_app
+    before = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.05)"))
+    at.number_input(key="r0_adam_lr").set_value(0.01).run()
+    assert not at.exception
+    after = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.01)"))
+    assert after != before
+    assert query(at)["opt"][0] == "adam:lr=0.01"
+    # the slider follows the number box
+    assert at.select_slider(key="r0_adam_lr_s").value == pytest.approx(0.01)
+
+
+def test_slider_moves_the_exact_value_too():
+    at = make_app(opt="momentum")
+    at.run()
+    at.slider(key="r0_momentum_momentum_s").set_value(0.5).run()
+    assert at.number_input(key="r0_momentum_momentum").value == pytest.approx(0.5)
+    assert query(at)["opt"] == ["momentum:momentum=0.5"]
+
+
+def test_link_reproduces_the_view():
+    at = make_app(surface="rosenbrock", start="-1.2,1", steps="300", opt=["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"],
+                  noise="0.1", seed="4")
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="surface").value == "rosenbrock"
+    assert (at.number_input(key="start_x").value, at.number_input(key="start_y").value) == (-1.2, 1.0)
+    assert at.slider(key="steps").value == 300
+    assert at.number_input(key="r0_adam_b1").value == 0.8
+    assert at.number_input(key="r1_rmsprop_lr").value == 0.003
+    assert at.number_input(key="noise").value == 0.1 and at.number_input(key="seed").value == 4
+    q = query(at)
+    assert q["opt"] == ["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"] and q["start"] == ["-1.2,1"]
+    # and the paths drawn are the engine's paths for that configuration
+    from optviz.link import parse_query
+    from optviz.surfaces import SURFACES
+    from optviz.trajectory import run_race
+
+    cfg, _ = parse_query({k: v for k, v in q.items()})
+    run = run_race(SURFACES["rosenbrock"], cfg.start, cfg.steps, list(cfg.specs), cfg.noise, cfg.seed)[1]
+    drawn = xy(path_trace(chart_with(at, "contour"), "RMSprop (lr=0.003)"))
+    assert drawn[0][-1] == pytest.approx(float(run.path[-1, 0]), rel=1e-6)
+
+
+def test_widget_changes_flow_into_the_url():
+    at = make_app()
+    at.run()
+    at.selectbox(key="surface").set_value("himmelblau").run()
+    at.slider(key="steps").set_value(400).run()
+    q = query(at)
+    assert q["surface"] == ["himmelblau"] and q["steps"] == ["400"] and q["start"] == ["-0.3,-0.9"]
+
+
+@pytest.mark.parametrize("query,fragment", [
+    ({"steps": "99999"}, "steps: must be a whole number from 1 to 5000 (got 99999); using 150"),
+    ({"surface": "moon"}, "surface: unknown surface 'moon'"),
+    ({"opt": "adam:lr=-1"}, "adam: lr must satisfy 0 < lr <= 10 (got -1)"),
+    ({"opt": "adam:b1=1"}, "b1 must satisfy 0 <= b1 < 1"),
+    ({"start": "nan,1"}, "start: 'nan' is not a finite number"),
+    ({"noise": "-2"}, "noise: must satisfy 0 <= noise <= 100"),
+    ({"opt": ["bogus", "sgd:lr=0.1"]}, "unknown optimizer 'bogus'"),
+])
+def test_bad_link_warns_and_still_renders(query, fragment):
+    at = make_app(**query)
+    at.run()
+    assert not at.exception
+    assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
+    assert chart_with(at, "surface")["data"]
+
+
+def test_divergence_is_shown():
+    at = make_app(surface="bowl", start="1,1", steps="100", opt=["sgd:lr=10", "adam:lr=0.1"])
+    at.run()
+    assert any("diverged at step 15" in e.value for e in at.error)
+    contour = chart_with(at, "contour")
+    texts = [t.get("text") for t in contour["data"] if t.get("mode") == "markers+text"]
+    assert ["diverged at step 15"] in texts
+
+
+def test_add_and_remove_an_optimizer(default_app):
+    at = make_app()
+    at.run()
+    at.button[[b.label for b in at.button].index("Add an optimizer")].click().run()
+    assert len(query(at)["opt"]) == 4
+    at.button(key="r0_remove").click().run()
+    assert query(at)["opt"] == ["sgd:lr=0.05", "adagrad:lr=0.2", "adam"]
+    assert not at.exception
+
+
+def test_inside_the_optimizer_shows_adam_state_and_bias_correction():
+    at = make_app(opt="adam:lr=0.05")
+    at.run()
+    latex = " ".join(l.value for l in at.latex)
+    assert r"\hat m_t" in latex and "0.05" in latex  # the rule with the value filled in
+    assert any(c.value.startswith("First five step lengths") for c in at.caption)
+    import json
+
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    pair = [f for f in figs if {"with bias correction", "without bias correction"} <= {t.get("name") for t in f["data"]}]
+    assert len(pair) == 2  # the paths on the contour and their losses
+    with_bc, without_bc = (xy(path_trace(pair[0], n)) for n in ("with bias correction", "without bias correction"))
+    assert with_bc != without_bc
+
+
+def test_playback_has_frames():
+    at = make_app(steps="80")
+    at.run()
+    at.toggle(key="playback").set_value(True).run()
+    import json
+
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    animated = [f for f in figs if f.get("frames")]
+    assert animated and len(animated[0]["frames"]) == 60
+    assert animated[0]["layout"]["updatemenus"][0]["buttons"][0]["label"] == "Play"
+
+
+def test_exports():
+    at = make_app(opt=["adam:lr=0.1"], steps="10")
+    at.run()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Paths (CSV)", "Configuration (JSON)"]

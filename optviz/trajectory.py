@@ -46,7 +46,8 @@ def noisy_grad(surface: Surface, point, sigma, seed, t):
 
 
 def _single_run(opt_name: str, surface: Surface, length: int, start, hp, sigma, seed):
-    """Scan one run of ``length`` steps; returns per-step points, losses, finiteness, inspection."""
+    """Scan one run of ``length`` steps; returns per-step points, losses, finiteness, inspection,
+    and the loss at the start."""
     opt = REGISTRY[opt_name]
 
     def step(carry, t):
@@ -60,10 +61,11 @@ def _single_run(opt_name: str, surface: Surface, length: int, start, hp, sigma, 
         return (point, state, ok), (new_point, loss, ok, opt.inspect(new_state, hp))
 
     start = jnp.asarray(start, jnp.float32)
-    alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(surface.loss(start))
+    loss0 = surface.loss(start)
+    alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
     init = (start, opt.init(start), alive0)
     _, (points, losses, ok, info) = jax.lax.scan(step, init, jnp.arange(length, dtype=jnp.int32))
-    return points, losses, ok, info
+    return points, losses, ok, info, loss0
 
 
 @functools.lru_cache(maxsize=256)
@@ -110,16 +112,18 @@ def simulate(opt_name: str, surface: Surface, starts, hparams: Mapping[str, Sequ
              steps: int, noise: float = 0.0, seed: int = 0):
     """Run a batch of one optimizer from ``starts`` [B, 2] with per-run ``hparams`` {name: [B]}.
 
-    Returns device arrays trimmed to ``steps``: points [B, steps, 2], losses [B, steps],
-    ok [B, steps] (False from the first non-finite step on) and the inspection dict.
+    Returns NumPy arrays trimmed to ``steps``: points [B, steps, 2], losses [B, steps],
+    ok [B, steps] (False from the first non-finite step on), the inspection dict, and the
+    loss at each start [B].
     """
     length = step_bucket(steps)
-    starts = jnp.asarray(starts, jnp.float32)
-    hps = {k: jnp.asarray(v, jnp.float32) for k, v in hparams.items()}
+    starts = np.asarray(starts, np.float32)
+    hps = {k: np.asarray(v, np.float32) for k, v in hparams.items()}
     runner = compiled_runner(opt_name, surface, length)
-    points, losses, ok, info = runner(starts, hps, jnp.float32(noise), jnp.int32(seed))
-    trim = lambda a: a[:, :steps]  # noqa: E731
-    return trim(points), trim(losses), trim(ok), jax.tree.map(trim, info)
+    out = jax.device_get(runner(starts, hps, np.float32(noise), np.int32(seed)))
+    # Trim on the host: slicing device arrays would dispatch one small XLA op per array.
+    points, losses, ok, info = jax.tree.map(lambda a: a[:, :steps], out[:4])
+    return points, losses, ok, info, out[4]
 
 
 def run_race(surface: Surface, start: Sequence[float], steps: int, specs: Sequence[OptSpec],
@@ -130,13 +134,12 @@ def run_race(surface: Surface, start: Sequence[float], steps: int, specs: Sequen
         groups.setdefault(spec.name, []).append(i)
     runs: list[Run | None] = [None] * len(specs)
     start_arr = np.asarray(start, np.float32)
-    loss0 = float(surface.loss(jnp.asarray(start_arr)))
     for name, idx in groups.items():
         hps = {k: [specs[i].hparams[k] for i in idx] for k in REGISTRY[name].hparam_names}
         starts = np.broadcast_to(start_arr, (len(idx), 2))
-        points, losses, ok, info = jax.device_get(simulate(name, surface, starts, hps, steps, noise, seed))
+        points, losses, ok, info, loss0 = simulate(name, surface, starts, hps, steps, noise, seed)
         for row, i in enumerate(idx):
-            runs[i] = _finish_run(specs[i], start_arr, loss0, points[row], losses[row], ok[row],
+            runs[i] = _finish_run(specs[i], start_arr, float(loss0[row]), points[row], losses[row], ok[row],
                                   {k: v[row] for k, v in info.items()})
     return runs  # type: ignore[return-value]
 

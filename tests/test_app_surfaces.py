@@ -139,6 +139,8 @@ def test_add_and_remove_an_optimizer(default_app):
 def test_inside_the_optimizer_shows_adam_state_and_bias_correction():
     at = make_app(opt="adam:lr=0.05")
     at.run()
+    assert not any(r"\hat m_t" in l.value for l in at.latex)  # closed until asked for
+    at.toggle(key="inside").set_value(True).run()
     latex = " ".join(l.value for l in at.latex)
     assert r"\hat m_t" in latex and "0.05" in latex  # the rule with the value filled in
     assert any(c.value.startswith("First five step lengths") for c in at.caption)

@@ -92,7 +92,7 @@ def test_noise_has_the_requested_size():
 def test_vmap_over_start_points():
     starts = np.array([[1.0, 1.0], [-2.0, 0.5], [0.0, -3.0]], np.float32)
     hps = {k: [v] * 3 for k, v in make_spec("adam", {"lr": 0.1}).hparams.items()}
-    points, losses, ok, info = simulate("adam", SURFACES["booth"], starts, hps, 200)
+    points, losses, ok, info, loss0 = simulate("adam", SURFACES["booth"], starts, hps, 200)
     assert points.shape == (3, 200, 2) and bool(np.asarray(ok).all())
     for i, start in enumerate(starts):
         single = run_race(SURFACES["booth"], start, 200, [make_spec("adam", {"lr": 0.1})])[0]

@@ -6,46 +6,72 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .common import PathData, thin
+from .landscape import LEGEND
 
 MAX_CURVE_POINTS = 1000
+
+
+def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple[str, Sequence[np.ndarray | None], bool]],
+                  height: int = 340) -> go.Figure:
+    """Side-by-side panels of per-step curves sharing one legend.
+
+    ``panels`` holds (y title, one array per path or None, log y) for each panel.
+    """
+    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": LEGEND}
+    n, gap = len(panels), 0.08
+    width = (1 - gap * (n - 1)) / n
+    for k, (title, values, log_y) in enumerate(panels):
+        axis = "" if k == 0 else str(k + 1)
+        left = k * (width + gap)
+        layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "title": {"text": "step"}}
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "title": {"text": title},
+                                  "type": "log" if log_y else "linear", "exponentformat": "power"}
+        for p, v in zip(paths, values):
+            if v is None or len(v) == 0:
+                continue
+            idx = thin(len(v), MAX_CURVE_POINTS)
+            y = np.asarray(v, np.float64)[idx]
+            if log_y:
+                y = np.where(y > 0, y, np.nan)  # log axes cannot show 0; a gap is honest
+            data.append({"type": "scatter", "x": idx, "y": y, "mode": "lines", "name": p.label,
+                         "legendgroup": p.label, "showlegend": k == 0, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                         "line": {"color": p.color, "width": 2}})
+    return go.Figure({"data": data, "layout": layout})
 
 
 def line_figure(paths: Sequence[PathData], values: Sequence[np.ndarray | None], y_title: str,
                 log_y: bool = True, height: int = 320) -> go.Figure:
     """One line per path of ``values`` against the step number."""
-    fig = go.Figure()
-    for p, v in zip(paths, values):
-        if v is None or len(v) == 0:
-            continue
-        idx = thin(len(v), MAX_CURVE_POINTS)
-        y = np.asarray(v, np.float64)[idx]
-        if log_y:
-            y = np.where(y > 0, y, np.nan)  # log axes cannot show 0; a gap is honest
-        fig.add_trace(go.Scatter(x=idx, y=y, mode="lines", name=p.label, line={"color": p.color, "width": 2}))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                      xaxis={"title": "step"}, yaxis={"title": y_title, "type": "log" if log_y else "linear",
-                                                      "exponentformat": "power"})
-    return fig
+    return curves_figure(paths, [(y_title, values, log_y)], height)
 
 
 def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], color: str) -> go.Figure:
-    """An optimizer's internal state per step: one panel per quantity, x and y coordinates apart."""
+    """An optimizer's internal state per step: one panel per quantity, x (solid) and y (dotted)."""
     keys = [k for k, v in state.items() if np.asarray(v).ndim in (1, 2)]
-    fig = make_subplots(rows=max(len(keys), 1), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[labels.get(k, k) for k in keys])
-    for row, key in enumerate(keys, start=1):
+    rows = max(len(keys), 1)
+    gap = 0.06
+    height = (1 - gap * (rows - 1)) / rows
+    data, layout = [], {"height": max(170 * rows, 220), "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                        "showlegend": False, "annotations": []}
+    for row, key in enumerate(keys):
+        top = 1 - row * (height + gap)
+        axis = "" if row == 0 else str(row + 1)
+        layout[f"yaxis{axis}"] = {"domain": [top - height, top], "anchor": f"x{axis}"}
+        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}", "matches": "x" if row else None,
+                                  "showticklabels": row == rows - 1,
+                                  "title": {"text": "step"} if row == rows - 1 else None}
+        layout["annotations"].append({"text": labels.get(key, key), "x": 0.5, "y": top, "xref": "paper",
+                                      "yref": "paper", "yanchor": "bottom", "showarrow": False})
         v = np.asarray(state[key], np.float64)
-        steps = np.arange(1, len(v) + 1)
         idx = thin(len(v), MAX_CURVE_POINTS)
         columns = [(v[idx], "")] if v.ndim == 1 else [(v[idx, 0], " (x)"), (v[idx, 1], " (y)")]
         for j, (col, suffix) in enumerate(columns):
-            fig.add_trace(go.Scatter(x=steps[idx], y=col, mode="lines", name=key + suffix, showlegend=False,
-                                     line={"color": color, "width": 2, "dash": "solid" if j == 0 else "dot"}),
-                          row=row, col=1)
-    fig.update_layout(height=max(160 * len(keys), 200), margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    fig.update_xaxes(title_text="step", row=max(len(keys), 1), col=1)
-    return fig
+            data.append({"type": "scatter", "x": idx + 1, "y": col, "mode": "lines", "name": key + suffix,
+                         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                         "line": {"color": color, "width": 2, "dash": "solid" if j == 0 else "dot"}})
+    for k in list(layout):
+        if k.startswith("xaxis"):
+            layout[k] = {a: b for a, b in layout[k].items() if b is not None}
+    return go.Figure({"data": data, "layout": layout})

@@ -1,4 +1,8 @@
-"""The surface itself: the 3D view, the top (contour) view and the playback animation."""
+"""The surface itself: the 3D view, the top (contour) view and the playback animation.
+
+Figures are assembled as plain dicts and validated once by ``go.Figure``: Plotly's
+property-by-property setters cost more than the rest of a rerun together.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from .common import PathData, display_z, thin
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
 COLORSCALE = "Viridis"
+LEGEND = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}
 
 
 def _z_title(log: bool) -> str:
@@ -24,6 +29,10 @@ def _inside(xy: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
             (xy[:, 1] >= ys[0] - my) & (xy[:, 1] <= ys[-1] + my))
 
 
+def _hover(label: str) -> str:
+    return "step %{text}<br>x=%{x:.4g}, y=%{y:.4g}<extra>" + label.replace("<", "&lt;") + "</extra>"
+
+
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float],
                    start_loss: float, floor: float, log: bool = False, key: str = "") -> go.Figure:
@@ -31,102 +40,99 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
     shown = display_z(z, floor, log)
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
     lift = 0.01 * ((z_hi - z_lo) or 1.0)
-    data: list = [go.Surface(x=xs, y=ys, z=shown, colorscale=COLORSCALE, opacity=0.85,
-                             showscale=False, name="surface", hoverinfo="skip",
-                             contours={"z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}})]
+    data: list[dict] = [{"type": "surface", "x": xs, "y": ys, "z": shown, "colorscale": COLORSCALE, "opacity": 0.85,
+                         "showscale": False, "name": "surface", "hoverinfo": "skip",
+                         "contours": {"z": {"show": True, "usecolormap": True, "width": 1}}}]
     for p in paths:
         idx = thin(len(p.xy), MAX_DRAWN_POINTS)
         heights = np.where(_inside(p.xy[idx], xs, ys), display_z(p.loss[idx], floor, log) + lift, np.nan)
-        data.append(go.Scatter3d(
-            x=p.xy[idx, 0], y=p.xy[idx, 1], z=np.minimum(heights, z_hi + 10 * lift),
-            mode="lines+markers", name=p.label, line={"color": p.color, "width": 5},
-            marker={"size": 2.5, "color": p.color},
-            hovertemplate="step %{text}<br>x=%{x:.4g}, y=%{y:.4g}<extra>" + p.label + "</extra>",
-            text=idx))
+        data.append({"type": "scatter3d", "x": p.xy[idx, 0], "y": p.xy[idx, 1],
+                     "z": np.minimum(heights, z_hi + 10 * lift), "mode": "lines+markers", "name": p.label,
+                     "line": {"color": p.color, "width": 5}, "marker": {"size": 2.5, "color": p.color},
+                     "text": idx, "hovertemplate": _hover(p.label)})
         if p.diverged_at is not None and len(p.xy) and _inside(p.xy[-1:], xs, ys)[0]:
-            data.append(go.Scatter3d(
-                x=p.xy[-1:, 0], y=p.xy[-1:, 1], z=display_z(p.loss[-1:], floor, log) + lift,
-                mode="markers+text", text=[f"diverged at step {p.diverged_at}"], showlegend=False,
-                marker={"symbol": "x", "size": 6, "color": p.color}, textfont={"color": p.color}))
-    data.append(go.Scatter3d(x=[start[0]], y=[start[1]], z=display_z(np.array([start_loss]), floor, log) + lift,
-                             mode="markers", name="start", marker={"symbol": "circle", "size": 6, "color": "black"}))
+            data.append({"type": "scatter3d", "x": p.xy[-1:, 0], "y": p.xy[-1:, 1],
+                         "z": display_z(p.loss[-1:], floor, log) + lift, "mode": "markers+text",
+                         "text": [f"diverged at step {p.diverged_at}"], "showlegend": False,
+                         "marker": {"symbol": "x", "size": 6, "color": p.color}, "textfont": {"color": p.color}})
+    data.append({"type": "scatter3d", "x": [start[0]], "y": [start[1]],
+                 "z": display_z(np.array([start_loss]), floor, log) + lift, "mode": "markers", "name": "start",
+                 "marker": {"symbol": "circle", "size": 6, "color": "black"}})
     if minima:
         m = np.asarray(minima, np.float64)
-        data.append(go.Scatter3d(x=m[:, 0], y=m[:, 1], z=display_z(m[:, 2], floor, log) + lift, mode="markers",
-                                 name="minima", marker={"symbol": "diamond", "size": 5, "color": "white",
-                                                        "line": {"color": "black", "width": 1}}))
-    fig = go.Figure(data)
-    fig.update_layout(
-        height=560, margin={"l": 0, "r": 0, "t": 10, "b": 0}, uirevision=key,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        scene={"xaxis": {"title": "x", "range": [float(xs[0]), float(xs[-1])]},
-               "yaxis": {"title": "y", "range": [float(ys[0]), float(ys[-1])]},
-               "zaxis": {"title": _z_title(log), "range": [z_lo - lift, z_hi + 12 * lift]},
-               "camera": {"eye": {"x": -1.4, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
-               "aspectratio": {"x": 1, "y": 1, "z": 0.6}})
-    return fig
+        data.append({"type": "scatter3d", "x": m[:, 0], "y": m[:, 1], "z": display_z(m[:, 2], floor, log) + lift,
+                     "mode": "markers", "name": "minima",
+                     "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 1}}})
+    layout = {
+        "height": 560, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "uirevision": key, "legend": LEGEND,
+        "scene": {"xaxis": {"title": {"text": "x"}, "range": [float(xs[0]), float(xs[-1])]},
+                  "yaxis": {"title": {"text": "y"}, "range": [float(ys[0]), float(ys[-1])]},
+                  "zaxis": {"title": {"text": _z_title(log)}, "range": [z_lo - lift, z_hi + 12 * lift]},
+                  "camera": {"eye": {"x": -1.4, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
+                  "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
+    }
+    return go.Figure({"data": data, "layout": layout})
 
 
-def _contour_base(xs, ys, z, floor: float, log: bool) -> go.Contour:
-    return go.Contour(x=xs, y=ys, z=display_z(z, floor, log), colorscale=COLORSCALE, ncontours=30,
-                      showscale=False, hoverinfo="skip", contours={"coloring": "heatmap", "showlines": True},
-                      line={"width": 0.5, "color": "rgba(255,255,255,0.4)"}, name="surface")
+def _contour_base(xs, ys, z, floor: float, log: bool) -> dict:
+    return {"type": "contour", "x": xs, "y": ys, "z": display_z(z, floor, log), "colorscale": COLORSCALE,
+            "ncontours": 30, "showscale": False, "hoverinfo": "skip", "name": "surface",
+            "contours": {"coloring": "heatmap", "showlines": True},
+            "line": {"width": 0.5, "color": "rgba(255,255,255,0.4)"}}
 
 
-def _markers(minima, start) -> list:
-    out = [go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
-                      marker={"symbol": "circle", "size": 10, "color": "black", "line": {"color": "white", "width": 1}})]
+def _markers(minima, start) -> list[dict]:
+    out = [{"type": "scatter", "x": [start[0]], "y": [start[1]], "mode": "markers", "name": "start",
+            "marker": {"symbol": "circle", "size": 10, "color": "black", "line": {"color": "white", "width": 1}}}]
     if minima:
         m = np.asarray(minima, np.float64)
-        out.append(go.Scatter(x=m[:, 0], y=m[:, 1], mode="markers", name="minima",
-                              hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-                              marker={"symbol": "star", "size": 13, "color": "white", "line": {"color": "black", "width": 1}}))
+        out.append({"type": "scatter", "x": m[:, 0], "y": m[:, 1], "mode": "markers", "name": "minima",
+                    "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+                    "marker": {"symbol": "star", "size": 13, "color": "white", "line": {"color": "black", "width": 1}}})
     return out
 
 
-def arrow_trace(points: np.ndarray, grads: np.ndarray, cell: float) -> go.Scatter:
-    """Downhill arrows (-gradient), all of one length, in one trace."""
+def arrow_trace(points: np.ndarray, grads: np.ndarray, cell: float) -> dict:
+    """Downhill arrows (-gradient), all of one length, as one scatter trace."""
     norm = np.linalg.norm(grads, axis=1, keepdims=True)
     direction = -grads / np.where(norm > 0, norm, 1.0)
     tips = points + 0.8 * cell * direction
     nan = np.full((len(points), 1), np.nan)
-    xs = np.hstack([points[:, :1], tips[:, :1], nan]).ravel()
-    ys = np.hstack([points[:, 1:], tips[:, 1:], nan]).ravel()
-    sizes = np.tile([0, 7, 0], len(points))
-    return go.Scatter(x=xs, y=ys, mode="lines+markers", name="downhill (-grad f)", hoverinfo="skip",
-                      line={"color": "rgba(255,255,255,0.8)", "width": 1},
-                      marker={"symbol": "arrow", "angleref": "previous", "size": sizes,
-                              "color": "rgba(255,255,255,0.9)"})
+    return {"type": "scatter", "x": np.hstack([points[:, :1], tips[:, :1], nan]).ravel(),
+            "y": np.hstack([points[:, 1:], tips[:, 1:], nan]).ravel(), "mode": "lines+markers",
+            "name": "downhill (-grad f)", "hoverinfo": "skip", "line": {"color": "rgba(255,255,255,0.8)", "width": 1},
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": np.tile([0, 7, 0], len(points)),
+                       "color": "rgba(255,255,255,0.9)"}}
+
+
+def _path_2d(p: PathData, idx: np.ndarray) -> dict:
+    return {"type": "scatter", "x": p.xy[idx, 0], "y": p.xy[idx, 1], "mode": "lines+markers", "name": p.label,
+            "line": {"color": p.color, "width": 2.5}, "marker": {"size": 4, "color": p.color},
+            "text": idx, "hovertemplate": _hover(p.label)}
 
 
 def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                   log: bool = False, arrows: go.Scatter | None = None, key: str = "") -> go.Figure:
+                   log: bool = False, arrows: dict | None = None, key: str = "") -> go.Figure:
     """The top view: contours of the loss with every path, the start and the minima."""
-    data: list = [_contour_base(xs, ys, z, floor, log)]
+    data: list[dict] = [_contour_base(xs, ys, z, floor, log)]
     if arrows is not None:
         data.append(arrows)
     for p in paths:
-        idx = thin(len(p.xy), MAX_DRAWN_POINTS)
-        data.append(go.Scatter(x=p.xy[idx, 0], y=p.xy[idx, 1], mode="lines+markers", name=p.label,
-                               line={"color": p.color, "width": 2.5}, marker={"size": 4, "color": p.color},
-                               text=idx, hovertemplate="step %{text}<br>x=%{x:.4g}, y=%{y:.4g}<extra>" + p.label + "</extra>"))
+        data.append(_path_2d(p, thin(len(p.xy), MAX_DRAWN_POINTS)))
         if p.diverged_at is not None and len(p.xy):
-            data.append(go.Scatter(x=p.xy[-1:, 0], y=p.xy[-1:, 1], mode="markers+text", showlegend=False,
-                                   text=[f"diverged at step {p.diverged_at}"], textposition="top center",
-                                   marker={"symbol": "x", "size": 12, "color": p.color},
-                                   textfont={"color": p.color}))
+            data.append({"type": "scatter", "x": p.xy[-1:, 0], "y": p.xy[-1:, 1], "mode": "markers+text",
+                         "showlegend": False, "text": [f"diverged at step {p.diverged_at}"],
+                         "textposition": "top center", "marker": {"symbol": "x", "size": 12, "color": p.color},
+                         "textfont": {"color": p.color}})
     data += _markers(minima, start)
-    fig = go.Figure(data)
-    _frame_axes(fig, xs, ys, key)
-    return fig
+    return go.Figure({"data": data, "layout": _top_layout(xs, ys, key)})
 
 
-def _frame_axes(fig: go.Figure, xs, ys, key: str) -> None:
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 60, "b": 10}, uirevision=key,
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                      xaxis={"range": [float(xs[0]), float(xs[-1])], "title": "x"},
-                      yaxis={"range": [float(ys[0]), float(ys[-1])], "title": "y", "scaleanchor": "x"})
+def _top_layout(xs, ys, key: str) -> dict:
+    return {"height": 520, "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "uirevision": key, "legend": LEGEND,
+            "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": "x"}},
+            "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": "y"}, "scaleanchor": "x"}}
 
 
 def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
@@ -135,30 +141,26 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     """The top view animated: the paths advance step by step, with play, pause and a step slider."""
     longest = max((len(p.xy) for p in paths), default=1)
     marks = thin(longest, frames)
-    first = len(_markers(minima, start)) + 1
     base = [_contour_base(xs, ys, z, floor, log)] + _markers(minima, start)
-    base += [go.Scatter(x=p.xy[:1, 0], y=p.xy[:1, 1], mode="lines+markers", name=p.label,
-                        line={"color": p.color, "width": 2.5}, marker={"size": 4, "color": p.color}) for p in paths]
+    first = len(base)
+    base += [_path_2d(p, np.arange(min(1, len(p.xy)))) for p in paths]
     fig_frames = []
     for step in marks:
         traces = []
         for p in paths:
             idx = thin(min(step + 1, len(p.xy)), MAX_DRAWN_POINTS)
-            traces.append(go.Scatter(x=p.xy[idx, 0], y=p.xy[idx, 1]))
-        fig_frames.append(go.Frame(data=traces, traces=list(range(first, first + len(paths))), name=str(step)))
-    fig = go.Figure(base, frames=fig_frames)
-    _frame_axes(fig, xs, ys, "playback")
-    fig.update_layout(
+            traces.append({"type": "scatter", "x": p.xy[idx, 0], "y": p.xy[idx, 1], "text": idx})
+        fig_frames.append({"data": traces, "traces": list(range(first, first + len(paths))), "name": str(step)})
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    layout = _top_layout(xs, ys, "playback")
+    layout.update(
         height=560,
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.06, "xanchor": "left", "yanchor": "top",
                       "buttons": [
                           {"label": "Play", "method": "animate",
                            "args": [None, {"frame": {"duration": 60, "redraw": False}, "fromcurrent": True,
                                            "transition": {"duration": 0}}]},
-                          {"label": "Pause", "method": "animate",
-                           "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}]}],
+                          {"label": "Pause", "method": "animate", "args": [[None], still]}]}],
         sliders=[{"x": 0.15, "len": 0.85, "y": -0.04, "currentvalue": {"prefix": "step "},
-                  "steps": [{"label": str(s), "method": "animate",
-                             "args": [[str(s)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}
-                            for s in marks]}])
-    return fig
+                  "steps": [{"label": str(s), "method": "animate", "args": [[str(s)], still]} for s in marks]}])
+    return go.Figure({"data": base, "layout": layout, "frames": fig_frames})

@@ -75,7 +75,6 @@ def state_at(run: Run, t: int) -> str:
 def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: list[PathData], grid, minima,
                    floor: float, log: bool) -> None:
     """Draw the section for the run the user picks."""
-    st.subheader("Inside the optimizer")
     choice = st.selectbox("Run", list(range(len(runs))), format_func=lambda i: labels[i], key="inside_run")
     if choice is None or choice >= len(runs):
         choice = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -75,7 +76,8 @@ def share_section(cfg: RaceConfig, runs: list[Run], query: dict) -> None:
     copy_button(url)
     st.code(url, language=None)
     c1, c2 = st.columns(2)
-    c1.download_button("Paths (CSV)", paths_csv(cfg, runs), file_name=f"optviz-{cfg.surface}-paths.csv",
+    # Callables: the files are built only when a button is clicked, not on every rerun.
+    c1.download_button("Paths (CSV)", functools.partial(paths_csv, cfg, runs), file_name=f"optviz-{cfg.surface}-paths.csv",
                        mime="text/csv", key="dl_csv")
-    c2.download_button("Configuration (JSON)", config_json(cfg, query), file_name=f"optviz-{cfg.surface}.json",
+    c2.download_button("Configuration (JSON)", functools.partial(config_json, cfg, query), file_name=f"optviz-{cfg.surface}.json",
                        mime="application/json", key="dl_json")

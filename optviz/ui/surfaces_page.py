@@ -8,7 +8,7 @@ import streamlit as st
 
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
 from optviz.plots.common import PathData, color
-from optviz.plots.curves import line_figure
+from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.surfaces import SURFACES
 
@@ -90,19 +90,21 @@ def page() -> None:
         st.plotly_chart(contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, arrows, key=surface.name),
                         key="contour")
 
-    c1, c2 = st.columns(2)
     if surface.f_min is not None:
-        c1.plotly_chart(line_figure(paths, [r.loss - surface.f_min for r in runs], "loss − min f (log)"), key="loss")
-        c2.plotly_chart(line_figure(paths, [distance_to_nearest_minimum(r.path, surface) for r in runs],
-                                    "distance to nearest minimum (log)"), key="distance")
+        panels = [("loss − min f (log)", [r.loss - surface.f_min for r in runs], True),
+                  ("distance to nearest minimum (log)", [distance_to_nearest_minimum(r.path, surface) for r in runs], True)]
     else:
-        c1.plotly_chart(line_figure(paths, [r.loss for r in runs], "loss", log_y=False), key="loss")
-        c2.caption("This surface has no minimum, so there is no distance to one.")
+        panels = [("loss", [r.loss for r in runs], False)]
+        st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
+    st.plotly_chart(curves_figure(paths, panels), key="curves")
 
     st.dataframe(results_table(runs, labels, surface, tol), hide_index=True)
 
     if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
         st.plotly_chart(playback_figure(xs, ys, z, paths, minima, cfg.start, floor, log), key="playback_chart")
 
-    inside_section(cfg, runs, labels, paths, (xs, ys, z), minima, floor, log)
+    st.subheader("Inside the optimizer")
+    if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "
+                 "Adam with and without bias correction", value=False, key="inside"):
+        inside_section(cfg, runs, labels, paths, (xs, ys, z), minima, floor, log)
     share_section(cfg, runs, query)

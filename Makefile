@@ -16,6 +16,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
+	$(PY) -m optviz warmup
 	$(PY) -m streamlit run app.py
 
 test: $(VENV)/.dev

@@ -100,6 +100,24 @@ def cmd_run(args) -> str:
     return head + "\n" + _table(rows)
 
 
+def cmd_warmup(args) -> str:
+    """Compile the app's first picture into the persistent JAX cache, so a fresh server starts fast."""
+    import time
+
+    from .jaxsetup import enable_compilation_cache
+    from .link import RaceConfig
+
+    path = enable_compilation_cache()
+    from .analysis import loss_grid
+    from .trajectory import run_race
+
+    t = time.perf_counter()
+    cfg = RaceConfig()
+    run_race(SURFACES[cfg.surface], cfg.start, cfg.steps, list(cfg.specs), cfg.noise, cfg.seed)
+    loss_grid(SURFACES[cfg.surface])
+    return f"compiled the default view into {path} in {time.perf_counter() - t:.1f} s"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="python -m optviz", description="Adam and its peers on 2D test surfaces.")
@@ -120,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0", help="noise seed (default 0)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
+    p.set_defaults(func=cmd_warmup)
     return parser
 
 

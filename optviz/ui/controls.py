@@ -14,14 +14,30 @@ from optviz.surfaces import SURFACES
 from .state import hp_key, seed_hparam, slider_key, slider_value
 
 
-def _log_options(hp: HParam, value: float) -> list[float]:
-    """Log-spaced slider stops (ten a decade, three significant digits), plus the exact value."""
-    lo, hi = hp.slider
-    decades = math.log10(hi / lo)
-    grid = np.geomspace(lo, hi, int(round(decades * 10)) + 1)
-    stops = {float(f"{v:.3g}") for v in grid}
-    stops.add(float(slider_value(hp, value)))
+NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+def _log_stops(lo: float, hi: float) -> list[float]:
+    """The nice numbers 1, 1.5, 2, 3, 5, 7 times each power of ten within [lo, hi]."""
+    stops = {lo, hi}
+    for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for mant in NICE_MANTISSAS:
+            v = float(f"{mant}e{exp}")
+            if lo <= v <= hi:
+                stops.add(v)
     return sorted(stops)
+
+
+def log_slider_value(hp: HParam, value: float) -> float:
+    """Where a value sits on a log slider: the nearest stop if within 2%, else the value itself."""
+    value = slider_value(hp, value)
+    nearest = min(_log_stops(*hp.slider), key=lambda s: abs(math.log(s / value)))
+    return nearest if abs(nearest / value - 1) < 0.02 else value
+
+
+def _log_options(hp: HParam, value: float) -> list[float]:
+    """The slider's stops, plus the current position when it lies between two."""
+    return sorted(set(_log_stops(*hp.slider)) | {log_slider_value(hp, value)})
 
 
 def _sync_from_slider(num: str, sl: str) -> None:
@@ -29,7 +45,8 @@ def _sync_from_slider(num: str, sl: str) -> None:
 
 
 def _sync_from_number(num: str, sl: str, hp: HParam) -> None:
-    st.session_state[sl] = slider_value(hp, st.session_state[num])
+    value = st.session_state[num]
+    st.session_state[sl] = log_slider_value(hp, value) if hp.log else slider_value(hp, value)
 
 
 def _fmt(v: float) -> str:
@@ -41,6 +58,8 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     num, sl = hp_key(rid, name, hp.name), slider_key(rid, name, hp.name)
     if num not in st.session_state:
         seed_hparam(rid, name, hp, hp.default)
+    if hp.log:
+        st.session_state[sl] = log_slider_value(hp, st.session_state[num])
     label = f"{hp.name}" + (f" · {hp.help}" if hp.help else "")
     if hp.kind == "flag":
         st.toggle(hp.name, key=num, help=hp.help)

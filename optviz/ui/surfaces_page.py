@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from optviz.jaxsetup import enable_compilation_cache
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
@@ -47,6 +48,7 @@ def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
 
 def page() -> None:
     """The whole page."""
+    enable_compilation_cache()
     warnings = state.init_session()
     controls.sidebar()
     cfg, problems = state.current_config()

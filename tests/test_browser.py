@@ -1,0 +1,115 @@
+"""The real browser: `streamlit run app.py` on loopback, driven by Playwright in Debian's Chromium.
+
+Opens a share link, waits for the 3D chart, nudges a learning-rate slider with the keyboard,
+checks that the drawn path and the address bar change, and saves a screenshot. In CI (where
+.ci/run installs chromium) a missing browser is a failure; elsewhere the test is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+LINK = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002"
+PATHS_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    if (el.data && el.data[0] && el.data[0].type === 'contour') {
+      const t = (el._fullData || []).find(d => d.name && d.name.startsWith('Adam'));
+      return t ? {name: t.name, x: Array.from(t.x), y: Array.from(t.y)} : null;
+    }
+  }
+  return null;
+}"""
+
+
+def _need_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    _need_browser()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", os.path.join(ROOT, "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=ROOT))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("streamlit did not start")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_share_link_slider_nudge_redraws(server):
+    from playwright.sync_api import sync_playwright
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(server + LINK)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".some(e => e.data && e.data[0] && e.data[0].type === 'surface')", timeout=90_000)
+        page.wait_for_function(f"({PATHS_JS})() !== null", timeout=30_000)
+        before = page.evaluate(PATHS_JS)
+        assert before["name"] == "Adam (lr=0.05)" and len(before["x"]) == 201
+        opts = "() => new URLSearchParams(location.search).getAll('opt')"
+        assert page.evaluate(opts) == ["adam:lr=0.05", "momentum:lr=0.002"]
+
+        lr = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="lr"]').first
+        lr.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => {{ const p = ({PATHS_JS})(); return p && p.name !== {before['name']!r}; }}",
+                               timeout=30_000)
+        after = page.evaluate(PATHS_JS)
+        assert after["x"] != before["x"]
+        assert after["name"].startswith("Adam (lr=0.0")
+        new_lr = after["name"][len("Adam (lr="):-1]
+        page.wait_for_function(f"() => ({opts})()[0] === 'adam:lr={new_lr}'", timeout=10_000)
+        time.sleep(1.5)  # let WebGL finish painting before the picture
+        shot = os.path.join(ARTIFACTS, "surfaces.png")
+        page.screenshot(path=shot)
+        assert os.path.getsize(shot) > 50_000
+        if os.environ.get("OPTVIZ_SCREENSHOT"):
+            shutil.copy(shot, os.environ["OPTVIZ_SCREENSHOT"])
+        browser.close()

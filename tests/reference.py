@@ -173,8 +173,9 @@ def trajectory(opt: str, surface: str, start, hp: dict, steps: int):
     x = np.asarray(start, np.float64)
     state: dict = {}
     path, loss = [x], [f(x)[0]]
-    for _ in range(steps):
-        x = step(x, f(x)[1], state, hp)
-        path.append(x)
-        loss.append(f(x)[0])
+    with np.errstate(over="ignore", invalid="ignore"):  # diverging runs are compared on purpose
+        for _ in range(steps):
+            x = step(x, f(x)[1], state, hp)
+            path.append(x)
+            loss.append(f(x)[0])
     return np.array(path), np.array(loss), state

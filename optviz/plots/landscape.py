@@ -41,8 +41,7 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
     lift = 0.01 * ((z_hi - z_lo) or 1.0)
     data: list[dict] = [{"type": "surface", "x": xs, "y": ys, "z": shown, "colorscale": COLORSCALE, "opacity": 0.85,
-                         "showscale": False, "name": "surface", "hoverinfo": "skip",
-                         "contours": {"z": {"show": True, "usecolormap": True, "width": 1}}}]
+                         "showscale": False, "name": "surface", "hoverinfo": "skip"}]
     for p in paths:
         idx = thin(len(p.xy), MAX_DRAWN_POINTS)
         heights = np.where(_inside(p.xy[idx], xs, ys), display_z(p.loss[idx], floor, log) + lift, np.nan)

@@ -11,33 +11,12 @@ from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
 from optviz.optimizers import REGISTRY, HParam
 from optviz.surfaces import SURFACES
 
-from .state import hp_key, seed_hparam, slider_key, slider_value
-
-
-NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
-
-
-def _log_stops(lo: float, hi: float) -> list[float]:
-    """The nice numbers 1, 1.5, 2, 3, 5, 7 times each power of ten within [lo, hi]."""
-    stops = {lo, hi}
-    for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for mant in NICE_MANTISSAS:
-            v = float(f"{mant}e{exp}")
-            if lo <= v <= hi:
-                stops.add(v)
-    return sorted(stops)
-
-
-def log_slider_value(hp: HParam, value: float) -> float:
-    """Where a value sits on a log slider: the nearest stop if within 2%, else the value itself."""
-    value = slider_value(hp, value)
-    nearest = min(_log_stops(*hp.slider), key=lambda s: abs(math.log(s / value)))
-    return nearest if abs(nearest / value - 1) < 0.02 else value
+from .state import hp_key, log_slider_value, seed_hparam, slider_key, slider_value, slider_stops
 
 
 def _log_options(hp: HParam, value: float) -> list[float]:
     """The slider's stops, plus the current position when it lies between two."""
-    return sorted(set(_log_stops(*hp.slider)) | {log_slider_value(hp, value)})
+    return sorted(set(slider_stops(hp)) | {log_slider_value(hp, value)})
 
 
 def _sync_from_slider(num: str, sl: str) -> None:
@@ -58,8 +37,6 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     num, sl = hp_key(rid, name, hp.name), slider_key(rid, name, hp.name)
     if num not in st.session_state:
         seed_hparam(rid, name, hp, hp.default)
-    if hp.log:
-        st.session_state[sl] = log_slider_value(hp, st.session_state[num])
     label = f"{hp.name}" + (f" · {hp.help}" if hp.help else "")
     if hp.kind == "flag":
         st.toggle(hp.name, key=num, help=hp.help)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import html
 import io
 import json
 from urllib.parse import urlencode
@@ -48,24 +47,26 @@ def config_json(cfg: RaceConfig, query: dict) -> str:
     }, indent=2, allow_nan=False)
 
 
-def copy_button(url: str) -> None:
-    """A "Copy link" button (the browser's clipboard, with a fallback for older browsers)."""
-    safe = html.escape(json.dumps(url), quote=True)
-    # Only our own re-serialised query reaches this HTML, JSON-encoded and attribute-escaped.
-    st.iframe(f"""
-<button id="b" data-url="{safe}" style="font:14px sans-serif;padding:6px 14px;border-radius:8px;
+COPY_BUTTON = """
+<button id="b" style="font:14px sans-serif;padding:6px 14px;border-radius:8px;
  border:1px solid #bbb;background:#fff;cursor:pointer">Copy link</button>
 <span id="s" style="font:13px sans-serif;margin-left:8px;color:#2e7d32"></span>
 <script>
-const b = document.getElementById('b');
-b.onclick = async () => {{
-  const url = JSON.parse(b.dataset.url);
-  try {{ await navigator.clipboard.writeText(url); }}
-  catch (e) {{ const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t);
-              t.select(); document.execCommand('copy'); t.remove(); }}
+// Reads the address bar at click time (the app keeps it current), so this HTML never changes
+// and the frame is not reloaded on every rerun.
+document.getElementById('b').onclick = async () => {
+  const url = window.parent.location.href;
+  try { await navigator.clipboard.writeText(url); }
+  catch (e) { const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t);
+              t.select(); document.execCommand('copy'); t.remove(); }
   document.getElementById('s').textContent = 'Copied';
-}};
-</script>""", height=44)
+};
+</script>"""
+
+
+def copy_button() -> None:
+    """A "Copy link" button that copies the page's current address (the share link)."""
+    st.iframe(COPY_BUTTON, height=44)
 
 
 def share_section(cfg: RaceConfig, runs: list[Run], query: dict) -> None:
@@ -73,7 +74,7 @@ def share_section(cfg: RaceConfig, runs: list[Run], query: dict) -> None:
     st.subheader("Share and export")
     url = share_url(query)
     st.caption("This link reproduces exactly what you see; the address bar is kept up to date too.")
-    copy_button(url)
+    copy_button()
     st.code(url, language=None)
     c1, c2 = st.columns(2)
     # Callables: the files are built only when a button is clicked, not on every rerun.

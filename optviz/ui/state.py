@@ -6,6 +6,7 @@ session's first run and writes the query string back whenever the race changes.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import streamlit as st
@@ -31,13 +32,39 @@ def slider_value(hp: HParam, value: float) -> float:
     return float(min(max(value, lo), hi))
 
 
+NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _log_stops(lo: float, hi: float) -> tuple[float, ...]:
+    stops = {lo, hi}
+    for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for mant in NICE_MANTISSAS:
+            v = float(f"{mant}e{exp}")
+            if lo <= v <= hi:
+                stops.add(v)
+    return tuple(sorted(stops))
+
+
+def slider_stops(hp: HParam) -> tuple[float, ...]:
+    """A log slider's stops: the nice numbers 1, 1.5, 2, 3, 5, 7 times each power of ten in range."""
+    return _log_stops(*hp.slider)
+
+
+def log_slider_value(hp: HParam, value: float) -> float:
+    """Where a value sits on a log slider: the nearest stop if within 2%, else the value itself."""
+    value = slider_value(hp, value)
+    nearest = min(slider_stops(hp), key=lambda s: abs(math.log(s / value)))
+    return nearest if abs(nearest / value - 1) < 0.02 else value
+
+
 def seed_hparam(rid: int, name: str, hp: HParam, value: float) -> None:
     """Put one hyperparameter's value into both of its widgets' keys."""
     if hp.kind == "flag":
         st.session_state[hp_key(rid, name, hp.name)] = bool(value)
         return
     st.session_state[hp_key(rid, name, hp.name)] = float(value)
-    st.session_state[slider_key(rid, name, hp.name)] = slider_value(hp, value)
+    st.session_state[slider_key(rid, name, hp.name)] = (log_slider_value if hp.log else slider_value)(hp, value)
 
 
 def load_config(cfg: RaceConfig) -> None:

@@ -1,0 +1,36 @@
+"""The floor: a bare Streamlit + Plotly page that draws what the Surfaces page draws.
+
+One learning-rate slider; three gradient-descent paths computed in NumPy on the bowl; a
+100x100 3D surface with the paths, a contour with the paths, two curve panels and a table.
+Used by the page benchmarks as the peer to compare with.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(layout="wide")
+lr = st.sidebar.select_slider("lr", options=[0.01, 0.02, 0.03, 0.05, 0.07, 0.1], value=0.05, key="lr")
+xs = np.linspace(-1, 1, 100, dtype=np.float32)
+z = xs[None, :] ** 2 + xs[:, None] ** 2
+paths = []
+for k, rate in enumerate((lr, lr / 2, lr * 2)):
+    p = np.empty((151, 2), np.float32)
+    p[0] = (0.8, -0.6)
+    for t in range(150):
+        p[t + 1] = p[t] - rate * 2 * p[t]
+    paths.append((f"run {k} (lr={rate:g})", p, (p**2).sum(1)))
+st.title("Bare page")
+c1, c2 = st.columns(2)
+c1.plotly_chart(go.Figure({"data": [{"type": "surface", "x": xs, "y": xs, "z": z, "showscale": False}] +
+                           [{"type": "scatter3d", "x": p[:, 0], "y": p[:, 1], "z": f, "mode": "lines+markers", "name": n}
+                            for n, p, f in paths], "layout": {"height": 560}}), key="s3d")
+c2.plotly_chart(go.Figure({"data": [{"type": "contour", "x": xs, "y": xs, "z": z, "showscale": False}] +
+                           [{"type": "scatter", "x": p[:, 0], "y": p[:, 1], "mode": "lines+markers", "name": n}
+                            for n, p, f in paths], "layout": {"height": 520}}), key="contour")
+st.plotly_chart(go.Figure({"data": [{"type": "scatter", "y": f, "name": n} for n, p, f in paths] +
+                          [{"type": "scatter", "y": np.linalg.norm(p, axis=1), "xaxis": "x2", "yaxis": "y2", "name": n}
+                           for n, p, f in paths],
+                           "layout": {"height": 340, "xaxis": {"domain": [0, 0.46]}, "xaxis2": {"domain": [0.54, 1]},
+                                      "yaxis": {"type": "log"}, "yaxis2": {"type": "log", "anchor": "x2"}}}), key="curves")
+st.dataframe([{"run": n, "final loss": float(f[-1])} for n, p, f in paths])

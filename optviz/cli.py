@@ -9,11 +9,14 @@ import argparse
 import json
 import re
 import sys
+
+import numpy as np
 from typing import Sequence
 
 from .limits import MAX_STEPS
 from .optimizers import REGISTRY
-from .spec import SpecError, format_spec, parse_noise, parse_point, parse_seed, parse_specs, parse_steps
+from .spec import (SpecError, format_spec, parse_axis, parse_noise, parse_number, parse_point, parse_seed,
+                   parse_spec, parse_specs, parse_steps, parse_sweep_steps)
 from .surfaces import SURFACES
 
 
@@ -100,6 +103,41 @@ def cmd_run(args) -> str:
     return head + "\n" + _table(rows)
 
 
+def cmd_sweep(args) -> str:
+    """Run a grid of one optimizer and print its metrics."""
+    surface = _parse_surface(args.surface)
+    try:
+        spec = parse_spec(args.opt)
+    except SpecError as err:
+        raise SpecError(f"--opt: {err}") from None
+    x = parse_axis("--x", args.x, spec.name)
+    y = parse_axis("--y", args.y, spec.name)
+    start = parse_point("--start", args.start) if args.start is not None else surface.start
+    steps = parse_sweep_steps(args.steps)
+    tol = parse_number("--tol", args.tol)
+    if tol <= 0:
+        raise SpecError(f"--tol: must be > 0 (got {args.tol})")
+    noise, seed = parse_noise(args.noise), parse_seed(args.seed)
+
+    from .sweep import run_sweep
+
+    result = run_sweep(surface, spec, x, y, start, steps, tol, noise, seed)
+    if args.json:
+        return _dump(result.to_json())
+    cells = x.n * y.n
+    best = np.unravel_index(np.nanargmin(np.where(result.diverged, np.inf, result.final_loss)), result.final_loss.shape) \
+        if not result.diverged.all() else None
+    lines = [f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
+             f"{steps} steps, {cells} runs in {result.seconds:.2f} s",
+             f"diverged: {int(result.diverged.sum())} of {cells}",
+             f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"]
+    if best is not None:
+        i, j = best
+        lines.append(f"best cell: {x.key}={x.values[j]:.6g}, {y.key}={y.values[i]:.6g}, "
+                     f"final loss {result.final_loss[i, j]:.6g}")
+    return "\n".join(lines)
+
+
 def cmd_warmup(args) -> str:
     """Compile the app's first picture into the persistent JAX cache, so a fresh server starts fast."""
     import time
@@ -138,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0", help="noise seed (default 0)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
+    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}")
+    p.add_argument("--opt", required=True, metavar="SPEC", help="the optimizer and its fixed settings")
+    p.add_argument("--x", required=True, metavar="KEY=LO:HI:N[:log]", help="the columns: a hyperparameter, or x / y")
+    p.add_argument("--y", required=True, metavar="KEY=LO:HI:N[:log]", help="the rows")
+    p.add_argument("--start", help="X,Y for hyperparameter grids (default: the surface's)")
+    p.add_argument("--steps", default="500", help="1..2000 (default 500)")
+    p.add_argument("--tol", default="1e-3", help="loss - min f counted as reached (default 1e-3)")
+    p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
+    p.add_argument("--seed", default="0", help="noise seed (default 0)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
     p.set_defaults(func=cmd_warmup)
     return parser

@@ -7,3 +7,7 @@ MAX_NOISE = 100.0  # gradient-noise sigma
 MAX_SEED = 2**31 - 1
 MAX_SPEC_LENGTH = 400  # characters of one optimizer SPEC
 MAX_QUERY_LENGTH = 4000  # characters of a share link's query string
+MAX_SWEEP_CELLS = 65_536  # cells of one sweep grid
+MAX_SWEEP_SIDE = 256  # values along one sweep axis
+MAX_SWEEP_STEPS = 2000  # steps of every run in a sweep
+SWEEP_CHUNK = 16_384  # cells per compiled call: bounds memory, fixes shapes

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, MAX_STEPS
+from .limits import (MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, MAX_STEPS, MAX_SWEEP_SIDE,
+                     MAX_SWEEP_STEPS)
 from .optimizers import REGISTRY
 
 
@@ -146,3 +147,62 @@ def parse_noise(text) -> float:
 def parse_seed(text) -> int:
     """A random seed from 0 to MAX_SEED."""
     return parse_int("seed", text, 0, MAX_SEED)
+
+
+def parse_sweep_steps(text) -> int:
+    """A sweep's step count, from 1 to MAX_SWEEP_STEPS."""
+    return parse_int("steps", text, 1, MAX_SWEEP_STEPS)
+
+
+@dataclass(frozen=True)
+class SweepAxis:
+    """One axis of a sweep grid: a hyperparameter of the optimizer, or ``x``/``y`` of the start."""
+
+    key: str
+    low: float
+    high: float
+    n: int
+    log: bool = False
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The grid values along this axis, low to high."""
+        if self.n == 1:
+            return (self.low,)
+        if self.log:
+            ratio = math.log(self.high / self.low)
+            return tuple(self.low * math.exp(ratio * i / (self.n - 1)) for i in range(self.n))
+        return tuple(self.low + (self.high - self.low) * i / (self.n - 1) for i in range(self.n))
+
+    @property
+    def is_start(self) -> bool:
+        return self.key in ("x", "y")
+
+
+def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:
+    """``KEY=LO:HI:N[:log]`` for ``optimizer``; KEY is one of its hyperparameters, or x or y."""
+    opt = REGISTRY[optimizer]
+    key, eq, rest = str(text).partition("=")
+    key = key.strip()
+    parts = rest.split(":")
+    if not eq or len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
+        raise SpecError(f"{item}: expected KEY=LO:HI:N[:log], e.g. lr=1e-4:1:64:log (got {text!r})")
+    allowed = ("x", "y") + tuple(h.name for h in opt.hparams if h.kind == "float")
+    if key not in allowed:
+        raise SpecError(f"{item}: {key!r} is not a sweepable key of {optimizer}; choose one of: {', '.join(allowed)}")
+    low, high = parse_number(f"{item} LO", parts[0]), parse_number(f"{item} HI", parts[1])
+    n = parse_int(f"{item} N", parts[2], 1, MAX_SWEEP_SIDE)
+    log = len(parts) == 4
+    if low > high:
+        raise SpecError(f"{item}: LO must not exceed HI (got {format_number(low)} > {format_number(high)})")
+    if log and low <= 0:
+        raise SpecError(f"{item}: a log axis needs LO > 0 (got {format_number(low)})")
+    if key in ("x", "y"):
+        if max(abs(low), abs(high)) > MAX_COORD:
+            raise SpecError(f"{item}: start coordinates must lie within +-{MAX_COORD:g}")
+    else:
+        hp = opt.hparam(key)
+        for v in (low, high):
+            if not hp.is_valid(v):
+                raise SpecError(f"{item}: {hp.allowed()} (got {format_number(v)})")
+    return SweepAxis(key, low, high, n, log)

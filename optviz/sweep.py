@@ -1,0 +1,182 @@
+"""Sweeps: a grid of runs of one optimizer, keeping only what the metrics need.
+
+One jitted, vmapped call per chunk of cells (SWEEP_CHUNK, padded, so every call has the same
+shapes); each run is a ``lax.scan`` whose carry holds the point, the optimizer state and the
+metrics, never the trajectory. Steps, tolerance, hyperparameters, start points, noise and
+seed are all traced: a new grid of the same optimizer and surface does not recompile.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
+from .optimizers import REGISTRY
+from .spec import OptSpec, SpecError, SweepAxis
+from .surfaces import Surface
+from .trajectory import noisy_grad
+
+STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
+TRACE_COUNT = 0
+
+
+@dataclass
+class SweepResult:
+    """Metrics on a grid: rows indexed by the y axis, columns by the x axis."""
+
+    x: SweepAxis
+    y: SweepAxis
+    final_loss: np.ndarray  # [ny, nx], NaN where diverged
+    steps_to_tol: np.ndarray  # [ny, nx] int, -1 where never reached
+    diverged: np.ndarray  # [ny, nx] bool
+    diverged_at: np.ndarray  # [ny, nx] int, 0 where not diverged
+    final_point: np.ndarray  # [ny, nx, 2] (the last finite point)
+    minimum_index: np.ndarray | None  # [ny, nx] int, -1 where no minimum was reached (start grids)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        """The CLI's JSON shape (strict: NaN becomes null)."""
+        def nullable(a, bad):
+            return [[None if b else v for v, b in zip(row, brow)] for row, brow in zip(a.tolist(), bad.tolist())]
+
+        out = {
+            "x": {"key": self.x.key, "values": list(self.x.values), "log": self.x.log},
+            "y": {"key": self.y.key, "values": list(self.y.values), "log": self.y.log},
+            "final_loss": nullable(self.final_loss, self.diverged),
+            "steps_to_tol": nullable(self.steps_to_tol, self.steps_to_tol < 0),
+            "diverged": self.diverged.tolist(),
+            "diverged_at": nullable(self.diverged_at, ~self.diverged),
+        }
+        if self.minimum_index is not None:
+            out["final_point"] = self.final_point.astype(float).tolist()
+            out["minimum_index"] = nullable(self.minimum_index, self.minimum_index < 0)
+        return out
+
+
+def _sweep_bucket(steps: int) -> int:
+    for b in STEP_BUCKETS:
+        if steps <= b:
+            return b
+    raise SpecError(f"steps: must be at most {MAX_SWEEP_STEPS} in a sweep (got {steps})")
+
+
+def _cell(opt_name: str, surface: Surface, length: int, start, hp, steps, tol, f_min, sigma, seed):
+    """One run, metrics only: final point and loss, first step within tol, divergence step."""
+    opt = REGISTRY[opt_name]
+
+    def step(carry, t):
+        point, state, alive, loss, hit, died = carry
+        grad = noisy_grad(surface, point, sigma, seed, t)
+        new_point, new_state = opt.update(grad, state, point, hp)
+        new_loss = surface.loss(new_point)
+        active = alive & (t < steps)
+        finite = jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(new_loss)
+        ok = active & finite
+        point = jnp.where(ok, new_point, point)
+        state = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new_state, state)
+        loss = jnp.where(ok, new_loss, loss)
+        hit = jnp.where(ok & (hit < 0) & (new_loss - f_min <= tol), t + 1, hit)
+        died = jnp.where(active & ~finite, t + 1, died)
+        return (point, state, alive & (~active | finite), loss, hit, died), None
+
+    start = jnp.asarray(start, jnp.float32)
+    loss0 = surface.loss(start)
+    hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
+    died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
+    init = (start, opt.init(start), jnp.isfinite(loss0), loss0, hit0, died0)
+    (point, _, _, loss, hit, died), _ = jax.lax.scan(step, init, jnp.arange(length, dtype=jnp.int32))
+    return point, loss, hit, died
+
+
+@functools.lru_cache(maxsize=128)
+def compiled_sweep(opt_name: str, surface: Surface, length: int):
+    """The jitted sweep kernel: ``kernel(starts[C, 2], {hp: [C]}, steps, tol, f_min, sigma, seed)``."""
+
+    def kernel(starts, hps, steps, tol, f_min, sigma, seed):
+        global TRACE_COUNT
+        TRACE_COUNT += 1
+        run = functools.partial(_cell, opt_name, surface, length)
+        return jax.vmap(run, in_axes=(0, 0, None, None, None, None, None))(starts, hps, steps, tol, f_min, sigma, seed)
+
+    return jax.jit(kernel)
+
+
+def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-cell start points [ny*nx, 2] and hyperparameters, row-major with y as rows."""
+    gx, gy = np.meshgrid(np.asarray(x.values), np.asarray(y.values))
+    cells = gx.size
+    starts = np.tile(np.asarray(start, np.float64), (cells, 1))
+    hps = {k: np.full(cells, v, np.float64) for k, v in spec.hparams.items()}
+    for axis, grid in ((x, gx), (y, gy)):
+        if axis.is_start:
+            starts[:, 0 if axis.key == "x" else 1] = grid.ravel()
+        else:
+            hps[axis.key] = grid.ravel()
+    return starts.astype(np.float32), {k: v.astype(np.float32) for k, v in hps.items()}
+
+
+def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start=None, steps: int = 500,
+              tol: float = 1e-3, noise: float = 0.0, seed: int = 0, progress=None) -> SweepResult:
+    """Run every cell of the grid ``x`` by ``y``; ``progress(done, total)`` is called per chunk."""
+    import time
+
+    if x.key == y.key:
+        raise SpecError(f"--x and --y: the two axes must differ (both are {x.key})")
+    cells = x.n * y.n
+    if cells > MAX_SWEEP_CELLS:
+        raise SpecError(f"grid: {x.n} x {y.n} = {cells} cells; at most {MAX_SWEEP_CELLS} allowed")
+    start = surface.start if start is None else start
+    starts, hps = _grid_inputs(spec, x, y, start)
+    kernel = compiled_sweep(spec.name, surface, _sweep_bucket(steps))
+    f_min = surface.f_min if surface.f_min is not None else -np.inf
+    scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
+    chunk = min(SWEEP_CHUNK, _round_up(cells))
+    outs = []
+    t0 = time.perf_counter()
+    for lo in range(0, cells, chunk):
+        part = slice(lo, min(lo + chunk, cells))
+        pad = chunk - (part.stop - part.start)
+        s = np.pad(starts[part], ((0, pad), (0, 0)), mode="edge")
+        h = {k: np.pad(v[part], (0, pad), mode="edge") for k, v in hps.items()}
+        outs.append([a[: chunk - pad] for a in jax.device_get(kernel(s, h, *scalars))])
+        if progress is not None:
+            progress(part.stop, cells)
+    seconds = time.perf_counter() - t0
+    point, loss, hit, died = (np.concatenate([o[i] for o in outs]) for i in range(4))
+    shape = (y.n, x.n)
+    diverged = (died != 0).reshape(shape)
+    final_loss = np.where(diverged, np.nan, loss.reshape(shape)).astype(np.float32)
+    minimum_index = None
+    if x.is_start or y.is_start:
+        minimum_index = _basins(point, diverged.ravel(), surface).reshape(shape)
+    return SweepResult(x, y, final_loss, hit.reshape(shape), diverged, np.maximum(died, 0).reshape(shape),
+                       point.reshape(shape + (2,)), minimum_index, seconds)
+
+
+def _round_up(cells: int) -> int:
+    """Chunk size for a small grid: the next power of two, so few distinct shapes are compiled."""
+    size = 256
+    while size < cells:
+        size *= 2
+    return size
+
+
+def _basins(points: np.ndarray, diverged: np.ndarray, surface: Surface, radius_frac: float = 0.02) -> np.ndarray:
+    """For each final point, the index of the listed minimum it ended at (-1: none within reach).
+
+    "At" means within 2% of the domain's diagonal of that minimum.
+    """
+    if not surface.minima:
+        return np.full(len(points), -1)
+    minima = np.array([[m.x, m.y] for m in surface.minima])
+    xmin, xmax, ymin, ymax = surface.domain
+    radius = radius_frac * np.hypot(xmax - xmin, ymax - ymin)
+    d = np.linalg.norm(points[:, None, :] - minima[None, :, :], axis=-1)
+    idx = d.argmin(axis=1)
+    ok = (d[np.arange(len(points)), idx] <= radius) & ~diverged
+    return np.where(ok, idx, -1)

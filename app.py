@@ -4,17 +4,8 @@ import streamlit as st
 
 st.set_page_config(page_title="optviz: Adam and its peers", page_icon="📉", layout="wide")
 
-
-def surfaces() -> None:
-    from optviz.ui.warmup import placeholder
-
-    slot = placeholder()  # before the heavy imports below, so the browser starts on Plotly.js
-    from optviz.ui.surfaces_page import page
-
-    page()
-    if slot is not None:
-        slot.empty()
-
-
-pages = [st.Page(surfaces, title="Surfaces", icon="⛰️", url_path="surfaces", default=True)]
+pages = [
+    st.Page("optviz/ui/pages/surfaces.py", title="Surfaces", icon="⛰️", url_path="surfaces", default=True),
+    st.Page("optviz/ui/pages/sweep.py", title="Sweep", icon="🔥", url_path="sweep"),
+]
 st.navigation(pages).run()

@@ -35,7 +35,7 @@ class OptSpec:
     def label(self) -> str:
         """A short legend label: the display name plus the non-default values."""
         opt = REGISTRY[self.name]
-        changed = [f"{k}={format_number(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        changed = [f"{k}={v:.4g}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
 
 

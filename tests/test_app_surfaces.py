@@ -170,3 +170,24 @@ def test_exports():
     at.run()
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Paths (CSV)", "Configuration (JSON)"]
+
+
+def test_fair_race_tunes_every_learning_rate():
+    at = make_app(surface="rosenbrock", start="-1.2,1", steps="300", opt=["adam:lr=0.0001", "sgd:lr=1e-05"])
+    at.run()
+    at.button(key="fair_race").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Fair race: each lr tuned over 41") for s in at.success)
+    q = query(at)["opt"]
+    lrs = [float(spec.split("lr=")[1]) for spec in q]
+    assert lrs[0] != 0.0001 and lrs[1] != 1e-05
+    # the tuned lr is the best of the grid: its final loss is no worse than the neighbouring values'
+    from optviz.spec import make_spec
+    from optviz.surfaces import SURFACES
+    from optviz.trajectory import run_race
+
+    s = SURFACES["rosenbrock"]
+    tuned = run_race(s, (-1.2, 1.0), 300, [make_spec("adam", {"lr": lrs[0]})])[0].loss[-1]
+    for other in (lrs[0] / 1.6, lrs[0] * 1.6):
+        r = run_race(s, (-1.2, 1.0), 300, [make_spec("adam", {"lr": min(other, 1.0)})])[0]
+        assert r.diverged_at is not None or r.loss[-1] >= tuned * 0.999

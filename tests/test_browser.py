@@ -113,3 +113,40 @@ def test_share_link_slider_nudge_redraws(server):
         if os.environ.get("OPTVIZ_SCREENSHOT"):
             shutil.copy(shot, os.environ["OPTVIZ_SCREENSHOT"])
         browser.close()
+
+
+HEATMAP_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'heatmap')"""
+INSPECTED_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const d = el._fullData;
+    if (d && d[0] && d[0].type === 'contour') {
+      const t = d.find(tr => tr.type === 'scatter' && tr.mode === 'lines+markers' && tr.name !== 'start');
+      return t ? t.name : null;
+    }
+  }
+  return null;
+}"""
+
+
+def test_sweep_page_click_a_cell(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page.goto(server + "/sweep")
+        page.wait_for_function(HEATMAP_JS, timeout=90_000)
+        page.wait_for_function(f"({INSPECTED_JS})() !== null", timeout=30_000)
+        before = page.evaluate(INSPECTED_JS)
+        heat = page.locator(".js-plotly-plot").first
+        box = heat.bounding_box()
+        # the upper right of the plot area: large lr, large b1, far from the middle cell inspected first
+        page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+        page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+        page.wait_for_function(f"({INSPECTED_JS})() !== {before!r}", timeout=30_000)
+        after = page.evaluate(INSPECTED_JS)
+        assert after.startswith("Adam (lr=") and after != before
+        page.screenshot(path=os.path.join(ARTIFACTS, "sweep.png"))
+        browser.close()

@@ -87,6 +87,25 @@ def _remove_run(rid: int) -> None:
     ss["race"] = [r for r in ss["race"] if r != rid]
 
 
+def _fair_race() -> None:
+    """Tune every racer's lr on the same log grid for this surface and start, then race the tuned ones."""
+    from optviz.tuning import TUNING_POINTS, tune_lr
+
+    from .state import current_config
+
+    cfg, _ = current_config()
+    surface = SURFACES[cfg.surface]
+    lines = []
+    for rid, spec in zip(st.session_state["race"], cfg.specs):
+        tuned, loss = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
+        seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), tuned.hparams["lr"])
+        lines.append(f"{REGISTRY[spec.name].display_name}: lr = {tuned.hparams['lr']:g}"
+                     + (f" (final loss {loss:.3g})" if math.isfinite(loss) else " (every lr diverged; unchanged)"))
+    st.session_state["fair_race_note"] = (
+        f"Fair race: each lr tuned over {TUNING_POINTS} log-spaced values across its slider range, "
+        f"{cfg.steps} steps each, lowest final loss wins. " + "; ".join(lines) + ".")
+
+
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
@@ -106,6 +125,9 @@ def sidebar() -> None:
             _race_entry(n, rid)
         st.button("Add an optimizer", on_click=_add_run, disabled=len(st.session_state["race"]) >= MAX_RUNS,
                   help=f"up to {MAX_RUNS}; the same optimizer may race against itself with other settings")
+        st.button("Fair race: tune every learning rate", on_click=_fair_race, key="fair_race",
+                  help="gives every optimizer the same tuning budget on this surface and start, then races the "
+                       "tuned ones")
 
 
 def _race_entry(n: int, rid: int) -> None:

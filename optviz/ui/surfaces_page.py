@@ -58,6 +58,9 @@ def page() -> None:
     st.title("Optimizers on loss surfaces")
     for w in warnings + problems:
         st.warning(f"Link value ignored: {w}")
+    note = st.session_state.pop("fair_race_note", None)
+    if note:
+        st.success(note)
     st.latex(surface.formula)
     st.caption(surface.description)
 

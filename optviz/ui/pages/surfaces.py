@@ -1,0 +1,11 @@
+"""The Surfaces page script (see optviz.ui.surfaces_page)."""
+
+from optviz.ui.warmup import placeholder
+
+slot = placeholder()  # before the heavy imports below, so the browser starts on Plotly.js
+
+from optviz.ui.surfaces_page import page  # noqa: E402
+
+page()
+if slot is not None:
+    slot.empty()

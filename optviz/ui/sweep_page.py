@@ -1,0 +1,217 @@
+"""The Sweep page: thousands of runs per click, as heatmaps you can click into."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from optviz.jaxsetup import enable_compilation_cache
+from optviz.limits import MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
+from optviz.optimizers import REGISTRY
+from optviz.plots.common import PathData, color
+from optviz.plots.curves import curves_figure
+from optviz.plots.heatmap import heatmap_figure
+from optviz.plots.landscape import contour_figure
+from optviz.analysis import loss_grid
+from optviz.spec import OptSpec, SpecError, SweepAxis, make_spec, parse_spec
+from optviz.surfaces import SURFACES
+from optviz.sweep import SweepResult, run_sweep
+from optviz.trajectory import run_race
+
+CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
+METRICS = {
+    "log10 final loss − min f": "loss",
+    "steps to reach the tolerance": "steps",
+    "diverged": "diverged",
+    "which minimum (basins of attraction)": "basin",
+}
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _sweep(surface: str, spec: OptSpec, x: SweepAxis, y: SweepAxis, start: tuple[float, float], steps: int,
+           tol: float) -> SweepResult:
+    bar = st.progress(0.0, text=f"{REGISTRY[spec.name].display_name}: {x.n * y.n} runs…")
+    result = run_sweep(SURFACES[surface], spec, x, y, start, steps, tol,
+                       progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} runs"))
+    bar.empty()
+    return result
+
+
+def _sweepable(specs: list[OptSpec]) -> list[str]:
+    keys = ["lr", "x", "y"]
+    common = set.intersection(*(set(h.name for h in REGISTRY[s.name].hparams if h.kind == "float") for s in specs))
+    return keys + sorted(common - set(keys), key=lambda k: REGISTRY[specs[0].name].hparam_names.index(k))
+
+
+def _axis_controls(label: str, specs: list[OptSpec], default_key: str, surface) -> SweepAxis:
+    keys = _sweepable(specs)
+    key = st.selectbox(f"{label} axis", keys, index=keys.index(default_key) if default_key in keys else 0,
+                       key=f"sw_{label}_key")
+    if key in ("x", "y"):
+        lo, hi = surface.domain[:2] if key == "x" else surface.domain[2:]
+        log_default = False
+    else:
+        hp = REGISTRY[specs[0].name].hparam(key)
+        lo, hi = hp.slider
+        log_default = hp.log
+    c1, c2, c3 = st.columns(3)
+    low = c1.number_input("from", value=float(lo), key=f"sw_{label}_lo_{key}", format="%g")
+    high = c2.number_input("to", value=float(hi), key=f"sw_{label}_hi_{key}", format="%g")
+    n = c3.number_input("cells", 2, MAX_SWEEP_SIDE, 48, key=f"sw_{label}_n")
+    log = st.checkbox("log scale", value=log_default, key=f"sw_{label}_log_{key}", disabled=key in ("x", "y"))
+    return SweepAxis(key, float(low), float(high), int(n), bool(log))
+
+
+def _validate_axis(axis: SweepAxis, specs: list[OptSpec]) -> str | None:
+    """One line saying what is wrong with an axis for these optimizers, or None."""
+    from optviz.spec import parse_axis
+
+    text = f"{axis.key}={axis.low!r}:{axis.high!r}:{axis.n}" + (":log" if axis.log else "")
+    try:
+        for s in specs:
+            parse_axis(f"{axis.key} axis", text, s.name)
+    except SpecError as err:
+        return str(err)
+    return None
+
+
+def _cell_of(axis: SweepAxis, value: float) -> int:
+    vals = np.asarray(axis.values)
+    if axis.log:
+        return int(np.argmin(np.abs(np.log(vals) - math.log(max(value, 1e-300)))))
+    return int(np.argmin(np.abs(vals - value)))
+
+
+def _metric(result: SweepResult, metric: str, f_min: float | None) -> tuple[np.ndarray, str]:
+    if metric == "loss":
+        gap = result.final_loss - (f_min if f_min is not None else np.nanmin(result.final_loss))
+        return np.log10(np.maximum(gap, 1e-12)), "log10(loss − min f)"
+    if metric == "steps":
+        return np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float), "steps"
+    if metric == "diverged":
+        return result.diverged.astype(float), "diverged (1)"
+    return result.minimum_index.astype(float), "minimum"
+
+
+def _on_click(key: str, axes: tuple[SweepAxis, SweepAxis]) -> None:
+    """A click on a heatmap cell selects that cell for inspection."""
+    sel = st.session_state.get(key)
+    points = (sel or {}).get("selection", {}).get("points", []) if sel else []
+    if points:
+        x, y = axes
+        px, py = points[0]["x"], points[0]["y"]
+        st.session_state["sw_cell_col"] = _cell_of(x, 10**px if x.log else px)
+        st.session_state["sw_cell_row"] = _cell_of(y, 10**py if y.log else py)
+
+
+def page() -> None:
+    """The whole page."""
+    enable_compilation_cache()
+    st.title("Sweeps: thousands of runs per click")
+    st.caption("Each cell is a full run. Is Adam really robust to its hyperparameters? Pick two axes and see.")
+    with st.sidebar:
+        surface = SURFACES[st.selectbox("Surface", list(SURFACES), index=list(SURFACES).index("rosenbrock"),
+                                        key="sw_surface", format_func=lambda n: SURFACES[n].title)]
+        texts = [st.text_input("Optimizer (SPEC)", "adam", key="sw_opt",
+                               help="name[:key=value,...]: the settings that stay fixed"),
+                 st.text_input("Compare with (optional SPEC)", "", key="sw_opt2",
+                               help="a second optimizer over the same grid, side by side; the axes must suit both")]
+        specs, errors = [], []
+        for t in texts:
+            if t.strip():
+                try:
+                    specs.append(parse_spec(t))
+                except SpecError as err:
+                    errors.append(str(err))
+        for e in errors:
+            st.error(e)
+        if not specs:
+            specs = [parse_spec("adam")]
+        x = _axis_controls("x", specs, "lr", surface)
+        y = _axis_controls("y", specs, "b1" if "b1" in _sweepable(specs) else "y", surface)
+        steps = st.slider("steps", 1, MAX_SWEEP_STEPS, 500, key="sw_steps")
+        tol = st.select_slider("tolerance", [1e-1, 1e-2, 1e-3, 1e-4, 1e-6], 1e-3, key="sw_tol",
+                               format_func=lambda v: f"{v:g}")
+        c1, c2 = st.columns(2)
+        sx = c1.number_input("start x", value=float(surface.start[0]), key=f"sw_sx_{surface.name}", format="%g")
+        sy = c2.number_input("start y", value=float(surface.start[1]), key=f"sw_sy_{surface.name}", format="%g")
+    start = (float(sx), float(sy))
+    problems = [p for p in (_validate_axis(x, specs), _validate_axis(y, specs)) if p]
+    if x.key == y.key:
+        problems.append("the two axes must differ")
+    if x.n * y.n > 65536:
+        problems.append(f"{x.n} x {y.n} cells; at most 65536")
+    if problems:
+        for p in problems:
+            st.error(f"Sweep not run: {p}")
+        return
+
+    start_grid = x.is_start or y.is_start
+    metric_names = [m for m in METRICS if start_grid or METRICS[m] != "basin"]
+    metric = METRICS[st.radio("Colour by", metric_names, horizontal=True, key="sw_metric")]
+    results = [_sweep(surface.name, s, x, y, start, steps, tol) for s in specs]
+    st.caption(" · ".join(f"{REGISTRY[s.name].display_name}: {x.n * y.n} runs × {steps} steps in {r.seconds:.2f} s"
+                          for s, r in zip(specs, results)))
+
+    row = st.session_state.get("sw_cell_row")
+    col = st.session_state.get("sw_cell_col")
+    selected = (row, col) if row is not None and row < y.n and col is not None and col < x.n else None
+    columns = st.columns(len(specs))
+    minima_names = [f"({m.x:.2f}, {m.y:.2f})" for m in surface.minima]
+    for k, (spec, result, column) in enumerate(zip(specs, results, columns)):
+        z, bar = _metric(result, metric, surface.f_min)
+        default = (_cell_of(y, start[1] if y.is_start else spec.hparams[y.key]),
+                   _cell_of(x, start[0] if x.is_start else spec.hparams[x.key]))
+        losses = np.where(result.diverged, np.inf, result.final_loss)
+        best = np.unravel_index(int(np.argmin(losses)), losses.shape) if np.isfinite(losses).any() else None
+        fig = heatmap_figure(z, x.values, y.values, x.key, y.key, x.log, y.log, bar, spec.label(),
+                             default, best, selected, categorical=minima_names if metric == "basin" else None,
+                             clickable=x.n * y.n <= CLICKABLE_CELLS)
+        chart_key = f"sw_heat_{k}"
+        column.plotly_chart(fig, key=chart_key, on_select=lambda key=chart_key: _on_click(key, (x, y)),
+                            selection_mode="points")
+        column.caption(f"diverged: {int(result.diverged.sum())} of {x.n * y.n} · reached the tolerance: "
+                       f"{int((result.steps_to_tol >= 0).sum())}")
+    _inspect(surface, specs, x, y, start, steps)
+
+
+def _inspect(surface, specs, x: SweepAxis, y: SweepAxis, start, steps: int) -> None:
+    st.subheader("Inspect a cell")
+    st.caption("Click a cell in a heatmap, or pick its values here."
+               + ("" if x.n * y.n <= CLICKABLE_CELLS else f" (Clicking needs at most {CLICKABLE_CELLS} cells.)"))
+    ss = st.session_state
+    if ss.get("sw_cell_col") is None or ss["sw_cell_col"] >= x.n:
+        ss["sw_cell_col"] = x.n // 2
+    if ss.get("sw_cell_row") is None or ss["sw_cell_row"] >= y.n:
+        ss["sw_cell_row"] = y.n // 2
+    c1, c2 = st.columns(2)
+    col = c1.select_slider(x.key, options=list(range(x.n)), format_func=lambda j: f"{x.values[j]:.4g}",
+                           key="sw_cell_col")
+    row = c2.select_slider(y.key, options=list(range(y.n)), format_func=lambda i: f"{y.values[i]:.4g}",
+                           key="sw_cell_row")
+    runs, labels = [], []
+    for spec in specs:
+        hp, st_point = dict(spec.hparams), list(start)
+        for axis, v in ((x, x.values[col]), (y, y.values[row])):
+            if axis.is_start:
+                st_point["xy".index(axis.key)] = v
+            else:
+                hp[axis.key] = v
+        cell_spec = make_spec(spec.name, hp)
+        runs.append(run_race(surface, st_point, steps, [cell_spec])[0])
+        labels.append(cell_spec.label())
+    paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
+    xs, ys, z = loss_grid(surface)
+    minima = [(m.x, m.y, m.f) for m in surface.minima]
+    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
+    a, b = st.columns(2)
+    a.plotly_chart(contour_figure(xs, ys, z, paths, minima, tuple(runs[0].path[0]) if len(runs[0].path) else start,
+                                  floor, surface.log_scale, key="sweep_cell"), key="sw_cell_path")
+    gap = [r.loss - (surface.f_min if surface.f_min is not None else 0.0) for r in runs]
+    b.plotly_chart(curves_figure(paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap,
+                                          surface.f_min is not None)]), key="sw_cell_loss")
+    for lab, r in zip(labels, runs):
+        if r.diverged_at is not None:
+            st.error(f"{lab} diverged at step {r.diverged_at}.")

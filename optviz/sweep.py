@@ -1,6 +1,6 @@
 """Sweeps: a grid of runs of one optimizer, keeping only what the metrics need.
 
-One jitted, vmapped call per chunk of cells (SWEEP_CHUNK, padded, so every call has the same
+One jitted call per chunk of cells (SWEEP_CHUNK, padded, so every call has the same
 shapes); each run is a ``lax.scan`` whose carry holds the point, the optimizer state and the
 metrics, never the trajectory. Steps, tolerance, hyperparameters, start points, noise and
 seed are all traced: a new grid of the same optimizer and surface does not recompile.
@@ -65,59 +65,73 @@ def _sweep_bucket(steps: int) -> int:
     raise SpecError(f"steps: must be at most {MAX_SWEEP_STEPS} in a sweep (got {steps})")
 
 
-def _cell(opt_name: str, surface: Surface, length: int, start, hp, steps, tol, f_min, sigma, seed):
-    """One run, metrics only: final point and loss, first step within tol, divergence step."""
+def _cells(opt_name: str, surface: Surface, length: int, starts, hp, steps, tol, f_min, sigma, seed):
+    """Every run of a chunk at once, laid out as structure of arrays: points [2, C], hp {k: [C]}.
+
+    The optimizers are elementwise, so they broadcast over the trailing run axis as they are;
+    this layout lets XLA vectorize across runs (vmap would give [C, 2] and strided access).
+    Carries only the metrics: final point and loss, first step within tol, divergence step.
+    """
     opt = REGISTRY[opt_name]
+    grad_fn = jax.grad(lambda p: jnp.sum(surface.fn(p[0], p[1])))
 
     def step(carry, t):
         point, state, alive, loss, hit, died = carry
-        grad = noisy_grad(surface, point, sigma, seed, t)
-        new_point, new_state = opt.update(grad, state, point, hp)
-        new_loss = surface.loss(new_point)
+        # The same noise for every run, as in a single run: it depends on (seed, step) only.
+        noise = jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(seed), t), (2,))[:, None]
+        new_point, new_state = opt.update(grad_fn(point) + sigma * noise, state, point, hp)
+        new_loss = surface.fn(new_point[0], new_point[1])
         active = alive & (t < steps)
-        finite = jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(new_loss)
+        finite = jnp.all(jnp.isfinite(new_point), axis=0) & jnp.isfinite(new_loss)
         ok = active & finite
         point = jnp.where(ok, new_point, point)
-        state = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new_state, state)
+        # Shared scalars (the step count) advance for all; per-run leaves freeze where a run stopped.
+        state = jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
         loss = jnp.where(ok, new_loss, loss)
         hit = jnp.where(ok & (hit < 0) & (new_loss - f_min <= tol), t + 1, hit)
         died = jnp.where(active & ~finite, t + 1, died)
         return (point, state, alive & (~active | finite), loss, hit, died), None
 
-    start = jnp.asarray(start, jnp.float32)
-    loss0 = surface.loss(start)
+    point0 = jnp.asarray(starts, jnp.float32).T
+    loss0 = surface.fn(point0[0], point0[1])
     hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
     died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
-    init = (start, opt.init(start), jnp.isfinite(loss0), loss0, hit0, died0)
+    init = (point0, opt.init(point0), jnp.isfinite(loss0), loss0, hit0, died0)
     (point, _, _, loss, hit, died), _ = jax.lax.scan(step, init, jnp.arange(length, dtype=jnp.int32))
-    return point, loss, hit, died
+    return point.T, loss, hit, died
 
 
 @functools.lru_cache(maxsize=128)
 def compiled_sweep(opt_name: str, surface: Surface, length: int):
-    """The jitted sweep kernel: ``kernel(starts[C, 2], {hp: [C]}, steps, tol, f_min, sigma, seed)``."""
+    """The jitted sweep kernel: ``kernel(starts[C, 2], {hp: [C] or scalar}, steps, tol, f_min, sigma, seed)``.
+
+    jit compiles once per choice of swept keys (which hyperparameters are arrays); values never.
+    """
 
     def kernel(starts, hps, steps, tol, f_min, sigma, seed):
         global TRACE_COUNT
         TRACE_COUNT += 1
-        run = functools.partial(_cell, opt_name, surface, length)
-        return jax.vmap(run, in_axes=(0, 0, None, None, None, None, None))(starts, hps, steps, tol, f_min, sigma, seed)
+        return _cells(opt_name, surface, length, starts, hps, steps, tol, f_min, sigma, seed)
 
     return jax.jit(kernel)
 
 
 def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Per-cell start points [ny*nx, 2] and hyperparameters, row-major with y as rows."""
+    """Per-cell start points [ny*nx, 2] and hyperparameters, row-major with y as rows.
+
+    Only the swept hyperparameters are per-cell arrays; the others stay scalars, so that
+    per-run work such as b2^t is done once per step, not once per cell.
+    """
     gx, gy = np.meshgrid(np.asarray(x.values), np.asarray(y.values))
     cells = gx.size
     starts = np.tile(np.asarray(start, np.float64), (cells, 1))
-    hps = {k: np.full(cells, v, np.float64) for k, v in spec.hparams.items()}
+    hps: dict[str, np.ndarray] = {k: np.float32(v) for k, v in spec.hparams.items()}
     for axis, grid in ((x, gx), (y, gy)):
         if axis.is_start:
             starts[:, 0 if axis.key == "x" else 1] = grid.ravel()
         else:
-            hps[axis.key] = grid.ravel()
-    return starts.astype(np.float32), {k: v.astype(np.float32) for k, v in hps.items()}
+            hps[axis.key] = grid.ravel().astype(np.float32)
+    return starts.astype(np.float32), hps
 
 
 def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start=None, steps: int = 500,
@@ -142,7 +156,7 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
         part = slice(lo, min(lo + chunk, cells))
         pad = chunk - (part.stop - part.start)
         s = np.pad(starts[part], ((0, pad), (0, 0)), mode="edge")
-        h = {k: np.pad(v[part], (0, pad), mode="edge") for k, v in hps.items()}
+        h = {k: np.pad(v[part], (0, pad), mode="edge") if np.ndim(v) else v for k, v in hps.items()}
         outs.append([a[: chunk - pad] for a in jax.device_get(kernel(s, h, *scalars))])
         if progress is not None:
             progress(part.stop, cells)

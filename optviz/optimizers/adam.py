@@ -157,7 +157,8 @@ def adamax_inspect(state: AdamaxState, hp: Hparams) -> dict[str, Array]:
 def nadam_init(params: Array) -> NadamState:
     """Initial NAdam state (the momentum product starts at 1)."""
     zeros = jnp.zeros_like(params)
-    return NadamState(jnp.zeros([], jnp.int32), zeros, zeros, jnp.ones([], jnp.float32))
+    # One product per run: a scalar for one parameter vector, one per column for a batch [d, runs].
+    return NadamState(jnp.zeros([], jnp.int32), zeros, zeros, jnp.ones(jnp.shape(params)[1:], jnp.float32))
 
 
 def _nadam_mu(hp: Hparams, t: Array) -> Array:

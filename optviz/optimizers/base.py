@@ -154,7 +154,18 @@ def momentum(default: float) -> HParam:
                   symbol=r"\mu", help="momentum coefficient")
 
 
+def one_minus_power(beta: Array, t: Array) -> Array:
+    """1 - beta^t, computed as -expm1(t * log1p(beta - 1)).
+
+    For beta near 1 (b2 = 0.999) the plain 1 - beta**t cancels: pow's rounding error near 1
+    becomes a relative error of ~1e-4 in 1 - b2^t at small t. Here beta - 1 is exact in
+    float32 (beta in [0.5, 1]), and log1p and expm1 keep full relative precision. It is also
+    several times faster than a per-run pow when beta is swept.
+    """
+    return -jnp.expm1(t * jnp.log1p(beta - 1.0))
+
+
 def bias_powers(b1: Array, b2: Array, count: Array) -> tuple[Array, Array]:
-    """The bias corrections 1 - b1^t and 1 - b2^t at step ``count``."""
+    """The bias corrections 1 - b1^t and 1 - b2^t at step ``count`` (>= 1)."""
     t = count.astype(jnp.float32)
-    return 1.0 - b1**t, 1.0 - b2**t
+    return one_minus_power(b1, t), one_minus_power(b2, t)

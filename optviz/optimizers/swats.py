@@ -29,9 +29,10 @@ class SwatsState(NamedTuple):
 def swats_init(params: Array) -> SwatsState:
     """Initial SWATS state: the Adam phase."""
     zeros = jnp.zeros_like(params)
-    zero = jnp.zeros([], jnp.float32)
+    # Per-run scalars: shape () for one parameter vector, [runs] for a batch laid out [d, runs].
+    zero = jnp.zeros(jnp.shape(params)[1:], jnp.float32)
     return SwatsState(jnp.zeros([], jnp.int32), zeros, zeros, zero, zero, zero, zeros,
-                      jnp.zeros([], jnp.int32))
+                      jnp.zeros(jnp.shape(params)[1:], jnp.int32))
 
 
 def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
@@ -57,9 +58,10 @@ def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
     bc1, bc2 = bias_powers(b1, b2, count)
     p = -hp["lr"] * jnp.sqrt(bc2) / bc1 * (m / (jnp.sqrt(a) + hp["eps"]))
     x_adam = params + p
-    pg = jnp.vdot(p, grad)
+    # Dot products over the parameter axis (axis 0), so a batch [d, runs] gets one per run.
+    pg = jnp.sum(p * grad, axis=0)
     has_projection = pg != 0.0
-    gamma = jnp.where(has_projection, jnp.vdot(p, p) / jnp.where(has_projection, -pg, 1.0), state.gamma)
+    gamma = jnp.where(has_projection, jnp.sum(p * p, axis=0) / jnp.where(has_projection, -pg, 1.0), state.gamma)
     lam = jnp.where(has_projection, b2 * state.lam + (1.0 - b2) * gamma, state.lam)
     settled = has_projection & (count > 1) & (jnp.abs(lam / bc2 - gamma) < hp["eps"])
 
@@ -75,7 +77,8 @@ def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
 
 
 def _select(pred: Array, a: SwatsState, b: SwatsState) -> SwatsState:
-    return SwatsState(*(jnp.where(pred, x, y) for x, y in zip(a, b)))
+    # The step count is shared (and equal in both); every other field is chosen per run.
+    return SwatsState(a.count, *(jnp.where(pred, x, y) for x, y in zip(a[1:], b[1:])))
 
 
 def swats_inspect(state: SwatsState, hp: Hparams) -> dict[str, Array]:

@@ -19,9 +19,10 @@ from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from .optimizers import REGISTRY
 from .spec import OptSpec, SpecError, SweepAxis
 from .surfaces import Surface
-from .trajectory import noisy_grad
+from .trajectory import step_noise, surface_grad
 
 STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
+UNROLL = 1  # loop iterations fused together: fewer per-iteration dispatches on CPU
 TRACE_COUNT = 0
 
 
@@ -73,16 +74,15 @@ def _cells(opt_name: str, surface: Surface, length: int, starts, hp, steps, tol,
     Carries only the metrics: final point and loss, first step within tol, divergence step.
     """
     opt = REGISTRY[opt_name]
-    grad_fn = jax.grad(lambda p: jnp.sum(surface.fn(p[0], p[1])))
 
-    def step(carry, t):
+    def step(carry, xs):
+        t, noise = xs
         point, state, alive, loss, hit, died = carry
-        # The same noise for every run, as in a single run: it depends on (seed, step) only.
-        noise = jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(seed), t), (2,))[:, None]
-        new_point, new_state = opt.update(grad_fn(point) + sigma * noise, state, point, hp)
+        new_point, new_state = opt.update(surface_grad(surface, point) + sigma * noise[:, None], state, point, hp)
         new_loss = surface.fn(new_point[0], new_point[1])
         active = alive & (t < steps)
-        finite = jnp.all(jnp.isfinite(new_point), axis=0) & jnp.isfinite(new_loss)
+        # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
+        finite = jnp.isfinite(new_point[0]) & jnp.isfinite(new_point[1]) & jnp.isfinite(new_loss)
         ok = active & finite
         point = jnp.where(ok, new_point, point)
         # Shared scalars (the step count) advance for all; per-run leaves freeze where a run stopped.
@@ -97,7 +97,11 @@ def _cells(opt_name: str, surface: Surface, length: int, starts, hp, steps, tol,
     hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
     died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
     init = (point0, opt.init(point0), jnp.isfinite(loss0), loss0, hit0, died0)
-    (point, _, _, loss, hit, died), _ = jax.lax.scan(step, init, jnp.arange(length, dtype=jnp.int32))
+    ts = jnp.arange(length, dtype=jnp.int32)
+    # The same noise for every run, as in a single run (it depends on seed and step only),
+    # drawn for all steps at once rather than one key derivation per loop iteration.
+    noises = jax.vmap(lambda t: step_noise(seed, t))(ts)
+    (point, _, _, loss, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
     return point.T, loss, hit, died
 
 

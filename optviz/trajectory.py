@@ -38,11 +38,24 @@ def step_bucket(steps: int) -> int:
     raise ValueError(f"steps must be at most {MAX_STEPS}")
 
 
+def step_noise(seed, t):
+    """The standard-normal gradient noise [2] of step ``t`` (0-based) under ``seed``."""
+    return jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(seed), t), (2,))
+
+
+def surface_grad(surface: Surface, point):
+    """grad f at ``point`` [2, ...]: the partials in x and y, stacked on axis 0.
+
+    Differentiating x and y apart (rather than f(p[0], p[1]) in p) gives XLA no pad ops, and
+    the single runs and the sweeps use this one formulation, so they do the same arithmetic.
+    """
+    gx, gy = jax.grad(lambda x, y: jnp.sum(surface.fn(x, y)), argnums=(0, 1))(point[0], point[1])
+    return jnp.stack([gx, gy])
+
+
 def noisy_grad(surface: Surface, point, sigma, seed, t):
     """The gradient at ``point`` plus N(0, sigma^2) noise drawn from (seed, step t)."""
-    grad = jax.grad(surface.loss)(point)
-    noise = jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(seed), t), grad.shape)
-    return grad + sigma * noise
+    return surface_grad(surface, point) + sigma * step_noise(seed, t)
 
 
 def _single_run(opt_name: str, surface: Surface, length: int, start, hp, sigma, seed):

@@ -1,0 +1,131 @@
+"""Sweep throughput: optviz against vectorized PyTorch and a plain C loop, same arithmetic.
+
+Run:  .venv/bin/python benchmarks/bench_sweep.py [--side 128] [--steps 1000]
+(needs torch for its column: `pip install torch==2.13.0`; gcc for the C column)
+
+Workload: Adam (torch semantics) on Rosenbrock from (-1.5, 2), a grid of lr (1e-4..1, log)
+by b1 (0..0.99), with divergence and steps-to-tolerance bookkeeping in every implementation.
+Marginal throughput = cells x (2S - S) steps / (time for 2S steps - time for S steps): the
+per-step rate with fixed costs (launch, transfers, compile) taken out. Also prints the wall
+time of the plain S-step grid, as a user sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def optviz_time(side: int, steps: int) -> float:
+    from optviz.spec import SweepAxis, parse_spec
+    from optviz.surfaces import SURFACES
+    from optviz.sweep import run_sweep
+
+    x, y = SweepAxis("lr", 1e-4, 1.0, side, True), SweepAxis("b1", 0.0, 0.99, side)
+    args = (SURFACES["rosenbrock"], parse_spec("adam"), x, y, (-1.5, 2.0), steps, 1e-3)
+    run_sweep(*args)  # compile
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        run_sweep(*args)  # returns NumPy arrays: the work is done when it returns
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def torch_time(side: int, steps: int) -> float:
+    """The vectorized PyTorch a user would write: one tensor per quantity, in-place ops, no autograd."""
+    import torch
+
+    torch.set_grad_enabled(False)
+    lr = torch.logspace(-4, 0, side).repeat(side)
+    b1 = torch.linspace(0, 0.99, side).repeat_interleave(side)
+    b2, eps, tol = 0.999, 1e-8, 1e-3
+
+    def run() -> None:
+        x, y = torch.full_like(lr, -1.5), torch.full_like(lr, 2.0)
+        mx, my, vx, vy = (torch.zeros_like(lr) for _ in range(4))
+        f = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        alive = torch.ones_like(lr, dtype=torch.bool)
+        hit = torch.where(f <= tol, 0, -1)
+        for t in range(1, steps + 1):
+            r = y - x * x
+            gx, gy = -2 * (1 - x) - 400 * x * r, 200 * r
+            nmx, nmy = torch.lerp(mx, gx, 1 - b1), torch.lerp(my, gy, 1 - b1)
+            nvx, nvy = vx * b2 + (1 - b2) * gx * gx, vy * b2 + (1 - b2) * gy * gy
+            step = lr / (1 - b1**t)
+            sbc2 = (1 - b2**t) ** 0.5
+            nx = x - step * nmx / (nvx.sqrt() / sbc2 + eps)
+            ny = y - step * nmy / (nvy.sqrt() / sbc2 + eps)
+            nf = (1 - nx) ** 2 + 100 * (ny - nx * nx) ** 2
+            ok = alive & torch.isfinite(nx) & torch.isfinite(ny) & torch.isfinite(nf)
+            x, y, f = torch.where(ok, nx, x), torch.where(ok, ny, y), torch.where(ok, nf, f)
+            mx, my, vx, vy = (torch.where(ok, a, b) for a, b in ((nmx, mx), (nmy, my), (nvx, vx), (nvy, vy)))
+            hit = torch.where(ok & (hit < 0) & (nf <= tol), t, hit)
+            alive = ok
+
+    run()
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def c_binary() -> str:
+    out = os.path.join(tempfile.gettempdir(), "optviz_sweep_c")
+    src = os.path.join(ROOT, "benchmarks", "c", "sweep_adam_rosenbrock.c")
+    subprocess.run(["gcc", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd",
+                    "-o", out, src, "-lm"], check=True)
+    return out
+
+
+def c_time(binary: str, side: int, steps: int) -> float:
+    return min(float(subprocess.run([binary, str(side), str(side), str(steps)], capture_output=True, text=True,
+                                    check=True).stdout.split()[0]) for _ in range(3))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--side", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+    side, s = args.side, args.steps
+    cells = side * side
+    print(f"Adam on Rosenbrock, {side}x{side} = {cells} runs; machine: {platform.machine()}, "
+          f"{os.cpu_count()} cores; marginal rate from {s} and {2 * s} steps")
+    rows = []
+    t1, t2 = optviz_time(side, s), optviz_time(side, 2 * s)
+    rows.append(("optviz (JAX, jit + lax.scan)", t1, cells * s / (t2 - t1)))
+    if not args.no_torch:
+        try:
+            import torch
+
+            t1, t2 = torch_time(side, s), torch_time(side, 2 * s)
+            rows.append((f"PyTorch {torch.__version__} vectorized, {torch.get_num_threads()} threads", t1,
+                         cells * s / (t2 - t1)))
+        except ImportError:
+            print("(torch not installed: pip install torch==2.13.0)")
+    binary = c_binary()
+    t1, t2 = c_time(binary, side, s), c_time(binary, side, 2 * s)
+    rows.append(("plain C loop, gcc -O3 -march=native, vectorized, 1 thread", t1, cells * s / (t2 - t1)))
+    for name, wall, rate in rows:
+        print(f"{name:60s} {s} steps: {wall:6.3f} s   marginal {rate / 1e6:8.1f} M optimizer steps/s")
+    ours = rows[0][2]
+    for name, _, rate in rows[1:]:
+        print(f"optviz / {name.split(' ')[0]}: {ours / rate:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

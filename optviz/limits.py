@@ -10,4 +10,4 @@ MAX_QUERY_LENGTH = 4000  # characters of a share link's query string
 MAX_SWEEP_CELLS = 65_536  # cells of one sweep grid
 MAX_SWEEP_SIDE = 256  # values along one sweep axis
 MAX_SWEEP_STEPS = 2000  # steps of every run in a sweep
-SWEEP_CHUNK = 16_384  # cells per compiled call: bounds memory, fixes shapes
+SWEEP_CHUNK = 8192  # cells per compiled call: fits the working set in L2 and fixes shapes

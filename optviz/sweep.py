@@ -154,16 +154,21 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     f_min = surface.f_min if surface.f_min is not None else -np.inf
     scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
     chunk = min(SWEEP_CHUNK, _round_up(cells))
-    outs = []
+    pending = []
     t0 = time.perf_counter()
     for lo in range(0, cells, chunk):
         part = slice(lo, min(lo + chunk, cells))
         pad = chunk - (part.stop - part.start)
         s = np.pad(starts[part], ((0, pad), (0, 0)), mode="edge")
         h = {k: np.pad(v[part], (0, pad), mode="edge") if np.ndim(v) else v for k, v in hps.items()}
-        outs.append([a[: chunk - pad] for a in jax.device_get(kernel(s, h, *scalars))])
+        # Dispatch every chunk before waiting on any: JAX runs them asynchronously, so the
+        # machine's cores work on several chunks at once.
+        pending.append((kernel(s, h, *scalars), chunk - pad, part.stop))
+    outs = []
+    for result, keep, done in pending:
+        outs.append([a[:keep] for a in jax.device_get(result)])
         if progress is not None:
-            progress(part.stop, cells)
+            progress(done, cells)
     seconds = time.perf_counter() - t0
     point, loss, hit, died = (np.concatenate([o[i] for o in outs]) for i in range(4))
     shape = (y.n, x.n)

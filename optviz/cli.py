@@ -70,15 +70,30 @@ def cmd_optimizers(args) -> str:
     return _table(rows)
 
 
-def _parse_surface(name: str):
+def _parse_surface(args):
+    """The catalogue surface named by --surface, or --surface custom with --expr and --domain."""
+    name = args.surface
+    if name == "custom":
+        from .expr import ExprError, custom_surface, parse, parse_domain
+
+        if not args.expr:
+            raise SpecError("--expr: --surface custom needs a formula, e.g. --expr 'sin(3*x)*cos(3*y)'")
+        try:
+            parse(args.expr)
+            domain = parse_domain(args.domain) if args.domain else (-2.0, 2.0, -2.0, 2.0)
+        except ExprError as err:
+            raise SpecError(f"--{str(err)}") from None
+        return custom_surface(args.expr, domain)
+    if args.expr is not None or args.domain is not None:
+        raise SpecError("--expr and --domain go with --surface custom")
     if name not in SURFACES:
-        raise SpecError(f"--surface: unknown surface {name!r}; choose one of: {', '.join(SURFACES)}")
+        raise SpecError(f"--surface: unknown surface {name!r}; choose one of: {', '.join(SURFACES)}, custom")
     return SURFACES[name]
 
 
 def cmd_run(args) -> str:
     """Run a race and print its paths."""
-    surface = _parse_surface(args.surface)
+    surface = _parse_surface(args)
     start = parse_point("--start", args.start) if args.start is not None else surface.start
     steps = parse_steps(args.steps)
     try:
@@ -105,7 +120,7 @@ def cmd_run(args) -> str:
 
 def cmd_sweep(args) -> str:
     """Run a grid of one optimizer and print its metrics."""
-    surface = _parse_surface(args.surface)
+    surface = _parse_surface(args)
     try:
         spec = parse_spec(args.opt)
     except SpecError as err:
@@ -130,7 +145,8 @@ def cmd_sweep(args) -> str:
     lines = [f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
              f"{steps} steps, {cells} runs in {result.seconds:.2f} s",
              f"diverged: {int(result.diverged.sum())} of {cells}",
-             f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"]
+             (f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"
+              if surface.f_min is not None else "steps to tolerance: no known minimum on this surface")]
     if best is not None:
         i, j = best
         lines.append(f"best cell: {x.key}={x.values[j]:.6g}, {y.key}={y.values[i]:.6g}, "
@@ -167,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_optimizers)
     p = sub.add_parser("run", help="run optimizers from one start point")
-    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}")
+    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}, custom")
+    p.add_argument("--expr", help="with --surface custom: f(x, y), e.g. 'sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)'")
+    p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
     p.add_argument("--start", help="X,Y (write --start=-1.5,2 for negative numbers); default: the surface's")
     p.add_argument("--steps", default="200", help=f"1..{MAX_STEPS} (default 200)")
     p.add_argument("--opt", action="append", required=True, metavar="SPEC",
@@ -177,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
-    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}")
+    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}, custom")
+    p.add_argument("--expr", help="with --surface custom: f(x, y), e.g. 'sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)'")
+    p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
     p.add_argument("--opt", required=True, metavar="SPEC", help="the optimizer and its fixed settings")
     p.add_argument("--x", required=True, metavar="KEY=LO:HI:N[:log]", help="the columns: a hyperparameter, or x / y")
     p.add_argument("--y", required=True, metavar="KEY=LO:HI:N[:log]", help="the rows")

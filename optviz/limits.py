@@ -11,3 +11,7 @@ MAX_SWEEP_CELLS = 65_536  # cells of one sweep grid
 MAX_SWEEP_SIDE = 256  # values along one sweep axis
 MAX_SWEEP_STEPS = 2000  # steps of every run in a sweep
 SWEEP_CHUNK = 8192  # cells per compiled call: fits the working set in L2 and fixes shapes
+MAX_EXPR_LENGTH = 1000  # characters of a custom formula
+MAX_EXPR_DEPTH = 64  # nesting of brackets and operations in a custom formula
+MAX_EXPR_NODES = 400  # numbers, names, operators and calls in a custom formula
+MAX_EXPR_EXPONENT = 64  # |constant exponent| in a custom formula

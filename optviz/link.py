@@ -10,16 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
-from .limits import MAX_QUERY_LENGTH, MAX_RUNS
-from .spec import (OptSpec, SpecError, format_number, format_spec, parse_noise, parse_point, parse_seed,
-                   parse_spec, parse_steps)
-from .surfaces import SURFACES
+from .expr import ExprError, custom_surface, parse, parse_domain
+from .limits import MAX_NOISE, MAX_QUERY_LENGTH, MAX_RUNS, MAX_SEED, MAX_STEPS
+from .spec import (OptSpec, SpecError, format_number, format_spec, parse_noise, parse_number, parse_point,
+                   parse_seed, parse_spec, parse_steps)
+from .surfaces import SURFACES, Surface
 
 DEFAULT_SURFACE = "bowl"
 DEFAULT_STEPS = 150
 # The first picture: the seed's three optimizers on the seed's bowl, at learning rates that
 # reach the minimum within the default number of steps.
 DEFAULT_RACE = ("adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2")
+DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)
+CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,18 @@ class RaceConfig:
     specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_RACE))
     noise: float = 0.0
     seed: int = 0
+    expr: str = ""  # the formula, when surface is "custom"
+    domain: tuple[float, float, float, float] = DEFAULT_DOMAIN  # its plotting domain
 
     def with_surface(self, name: str) -> "RaceConfig":
-        """The same race on another surface, from that surface's default start."""
+        """The same race on another catalogue surface, from that surface's default start."""
         return replace(self, surface=name, start=SURFACES[name].start)
+
+    def surface_obj(self) -> Surface:
+        """The Surface itself: from the catalogue, or compiled from the custom formula."""
+        if self.surface == CUSTOM:
+            return custom_surface(self.expr, self.domain)
+        return SURFACES[self.surface]
 
 
 def _first(params: Mapping[str, Sequence[str] | str], key: str) -> str | None:
@@ -64,11 +75,25 @@ def parse_query(params: Mapping[str, Sequence[str] | str]) -> tuple[RaceConfig, 
                          "are read, so the default view is shown"]
 
     surface = _first(params, "surface")
-    if surface is not None and surface not in SURFACES:
-        warnings.append(f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}; "
-                        f"using {DEFAULT_SURFACE}")
+    expr, domain = "", DEFAULT_DOMAIN
+    if surface == CUSTOM:
+        try:
+            expr = _first(params, "expr") or ""
+            parse(expr)
+            domain_text = _first(params, "domain")
+            domain = parse_domain(domain_text) if domain_text is not None else DEFAULT_DOMAIN
+        except ExprError as err:
+            warnings.append(f"{err}; using {DEFAULT_SURFACE}")
+            surface, expr, domain = None, "", DEFAULT_DOMAIN
+    elif surface is not None and surface not in SURFACES:
+        warnings.append(f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}, "
+                        f"{CUSTOM}; using {DEFAULT_SURFACE}")
         surface = None
-    cfg = default.with_surface(surface or DEFAULT_SURFACE)
+    if surface == CUSTOM:
+        cfg = replace(default, surface=CUSTOM, expr=expr, domain=domain,
+                      start=custom_surface(expr, domain).start)
+    else:
+        cfg = default.with_surface(surface or DEFAULT_SURFACE)
 
     def scalar(key: str, parse: Callable, fallback):
         text = _first(params, key)
@@ -81,10 +106,30 @@ def parse_query(params: Mapping[str, Sequence[str] | str]) -> tuple[RaceConfig, 
             warnings.append(f"{err}; using {shown}")
             return fallback
 
+    def clamped(key: str, parse: Callable, lo: float, hi: float, fallback, whole: bool = False):
+        """Over a limit: the nearest allowed value (with a warning); not a number: the default."""
+        text = _first(params, key)
+        if text is None:
+            return fallback
+        try:
+            return parse(text)
+        except SpecError as err:
+            try:
+                value = parse_number(key, text)
+            except SpecError:
+                warnings.append(f"{err}; using {format_number(fallback)}")
+                return fallback
+            if whole and not value.is_integer():
+                value = round(value)
+            nearest = min(max(value, lo), hi)
+            nearest = int(nearest) if whole else nearest
+            warnings.append(f"{err}; using the nearest allowed value, {format_number(nearest)}")
+            return nearest
+
     start = scalar("start", lambda t: parse_point("start", t), cfg.start)
-    steps = scalar("steps", parse_steps, cfg.steps)
-    noise = scalar("noise", parse_noise, cfg.noise)
-    seed = scalar("seed", parse_seed, cfg.seed)
+    steps = clamped("steps", parse_steps, 1, MAX_STEPS, cfg.steps, whole=True)
+    noise = clamped("noise", parse_noise, 0.0, MAX_NOISE, cfg.noise)
+    seed = clamped("seed", parse_seed, 0, MAX_SEED, cfg.seed, whole=True)
 
     specs: list[OptSpec] = []
     texts = _all(params, "opt")
@@ -99,7 +144,8 @@ def parse_query(params: Mapping[str, Sequence[str] | str]) -> tuple[RaceConfig, 
             warnings.append(f"opt: {err}; that optimizer is left out")
     if texts and not specs:
         warnings.append("opt: no valid optimizer in the link; using the default race")
-    return RaceConfig(cfg.surface, start, steps, tuple(specs) or default.specs, noise, seed), warnings
+    return replace(cfg, start=start, steps=steps, specs=tuple(specs) or default.specs, noise=noise,
+                   seed=seed), warnings
 
 
 def to_query(cfg: RaceConfig) -> dict[str, str | list[str]]:
@@ -113,4 +159,7 @@ def to_query(cfg: RaceConfig) -> dict[str, str | list[str]]:
     if cfg.noise > 0:
         query["noise"] = format_number(cfg.noise)
         query["seed"] = str(cfg.seed)
+    if cfg.surface == CUSTOM:
+        query["expr"] = cfg.expr
+        query["domain"] = ",".join(format_number(v) for v in cfg.domain)
     return query

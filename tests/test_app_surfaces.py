@@ -101,7 +101,8 @@ def test_widget_changes_flow_into_the_url():
 
 
 @pytest.mark.parametrize("query,fragment", [
-    ({"steps": "99999"}, "steps: must be a whole number from 1 to 5000 (got 99999); using 150"),
+    ({"steps": "99999"}, "steps: must be a whole number from 1 to 5000 (got 99999); using the nearest allowed value, 5000"),
+    ({"steps": "many"}, "steps: 'many' is not a number; using 150"),
     ({"surface": "moon"}, "surface: unknown surface 'moon'"),
     ({"opt": "adam:lr=-1"}, "adam: lr must satisfy 0 < lr <= 10 (got -1)"),
     ({"opt": "adam:b1=1"}, "b1 must satisfy 0 <= b1 < 1"),
@@ -191,3 +192,48 @@ def test_fair_race_tunes_every_learning_rate():
     for other in (lrs[0] / 1.6, lrs[0] * 1.6):
         r = run_race(s, (-1.2, 1.0), 300, [make_spec("adam", {"lr": min(other, 1.0)})])[0]
         assert r.diverged_at is not None or r.loss[-1] >= tuned * 0.999
+
+
+def test_custom_formula_from_a_link():
+    at = make_app(surface="custom", expr="sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", domain="-2,2,-2,2",
+                  opt=["adam:lr=0.05", "sgd:lr=0.05"])
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.text_input(key="expr").value == "sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)"
+    assert query(at)["expr"] == ["sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)"] and query(at)["domain"] == ["-2,2,-2,2"]
+    assert chart_with(at, "surface")["data"]
+
+
+def test_custom_formula_typed_then_broken_keeps_the_last_good_one():
+    at = make_app()
+    at.run()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="expr").set_value("x**2 + 3*y**2").run()
+    assert not at.exception and query(at)["expr"] == ["x**2 + 3*y**2"]
+    at.text_input(key="expr").set_value("__import__('os')").run()
+    assert not at.exception
+    assert any("not allowed" in w.value and "last formula that worked" in w.value for w in at.warning)
+    assert at.text_input(key="expr").value == "__import__('os')"  # the user's text is not lost
+    assert query(at)["expr"] == ["x**2 + 3*y**2"]
+
+
+def test_formula_with_gaps_says_so():
+    at = make_app(surface="custom", expr="log(x) + y**2", domain="-2,2,-2,2", start="1,1", opt="adam:lr=0.05")
+    at.run()
+    assert not at.exception
+    assert any("not finite on" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("query_params,fragment", [
+    ({"surface": "custom", "expr": "9**9**9**9"}, "the exponent '9**9**9' is too large"),
+    ({"surface": "custom", "expr": "x" * 3000}, "at most 1000"),
+    ({"surface": "custom", "expr": "x", "domain": "1,0,0,1"}, "XMIN < XMAX"),
+    ({"steps": "99999"}, "using the nearest allowed value, 5000"),
+    ({"opt": ["adam"] * 30}, "at most 10 per race"),
+])
+def test_hostile_links_warn_and_render(query_params, fragment):
+    at = make_app(**query_params)
+    at.run()
+    assert not at.exception
+    assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
+    assert chart_with(at, "surface")["data"]

@@ -150,3 +150,27 @@ def test_sweep_page_click_a_cell(server):
         assert after.startswith("Adam (lr=") and after != before
         page.screenshot(path=os.path.join(ARTIFACTS, "sweep.png"))
         browser.close()
+
+
+def test_hostile_link_warns_and_the_page_works(server):
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    link = ("/?surface=custom&expr=" + quote("__import__('os').system('touch /tmp/optviz_pwned')")
+            + "&steps=99999&opt=" + quote("adam:lr=-1") + "&opt=sgd:lr=0.05&start=nan,1")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(server + link)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')", timeout=90_000)
+        alerts = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
+        text = " ".join(alerts)
+        assert "is not allowed at position 12" in text and "nearest allowed value, 5000" in text
+        assert "adam: lr must satisfy" in text and "'nan' is not a finite number" in text
+        assert page.evaluate("() => new URLSearchParams(location.search).get('surface')") == "bowl"
+        browser.close()
+    assert not os.path.exists("/tmp/optviz_pwned")

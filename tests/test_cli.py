@@ -115,3 +115,31 @@ def test_real_process_exit_codes_and_no_traceback():
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().count("\n") == 0 and "lr" in bad.stderr
+
+
+def test_run_custom_surface_json(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "custom", "--expr", "(x - 1)**2 + 2*(y + 0.5)**2",
+                           "--domain=-3,3,-3,3", "--start=2,2", "--steps", "300", "--opt", "adam:lr=0.05", "--json")
+    data = _strict(out)
+    assert code == 0 and data["surface"] == "custom"
+    assert data["runs"][0]["path"][-1] == pytest.approx([1.0, -0.5], abs=1e-2)
+
+
+def test_run_custom_surface_starting_where_f_is_not_finite(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "custom", "--expr", "log(x)", "--start=-1,0",
+                           "--steps", "5", "--opt", "sgd", "--json")
+    run = _strict(out)["runs"][0]
+    assert code == 0 and run["diverged_at"] == 0 and run["path"] == []
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--surface", "custom", "--opt", "adam"], "--expr: --surface custom needs a formula"),
+    (["--surface", "custom", "--expr", "import os", "--opt", "adam"], "--expr: invalid syntax"),
+    (["--surface", "custom", "--expr", "x.__class__", "--opt", "adam"], "'x.__class__' (Attribute) is not allowed at position 1"),
+    (["--surface", "custom", "--expr", "9**9**9**9", "--opt", "adam"], "exponent '9**9**9' is too large"),
+    (["--surface", "custom", "--expr", "x", "--domain", "0,1", "--opt", "adam"], "--domain: expected XMIN,XMAX,YMIN,YMAX"),
+    (["--surface", "bowl", "--expr", "x", "--opt", "adam"], "--expr and --domain go with --surface custom"),
+])
+def test_custom_surface_errors(capsys, argv, fragment):
+    code, out, err = run_cli(capsys, "run", *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and fragment in err, err

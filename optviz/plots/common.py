@@ -36,6 +36,7 @@ def thin(n: int, most: int) -> np.ndarray:
 def display_z(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
     """Heights as drawn: the loss itself, or log10(1 + loss - floor) for surfaces spanning decades."""
     values = np.asarray(values, np.float64)
+    values = np.where(np.isfinite(values), values, np.nan)  # non-finite parts become gaps
     if not log:
         return values.astype(np.float32)
     return np.log10(1.0 + np.maximum(values - floor, 0.0)).astype(np.float32)

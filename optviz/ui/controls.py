@@ -8,6 +8,8 @@ import numpy as np
 import streamlit as st
 
 from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
+from optviz.expr import ExprError, custom_surface, parse, parse_domain
+from optviz.link import CUSTOM
 from optviz.optimizers import REGISTRY, HParam
 from optviz.surfaces import SURFACES
 
@@ -69,9 +71,27 @@ def _number_step(hp: HParam) -> float:
     return _linear_step(hp) * 10
 
 
+CUSTOM_EXAMPLE = ("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", "-2,2,-2,2")
+
+
 def _on_surface_change() -> None:
-    s = SURFACES[st.session_state["surface"]]
-    st.session_state["start_x"], st.session_state["start_y"] = map(float, s.start)
+    ss = st.session_state
+    if ss["surface"] == CUSTOM:
+        ss.setdefault("expr", CUSTOM_EXAMPLE[0])
+        ss.setdefault("domain", CUSTOM_EXAMPLE[1])
+        try:
+            start = custom_surface(parse_and_keep(ss["expr"]), parse_domain(ss["domain"])).start
+        except ExprError:
+            start = (1.2, 1.2)
+    else:
+        start = SURFACES[ss["surface"]].start
+    ss["start_x"], ss["start_y"] = map(float, start)
+
+
+def parse_and_keep(text: str) -> str:
+    """The formula itself once it passes the checks (ExprError otherwise)."""
+    parse(text)
+    return text
 
 
 def _add_run() -> None:
@@ -94,7 +114,7 @@ def _fair_race() -> None:
     from .state import current_config
 
     cfg, _ = current_config()
-    surface = SURFACES[cfg.surface]
+    surface = cfg.surface_obj()
     lines = []
     for rid, spec in zip(st.session_state["race"], cfg.specs):
         tuned, loss = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
@@ -109,8 +129,15 @@ def _fair_race() -> None:
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
-        st.selectbox("Surface", list(SURFACES), key="surface", format_func=lambda n: SURFACES[n].title,
-                     on_change=_on_surface_change)
+        st.selectbox("Surface", list(SURFACES) + [CUSTOM], key="surface", on_change=_on_surface_change,
+                     format_func=lambda n: SURFACES[n].title if n in SURFACES else "Custom formula…")
+        if st.session_state["surface"] == CUSTOM:
+            st.session_state.setdefault("expr", CUSTOM_EXAMPLE[0])
+            st.session_state.setdefault("domain", CUSTOM_EXAMPLE[1])
+            st.text_input("f(x, y) =", key="expr", help="numbers, x, y, + - * / ** and brackets, pi, e, and "
+                          "sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh exp log log10 log2 log1p expm1 "
+                          "sqrt abs sign minimum maximum hypot")
+            st.text_input("domain: xmin, xmax, ymin, ymax", key="domain")
         c1, c2 = st.columns(2)
         c1.number_input("start x", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_x", format="%g", step=0.1)
         c2.number_input("start y", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_y", format="%g", step=0.1)

@@ -11,7 +11,9 @@ import math
 
 import streamlit as st
 
-from optviz.link import RaceConfig, parse_query, to_query
+from optviz.expr import ExprError, parse, parse_domain
+from optviz.link import CUSTOM, RaceConfig, parse_query, to_query
+from optviz.spec import format_number
 from optviz.optimizers import REGISTRY, HParam
 from optviz.spec import SpecError, make_spec
 
@@ -71,6 +73,9 @@ def load_config(cfg: RaceConfig) -> None:
     """Set every widget's key from ``cfg`` (before the widgets are drawn)."""
     ss = st.session_state
     ss["surface"] = cfg.surface
+    if cfg.surface == CUSTOM:
+        ss["expr"], ss["domain"] = cfg.expr, ",".join(format_number(v) for v in cfg.domain)
+        ss["last_custom"] = (cfg.expr, cfg.domain)
     ss["start_x"], ss["start_y"] = float(cfg.start[0]), float(cfg.start[1])
     ss["steps"] = int(cfg.steps)
     ss["noise"], ss["seed"] = float(cfg.noise), int(cfg.seed)
@@ -108,11 +113,33 @@ def current_config() -> tuple[RaceConfig, list[str]]:
         except SpecError as err:
             problems.append(f"{err}; using the defaults")
             specs.append(make_spec(name))
+    surface, expr, domain = ss["surface"], "", RaceConfig().domain
+    if surface == CUSTOM:
+        expr, domain, problem = _custom_formula()
+        if problem:
+            problems.append(problem)
+        if not expr:
+            surface = RaceConfig().surface
     start = (float(ss["start_x"]), float(ss["start_y"]))
     if not all(math.isfinite(v) for v in start):
-        start = RaceConfig().with_surface(ss["surface"]).start
-    cfg = RaceConfig(ss["surface"], start, int(ss["steps"]), tuple(specs), float(ss["noise"]), int(ss["seed"]))
+        start = RaceConfig().start
+    cfg = RaceConfig(surface, start, int(ss["steps"]), tuple(specs), float(ss["noise"]), int(ss["seed"]), expr, domain)
     return cfg, problems
+
+
+def _custom_formula() -> tuple[str, tuple, str | None]:
+    """The formula and domain in the text boxes, or the last good ones (with the reason) if they are refused."""
+    ss = st.session_state
+    try:
+        text = ss.get("expr", "")
+        parse(text)
+        domain = parse_domain(ss.get("domain", ""))
+        ss["last_custom"] = (text, domain)
+        return text, domain, None
+    except ExprError as err:
+        last = ss.get("last_custom")
+        fallback = f"showing the last formula that worked, {last[0]!r}" if last else "showing the bowl"
+        return (last[0], last[1], f"{err}; {fallback}") if last else ("", RaceConfig().domain, f"{err}; {fallback}")
 
 
 def sync_query(cfg: RaceConfig) -> dict[str, str | list[str]]:

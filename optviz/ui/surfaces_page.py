@@ -53,7 +53,7 @@ def page() -> None:
     controls.sidebar()
     cfg, problems = state.current_config()
     query = state.sync_query(cfg)
-    surface = SURFACES[cfg.surface]
+    surface = cfg.surface_obj()
 
     st.title("Optimizers on loss surfaces")
     for w in warnings + problems:
@@ -61,15 +61,25 @@ def page() -> None:
     note = st.session_state.pop("fair_race_note", None)
     if note:
         st.success(note)
-    st.latex(surface.formula)
+    if surface.name == "custom":
+        st.code(surface.formula, language=None)
+    else:
+        st.latex(surface.formula)
     st.caption(surface.description)
 
     runs = race(cfg)
     labels = _labels(cfg)
     paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
     xs, ys, z = loss_grid(surface)
+    finite = np.isfinite(z)
+    if not finite.all():
+        st.info(f"f is not finite on {100 * (1 - finite.mean()):.1f}% of the domain (log of a negative number, "
+                "say): those parts are left blank, and a path that enters them stops there.")
+    if not finite.any():
+        st.error("f is not finite anywhere in this domain: there is nothing to draw. Change the formula or the domain.")
+        return
     minima = [(m.x, m.y, m.f) for m in surface.minima]
-    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
+    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(np.where(finite, z, np.nan)))
 
     o1, o2, o3 = st.columns(3)
     log = o1.toggle("log-scaled heights", value=surface.log_scale, key=f"log_{surface.name}",

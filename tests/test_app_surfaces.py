@@ -237,3 +237,16 @@ def test_hostile_links_warn_and_render(query_params, fragment):
     assert not at.exception
     assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
     assert chart_with(at, "surface")["data"]
+
+
+def test_the_race_survives_a_visit_to_another_page():
+    at = make_app(surface="rosenbrock", opt=["adam:lr=0.02", "momentum"])
+    at.run()
+    at.number_input(key="r0_adam_lr").set_value(0.03).run()
+    at.switch_page("optviz/ui/pages/sweep.py").run()
+    assert not at.exception
+    at.switch_page("optviz/ui/pages/surfaces.py").run()
+    assert not at.exception
+    assert at.number_input(key="r0_adam_lr").value == 0.03
+    assert at.selectbox(key="surface").value == "rosenbrock"
+    assert query(at)["opt"] == ["adam:lr=0.03", "momentum"]

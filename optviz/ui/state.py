@@ -60,36 +60,57 @@ def log_slider_value(hp: HParam, value: float) -> float:
     return nearest if abs(nearest / value - 1) < 0.02 else value
 
 
-def seed_hparam(rid: int, name: str, hp: HParam, value: float) -> None:
+def _put(key: str, value, only_missing: bool) -> None:
+    if not (only_missing and key in st.session_state):
+        st.session_state[key] = value
+
+
+def seed_hparam(rid: int, name: str, hp: HParam, value: float, only_missing: bool = False) -> None:
     """Put one hyperparameter's value into both of its widgets' keys."""
     if hp.kind == "flag":
-        st.session_state[hp_key(rid, name, hp.name)] = bool(value)
+        _put(hp_key(rid, name, hp.name), bool(value), only_missing)
         return
-    st.session_state[hp_key(rid, name, hp.name)] = float(value)
-    st.session_state[slider_key(rid, name, hp.name)] = (log_slider_value if hp.log else slider_value)(hp, value)
+    _put(hp_key(rid, name, hp.name), float(value), only_missing)
+    _put(slider_key(rid, name, hp.name), (log_slider_value if hp.log else slider_value)(hp, value), only_missing)
 
 
-def load_config(cfg: RaceConfig) -> None:
-    """Set every widget's key from ``cfg`` (before the widgets are drawn)."""
+def load_config(cfg: RaceConfig, only_missing: bool = False) -> None:
+    """Set the widgets' keys from ``cfg`` (before the widgets are drawn).
+
+    With ``only_missing``, keys that exist keep their values: used to restore what Streamlit
+    dropped while another page was shown, without undoing a change the browser just sent.
+    """
     ss = st.session_state
-    ss["surface"] = cfg.surface
+    put = lambda key, value: _put(key, value, only_missing)  # noqa: E731
+    put("surface", cfg.surface)
     if cfg.surface == CUSTOM:
-        ss["expr"], ss["domain"] = cfg.expr, ",".join(format_number(v) for v in cfg.domain)
+        put("expr", cfg.expr)
+        put("domain", ",".join(format_number(v) for v in cfg.domain))
         ss["last_custom"] = (cfg.expr, cfg.domain)
-    ss["start_x"], ss["start_y"] = float(cfg.start[0]), float(cfg.start[1])
-    ss["steps"] = int(cfg.steps)
-    ss["noise"], ss["seed"] = float(cfg.noise), int(cfg.seed)
-    ss["race"] = list(range(len(cfg.specs)))
-    ss["next_rid"] = len(cfg.specs)
-    for rid, spec in enumerate(cfg.specs):
-        ss[f"r{rid}_name"] = spec.name
+    put("start_x", float(cfg.start[0]))
+    put("start_y", float(cfg.start[1]))
+    put("steps", int(cfg.steps))
+    put("noise", float(cfg.noise))
+    put("seed", int(cfg.seed))
+    if not only_missing:
+        ss["race"] = list(range(len(cfg.specs)))
+        ss["next_rid"] = len(cfg.specs)
+    for rid, spec in zip(ss["race"], cfg.specs):
+        put(f"r{rid}_name", spec.name)
         for hp in REGISTRY[spec.name].hparams:
-            seed_hparam(rid, spec.name, hp, spec.hparams[hp.name])
+            seed_hparam(rid, spec.name, hp, spec.hparams[hp.name], only_missing)
+
+
+def remember(cfg: RaceConfig) -> None:
+    """Keep the drawn race in a plain key: Streamlit drops widget values while another page is shown."""
+    st.session_state["surfaces_cfg"] = cfg
 
 
 def init_session() -> list[str]:
     """On a session's first run, load the share link; returns its warnings (once)."""
     if "race" in st.session_state:
+        if "surfaces_cfg" in st.session_state:
+            load_config(st.session_state["surfaces_cfg"], only_missing=True)
         return []
     params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
     cfg, warnings = parse_query(params)

@@ -52,6 +52,7 @@ def page() -> None:
     warnings = state.init_session()
     controls.sidebar()
     cfg, problems = state.current_config()
+    state.remember(cfg)
     query = state.sync_query(cfg)
     surface = cfg.surface_obj()
 

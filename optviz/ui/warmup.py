@@ -7,7 +7,15 @@ JAX and compiles, instead of after.
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
+
+# Streamlit runs each session's script in its own thread. On a fresh server, several first
+# visits import numpy, JAX, Plotly and pandas at once, and Python's import-deadlock detection
+# can then hand one thread a partially initialised module. Page scripts import through this
+# lock, so the first visit imports and the others wait; afterwards it is uncontended.
+IMPORT_LOCK = threading.Lock()
 
 
 def placeholder():

@@ -1,0 +1,186 @@
+"""Load test: several concurrent sessions, each from its own link, changing sliders.
+
+Run:  .venv/bin/python benchmarks/load_test.py [--sessions 6] [--changes 20]
+
+Starts `streamlit run app.py` on loopback and drives it with a small client that speaks
+Streamlit's own websocket protocol (the BackMsg/ForwardMsg protobufs a browser sends and
+receives), so that many sessions fit on a small machine. Each session opens a different share
+link, then changes its first optimizer's learning rate `--changes` times; the latency is the
+time from sending the change to the server's "script finished". Prints latency percentiles,
+checks that no session saw an exception, and reads the server's memory (RSS) after the first
+page of every session, after the first round of changes and after a second round: with
+bounded caches it levels off instead of growing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LINKS = [
+    "surface=bowl&opt=adam:lr=0.05&opt=sgd:lr=0.05",
+    "surface=rosenbrock&start=-1.2,1&steps=500&opt=adam:lr=0.02&opt=rmsprop:lr=0.003",
+    "surface=himmelblau&steps=300&opt=adam:lr=0.05&opt=momentum:lr=0.002&opt=nesterov:lr=0.002",
+    "surface=beale&steps=800&opt=adam:lr=0.01&opt=adamw:lr=0.01",
+    "surface=rastrigin&steps=400&opt=adam:lr=0.05&opt=lion:lr=0.001&noise=0.5&seed=3",
+    "surface=custom&expr=sin(3*x)*cos(3*y)%2B0.1*(x**2%2By**2)&domain=-2,2,-2,2&opt=adam:lr=0.05&opt=swats:lr=0.05",
+    "surface=six_hump_camel&steps=600&opt=adam:lr=0.03&opt=nadam:lr=0.03",
+    "surface=booth&opt=adam:lr=0.2&opt=adagrad:lr=0.5&opt=amsgrad:lr=0.2",
+]
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Session:
+    """One browser tab's worth of protocol: open a link, change a widget, wait for the rerun."""
+
+    def __init__(self, base: str, query: str):
+        self.base, self.query = base, query
+        self.widgets: dict[str, str] = {}  # user key -> widget id
+        self.exceptions: list[str] = []
+
+    async def connect(self):
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(self.base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
+                                origin=self.base, max_size=None)
+
+    async def rerun(self, widget_states=None) -> float:
+        """Send a rerun (with the given widget states) and wait until the script has finished."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        if widget_states is not None:
+            msg.rerun_script.widget_states.CopyFrom(widget_states)
+        t = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await self.ws.recv())
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                el = fwd.delta.new_element
+                which = el.WhichOneof("type")
+                if which == "exception":
+                    self.exceptions.append(el.exception.message)
+                elif which and hasattr(getattr(el, which), "id"):
+                    wid = getattr(el, which).id
+                    if "-" in wid:
+                        self.widgets[wid.rsplit("-", 1)[-1]] = wid
+            # A run that ends early for a rerun (st.navigation settling the page) is followed by another.
+            if kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return time.perf_counter() - t
+
+    async def set_number(self, key: str, value: float) -> float:
+        from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+        states = WidgetStates()
+        state = states.widgets.add()
+        state.id = self.widgets[key]
+        state.double_value = value
+        return await self.rerun(states)
+
+
+async def run_sessions(base: str, sessions: int, changes: int, pid: int, think: float = 0.0) -> dict:
+    clients = [Session(base, LINKS[i % len(LINKS)]) for i in range(sessions)]
+    for c in clients:
+        await c.connect()
+    first = await asyncio.gather(*(c.rerun() for c in clients))
+    rss_open = rss_mib(pid)
+
+    async def wiggle(c: Session, rounds: int) -> list[float]:
+        for _ in range(3):  # a first page can end before its widgets (a page switch, a rerun)
+            key = next((k for k in c.widgets if k.startswith("r0_") and k.endswith("_lr")), None)
+            if key:
+                break
+            await c.rerun()
+        else:
+            raise RuntimeError(f"no learning-rate box in session {c.query!r}: saw {sorted(c.widgets)}")
+        out = []
+        for i in range(rounds):
+            out.append(await c.set_number(key, 0.01 + 0.0007 * i + 0.0001 * clients.index(c)))
+            if think:
+                await asyncio.sleep(think)
+        return out
+
+    t = time.perf_counter()
+    lat = [x for r in await asyncio.gather(*(wiggle(c, changes) for c in clients)) for x in r]
+    wall = time.perf_counter() - t
+    rss_round1 = rss_mib(pid)
+    await asyncio.gather(*(wiggle(c, changes) for c in clients))
+    rss_round2 = rss_mib(pid)
+    for c in clients:
+        await c.ws.close()
+    ms = sorted(1000 * x for x in lat)
+    pick = lambda q: ms[min(len(ms) - 1, int(q * (len(ms) - 1)))]  # noqa: E731
+    print(f"{sessions} concurrent sessions, {changes} slider changes each, {think:g} s between changes "
+          f"({len(ms)} reruns in {wall:.1f} s)")
+    print(f"first page per session: median {1000 * statistics.median(first):.0f} ms, max {1000 * max(first):.0f} ms")
+    print(f"slider change to rerun finished: p50 {pick(0.5):.0f} ms, p90 {pick(0.9):.0f} ms, "
+          f"p99 {pick(0.99):.0f} ms, max {ms[-1]:.0f} ms")
+    print(f"server RSS: {rss_open:.0f} MiB after every session's first page, {rss_round1:.0f} MiB after one "
+          f"round of changes, {rss_round2:.0f} MiB after a second")
+    errors = [e for c in clients for e in c.exceptions]
+    print(f"exceptions seen by the sessions: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    return {"errors": errors, "latencies_ms": ms, "rss": (rss_open, rss_round1, rss_round2),
+            "widgets": [sorted(c.widgets) for c in clients]}
+
+
+class Server:
+    """`streamlit run app.py` on a free loopback port, for as long as the context lasts."""
+
+    def __enter__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=ROOT))
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.base + "/_stcore/health", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=6)
+    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each simulated user waits between changes (0: back to back)")
+    args = parser.parse_args()
+    with Server() as server:
+        print(f"server RSS before any session: {rss_mib(server.proc.pid):.0f} MiB")
+        result = asyncio.run(run_sessions(server.base, args.sessions, args.changes, server.proc.pid, args.think))
+    if result["errors"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

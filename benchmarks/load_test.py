@@ -69,6 +69,11 @@ class Session:
         msg.rerun_script.query_string = self.query
         if widget_states is not None:
             msg.rerun_script.widget_states.CopyFrom(widget_states)
+        return await self._send(msg)
+
+    async def _send(self, msg) -> float:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
         t = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         while True:
@@ -87,6 +92,16 @@ class Session:
             # A run that ends early for a rerun (st.navigation settling the page) is followed by another.
             if kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return time.perf_counter() - t
+
+    async def rerun_page(self, page_name: str, widget_states=None) -> float:
+        """Open another page of the app (by its URL path), optionally with widget values."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        msg.rerun_script.page_name = page_name
+        if widget_states is not None:
+            msg.rerun_script.widget_states.CopyFrom(widget_states)
+        return await self._send(msg)
 
     async def set_number(self, key: str, value: float) -> float:
         from streamlit.proto.WidgetStates_pb2 import WidgetStates
@@ -143,6 +158,48 @@ async def run_sessions(base: str, sessions: int, changes: int, pid: int, think: 
             "widgets": [sorted(c.widgets) for c in clients]}
 
 
+async def heavy_neighbour(base: str) -> dict:
+    """One session runs the largest sweep (256x256 cells, 2000 steps) while another moves a slider."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    heavy, user = Session(base, ""), Session(base, LINKS[1])
+    await heavy.connect()
+    await user.connect()
+    await heavy.rerun_page("sweep")
+    await user.rerun()
+    states = WidgetStates()
+    for key in ("sw_x_n", "sw_y_n"):
+        w = states.widgets.add()
+        w.id, w.int_value = heavy.widgets[key], 256
+    w = states.widgets.add()
+    w.id = heavy.widgets["sw_steps"]
+    w.double_array_value.data.append(2000)
+    key = next(k for k in user.widgets if k.startswith("r0_") and k.endswith("_lr"))
+    alone = [await user.set_number(key, 0.011 + 0.001 * i) for i in range(5)]
+    during: list[float] = []
+
+    async def slider_user(done: asyncio.Event) -> None:
+        i = 0
+        while not done.is_set():
+            during.append(await user.set_number(key, 0.02 + 0.001 * i))
+            i += 1
+            await asyncio.sleep(0.2)
+
+    done = asyncio.Event()
+
+    async def big() -> float:
+        seconds = await heavy.rerun_page("sweep", states)
+        done.set()
+        return seconds
+
+    sweep_s, _ = await asyncio.gather(big(), slider_user(done))
+    med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
+    print(f"a 256x256 x 2000-step sweep in one session took {sweep_s:.1f} s; meanwhile another session's "
+          f"slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
+          f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself")
+    return {"errors": heavy.exceptions + user.exceptions, "during": during, "alone": alone}
+
+
 class Server:
     """`streamlit run app.py` on a free loopback port, for as long as the context lasts."""
 
@@ -172,12 +229,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--heavy", action="store_true", help="also: a big sweep beside a slider user")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds each simulated user waits between changes (0: back to back)")
     args = parser.parse_args()
     with Server() as server:
         print(f"server RSS before any session: {rss_mib(server.proc.pid):.0f} MiB")
         result = asyncio.run(run_sessions(server.base, args.sessions, args.changes, server.proc.pid, args.think))
+        if args.heavy:
+            result["errors"] += asyncio.run(heavy_neighbour(server.base))["errors"]
     if result["errors"]:
         sys.exit(1)
 

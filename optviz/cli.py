@@ -172,6 +172,18 @@ def cmd_warmup(args) -> str:
     return f"compiled the default view into {path} in {time.perf_counter() - t:.1f} s"
 
 
+def _surface_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}, custom")
+    p.add_argument("--expr", help="with --surface custom: f(x, y), e.g. 'sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)'")
+    p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
+
+
+def _noise_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
+    p.add_argument("--seed", default="0", help="noise seed (default 0)")
+    p.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="python -m optviz", description="Adam and its peers on 2D test surfaces.")
@@ -183,30 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_optimizers)
     p = sub.add_parser("run", help="run optimizers from one start point")
-    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}, custom")
-    p.add_argument("--expr", help="with --surface custom: f(x, y), e.g. 'sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)'")
-    p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
+    _surface_args(p)
     p.add_argument("--start", help="X,Y (write --start=-1.5,2 for negative numbers); default: the surface's")
     p.add_argument("--steps", default="200", help=f"1..{MAX_STEPS} (default 200)")
     p.add_argument("--opt", action="append", required=True, metavar="SPEC",
                    help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race")
-    p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
-    p.add_argument("--seed", default="0", help="noise seed (default 0)")
-    p.add_argument("--json", action="store_true")
+    _noise_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
-    p.add_argument("--surface", required=True, help=f"one of: {', '.join(SURFACES)}, custom")
-    p.add_argument("--expr", help="with --surface custom: f(x, y), e.g. 'sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)'")
-    p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
+    _surface_args(p)
     p.add_argument("--opt", required=True, metavar="SPEC", help="the optimizer and its fixed settings")
     p.add_argument("--x", required=True, metavar="KEY=LO:HI:N[:log]", help="the columns: a hyperparameter, or x / y")
     p.add_argument("--y", required=True, metavar="KEY=LO:HI:N[:log]", help="the rows")
     p.add_argument("--start", help="X,Y for hyperparameter grids (default: the surface's)")
     p.add_argument("--steps", default="500", help="1..2000 (default 500)")
     p.add_argument("--tol", default="1e-3", help="loss - min f counted as reached (default 1e-3)")
-    p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
-    p.add_argument("--seed", default="0", help="noise seed (default 0)")
-    p.add_argument("--json", action="store_true")
+    _noise_args(p)
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
     p.set_defaults(func=cmd_warmup)

@@ -95,41 +95,30 @@ def parse_query(params: Mapping[str, Sequence[str] | str]) -> tuple[RaceConfig, 
     else:
         cfg = default.with_surface(surface or DEFAULT_SURFACE)
 
-    def scalar(key: str, parse: Callable, fallback):
+    def scalar(key: str, parse: Callable, fallback, bounds: tuple | None = None, whole: bool = False):
+        """The parsed value; over a limit, the nearest allowed one; not a number, the default."""
         text = _first(params, key)
         if text is None:
             return fallback
         try:
             return parse(text)
         except SpecError as err:
-            shown = fallback if not isinstance(fallback, tuple) else ",".join(format_number(v) for v in fallback)
-            warnings.append(f"{err}; using {shown}")
-            return fallback
-
-    def clamped(key: str, parse: Callable, lo: float, hi: float, fallback, whole: bool = False):
-        """Over a limit: the nearest allowed value (with a warning); not a number: the default."""
-        text = _first(params, key)
-        if text is None:
-            return fallback
-        try:
-            return parse(text)
-        except SpecError as err:
+            shown = ",".join(format_number(v) for v in fallback) if isinstance(fallback, tuple) else format_number(fallback)
             try:
-                value = parse_number(key, text)
+                value = parse_number(key, text) if bounds else None
             except SpecError:
-                warnings.append(f"{err}; using {format_number(fallback)}")
+                value = None
+            if value is None:
+                warnings.append(f"{err}; using {shown}")
                 return fallback
-            if whole and not value.is_integer():
-                value = round(value)
-            nearest = min(max(value, lo), hi)
-            nearest = int(nearest) if whole else nearest
+            nearest = min(max(round(value) if whole else value, bounds[0]), bounds[1])
             warnings.append(f"{err}; using the nearest allowed value, {format_number(nearest)}")
-            return nearest
+            return int(nearest) if whole else nearest
 
     start = scalar("start", lambda t: parse_point("start", t), cfg.start)
-    steps = clamped("steps", parse_steps, 1, MAX_STEPS, cfg.steps, whole=True)
-    noise = clamped("noise", parse_noise, 0.0, MAX_NOISE, cfg.noise)
-    seed = clamped("seed", parse_seed, 0, MAX_SEED, cfg.seed, whole=True)
+    steps = scalar("steps", parse_steps, cfg.steps, (1, MAX_STEPS), whole=True)
+    noise = scalar("noise", parse_noise, cfg.noise, (0.0, MAX_NOISE))
+    seed = scalar("seed", parse_seed, cfg.seed, (0, MAX_SEED), whole=True)
 
     specs: list[OptSpec] = []
     texts = _all(params, "opt")

@@ -17,7 +17,7 @@ import numpy as np
 
 from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from .optimizers import REGISTRY
-from .spec import OptSpec, SpecError, SweepAxis
+from .spec import OptSpec, SpecError, SweepAxis, make_spec
 from .surfaces import Surface
 from .trajectory import step_noise, surface_grad
 
@@ -118,6 +118,17 @@ def compiled_sweep(opt_name: str, surface: Surface, length: int):
         return _cells(opt_name, surface, length, starts, hps, steps, tol, f_min, sigma, seed)
 
     return jax.jit(kernel)
+
+
+def cell_settings(spec: OptSpec, x: SweepAxis, y: SweepAxis, row: int, col: int, start) -> tuple[OptSpec, tuple]:
+    """The single run a cell stands for: its optimizer settings and its start point."""
+    hp, point = dict(spec.hparams), list(start)
+    for axis, value in ((x, x.values[col]), (y, y.values[row])):
+        if axis.is_start:
+            point["xy".index(axis.key)] = value
+        else:
+            hp[axis.key] = value
+    return make_spec(spec.name, hp), (point[0], point[1])
 
 
 def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -12,18 +12,20 @@ from optviz.cli import main
 from optviz.limits import SWEEP_CHUNK
 from optviz.spec import SpecError, SweepAxis, make_spec, parse_axis, parse_spec
 from optviz.surfaces import SURFACES
-from optviz.sweep import run_sweep
+from optviz.sweep import cell_settings, run_sweep
 from optviz.trajectory import run_race
 
 
 def _single(surface, spec, x, y, i, j, start, steps, noise=0.0, seed=0):
-    hp, st = dict(spec.hparams), list(start)
-    for axis, v in ((x, x.values[j]), (y, y.values[i])):
-        if axis.is_start:
-            st["xy".index(axis.key)] = v
-        else:
-            hp[axis.key] = v
-    return run_race(surface, st, steps, [make_spec(spec.name, hp)], noise, seed)[0]
+    cell_spec, cell_start = cell_settings(spec, x, y, i, j, start)
+    return run_race(surface, cell_start, steps, [cell_spec], noise, seed)[0]
+
+
+def test_cell_settings():
+    spec = parse_spec("adam:b2=0.99")
+    x, y = parse_axis("--x", "lr=0.1:0.3:3", "adam"), parse_axis("--y", "y=-1:1:2", "adam")
+    cell, start = cell_settings(spec, x, y, 1, 2, (5.0, 6.0))
+    assert cell.hparams["lr"] == pytest.approx(0.3) and cell.hparams["b2"] == 0.99 and start == (5.0, 1.0)
 
 
 @pytest.mark.parametrize("opt,xs,ys,surface,steps", [

@@ -15,9 +15,9 @@ from optviz.plots.curves import curves_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.landscape import contour_figure
 from optviz.analysis import loss_grid
-from optviz.spec import OptSpec, SpecError, SweepAxis, make_spec, parse_spec
+from optviz.spec import OptSpec, SpecError, SweepAxis, parse_spec
 from optviz.surfaces import SURFACES
-from optviz.sweep import SweepResult, run_sweep
+from optviz.sweep import SweepResult, cell_settings, run_sweep
 from optviz.trajectory import run_race
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
@@ -193,14 +193,8 @@ def _inspect(surface, specs, x: SweepAxis, y: SweepAxis, start, steps: int) -> N
                            key="sw_cell_row")
     runs, labels = [], []
     for spec in specs:
-        hp, st_point = dict(spec.hparams), list(start)
-        for axis, v in ((x, x.values[col]), (y, y.values[row])):
-            if axis.is_start:
-                st_point["xy".index(axis.key)] = v
-            else:
-                hp[axis.key] = v
-        cell_spec = make_spec(spec.name, hp)
-        runs.append(run_race(surface, st_point, steps, [cell_spec])[0])
+        cell_spec, cell_start = cell_settings(spec, x, y, row, col, start)
+        runs.append(run_race(surface, cell_start, steps, [cell_spec])[0])
         labels.append(cell_spec.label())
     paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
     xs, ys, z = loss_grid(surface)

@@ -63,7 +63,6 @@ class Session:
     async def rerun(self, widget_states=None) -> float:
         """Send a rerun (with the given widget states) and wait until the script has finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = BackMsg()
         msg.rerun_script.query_string = self.query

@@ -10,7 +10,7 @@ import pytest
 import optviz.sweep as sweep_mod
 from optviz.cli import main
 from optviz.limits import SWEEP_CHUNK
-from optviz.spec import SpecError, SweepAxis, make_spec, parse_axis, parse_spec
+from optviz.spec import SpecError, SweepAxis, parse_axis, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.sweep import cell_settings, run_sweep
 from optviz.trajectory import run_race

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import streamlit as st
 
 from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
@@ -80,18 +79,14 @@ def _on_surface_change() -> None:
         ss.setdefault("expr", CUSTOM_EXAMPLE[0])
         ss.setdefault("domain", CUSTOM_EXAMPLE[1])
         try:
-            start = custom_surface(parse_and_keep(ss["expr"]), parse_domain(ss["domain"])).start
+            parse(ss["expr"])  # ExprError unless the formula passes every check
+            start = custom_surface(ss["expr"], parse_domain(ss["domain"])).start
         except ExprError:
             start = (1.2, 1.2)
     else:
         start = SURFACES[ss["surface"]].start
     ss["start_x"], ss["start_y"] = map(float, start)
 
-
-def parse_and_keep(text: str) -> str:
-    """The formula itself once it passes the checks (ExprError otherwise)."""
-    parse(text)
-    return text
 
 
 def _add_run() -> None:

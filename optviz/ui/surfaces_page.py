@@ -11,7 +11,6 @@ from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_gr
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
-from optviz.surfaces import SURFACES
 
 from . import controls, state
 from .compute import race

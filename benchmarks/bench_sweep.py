@@ -34,7 +34,7 @@ def optviz_time(side: int, steps: int) -> float:
     args = (SURFACES["rosenbrock"], parse_spec("adam"), x, y, (-1.5, 2.0), steps, 1e-3)
     run_sweep(*args)  # compile
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         t = time.perf_counter()
         run_sweep(*args)  # returns NumPy arrays: the work is done when it returns
         best = min(best, time.perf_counter() - t)
@@ -91,7 +91,7 @@ def c_binary() -> str:
 
 def c_time(binary: str, side: int, steps: int) -> float:
     return min(float(subprocess.run([binary, str(side), str(side), str(steps)], capture_output=True, text=True,
-                                    check=True).stdout.split()[0]) for _ in range(3))
+                                    check=True).stdout.split()[0]) for _ in range(5))
 
 
 def main() -> None:

@@ -77,31 +77,33 @@ def _cells(opt_name: str, surface: Surface, length: int, starts, hp, steps, tol,
 
     def step(carry, xs):
         t, noise = xs
-        point, state, alive, loss, hit, died = carry
+        # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, and
+        # the final loss is recomputed from the final point after the loop.
+        point, state, hit, died = carry
         new_point, new_state = opt.update(surface_grad(surface, point) + sigma * noise[:, None], state, point, hp)
         new_loss = surface.fn(new_point[0], new_point[1])
-        active = alive & (t < steps)
+        active = (died == 0) & (t < steps)
         # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
         finite = jnp.isfinite(new_point[0]) & jnp.isfinite(new_point[1]) & jnp.isfinite(new_loss)
         ok = active & finite
         point = jnp.where(ok, new_point, point)
         # Shared scalars (the step count) advance for all; per-run leaves freeze where a run stopped.
         state = jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
-        loss = jnp.where(ok, new_loss, loss)
         hit = jnp.where(ok & (hit < 0) & (new_loss - f_min <= tol), t + 1, hit)
         died = jnp.where(active & ~finite, t + 1, died)
-        return (point, state, alive & (~active | finite), loss, hit, died), None
+        return (point, state, hit, died), None
 
     point0 = jnp.asarray(starts, jnp.float32).T
     loss0 = surface.fn(point0[0], point0[1])
     hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
     died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
-    init = (point0, opt.init(point0), jnp.isfinite(loss0), loss0, hit0, died0)
+    init = (point0, opt.init(point0), hit0, died0)
     ts = jnp.arange(length, dtype=jnp.int32)
     # The same noise for every run, as in a single run (it depends on seed and step only),
     # drawn for all steps at once rather than one key derivation per loop iteration.
     noises = jax.vmap(lambda t: step_noise(seed, t))(ts)
-    (point, _, _, loss, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
+    (point, _, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
+    loss = surface.fn(point[0], point[1])
     return point.T, loss, hit, died
 
 

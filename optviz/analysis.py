@@ -65,3 +65,23 @@ def steps_to_tolerance(loss: np.ndarray, surface: Surface, tol: float) -> int | 
         return None
     hits = np.nonzero(loss - f_min <= tol)[0]
     return int(hits[0]) if hits.size else None
+
+
+def first_step_sizes(name: str, hparams: dict, scales) -> np.ndarray:
+    """|x_1 - x_0| of one step of optimizer ``name`` for gradients (scale, scale), one per scale."""
+    from .optimizers import REGISTRY
+
+    opt = REGISTRY[name]
+    hp = {k: jnp.float32(v) for k, v in hparams.items()}
+    x = jnp.zeros(2, jnp.float32)
+    out = [float(jnp.abs(opt.update(jnp.full(2, s, jnp.float32), opt.init(x), x, hp)[0] - x)[0]) for s in scales]
+    return np.asarray(out)
+
+
+def state_per_parameter(name: str) -> int:
+    """How many numbers an optimizer keeps for every parameter (its state arrays shaped like them)."""
+    from .optimizers import REGISTRY
+
+    params = jnp.zeros(7, jnp.float32)  # an odd size that no scalar field shares
+    state = REGISTRY[name].init(params)
+    return sum(1 for leaf in jax.tree.leaves(state) if jnp.shape(leaf) == params.shape)

@@ -15,7 +15,7 @@ from optviz.plots.curves import curves_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.landscape import contour_figure
 from optviz.analysis import loss_grid
-from optviz.spec import OptSpec, SpecError, SweepAxis, parse_spec
+from optviz.spec import OptSpec, SpecError, SweepAxis, parse_axis, parse_spec, parse_sweep_steps
 from optviz.surfaces import SURFACES
 from optviz.sweep import SweepResult, cell_settings, run_sweep
 from optviz.trajectory import run_race
@@ -46,9 +46,12 @@ def _sweepable(specs: list[OptSpec]) -> list[str]:
 
 
 def _axis_controls(label: str, specs: list[OptSpec], default_key: str, surface) -> SweepAxis:
+    # Defaults go into session state rather than value=: a link may have set these keys already.
+    ss = st.session_state
     keys = _sweepable(specs)
-    key = st.selectbox(f"{label} axis", keys, index=keys.index(default_key) if default_key in keys else 0,
-                       key=f"sw_{label}_key")
+    if ss.get(f"sw_{label}_key") not in keys:
+        ss[f"sw_{label}_key"] = default_key if default_key in keys else keys[0]
+    key = st.selectbox(f"{label} axis", keys, key=f"sw_{label}_key")
     if key in ("x", "y"):
         lo, hi = surface.domain[:2] if key == "x" else surface.domain[2:]
         log_default = False
@@ -56,17 +59,60 @@ def _axis_controls(label: str, specs: list[OptSpec], default_key: str, surface) 
         hp = REGISTRY[specs[0].name].hparam(key)
         lo, hi = hp.slider
         log_default = hp.log
+    ss.setdefault(f"sw_{label}_lo_{key}", float(lo))
+    ss.setdefault(f"sw_{label}_hi_{key}", float(hi))
+    ss.setdefault(f"sw_{label}_n", 48)
+    ss.setdefault(f"sw_{label}_log_{key}", log_default)
     c1, c2, c3 = st.columns(3)
-    low = c1.number_input("from", value=float(lo), key=f"sw_{label}_lo_{key}", format="%g")
-    high = c2.number_input("to", value=float(hi), key=f"sw_{label}_hi_{key}", format="%g")
-    n = c3.number_input("cells", 2, MAX_SWEEP_SIDE, 48, key=f"sw_{label}_n")
-    log = st.checkbox("log scale", value=log_default, key=f"sw_{label}_log_{key}", disabled=key in ("x", "y"))
+    low = c1.number_input("from", key=f"sw_{label}_lo_{key}", format="%g")
+    high = c2.number_input("to", key=f"sw_{label}_hi_{key}", format="%g")
+    n = c3.number_input("cells", 2, MAX_SWEEP_SIDE, key=f"sw_{label}_n")
+    log = st.checkbox("log scale", key=f"sw_{label}_log_{key}", disabled=key in ("x", "y"))
     return SweepAxis(key, float(low), float(high), int(n), bool(log))
+
+
+def _load_link() -> list[str]:
+    """On a session's first visit, set the controls from the link (the CLI's syntax); returns warnings."""
+    ss = st.session_state
+    if ss.get("sw_link_read"):
+        return []
+    ss["sw_link_read"] = True
+    q = {k: st.query_params.get(k) for k in ("surface", "opt", "opt2", "x", "y", "steps")}
+    if q["x"] is None and q["y"] is None:
+        return []  # not a sweep link (perhaps the Surfaces page's own query, kept on navigation)
+    warnings = []
+    if q["surface"] is not None:
+        if q["surface"] in SURFACES:
+            ss["sw_surface"] = q["surface"]
+        else:
+            warnings.append(f"surface: unknown surface {q['surface']!r}; choose one of: {', '.join(SURFACES)}")
+    specs = []
+    for key in ("opt", "opt2"):
+        if q[key]:
+            try:
+                specs.append(parse_spec(q[key]))
+                ss[f"sw_{key}"] = q[key]
+            except SpecError as err:
+                warnings.append(f"{key}: {err}")
+    for label in ("x", "y"):
+        if q[label]:
+            try:
+                axis = parse_axis(label, q[label], specs[0].name if specs else "adam")
+                ss[f"sw_{label}_key"] = axis.key
+                ss[f"sw_{label}_lo_{axis.key}"], ss[f"sw_{label}_hi_{axis.key}"] = axis.low, axis.high
+                ss[f"sw_{label}_n"], ss[f"sw_{label}_log_{axis.key}"] = max(axis.n, 2), axis.log
+            except SpecError as err:
+                warnings.append(str(err))
+    if q["steps"] is not None:
+        try:
+            ss["sw_steps"] = parse_sweep_steps(q["steps"])
+        except SpecError as err:
+            warnings.append(str(err))
+    return warnings
 
 
 def _validate_axis(axis: SweepAxis, specs: list[OptSpec]) -> str | None:
     """One line saying what is wrong with an axis for these optimizers, or None."""
-    from optviz.spec import parse_axis
 
     text = f"{axis.key}={axis.low!r}:{axis.high!r}:{axis.n}" + (":log" if axis.log else "")
     try:
@@ -111,12 +157,19 @@ def page() -> None:
     enable_compilation_cache()
     st.title("Sweeps: thousands of runs per click")
     st.caption("Each cell is a full run. Is Adam really robust to its hyperparameters? Pick two axes and see.")
+    for w in _load_link():
+        st.warning(f"Link value ignored: {w}")
+    ss = st.session_state
+    ss.setdefault("sw_surface", "rosenbrock")
+    ss.setdefault("sw_opt", "adam")
+    ss.setdefault("sw_opt2", "")
+    ss.setdefault("sw_steps", 500)
     with st.sidebar:
-        surface = SURFACES[st.selectbox("Surface", list(SURFACES), index=list(SURFACES).index("rosenbrock"),
-                                        key="sw_surface", format_func=lambda n: SURFACES[n].title)]
-        texts = [st.text_input("Optimizer (SPEC)", "adam", key="sw_opt",
+        surface = SURFACES[st.selectbox("Surface", list(SURFACES), key="sw_surface",
+                                        format_func=lambda n: SURFACES[n].title)]
+        texts = [st.text_input("Optimizer (SPEC)", key="sw_opt",
                                help="name[:key=value,...]: the settings that stay fixed"),
-                 st.text_input("Compare with (optional SPEC)", "", key="sw_opt2",
+                 st.text_input("Compare with (optional SPEC)", key="sw_opt2",
                                help="a second optimizer over the same grid, side by side; the axes must suit both")]
         specs, errors = [], []
         for t in texts:
@@ -131,7 +184,7 @@ def page() -> None:
             specs = [parse_spec("adam")]
         x = _axis_controls("x", specs, "lr", surface)
         y = _axis_controls("y", specs, "b1" if "b1" in _sweepable(specs) else "y", surface)
-        steps = st.slider("steps", 1, MAX_SWEEP_STEPS, 500, key="sw_steps")
+        steps = st.slider("steps", 1, MAX_SWEEP_STEPS, key="sw_steps")
         tol = st.select_slider("tolerance", [1e-1, 1e-2, 1e-3, 1e-4, 1e-6], 1e-3, key="sw_tol",
                                format_func=lambda v: f"{v:g}")
         c1, c2 = st.columns(2)

@@ -1,0 +1,236 @@
+"""Learn: Adam explained, with every claim a live demo and a "Try it" link."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
+from optviz.counterexample import reddi_path
+from optviz.expr import custom_surface
+from optviz.jaxsetup import enable_compilation_cache
+from optviz.link import RaceConfig, to_query
+from optviz.optimizers import REGISTRY
+from optviz.plots.common import PathData, color
+from optviz.plots.curves import curves_figure
+from optviz.plots.landscape import contour_figure
+from optviz.spec import make_spec, parse_spec
+from optviz.surfaces import SURFACES
+from optviz.trajectory import run_race
+
+
+def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None, **extra) -> str:
+    """A share link that opens the Surfaces page on this race."""
+    cfg = RaceConfig().with_surface(surface) if surface in SURFACES else RaceConfig()
+    cfg = RaceConfig(surface, start or cfg.start, steps, tuple(parse_spec(o) for o in opts), **extra)
+    return "/?" + urlencode(to_query(cfg), doseq=True)
+
+
+def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: str = "") -> str:
+    """A link that opens the Sweep page on this grid (the CLI's axis syntax)."""
+    q = {"surface": surface, "opt": opt, "x": x, "y": y, "steps": str(steps)}
+    if opt2:
+        q["opt2"] = opt2
+    return "/sweep?" + urlencode(q)
+
+
+def try_it(*links: tuple[str, str]) -> None:
+    """The "Try it" links that end a section."""
+    st.markdown("**Try it:** " + " · ".join(f"[{label}]({href})" for label, href in links))
+
+
+def _paths(runs, labels) -> list[PathData]:
+    return [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
+
+
+def _series(labels_values: list[tuple[str, np.ndarray]]) -> tuple[list[PathData], list[np.ndarray]]:
+    empty = np.zeros((0, 2), np.float32)
+    return ([PathData(lab, empty, empty[:, 0], color(i)) for i, (lab, _) in enumerate(labels_values)],
+            [v for _, v in labels_values])
+
+
+def section_what() -> None:
+    st.header("1. What Adam is")
+    st.markdown(
+        "Adam (**ada**ptive **m**oment estimation; Kingma & Ba, 2014) keeps two running averages for every "
+        "parameter: of the gradient (the *first moment*, which is momentum) and of the squared gradient (the "
+        "*second moment*, as in RMSprop). It steps each parameter by the first over the square root of the "
+        "second, after correcting both for starting at zero. RMSprop plus momentum, made unbiased.")
+    try_it(("Adam, RMSprop and momentum on Rosenbrock",
+            surfaces_link("rosenbrock", ["adam:lr=0.05", "rmsprop:lr=0.005", "momentum:lr=0.0005"], 1500)))
+
+
+def section_algorithm() -> None:
+    st.header("2. The algorithm in seven steps")
+    steps = [
+        (r"g_t = \nabla f(x_{t-1})", "the gradient where we stand (on the Surfaces page, noise σ adds to it)"),
+        (r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t", "β1 is the b1 slider: how long the first moment remembers"),
+        (r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2", "β2 is the b2 slider: the same for the squared gradient"),
+        (r"\hat m_t = m_t / (1-\beta_1^t)", "bias correction of m (bias_correction switch, on by default)"),
+        (r"\hat v_t = v_t / (1-\beta_2^t)", "bias correction of v"),
+        (r"\Delta_t = \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)", "η is the lr slider, ε the eps slider"),
+        (r"x_t = x_{t-1} - \Delta_t", "the step, one number per parameter"),
+    ]
+    for i, (eq, what) in enumerate(steps, 1):
+        c1, c2 = st.columns([2, 3], vertical_alignment="center")
+        c1.latex(rf"{i}.\quad {eq}")
+        c2.caption(what)
+    st.caption("m and v start at 0; t counts steps from 1. Inside the optimizer on the Surfaces page shows every "
+               "one of these quantities per step for your run.")
+
+
+def section_bias_correction() -> None:
+    st.header("3. Bias correction")
+    st.markdown(
+        "m and v start at zero, so early on they are averages of a few gradients and a lot of zeros: too small. "
+        "With a constant gradient g, m_t = (1-β1^t) g exactly, so dividing by 1-β1^t gives back g. The chart runs "
+        "our Adam on f(x, y) = x + y (gradient 1 everywhere) and plots its own m, m̂, v and v̂.")
+    c1, c2 = st.columns(2)
+    b1 = c1.slider("β1", 0.0, 0.99, 0.9, 0.01, key="learn_b1")
+    b2 = c2.slider("β2", 0.0, 0.9999, 0.999, 0.0001, format="%.4f", key="learn_b2")
+    linear = custom_surface("x + y", (-1e4, 1e4, -1e4, 1e4))
+    run = run_race(linear, (0.0, 0.0), 50, [make_spec("adam", {"lr": 1e-6, "b1": b1, "b2": b2})])[0]
+    s = run.state
+    paths, values = _series([("m_t", s["m"][:, 0]), ("m̂_t", s["m_hat"][:, 0]), ("v_t", s["v"][:, 0]),
+                             ("v̂_t", s["v_hat"][:, 0])])
+    st.plotly_chart(_moment_figure(paths, values), key="learn_bc_chart")
+    st.caption(f"After 10 steps: m = {s['m'][9, 0]:.3f} but m̂ = {s['m_hat'][9, 0]:.3f}; "
+               f"v = {s['v'][9, 0]:.4f} but v̂ = {s['v_hat'][9, 0]:.3f}.")
+    try_it(("Adam with and without correction on the ellipse",
+            surfaces_link("ellipse", ["adam:lr=0.05", "adam:lr=0.05,bias_correction=0"], 200)))
+
+
+def _moment_figure(paths, values):
+    """m and m̂ in one panel, v and v̂ in the other."""
+    return curves_figure(paths, [("first moment", values[:2] + [None, None], False),
+                                 ("second moment", [None, None] + values[2:], False)], height=320)
+
+
+def section_properties() -> None:
+    st.header("4. Key properties, each with a demo")
+    st.subheader("Per-parameter step sizes")
+    st.markdown("The ellipse is 25 times steeper in y than in x. SGD must take a learning rate small enough for y, "
+                "so it zig-zags across the valley and crawls along x. Adam divides each coordinate by its own "
+                "gradient scale and heads for the minimum.")
+    s = SURFACES["ellipse"]
+    specs = [make_spec("sgd", {"lr": 0.075}), make_spec("adam", {"lr": 0.05})]
+    runs = run_race(s, s.start, 60, specs)
+    xs, ys, z = loss_grid(s)
+    st.plotly_chart(contour_figure(xs, ys, z, _paths(runs, [sp.label() for sp in specs]),
+                                   [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0, key="learn_ellipse"),
+                    key="learn_ellipse_chart")
+    st.subheader("The first step is about lr, whatever the gradient's scale")
+    scales = [1e-4, 1e-2, 1.0, 1e2, 1e4]
+    adam = first_step_sizes("adam", REGISTRY["adam"].defaults(), scales)
+    sgd = first_step_sizes("sgd", REGISTRY["sgd"].defaults(), scales)
+    st.dataframe(pd.DataFrame({"gradient": scales, "Adam's first step (lr = 0.001)": adam,
+                               "SGD's first step (lr = 0.01)": sgd}), hide_index=True)
+    st.subheader("Memory: two moments per parameter")
+    st.dataframe(pd.DataFrame([{"optimizer": o.display_name, "numbers kept per parameter": state_per_parameter(n)}
+                               for n, o in REGISTRY.items()]), hide_index=True)
+    try_it(("SGD and Adam on the ellipse", surfaces_link("ellipse", ["sgd:lr=0.075", "adam:lr=0.05"], 100)),
+           ("Adam's learning rate × start point, against SGD with momentum",
+            sweep_link("ellipse", "adam:lr=0.05", "lr=1e-4:1:48:log", "y=-1:1:48", 300, opt2="momentum")))
+
+
+def section_tips() -> None:
+    st.header("5. Practical tips")
+    st.markdown(
+        "- **Learning rate.** Start at 1e-3, the paper's default, and change it by factors of three or ten. "
+        "Adam's step is about lr per parameter, so lr is a distance in parameter space.\n"
+        "- **ε.** PyTorch uses 1e-8 and adds it to √v̂; Keras uses 1e-7 and, in TensorFlow's classic form, adds it "
+        "to √v before the bias correction is folded into the step size, so the same number means a larger ε "
+        "early on. Raise ε to make Adam more like SGD with momentum on flat regions.\n"
+        "- **Watch the loss curve.** A loss that falls then rises or wobbles wildly means lr is too high; a "
+        "straight line on a log plot means steady progress.\n"
+        "- **Weight decay.** Adam with an L2 term adds λx to the gradient, and Adam then divides it by √v̂, so "
+        "parameters with large gradients are hardly decayed. AdamW shrinks the weights directly, the same for "
+        "all. Below: Adam on f + (λ/2)|x|² against AdamW on f, λ = 1, on the ellipse.")
+    lam, base = 1.0, "0.5*(x**2 + 25*y**2)"
+    s = SURFACES["ellipse"]
+    with_l2 = custom_surface(f"{base} + {lam / 2}*(x**2 + y**2)", s.domain)
+    adam = run_race(with_l2, s.start, 150, [make_spec("adam", {"lr": 0.05})])[0]
+    adamw = run_race(s, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
+    xs, ys, z = loss_grid(s)
+    st.plotly_chart(contour_figure(xs, ys, z, _paths([adam, adamw], ["Adam + L2 (λ = 1)", "AdamW (decay 1)"]),
+                                   [(0.0, 0.0, 0.0)], s.start, 0.0, key="learn_wd"), key="learn_wd_chart")
+    try_it(("AdamW's decay strength on Rosenbrock",
+            surfaces_link("rosenbrock", ["adamw:lr=0.05", "adamw:lr=0.05,weight_decay=0.5"], 1000)))
+
+
+def section_problems() -> None:
+    st.header("6. Problems with Adam")
+    st.subheader("Generalization")
+    st.markdown("Wilson et al. (2017) found that adaptive methods often reach lower training loss than SGD but "
+                "generalize worse on held-out data, and that well-tuned SGD with momentum often wins on test "
+                "accuracy. The debate is not settled: with tuned learning rates and decoupled weight decay the gap "
+                "often closes. (The MNIST page, when it lands, will let you test it on real data.)")
+    st.subheader("AMSGrad's counterexample")
+    st.markdown("Reddi et al. (2018): f_t(x) = C·x on every third step and −x otherwise, x in [−1, 1]. Summed over "
+                "three steps it is (C − 2)·x, so the best point is −1. With β1 = 0 and β2 = 1/(1 + C²), Adam's rare "
+                "large gradient is damped by v as much as it is large, and the frequent small ones push it to +1. "
+                "AMSGrad divides by the largest v so far and goes to −1.")
+    c1, c2 = st.columns(2)
+    C = c1.slider("C", 2.5, 10.0, 3.0, 0.5, key="learn_C")
+    lr = c2.select_slider("lr", [0.001, 0.003, 0.01, 0.03, 0.1], 0.01, key="learn_ams_lr")
+    steps = 3000
+    paths, values = _series([("Adam", reddi_path("adam", C, lr, steps)), ("AMSGrad", reddi_path("amsgrad", C, lr, steps))])
+    st.plotly_chart(curves_figure(paths, [("x_t", values, False)], height=300), key="learn_ams_chart")
+    st.caption(f"After {steps} steps: Adam at x = {values[0][-1]:+.3f}, AMSGrad at x = {values[1][-1]:+.3f} "
+               "(the optimum is −1).")
+    st.subheader("SWATS: from Adam to SGD")
+    st.markdown("Keskar & Socher (2017) start with Adam and switch to SGD with momentum once the learning rate "
+                "that SGD would need to take Adam's steps has settled. Here on Booth's function: the loss, and where "
+                "the switch happened.")
+    s = SURFACES["booth"]
+    swats = run_race(s, s.start, 200, [make_spec("swats", {"lr": 0.01, "eps": 1e-5}), make_spec("adam", {"lr": 0.01})])
+    paths = _paths(swats, ["SWATS (lr=0.01, eps=1e-5)", "Adam (lr=0.01)"])
+    st.plotly_chart(curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
+                    key="learn_swats_chart")
+    st.caption(f"SWATS switched to SGD after step {swats[0].switched_at}, with SGD's learning rate "
+               f"Λ = {swats[0].state['sgd_lr'][-1]:.4g}.")
+    try_it(("AMSGrad against Adam on Rastrigin",
+            surfaces_link("rastrigin", ["adam:lr=0.05", "amsgrad:lr=0.05"], 500)),
+           ("SWATS on Booth", surfaces_link("booth", ["swats:lr=0.01,eps=1e-05", "adam:lr=0.01"], 300)))
+
+
+FAQ = [
+    ("What is Adam and how does it work?",
+     "An optimizer that keeps, per parameter, a running mean of the gradient and of its square, corrects both for "
+     "starting at zero, and steps by their ratio (sections 1 to 3)."),
+    ("When should I use it?",
+     "When you want a good result without much tuning: deep networks, sparse or badly scaled gradients, noisy "
+     "objectives. When the last bit of test accuracy matters, compare with tuned SGD with momentum."),
+    ("Which hyperparameters should I tune?",
+     "The learning rate first, over a log grid. Then β2 (lower it, 0.99 or 0.98, when training is unstable), "
+     "then ε. β1 = 0.9 rarely needs changing. The Sweep page shows how sensitive each is on a surface."),
+    ("What are the common problems?",
+     "Too high a learning rate (oscillation or divergence), worse generalization than SGD on some tasks, "
+     "non-convergence on adversarial problems like Reddi et al.'s (fixed by AMSGrad), and L2 regularization "
+     "that does not act as weight decay (use AdamW)."),
+    ("How do I switch from Adam to SGD during training?",
+     "Either by hand (train with Adam, then continue with SGD with momentum at a learning rate you tune), or "
+     "automatically with SWATS, which picks the switch step and SGD's learning rate from Adam's own steps."),
+]
+
+
+def section_faq() -> None:
+    st.header("7. FAQ")
+    for q, a in FAQ:
+        with st.expander(q):
+            st.markdown(a)
+
+
+SECTIONS = (section_what, section_algorithm, section_bias_correction, section_properties, section_tips,
+            section_problems, section_faq)
+
+
+def page() -> None:
+    """The whole page."""
+    enable_compilation_cache()
+    st.title("Learn: Adam, explained live")
+    for section in SECTIONS:
+        section()

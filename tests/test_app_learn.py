@@ -1,0 +1,90 @@
+"""The Learn page: renders, its charts follow their controls, and every "Try it" link works."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from apptools import make_app, path_trace, xy
+
+LEARN = "optviz/ui/pages/learn.py"
+
+
+@pytest.fixture(scope="module")
+def learn():
+    at = make_app()
+    at.run()
+    at.switch_page(LEARN).run()
+    return at
+
+
+def _figs(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _fig_with(at, name):
+    return next(f for f in _figs(at) if any(t.get("name") == name for t in f["data"]))
+
+
+def test_renders_every_section(learn):
+    assert not learn.exception and not learn.error
+    headers = [h.value for h in learn.header]
+    assert headers == ["1. What Adam is", "2. The algorithm in seven steps", "3. Bias correction",
+                       "4. Key properties, each with a demo", "5. Practical tips", "6. Problems with Adam", "7. FAQ"]
+    assert len(learn.expander) == 5  # the FAQ
+
+
+def test_bias_correction_chart_follows_beta1():
+    at = make_app()
+    at.run()
+    at.switch_page(LEARN).run()
+    before = xy(path_trace(_fig_with(at, "m_t"), "m_t"))[1]
+    assert before[0] == pytest.approx(0.1, rel=1e-5) and before[9] == pytest.approx(1 - 0.9**10, rel=1e-4)
+    at.slider(key="learn_b1").set_value(0.5).run()
+    after = xy(path_trace(_fig_with(at, "m_t"), "m_t"))[1]
+    assert after[0] == pytest.approx(0.5, rel=1e-5)
+    corrected = xy(path_trace(_fig_with(at, "m̂_t"), "m̂_t"))[1]
+    assert corrected == pytest.approx([1.0] * len(corrected), rel=1e-5)  # m̂ recovers the gradient exactly
+
+
+def test_amsgrad_chart_and_numbers():
+    at = make_app()
+    at.run()
+    at.switch_page(LEARN).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("After 3000 steps"))
+    adam_x, ams_x = map(float, re.findall(r"x = ([+-]\d\.\d+)", caption))
+    assert adam_x > 0.95 and ams_x < -0.95
+    before = xy(path_trace(_fig_with(at, "AMSGrad"), "AMSGrad"))[1]
+    at.slider(key="learn_C").set_value(6.0).run()
+    assert xy(path_trace(_fig_with(at, "AMSGrad"), "AMSGrad"))[1] != before
+
+
+def _links(at) -> list[str]:
+    return [href for m in at.markdown if m.value.startswith("**Try it")
+            for href in re.findall(r"\]\(([^)]+)\)", m.value)]
+
+
+def test_every_try_it_link_opens_its_page_without_a_warning(learn):
+    links = _links(learn)
+    assert len(links) >= 7 and any(link.startswith("/sweep?") for link in links)
+    for link in links:
+        url = urlparse(link)
+        query = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(url.query).items()}
+        at = make_app(**query)
+        if url.path == "/sweep":
+            at.run()  # AppTest must run the default page first; it rewrites the query, so put the link back
+            at.query_params.clear()
+            at.query_params.update(query)
+            at.switch_page("optviz/ui/pages/sweep.py")
+        at.run()
+        assert not at.exception, link
+        assert not at.warning and not at.error, (link, [w.value for w in at.warning], [e.value for e in at.error])
+        assert at.get("plotly_chart"), link
+        if url.path == "/sweep":  # the page took the link's settings
+            assert at.text_input(key="sw_opt").value == query["opt"]
+            assert at.selectbox(key="sw_x_key").value == query["x"].split("=")[0]
+        else:
+            assert at.selectbox(key="surface").value == query["surface"]

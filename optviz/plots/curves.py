@@ -21,6 +21,7 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple[str, Sequenc
     """
     data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": LEGEND}
     n, gap = len(panels), 0.08
+    shown: set[str] = set()  # each label in the legend once, wherever it first appears
     width = (1 - gap * (n - 1)) / n
     for k, (title, values, log_y) in enumerate(panels):
         axis = "" if k == 0 else str(k + 1)
@@ -36,8 +37,10 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple[str, Sequenc
             if log_y:
                 y = np.where(y > 0, y, np.nan)  # log axes cannot show 0; a gap is honest
             data.append({"type": "scatter", "x": idx, "y": y, "mode": "lines", "name": p.label,
-                         "legendgroup": p.label, "showlegend": k == 0, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                         "legendgroup": p.label, "showlegend": p.label not in shown, "xaxis": f"x{axis}",
+                         "yaxis": f"y{axis}",
                          "line": {"color": p.color, "width": 2}})
+            shown.add(p.label)
     return go.Figure({"data": data, "layout": layout})
 
 

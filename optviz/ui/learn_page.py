@@ -183,18 +183,21 @@ def section_problems() -> None:
                "(the optimum is −1).")
     st.subheader("SWATS: from Adam to SGD")
     st.markdown("Keskar & Socher (2017) start with Adam and switch to SGD with momentum once the learning rate "
-                "that SGD would need to take Adam's steps has settled. Here on Booth's function: the loss, and where "
-                "the switch happened.")
-    s = SURFACES["booth"]
-    swats = run_race(s, s.start, 200, [make_spec("swats", {"lr": 0.01, "eps": 1e-5}), make_spec("adam", {"lr": 0.01})])
-    paths = _paths(swats, ["SWATS (lr=0.01, eps=1e-5)", "Adam (lr=0.01)"])
+                "that SGD would need to take Adam's steps has settled. Here on Himmelblau's function: the loss of "
+                "SWATS and of Adam with the same settings, and where the switch happened.")
+    s = SURFACES["himmelblau"]
+    specs = [make_spec("swats", {"lr": 0.03, "eps": 1e-4}), make_spec("adam", {"lr": 0.03})]
+    swats = run_race(s, s.start, 300, specs)
+    paths = _paths(swats, [sp.label() for sp in specs])
     st.plotly_chart(curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
                     key="learn_swats_chart")
-    st.caption(f"SWATS switched to SGD after step {swats[0].switched_at}, with SGD's learning rate "
-               f"Λ = {swats[0].state['sgd_lr'][-1]:.4g}.")
+    k = swats[0].switched_at
+    st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {swats[0].state['sgd_lr'][-1]:.4g}; "
+               f"final loss {swats[0].loss[-1]:.2g} against Adam's {swats[1].loss[-1]:.2g}." if k else
+               "SWATS did not switch within these steps.")
     try_it(("AMSGrad against Adam on Rastrigin",
             surfaces_link("rastrigin", ["adam:lr=0.05", "amsgrad:lr=0.05"], 500)),
-           ("SWATS on Booth", surfaces_link("booth", ["swats:lr=0.01,eps=1e-05", "adam:lr=0.01"], 300)))
+           ("SWATS on Himmelblau", surfaces_link("himmelblau", ["swats:lr=0.03,eps=0.0001", "adam:lr=0.03"], 300)))
 
 
 FAQ = [

@@ -80,6 +80,9 @@ def section_algorithm() -> None:
         c2.caption(what)
     st.caption("m and v start at 0; t counts steps from 1. Inside the optimizer on the Surfaces page shows every "
                "one of these quantities per step for your run.")
+    try_it(("Adam on Beale: open \"Inside the optimizer\" to see each step's numbers",
+            surfaces_link("beale", ["adam:lr=0.05"], 500)),
+           ("Adam's lr against β1 on Rosenbrock", sweep_link("rosenbrock", "adam", "lr=1e-4:1:48:log", "b1=0:0.99:48")))
 
 
 def section_bias_correction() -> None:
@@ -225,6 +228,10 @@ def section_faq() -> None:
     for q, a in FAQ:
         with st.expander(q):
             st.markdown(a)
+    try_it(("Which matters more, lr or β2? A sweep on Beale",
+            sweep_link("beale", "adam", "lr=1e-4:1:48:log", "b2=0.8:0.9999:48", 800)),
+           ("Adam against tuned SGD with momentum (press Fair race)",
+            surfaces_link("rosenbrock", ["adam:lr=0.01", "momentum:lr=0.001"], 1000)))
 
 
 SECTIONS = (section_what, section_algorithm, section_bias_correction, section_properties, section_tips,

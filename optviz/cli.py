@@ -15,8 +15,8 @@ from typing import Sequence
 
 from .limits import MAX_STEPS
 from .optimizers import REGISTRY
-from .spec import (SpecError, format_spec, parse_axis, parse_noise, parse_number, parse_point, parse_seed,
-                   parse_spec, parse_specs, parse_steps, parse_sweep_steps)
+from .spec import (SpecError, format_spec, parse_axis, parse_int, parse_noise, parse_number, parse_point,
+                   parse_seed, parse_spec, parse_specs, parse_steps, parse_sweep_steps)
 from .surfaces import SURFACES
 
 
@@ -96,10 +96,7 @@ def cmd_run(args) -> str:
     surface = _parse_surface(args)
     start = parse_point("--start", args.start) if args.start is not None else surface.start
     steps = parse_steps(args.steps)
-    try:
-        specs = parse_specs(args.opt)
-    except SpecError as err:
-        raise SpecError(f"--opt: {err}") from None
+    specs = _specs(args.opt)
     noise = parse_noise(args.noise)
     seed = parse_seed(args.seed)
 
@@ -152,6 +149,45 @@ def cmd_sweep(args) -> str:
         lines.append(f"best cell: {x.key}={x.values[j]:.6g}, {y.key}={y.values[i]:.6g}, "
                      f"final loss {result.final_loss[i, j]:.6g}")
     return "\n".join(lines)
+
+
+def cmd_mnist(args) -> str:
+    """Train a race of optimizers on MNIST and print their curves and accuracies."""
+    specs = _specs(args.opt)
+    from .limits import MAX_BATCH, MAX_EPOCHS
+
+    # Sizes against the fixed limits here; against the data actually loaded in train_race.
+    sizes = {item: parse_int(item, value, 1, hi) for item, value, hi in
+             (("--epochs", args.epochs, MAX_EPOCHS), ("--batch-size", args.batch_size, MAX_BATCH),
+              ("--train-size", args.train_size, 60_000), ("--test-size", args.test_size, 10_000))}
+    seed = parse_seed(args.seed)
+
+    from .mnist.data import MnistError, load
+    from .mnist.train import train_race
+
+    try:
+        data = load(args.data)
+    except MnistError as err:
+        raise SpecError(f"--data: {err}") from None
+    train_size = sizes["--train-size"]
+    runs = train_race(args.model, specs, data, sizes["--epochs"], sizes["--batch-size"], train_size,
+                      sizes["--test-size"], seed)
+    if args.json:
+        return _dump({"model": args.model, "data": {"source": data.source, "train": train_size,
+                                                    "test": sizes["--test-size"]},
+                      "runs": [r.to_json() for r in runs]})
+    rows = [["optimizer", "final train loss", "train accuracy", "test accuracy", "seconds"]]
+    for spec, r in zip(specs, runs):
+        rows.append([format_spec(spec), f"{r.train_loss[-1]:.4f}", f"{r.train_accuracy[-1]:.2%}",
+                     f"{r.test_accuracy[-1]:.2%}", f"{r.seconds:.1f}"])
+    return f"{args.model} on {data.source}: {train_size} training, {sizes['--test-size']} test images\n" + _table(rows)
+
+
+def _specs(texts):
+    try:
+        return parse_specs(texts)
+    except SpecError as err:
+        raise SpecError(f"--opt: {err}") from None
 
 
 def cmd_warmup(args) -> str:
@@ -212,6 +248,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", default="1e-3", help="loss - min f counted as reached (default 1e-3)")
     _noise_args(p)
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("mnist", help="train optimizers on MNIST (the bundled subset unless --data)")
+    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: $OPTVIZ_MNIST_DIR or the bundled subset)")
+    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
+    p.add_argument("--opt", action="append", required=True, metavar="SPEC")
+    p.add_argument("--epochs", default="1")
+    p.add_argument("--batch-size", default="60")
+    p.add_argument("--train-size", default="12000")
+    p.add_argument("--test-size", default="2000")
+    p.add_argument("--seed", default="0")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_mnist)
     p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
     p.set_defaults(func=cmd_warmup)
     return parser

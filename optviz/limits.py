@@ -15,3 +15,5 @@ MAX_EXPR_LENGTH = 1000  # characters of a custom formula
 MAX_EXPR_DEPTH = 64  # nesting of brackets and operations in a custom formula
 MAX_EXPR_NODES = 400  # numbers, names, operators and calls in a custom formula
 MAX_EXPR_EXPONENT = 64  # |constant exponent| in a custom formula
+MAX_EPOCHS = 20  # epochs of one MNIST race
+MAX_BATCH = 1024  # MNIST batch size

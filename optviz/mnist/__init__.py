@@ -1,0 +1,1 @@
+"""MNIST: data (IDX files, checksums, the bundled subset), models and training races."""

@@ -1,0 +1,91 @@
+"""Three MNIST models in pure JAX: logistic regression, an MLP and the seed's CNN.
+
+The CNN is Conv2D(32, 3x3) + ReLU -> MaxPool 2x2 -> Flatten -> Dense 128 + ReLU -> Dense 10
+(the seed's code forgets the Flatten; this one has it). Its convolution is written as nine
+shifted slices and one matmul: on CPU, XLA's convolution gradients are slow and this is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model: ``init(key) -> params``, ``apply(params, images[B, 28, 28]) -> logits[B, 10]``."""
+
+    name: str
+    layers: tuple[str, ...]
+    init: Callable = None
+    apply: Callable = None
+
+    def param_count(self) -> int:
+        """How many trainable numbers the model has."""
+        return sum(p.size for p in jax.tree.leaves(self.init(jax.random.PRNGKey(0))))
+
+
+def _glorot(key, shape, fan_in: int, fan_out: int):
+    """Keras's default initialisation: uniform in +-sqrt(6 / (fan_in + fan_out))."""
+    limit = jnp.sqrt(6.0 / (fan_in + fan_out))
+    return jax.random.uniform(key, shape, jnp.float32, -limit, limit)
+
+
+def _dense(key, n_in: int, n_out: int) -> dict:
+    return {"w": _glorot(key, (n_in, n_out), n_in, n_out), "b": jnp.zeros(n_out, jnp.float32)}
+
+
+def _scale(images):
+    return images.astype(jnp.float32) / 255.0
+
+
+def logreg_init(key) -> dict:
+    return {"out": _dense(key, 784, 10)}
+
+
+def logreg_apply(params, images):
+    x = _scale(images).reshape(images.shape[0], 784)
+    return x @ params["out"]["w"] + params["out"]["b"]
+
+
+def mlp_init(key) -> dict:
+    k1, k2 = jax.random.split(key)
+    return {"hidden": _dense(k1, 784, 256), "out": _dense(k2, 256, 10)}
+
+
+def mlp_apply(params, images):
+    x = _scale(images).reshape(images.shape[0], 784)
+    h = jax.nn.relu(x @ params["hidden"]["w"] + params["hidden"]["b"])
+    return h @ params["out"]["w"] + params["out"]["b"]
+
+
+def cnn_init(key) -> dict:
+    k1, k2, k3 = jax.random.split(key, 3)
+    return {"conv": {"w": _glorot(k1, (9, 32), 9, 9 * 32), "b": jnp.zeros(32, jnp.float32)},
+            "hidden": _dense(k2, 13 * 13 * 32, 128), "out": _dense(k3, 128, 10)}
+
+
+def conv3x3(images, w, b):
+    """A 'valid' 3x3 convolution with one input channel: [B, 28, 28] -> [B, 26, 26, C]."""
+    patches = jnp.stack([images[:, i:i + 26, j:j + 26] for i in range(3) for j in range(3)], axis=-1)
+    return patches @ w + b
+
+
+def cnn_apply(params, images):
+    x = _scale(images)
+    h = jax.nn.relu(conv3x3(x, params["conv"]["w"], params["conv"]["b"]))  # [B, 26, 26, 32]
+    h = h.reshape(h.shape[0], 13, 2, 13, 2, 32).max(axis=(2, 4))  # max-pool 2x2 -> [B, 13, 13, 32]
+    h = h.reshape(h.shape[0], 13 * 13 * 32)  # the Flatten
+    h = jax.nn.relu(h @ params["hidden"]["w"] + params["hidden"]["b"])
+    return h @ params["out"]["w"] + params["out"]["b"]
+
+
+MODELS = {
+    "logreg": Model("logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply),
+    "mlp": Model("mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply),
+    "cnn": Model("cnn", ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU",
+                         "Dense 10 (softmax)"), cnn_init, cnn_apply),
+}

@@ -1,0 +1,130 @@
+"""MNIST races: every optimizer from the same initialisation, on the same batches in the same order.
+
+Parameters are raveled into one flat vector (``ravel_pytree``), so the optimizers run on
+MNIST exactly as they do on the 2D surfaces. A whole epoch is one ``lax.scan`` over batches
+inside ``jit``; hyperparameters are traced, so changing them never recompiles.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from ..limits import MAX_BATCH, MAX_EPOCHS
+from ..optimizers import REGISTRY
+from ..spec import OptSpec, SpecError
+from .data import Mnist
+from .models import MODELS
+
+
+@dataclass
+class TrainRun:
+    """One optimizer's race: losses per step, accuracies per epoch, time, SWATS's switch."""
+
+    optimizer: str
+    hparams: dict
+    train_loss: list[float] = field(default_factory=list)  # every log_every steps
+    train_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    switched_at: int | None = None
+    predictions: np.ndarray | None = None  # test predictions after the last epoch
+
+    def to_json(self) -> dict:
+        """The CLI's JSON shape for one run."""
+        return {"optimizer": self.optimizer, "hparams": self.hparams, "train_loss": self.train_loss,
+                "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
+                "seconds": self.seconds, "switched_at": self.switched_at}
+
+
+def cross_entropy(logits, labels):
+    """Mean softmax cross-entropy of integer labels."""
+    return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None], axis=1))
+
+
+@functools.lru_cache(maxsize=64)
+def _programs(model_name: str, opt_name: str):
+    """The jitted epoch and evaluation functions for one model and optimizer."""
+    model, opt = MODELS[model_name], REGISTRY[opt_name]
+    _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))  # the structure, whatever the key
+
+    def loss_fn(flat, images, labels):
+        return cross_entropy(model.apply(unravel(flat), images), labels)
+
+    def epoch(flat, state, hp, images, labels):
+        def step(carry, batch):
+            flat, state = carry
+            loss, grad = jax.value_and_grad(loss_fn)(flat, *batch)
+            flat, state = opt.update(grad, state, flat, hp)
+            return (flat, state), loss
+        (flat, state), losses = jax.lax.scan(step, (flat, state), (images, labels))
+        return flat, state, losses
+
+    def predict(flat, images):
+        return jnp.argmax(model.apply(unravel(flat), images), axis=1)
+
+    return jax.jit(epoch), jax.jit(predict)
+
+
+def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, np.ndarray]:
+    preds = np.concatenate([np.asarray(predict(flat, images[i:i + chunk])) for i in range(0, len(images), chunk)])
+    return float((preds == labels).mean()), preds
+
+
+def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test_size: int) -> None:
+    """Refuse sizes outside the limits or the data, with SpecError naming the item."""
+    checks = [("--epochs", epochs, 1, MAX_EPOCHS), ("--train-size", train_size, 1, len(data.train_images)),
+              ("--test-size", test_size, 1, len(data.test_images)),
+              ("--batch-size", batch_size, 1, min(MAX_BATCH, train_size))]
+    for item, value, lo, hi in checks:
+        if not lo <= value <= hi:
+            raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
+
+
+def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: int = 1, batch_size: int = 60,
+               train_size: int = 12_000, test_size: int = 2_000, seed: int = 0, log_every: int = 10,
+               progress: Callable[[float, str], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> list[TrainRun]:
+    """Train every spec from the same initialisation on the same batches; ``stop()`` ends early."""
+    check_sizes(data, epochs, batch_size, train_size, test_size)
+    model = MODELS[model_name]
+    flat0, _ = ravel_pytree(model.init(jax.random.PRNGKey(seed)))
+    train_x, train_y = data.train_images[:train_size], data.train_labels[:train_size].astype(np.int32)
+    test_x, test_y = data.test_images[:test_size], data.test_labels[:test_size].astype(np.int32)
+    n_batches = train_size // batch_size
+    orders = [np.random.default_rng(seed + e).permutation(train_size)[: n_batches * batch_size] for e in range(epochs)]
+    runs = []
+    for k, spec in enumerate(specs):
+        epoch_fn, predict = _programs(model_name, spec.name)
+        opt = REGISTRY[spec.name]
+        hp = {name: jnp.float32(v) for name, v in spec.hparams.items()}
+        flat, state = flat0, opt.init(flat0)
+        run = TrainRun(spec.name, dict(spec.hparams))
+        t0 = time.perf_counter()
+        for e, order in enumerate(orders):
+            if stop is not None and stop():
+                break
+            xb = train_x[order].reshape(n_batches, batch_size, 28, 28)
+            yb = train_y[order].reshape(n_batches, batch_size)
+            flat, state, losses = epoch_fn(flat, state, hp, xb, yb)
+            losses = np.asarray(losses)
+            run.train_loss += [float(v) for v in losses[::log_every]]
+            run.train_accuracy.append(_accuracy(predict, flat, train_x, train_y)[0])
+            acc, preds = _accuracy(predict, flat, test_x, test_y)
+            run.test_accuracy.append(acc)
+            run.predictions = preds
+            if progress is not None:
+                progress((k * epochs + e + 1) / (len(specs) * epochs),
+                         f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}")
+        run.seconds = time.perf_counter() - t0
+        switched = getattr(state, "switched_at", None)
+        run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
+        runs.append(run)
+    return runs

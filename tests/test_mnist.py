@@ -1,0 +1,165 @@
+"""MNIST: the IDX reader, checksums, the bundled subset, the models and a real (short) race."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from optviz.cli import main
+from optviz.mnist.data import MnistError, load_bundled, load_folder, parse_idx, read_idx_file
+from optviz.mnist.models import MODELS, conv3x3
+from optviz.mnist.train import train_race
+from optviz.optimizers import REGISTRY
+from optviz.spec import SpecError, parse_spec
+
+FULL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "mnist")
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def test_idx_reader_on_generated_files(tmp_path):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    np.testing.assert_array_equal(parse_idx(_idx(images)), images)
+    (tmp_path / "x-idx3-ubyte.gz").write_bytes(gzip.compress(_idx(images)))
+    np.testing.assert_array_equal(read_idx_file(str(tmp_path / "x-idx3-ubyte.gz")), images)
+    labels = np.array([3, 1, 4], np.uint8)
+    (tmp_path / "y-idx1-ubyte").write_bytes(_idx(labels))
+    np.testing.assert_array_equal(read_idx_file(str(tmp_path / "y-idx1-ubyte")), labels)
+
+
+@pytest.mark.parametrize("data,fragment", [
+    (b"\x01\x02\x08\x01", "bad magic number"),
+    (bytes([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0]), "not unsigned bytes"),
+    (_idx(np.zeros((5, 2), np.uint8))[:-3], "truncated or corrupt"),
+    (bytes([0, 0, 8, 3, 0]), "truncated header"),
+])
+def test_bad_idx_is_refused(data, fragment):
+    with pytest.raises(MnistError, match=fragment):
+        parse_idx(data)
+
+
+def test_a_corrupt_mnist_file_is_refused_by_its_checksum(tmp_path):
+    # Right name, valid IDX, wrong content: the canonical checksum catches it.
+    fake = tmp_path / "t10k-labels-idx1-ubyte"
+    fake.write_bytes(_idx(np.zeros(10000, np.uint8)))
+    with pytest.raises(MnistError, match="does not match the canonical MNIST checksum"):
+        read_idx_file(str(fake))
+    assert read_idx_file(str(fake), verify=False).shape == (10000,)
+
+
+def test_missing_and_truncated_gzip(tmp_path):
+    with pytest.raises(MnistError, match="not found"):
+        load_folder(str(tmp_path))
+    (tmp_path / "broken-idx1-ubyte.gz").write_bytes(gzip.compress(_idx(np.zeros(100, np.uint8)))[:20])
+    with pytest.raises(MnistError, match="cannot be read"):
+        read_idx_file(str(tmp_path / "broken-idx1-ubyte.gz"))
+
+
+def test_bundled_subset():
+    data = load_bundled()
+    assert data.train_images.shape == (12000, 28, 28) and data.test_images.shape == (2000, 28, 28)
+    assert data.train_images.dtype == np.uint8 and set(np.unique(data.train_labels)) == set(range(10))
+    assert list(data.train_labels[:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # MNIST's famous first digits
+
+
+@pytest.mark.skipif(not os.path.isdir(FULL), reason="full MNIST not at ../shared/mnist")
+def test_full_data_and_the_subset_is_its_head(tmp_path):
+    full = load_folder(FULL)
+    assert full.train_images.shape == (60000, 28, 28) and full.test_images.shape == (10000, 28, 28)
+    sub = load_bundled()
+    np.testing.assert_array_equal(sub.train_images, full.train_images[:12000])
+    np.testing.assert_array_equal(sub.test_labels, full.test_labels[:2000])
+    # A truncated copy of a real file is refused.
+    shutil.copy(os.path.join(FULL, "t10k-labels-idx1-ubyte.gz"), tmp_path / "t10k-labels-idx1-ubyte.gz")
+    raw = gzip.decompress((tmp_path / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(raw[:-100]))
+    with pytest.raises(MnistError):
+        read_idx_file(str(tmp_path / "t10k-labels-idx1-ubyte.gz"))
+
+
+def test_models_shapes_and_parameter_counts():
+    import jax
+
+    x = np.zeros((3, 28, 28), np.uint8)
+    for name, count in (("logreg", 7850), ("mlp", 203530), ("cnn", 320 + 5408 * 128 + 128 + 1290)):
+        model = MODELS[name]
+        assert model.apply(model.init(jax.random.PRNGKey(0)), x).shape == (3, 10)
+        assert model.param_count() == count
+    assert "Flatten 5408" in MODELS["cnn"].layers
+
+
+def test_convolution_matches_a_written_out_one():
+    rng = np.random.default_rng(0)
+    img, w, b = rng.random((2, 28, 28), np.float32), rng.random((9, 4), np.float32), rng.random(4, np.float32)
+    ours = np.asarray(conv3x3(img, w, b))
+    ref = np.zeros((2, 26, 26, 4), np.float32)
+    for i in range(26):
+        for j in range(26):
+            ref[:, i, j] = img[:, i:i + 3, j:j + 3].reshape(2, 9) @ w + b
+    np.testing.assert_allclose(ours, ref, rtol=1e-5)
+
+
+def test_a_short_race_learns_far_above_chance():
+    data = load_bundled()
+    runs = train_race("mlp", [parse_spec("adam"), parse_spec("sgd:lr=0.1")], data, epochs=2, batch_size=60,
+                      train_size=3000, test_size=1000, seed=1)
+    for run in runs:
+        assert run.train_loss[-1] < 0.7 * run.train_loss[0]
+        assert run.test_accuracy[-1] > 0.75 and len(run.test_accuracy) == 2
+        assert run.seconds > 0 and run.predictions.shape == (1000,)
+
+
+def test_same_initialisation_and_batches_for_everyone():
+    data = load_bundled()
+    a, b = train_race("logreg", [parse_spec("adam"), parse_spec("adam")], data, 1, 50, 500, 100, seed=3)
+    assert a.train_loss == b.train_loss  # same start, same batches: identical runs
+
+
+def test_all_twelve_optimizers_in_one_race():
+    data = load_bundled()
+    runs = train_race("logreg", [parse_spec(n) for n in REGISTRY], data, 1, 50, 1000, 200, seed=0, log_every=1)
+    assert [r.optimizer for r in runs] == list(REGISTRY)
+    for r in runs:
+        assert np.all(np.isfinite(r.train_loss)) and len(r.train_loss) == 20
+        assert 0.0 <= r.test_accuracy[-1] <= 1.0
+
+
+def test_limits():
+    data = load_bundled()
+    for kwargs, fragment in [({"epochs": 21}, "--epochs"), ({"train_size": 12001}, "--train-size"),
+                             ({"batch_size": 2000}, "--batch-size"), ({"test_size": 0}, "--test-size")]:
+        with pytest.raises(SpecError, match=fragment):
+            train_race("logreg", [parse_spec("adam")], data, **{"epochs": 1, "batch_size": 60, "train_size": 600,
+                                                                "test_size": 100, **kwargs})
+
+
+def test_cli_json(capsys):
+    code = main(["mnist", "--model", "logreg", "--opt", "adam", "--opt", "swats", "--epochs", "2",
+                 "--batch-size", "60", "--train-size", "600", "--test-size", "200", "--seed", "4", "--json"])
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda t: pytest.fail(t))
+    assert code == 0 and data["model"] == "logreg"
+    assert data["data"]["train"] == 600 and data["data"]["test"] == 200 and "bundled" in data["data"]["source"]
+    adam, swats = data["runs"]
+    assert adam["optimizer"] == "adam" and adam["hparams"]["lr"] == 0.001
+    assert len(adam["train_accuracy"]) == 2 and len(adam["test_accuracy"]) == 2
+    assert "switched_at" in swats and adam["switched_at"] is None
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--model", "rnn", "--opt", "adam"], "invalid choice: 'rnn'"),
+    (["--model", "mlp", "--opt", "adam", "--epochs", "0"], "--epochs: must be a whole number from 1 to 20"),
+    (["--model", "mlp", "--opt", "adam:lr=-1"], "--opt: adam: lr must satisfy"),
+    (["--model", "mlp", "--opt", "adam", "--data", "/nonexistent"], "--data: train-images-idx3-ubyte: not found"),
+])
+def test_cli_errors(capsys, argv, fragment):
+    code = main(["mnist"] + argv)
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1

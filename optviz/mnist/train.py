@@ -90,7 +90,7 @@ def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test
 
 def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: int = 1, batch_size: int = 60,
                train_size: int = 12_000, test_size: int = 2_000, seed: int = 0, log_every: int = 10,
-               progress: Callable[[float, str], None] | None = None,
+               progress: Callable[[float, str, TrainRun], None] | None = None,
                stop: Callable[[], bool] | None = None) -> list[TrainRun]:
     """Train every spec from the same initialisation on the same batches; ``stop()`` ends early."""
     check_sizes(data, epochs, batch_size, train_size, test_size)
@@ -122,7 +122,7 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             run.predictions = preds
             if progress is not None:
                 progress((k * epochs + e + 1) / (len(specs) * epochs),
-                         f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}")
+                         f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}", run)
         run.seconds = time.perf_counter() - t0
         switched = getattr(state, "switched_at", None)
         run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None

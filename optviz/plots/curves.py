@@ -13,20 +13,23 @@ from .landscape import LEGEND
 MAX_CURVE_POINTS = 1000
 
 
-def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple[str, Sequence[np.ndarray | None], bool]],
-                  height: int = 340) -> go.Figure:
+def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340) -> go.Figure:
     """Side-by-side panels of per-step curves sharing one legend.
 
-    ``panels`` holds (y title, one array per path or None, log y) for each panel.
+    ``panels`` holds (y title, one array per path or None, log y[, x title[, x step]]) for each
+    panel; the x values are index * x step (default: "step", 1). Short series get markers.
     """
     data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": LEGEND}
     n, gap = len(panels), 0.08
     shown: set[str] = set()  # each label in the legend once, wherever it first appears
     width = (1 - gap * (n - 1)) / n
-    for k, (title, values, log_y) in enumerate(panels):
+    for k, panel in enumerate(panels):
+        title, values, log_y = panel[:3]
+        x_title = panel[3] if len(panel) > 3 else "step"
+        x_step = panel[4] if len(panel) > 4 else 1
         axis = "" if k == 0 else str(k + 1)
         left = k * (width + gap)
-        layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "title": {"text": "step"}}
+        layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "title": {"text": x_title}}
         layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "title": {"text": title},
                                   "type": "log" if log_y else "linear", "exponentformat": "power"}
         for p, v in zip(paths, values):
@@ -36,7 +39,8 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple[str, Sequenc
             y = np.asarray(v, np.float64)[idx]
             if log_y:
                 y = np.where(y > 0, y, np.nan)  # log axes cannot show 0; a gap is honest
-            data.append({"type": "scatter", "x": idx, "y": y, "mode": "lines", "name": p.label,
+            data.append({"type": "scatter", "x": idx * x_step, "y": y, "mode": "lines" if len(v) > 30 else "lines+markers",
+                         "name": p.label,
                          "legendgroup": p.label, "showlegend": p.label not in shown, "xaxis": f"x{axis}",
                          "yaxis": f"y{axis}",
                          "line": {"color": p.color, "width": 2}})

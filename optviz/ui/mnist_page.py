@@ -1,0 +1,158 @@
+"""The MNIST page: the seed's optimizer race on real data, live in the browser."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optviz.jaxsetup import enable_compilation_cache
+from optviz.mnist.data import MnistError, load_bundled, load_folder
+from optviz.mnist.models import MODELS
+from optviz.mnist.train import TrainRun, check_sizes, train_race
+from optviz.plots.common import PathData, color
+from optviz.plots.curves import curves_figure
+from optviz.plots.mnist import digits_figure
+from optviz.spec import OptSpec, SpecError, format_spec, parse_spec
+
+MAX_CACHED = 8  # configurations whose results a session keeps
+
+
+@st.cache_resource(show_spinner=False)
+def _bundled():
+    return load_bundled()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _folder(path: str):
+    return load_folder(path)
+
+
+def _data(folder: str):
+    """The chosen data, or the bundled subset with a notice when the folder cannot be used."""
+    if folder.strip():
+        try:
+            return _folder(folder.strip())
+        except MnistError as err:
+            st.warning(f"Full MNIST unavailable ({err}); using the bundled subset instead.")
+    return _bundled()
+
+
+def _specs(text: str) -> tuple[list[OptSpec], list[str]]:
+    specs, errors = [], []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                specs.append(parse_spec(line))
+            except SpecError as err:
+                errors.append(str(err))
+    return specs[:10], errors
+
+
+def _labels(specs: list[OptSpec]) -> list[str]:
+    labels = [s.label() for s in specs]
+    return [f"{lab} #{i + 1}" if labels.count(lab) > 1 else lab for i, lab in enumerate(labels)]
+
+
+def _curves(runs: list[TrainRun], labels: list[str], log_every: int):
+    paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), color(i)) for i, lab in enumerate(labels)]
+    losses = [np.asarray(r.train_loss) for r in runs]
+    accuracy = [np.asarray(r.test_accuracy) for r in runs]
+    return curves_figure(paths, [("training loss", losses, True, "step", log_every),
+                                 ("test accuracy", [np.r_[np.nan, a] for a in accuracy], False, "epoch")])
+
+
+def page() -> None:
+    """The whole page."""
+    enable_compilation_cache()
+    ss = st.session_state
+    st.title("MNIST: the optimizer race on real data")
+    with st.sidebar:
+        model_name = st.selectbox("Model", list(MODELS), index=2, key="mn_model",
+                                  format_func=lambda m: {"logreg": "Logistic regression", "mlp": "MLP 784-256-10",
+                                                         "cnn": "CNN (the seed's)"}[m])
+        text = st.text_area("Optimizers, one SPEC a line", "adam\nsgd\nadagrad", key="mn_opts",
+                            help="name[:key=value,...], as on the command line; the seed's three by default")
+        c1, c2 = st.columns(2)
+        epochs = c1.number_input("epochs", 1, 20, 1, key="mn_epochs")
+        batch = c2.number_input("batch size", 1, 1024, 60, key="mn_batch")
+        train_size = c1.number_input("training images", 60, 60_000, 6_000, step=1000, key="mn_train")
+        test_size = c2.number_input("test images", 10, 10_000, 2_000, step=500, key="mn_test")
+        seed = c1.number_input("seed", 0, 2**31 - 1, 0, key="mn_seed")
+        folder = st.text_input("Full MNIST folder (optional)", key="mn_folder",
+                               help="a folder with the four IDX files; empty: the bundled subset of 12,000 + 2,000")
+    data = _data(folder)
+    specs, errors = _specs(text)
+    for e in errors:
+        st.error(f"Optimizer left out: {e}")
+    st.caption(f"Data: {data.source}.")
+    try:
+        check_sizes(data, int(epochs), int(batch), int(train_size), int(test_size))
+    except SpecError as err:
+        st.error(f"Cannot train: {err}")
+        return
+
+    model = MODELS[model_name]
+    c1, c2 = st.columns([2, 1])
+    c1.plotly_chart(digits_figure(data.train_images[:20], data.train_labels[:20]), key="mn_samples")
+    c2.dataframe(pd.DataFrame({"layer": model.layers}), hide_index=True)
+    c2.metric("trainable parameters", f"{model.param_count():,}")
+
+    key = (model_name, tuple(format_spec(s, full=True) for s in specs), int(epochs), int(batch), int(train_size),
+           int(test_size), int(seed), data.source)
+    results: OrderedDict = ss.setdefault("mn_results", OrderedDict())
+    log_every = max(1, (int(train_size) // int(batch)) // 50)
+    if st.button("Train", type="primary", key="mn_train_button", disabled=not specs):
+        st.button("Stop", key="mn_stop", help="ends training at the next epoch; what is done so far is kept")
+        bar = st.progress(0.0, text="compiling…")
+        live = st.empty()
+        done: list[TrainRun] = []
+
+        def progress(fraction: float, message: str, run: TrainRun) -> None:
+            bar.progress(fraction, text=message)
+            live.plotly_chart(_curves(done + [run], _labels(specs)[: len(done) + 1], log_every), key=None)
+
+        for i, spec in enumerate(specs):
+            run = train_race(model_name, [spec], data, int(epochs), int(batch), int(train_size), int(test_size),
+                             int(seed), log_every,
+                             progress=lambda f, m, r, i=i: progress((i + f) / len(specs), m, r))[0]
+            done.append(run)
+            ss["mn_partial"] = (key, list(done))
+        bar.empty()
+        live.empty()
+        results[key] = done
+        while len(results) > MAX_CACHED:
+            results.popitem(last=False)
+    runs = results.get(key)
+    if runs is None and ss.get("mn_partial", (None,))[0] == key:
+        runs = ss["mn_partial"][1]
+        st.info(f"Training was stopped: showing the {len(runs)} optimizer(s) that finished.")
+    if not runs:
+        st.caption("Press Train: every optimizer starts from the same initialisation and sees the same batches.")
+        return
+    _results(runs, _labels(specs)[: len(runs)], data, int(test_size), log_every)
+
+
+def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_every: int) -> None:
+    st.plotly_chart(_curves(runs, labels, log_every), key="mn_curves")
+    st.dataframe(pd.DataFrame([{"optimizer": lab, "test accuracy": r.test_accuracy[-1],
+                                "train accuracy": r.train_accuracy[-1], "seconds": round(r.seconds, 2),
+                                "switched to SGD at step": r.switched_at} for lab, r in zip(labels, runs)]),
+                 hide_index=True)
+    st.subheader("Training against test accuracy")
+    st.caption("Wilson et al. (2017): adaptive methods can fit the training set better yet generalize worse. "
+               "The gap is train accuracy minus test accuracy, per epoch.")
+    paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), color(i)) for i, lab in enumerate(labels)]
+    gaps = [np.asarray(r.train_accuracy) - np.asarray(r.test_accuracy) for r in runs]
+    st.plotly_chart(curves_figure(paths, [("train − test accuracy", [np.r_[np.nan, g] for g in gaps], False, "epoch")],
+                                  height=300), key="mn_gap")
+    st.subheader("Test digits and predictions")
+    choice = st.selectbox("Predictions of", list(range(len(runs))), format_func=lambda i: labels[i], key="mn_pred")
+    preds = runs[choice].predictions
+    wrong = np.nonzero(preds != data.test_labels[:test_size])[0]
+    shown = np.concatenate([wrong[:20], np.setdiff1d(np.arange(40), wrong[:20])])[:40]
+    shown.sort()
+    st.plotly_chart(digits_figure(data.test_images[shown], data.test_labels[shown], preds[shown]), key="mn_digits")
+    st.caption(f"{len(wrong)} of {test_size} test digits wrong ({len(wrong) / test_size:.1%}); mistakes in red.")

@@ -1,0 +1,54 @@
+"""The MNIST page under AppTest: renders before training, a tiny race completes and draws."""
+
+from __future__ import annotations
+
+import json
+
+from apptools import make_app
+
+MNIST = "optviz/ui/pages/mnist.py"
+
+
+def _open():
+    at = make_app()
+    at.run()
+    at.switch_page(MNIST).run()
+    return at
+
+
+def test_before_training_shows_digits_and_the_model():
+    at = _open()
+    assert not at.exception and not at.error
+    assert any(m.value == "693,962" for m in at.metric)  # the CNN's parameters
+    assert len(at.get("plotly_chart")) == 1  # the sample digits
+    assert at.button(key="mn_train_button").label == "Train"
+
+
+def test_a_tiny_race_completes_and_draws_its_curves():
+    at = _open()
+    at.selectbox(key="mn_model").set_value("logreg").run()
+    at.text_area(key="mn_opts").set_value("adam:lr=0.01\nsgd:lr=0.1\nswats").run()
+    at.number_input(key="mn_train").set_value(600).run()
+    at.number_input(key="mn_test").set_value(100).run()
+    at.number_input(key="mn_epochs").set_value(2).run()
+    at.button(key="mn_train_button").click().run()
+    assert not at.exception and not at.error
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    curves = next(f for f in figs if any(t.get("name") == "Adam (lr=0.01)" for t in f["data"]))
+    assert {t["name"] for t in curves["data"]} == {"Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"}
+    table = at.dataframe[1].value  # [0] lists the layers
+    assert list(table["optimizer"]) == ["Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"]
+    assert (table["test accuracy"] > 0.3).all()
+    assert any("test digits wrong" in c.value for c in at.caption)
+    # Results are kept per configuration: a rerun without pressing Train still shows them.
+    at.selectbox(key="mn_pred").set_value(1).run()
+    assert not at.exception and any("test digits wrong" in c.value for c in at.caption)
+
+
+def test_bad_optimizer_lines_and_sizes_are_reported():
+    at = _open()
+    at.text_area(key="mn_opts").set_value("adam\nadamm\nsgd:lr=-1").run()
+    errors = [e.value for e in at.error]
+    assert any("unknown optimizer 'adamm'" in e for e in errors) and any("lr must satisfy" in e for e in errors)
+    at.number_input(key="mn_train").set_value(30000).run()
+    assert any("--train-size: must be a whole number from 1 to 12000" in e.value for e in at.error)

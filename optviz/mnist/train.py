@@ -33,7 +33,8 @@ class TrainRun:
     train_loss: list[float] = field(default_factory=list)  # every log_every steps
     train_accuracy: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # training only
+    eval_seconds: float = 0.0  # measuring train and test accuracy after each epoch
     switched_at: int | None = None
     predictions: np.ndarray | None = None  # test predictions after the last epoch
 
@@ -107,23 +108,25 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
         hp = {name: jnp.float32(v) for name, v in spec.hparams.items()}
         flat, state = flat0, opt.init(flat0)
         run = TrainRun(spec.name, dict(spec.hparams))
-        t0 = time.perf_counter()
         for e, order in enumerate(orders):
             if stop is not None and stop():
                 break
+            t0 = time.perf_counter()
             xb = train_x[order].reshape(n_batches, batch_size, 28, 28)
             yb = train_y[order].reshape(n_batches, batch_size)
             flat, state, losses = epoch_fn(flat, state, hp, xb, yb)
-            losses = np.asarray(losses)
+            losses = np.asarray(losses)  # waits for the epoch to finish
+            run.seconds += time.perf_counter() - t0
+            t0 = time.perf_counter()
             run.train_loss += [float(v) for v in losses[::log_every]]
             run.train_accuracy.append(_accuracy(predict, flat, train_x, train_y)[0])
             acc, preds = _accuracy(predict, flat, test_x, test_y)
             run.test_accuracy.append(acc)
             run.predictions = preds
+            run.eval_seconds += time.perf_counter() - t0
             if progress is not None:
                 progress((k * epochs + e + 1) / (len(specs) * epochs),
                          f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}", run)
-        run.seconds = time.perf_counter() - t0
         switched = getattr(state, "switched_at", None)
         run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
         runs.append(run)

@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_folder(args.data)
     n = 60_000 * args.epochs
-    rows = [("optviz (JAX, jit + lax.scan over batches)",) + optviz_run(data, args.epochs)]
+    rows = [("optviz (JAX, one jitted step per batch)",) + optviz_run(data, args.epochs)]
     try:
         import torch
 

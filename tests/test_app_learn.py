@@ -70,15 +70,17 @@ def _links(at) -> list[str]:
 def test_every_try_it_link_opens_its_page_without_a_warning(learn):
     links = _links(learn)
     assert len(links) >= 7 and any(link.startswith("/sweep?") for link in links)
+    assert any(link.startswith("/mnist?") for link in links)
     for link in links:
         url = urlparse(link)
         query = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(url.query).items()}
         at = make_app(**query)
-        if url.path == "/sweep":
+        pages = {"/sweep": "optviz/ui/pages/sweep.py", "/mnist": "optviz/ui/pages/mnist.py"}
+        if url.path in pages:
             at.run()  # AppTest must run the default page first; it rewrites the query, so put the link back
             at.query_params.clear()
             at.query_params.update(query)
-            at.switch_page("optviz/ui/pages/sweep.py")
+            at.switch_page(pages[url.path])
         at.run()
         assert not at.exception, link
         assert not at.warning and not at.error, (link, [w.value for w in at.warning], [e.value for e in at.error])
@@ -86,5 +88,8 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
         if url.path == "/sweep":  # the page took the link's settings
             assert at.text_input(key="sw_opt").value == query["opt"]
             assert at.selectbox(key="sw_x_key").value == query["x"].split("=")[0]
+        elif url.path == "/mnist":
+            assert at.selectbox(key="mn_model").value == query["model"]
+            assert at.text_area(key="mn_opts").value.splitlines() == query["opt"]
         else:
             assert at.selectbox(key="surface").value == query["surface"]

@@ -52,3 +52,21 @@ def test_bad_optimizer_lines_and_sizes_are_reported():
     assert any("unknown optimizer 'adamm'" in e for e in errors) and any("lr must satisfy" in e for e in errors)
     at.number_input(key="mn_train").set_value(30000).run()
     assert any("--train-size: must be a whole number from 1 to 12000" in e.value for e in at.error)
+
+
+def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
+    import optviz.mnist.data as data_mod
+
+    monkeypatch.setattr(data_mod, "MIRRORS", ("http://127.0.0.1:9/",))
+    monkeypatch.setattr(data_mod, "CACHE_DIR", str(tmp_path))
+    import optviz.ui.mnist_page as page_mod
+
+    monkeypatch.setattr(page_mod, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(page_mod, "cached", lambda: False)
+    monkeypatch.setattr(page_mod, "download", lambda progress=None: data_mod.download(
+        str(tmp_path), ("http://127.0.0.1:9/",), progress, timeout=2))
+    at = _open()
+    at.button(key="mn_download").click().run()
+    assert not at.exception
+    assert any("Could not download MNIST" in w.value and "bundled subset" in w.value for w in at.warning)
+    assert any("bundled subset" in c.value for c in at.caption)

@@ -163,3 +163,49 @@ def test_cli_errors(capsys, argv, fragment):
     code = main(["mnist"] + argv)
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1
+
+
+def _serve(folder):
+    """A loopback HTTP server for ``folder``; returns (base URL, server)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+@pytest.mark.skipif(not os.path.isdir(FULL), reason="full MNIST not at ../shared/mnist")
+def test_download_from_mirrors_with_checksums(tmp_path):
+    from optviz.mnist.data import cached, download, load
+
+    bad = tmp_path / "bad_mirror"
+    bad.mkdir()
+    for base in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (bad / (base + ".gz")).write_bytes(gzip.compress(b"not mnist"))
+    good_url, good = _serve(FULL)
+    bad_url, badsrv = _serve(bad)
+    cache = tmp_path / "cache"
+    seen = []
+    try:
+        # an unreachable mirror, then one serving corrupt files, then a good one
+        download(str(cache), ["http://127.0.0.1:9/", bad_url, good_url],
+                 progress=lambda done, total, name: seen.append((done, total, name)), timeout=5)
+    finally:
+        good.shutdown()
+        badsrv.shutdown()
+    assert cached(str(cache)) and seen[-1][0] == seen[-1][1] > 0
+    data = load(cache_dir=str(cache))
+    assert data.train_images.shape == (60000, 28, 28) and data.source.startswith("folder")
+
+
+def test_download_offline_is_a_clear_error(tmp_path):
+    from optviz.mnist.data import download
+
+    with pytest.raises(MnistError, match="no mirror gave a good copy"):
+        download(str(tmp_path), ["http://127.0.0.1:9/"], timeout=2)
+    assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())

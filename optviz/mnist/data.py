@@ -1,8 +1,9 @@
 """Real MNIST, offline first: the four IDX files, checked against the canonical content.
 
 Sources, in order: a folder of IDX files (gzipped or not) given by the caller or by
-$OPTVIZ_MNIST_DIR, else the deterministic subset bundled in assets/ (the first 12,000
-training and 2,000 test images, made by scripts/make_mnist_subset.py from the full files).
+$OPTVIZ_MNIST_DIR, then the user's cache (~/.cache/optviz/mnist, filled by :func:`download`),
+else the deterministic subset bundled in assets/ (the first 12,000 training and 2,000 test
+images, made by scripts/make_mnist_subset.py from the full files).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import urllib.request
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -27,6 +30,9 @@ SHA256 = {
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+CACHE_DIR = os.path.join(os.path.expanduser("~"), ".cache", "optviz", "mnist")
+# Public mirrors of the canonical files (the original host refuses scripted downloads).
+MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
 BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                        "assets", "mnist_subset.npz")
 
@@ -101,7 +107,56 @@ def load_bundled(path: str = BUNDLED) -> Mnist:
                      source="bundled subset (first 12,000 training and 2,000 test images)")
 
 
-def load(folder: str | None = None) -> Mnist:
-    """``folder`` or $OPTVIZ_MNIST_DIR if given (errors if broken), else the bundled subset."""
+def cached(cache_dir: str = CACHE_DIR) -> bool:
+    """Whether the user's cache holds all four files."""
+    return all(os.path.exists(os.path.join(cache_dir, base + ".gz")) for base in FILES.values())
+
+
+def download(cache_dir: str = CACHE_DIR, mirrors: Sequence[str] = MIRRORS,
+             progress: Callable[[int, int, str], None] | None = None, timeout: float = 20.0) -> str:
+    """Fetch the four .gz files into ``cache_dir``, each checked against its canonical SHA-256.
+
+    Mirrors are tried in order; a file is written only once verified. ``progress(done, total,
+    name)`` reports bytes. Raises MnistError when no mirror serves a good copy (offline, say).
+    """
+    os.makedirs(cache_dir, exist_ok=True)
+    for base in FILES.values():
+        target = os.path.join(cache_dir, base + ".gz")
+        if os.path.exists(target):
+            continue
+        problems = []
+        for mirror in mirrors:
+            try:
+                raw = _fetch(mirror + base + ".gz", base, progress, timeout)
+                if hashlib.sha256(gzip.decompress(raw)).hexdigest() != SHA256[base]:
+                    raise MnistError("checksum mismatch")
+            except (OSError, EOFError, MnistError, gzip.BadGzipFile) as err:
+                problems.append(f"{mirror}: {err}")
+                continue
+            with open(target + ".part", "wb") as f:
+                f.write(raw)
+            os.replace(target + ".part", target)
+            break
+        else:
+            raise MnistError(f"{base}.gz: no mirror gave a good copy ({'; '.join(problems)})")
+    return cache_dir
+
+
+def _fetch(url: str, name: str, progress, timeout: float) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        chunks, done = [], 0
+        while chunk := response.read(1 << 16):
+            chunks.append(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total, name)
+    return b"".join(chunks)
+
+
+def load(folder: str | None = None, cache_dir: str = CACHE_DIR) -> Mnist:
+    """``folder`` or $OPTVIZ_MNIST_DIR if given (errors if broken), else the user's cache, else the bundled subset."""
     folder = folder or os.environ.get("OPTVIZ_MNIST_DIR")
-    return load_folder(folder) if folder else load_bundled()
+    if folder:
+        return load_folder(folder)
+    return load_folder(cache_dir) if cached(cache_dir) else load_bundled()

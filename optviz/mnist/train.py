@@ -1,8 +1,10 @@
 """MNIST races: every optimizer from the same initialisation, on the same batches in the same order.
 
 Parameters are raveled into one flat vector (``ravel_pytree``), so the optimizers run on
-MNIST exactly as they do on the 2D surfaces. A whole epoch is one ``lax.scan`` over batches
-inside ``jit``; hyperparameters are traced, so changing them never recompiles.
+MNIST exactly as they do on the 2D surfaces. Each training step (gradient and update) is one
+jitted call; hyperparameters are traced, so changing them never recompiles. A whole epoch as
+one ``lax.scan`` was measured too, and is slower on the 2-core CPU (10.7 against 8.6 ms a
+batch of 60 for the CNN): XLA runs a loop body's matrix products on one thread.
 """
 
 from __future__ import annotations
@@ -52,26 +54,22 @@ def cross_entropy(logits, labels):
 
 @functools.lru_cache(maxsize=64)
 def _programs(model_name: str, opt_name: str):
-    """The jitted epoch and evaluation functions for one model and optimizer."""
+    """The jitted training step and prediction functions for one model and optimizer."""
     model, opt = MODELS[model_name], REGISTRY[opt_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))  # the structure, whatever the key
 
     def loss_fn(flat, images, labels):
         return cross_entropy(model.apply(unravel(flat), images), labels)
 
-    def epoch(flat, state, hp, images, labels):
-        def step(carry, batch):
-            flat, state = carry
-            loss, grad = jax.value_and_grad(loss_fn)(flat, *batch)
-            flat, state = opt.update(grad, state, flat, hp)
-            return (flat, state), loss
-        (flat, state), losses = jax.lax.scan(step, (flat, state), (images, labels))
-        return flat, state, losses
+    def step(flat, state, hp, images, labels):
+        loss, grad = jax.value_and_grad(loss_fn)(flat, images, labels)
+        flat, state = opt.update(grad, state, flat, hp)
+        return flat, state, loss
 
     def predict(flat, images):
         return jnp.argmax(model.apply(unravel(flat), images), axis=1)
 
-    return jax.jit(epoch), jax.jit(predict)
+    return jax.jit(step), jax.jit(predict)
 
 
 def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, np.ndarray]:
@@ -103,7 +101,7 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
     orders = [np.random.default_rng(seed + e).permutation(train_size)[: n_batches * batch_size] for e in range(epochs)]
     runs = []
     for k, spec in enumerate(specs):
-        epoch_fn, predict = _programs(model_name, spec.name)
+        step_fn, predict = _programs(model_name, spec.name)
         opt = REGISTRY[spec.name]
         hp = {name: jnp.float32(v) for name, v in spec.hparams.items()}
         flat, state = flat0, opt.init(flat0)
@@ -114,8 +112,11 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             t0 = time.perf_counter()
             xb = train_x[order].reshape(n_batches, batch_size, 28, 28)
             yb = train_y[order].reshape(n_batches, batch_size)
-            flat, state, losses = epoch_fn(flat, state, hp, xb, yb)
-            losses = np.asarray(losses)  # waits for the epoch to finish
+            step_losses = []
+            for b in range(n_batches):  # dispatched asynchronously: the host runs ahead of the device
+                flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b])
+                step_losses.append(loss)
+            losses = np.asarray(jax.device_get(step_losses))  # waits for the epoch to finish
             run.seconds += time.perf_counter() - t0
             t0 = time.perf_counter()
             run.train_loss += [float(v) for v in losses[::log_every]]

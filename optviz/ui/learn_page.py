@@ -37,6 +37,12 @@ def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: s
     return "/sweep?" + urlencode(q)
 
 
+def mnist_link(model: str, opts: list[str], epochs: int = 3, train: int = 6000, test: int = 2000) -> str:
+    """A link that opens the MNIST page on this race."""
+    return "/mnist?" + urlencode({"model": model, "opt": opts, "epochs": epochs, "train": train, "test": test},
+                                 doseq=True)
+
+
 def try_it(*links: tuple[str, str]) -> None:
     """The "Try it" links that end a section."""
     st.markdown("**Try it:** " + " · ".join(f"[{label}]({href})" for label, href in links))
@@ -170,7 +176,7 @@ def section_problems() -> None:
     st.markdown("Wilson et al. (2017) found that adaptive methods often reach lower training loss than SGD but "
                 "generalize worse on held-out data, and that well-tuned SGD with momentum often wins on test "
                 "accuracy. The debate is not settled: with tuned learning rates and decoupled weight decay the gap "
-                "often closes. (The MNIST page, when it lands, will let you test it on real data.)")
+                "often closes. Train the seed's CNN with both and compare the train−test gap plot.")
     st.subheader("AMSGrad's counterexample")
     st.markdown("Reddi et al. (2018): f_t(x) = C·x on every third step and −x otherwise, x in [−1, 1]. Summed over "
                 "three steps it is (C − 2)·x, so the best point is −1. With β1 = 0 and β2 = 1/(1 + C²), Adam's rare "
@@ -198,7 +204,9 @@ def section_problems() -> None:
     st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {swats[0].state['sgd_lr'][-1]:.4g}; "
                f"final loss {swats[0].loss[-1]:.2g} against Adam's {swats[1].loss[-1]:.2g}." if k else
                "SWATS did not switch within these steps.")
-    try_it(("AMSGrad against Adam on Rastrigin",
+    try_it(("Adam against SGD with momentum on MNIST: the generalization gap",
+            mnist_link("cnn", ["adam", "momentum:lr=0.05"], epochs=3)),
+           ("AMSGrad against Adam on Rastrigin",
             surfaces_link("rastrigin", ["adam:lr=0.05", "amsgrad:lr=0.05"], 500)),
            ("SWATS on Himmelblau", surfaces_link("himmelblau", ["swats:lr=0.03,eps=0.0001", "adam:lr=0.03"], 300)))
 

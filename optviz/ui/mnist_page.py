@@ -9,13 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from optviz.jaxsetup import enable_compilation_cache
-from optviz.mnist.data import MnistError, load_bundled, load_folder
+from optviz.mnist.data import CACHE_DIR, MnistError, cached, download, load_bundled, load_folder
 from optviz.mnist.models import MODELS
 from optviz.mnist.train import TrainRun, check_sizes, train_race
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure
-from optviz.spec import OptSpec, SpecError, format_spec, parse_spec
+from optviz.spec import OptSpec, SpecError, format_spec, parse_int, parse_spec
 
 MAX_CACHED = 8  # configurations whose results a session keeps
 
@@ -31,12 +31,30 @@ def _folder(path: str):
 
 
 def _data(folder: str):
-    """The chosen data, or the bundled subset with a notice when the folder cannot be used."""
+    """The chosen folder, else the user's cache, else the bundled subset (with a way to get the full set)."""
     if folder.strip():
         try:
             return _folder(folder.strip())
         except MnistError as err:
             st.warning(f"Full MNIST unavailable ({err}); using the bundled subset instead.")
+            return _bundled()
+    if cached():
+        try:
+            return _folder(CACHE_DIR)
+        except MnistError as err:
+            st.warning(f"The cached copy of MNIST is damaged ({err}); using the bundled subset.")
+            return _bundled()
+    if st.sidebar.button("Download full MNIST (11 MB)", key="mn_download",
+                         help="from public mirrors of the canonical files, each checked against its SHA-256"):
+        bar = st.sidebar.progress(0.0, text="downloading…")
+        try:
+            download(progress=lambda done, total, name: bar.progress(min(done / total, 1.0) if total else 0.0,
+                                                                     text=f"{name}: {done / 1e6:.1f} MB"))
+            bar.empty()
+            return _folder(CACHE_DIR)
+        except MnistError as err:
+            bar.empty()
+            st.warning(f"Could not download MNIST ({err}). Offline? Using the bundled subset instead.")
     return _bundled()
 
 
@@ -64,23 +82,60 @@ def _curves(runs: list[TrainRun], labels: list[str], log_every: int):
                                  ("test accuracy", [np.r_[np.nan, a] for a in accuracy], False, "epoch")])
 
 
+LINK_KEYS = {"epochs": ("mn_epochs", 1, 20), "batch": ("mn_batch", 1, 1024), "train": ("mn_train", 60, 60_000),
+             "test": ("mn_test", 10, 10_000), "seed": ("mn_seed", 0, 2**31 - 1)}
+
+
+def _load_link() -> list[str]:
+    """On a session's first visit, set the controls from ?model=&opt=SPEC&opt=...&epochs=&batch=&train=&test=&seed=."""
+    ss = st.session_state
+    if ss.get("mn_link_read"):
+        return []
+    ss["mn_link_read"] = True
+    q = st.query_params
+    if "model" not in q:
+        return []  # not an MNIST link (perhaps another page's query, kept on navigation)
+    warnings = []
+    if q["model"] in MODELS:
+        ss["mn_model"] = q["model"]
+    else:
+        warnings.append(f"model: {q['model']!r} is not one of {', '.join(MODELS)}")
+    specs, errors = _specs("\n".join(q.get_all("opt")))
+    warnings += [f"opt: {e}" for e in errors]
+    if specs:
+        ss["mn_opts"] = "\n".join(format_spec(sp) for sp in specs)
+    for name, (key, lo, hi) in LINK_KEYS.items():
+        if name in q:
+            try:
+                ss[key] = parse_int(name, q[name], lo, hi)
+            except SpecError as err:
+                warnings.append(str(err))
+    return warnings
+
+
 def page() -> None:
     """The whole page."""
     enable_compilation_cache()
     ss = st.session_state
     st.title("MNIST: the optimizer race on real data")
+    for w in _load_link():
+        st.warning(f"Link value ignored: {w}")
+    ss.setdefault("mn_model", "cnn")
+    ss.setdefault("mn_opts", "adam\nsgd\nadagrad")
+    for key, default in (("mn_epochs", 1), ("mn_batch", 60), ("mn_train", 6_000), ("mn_test", 2_000), ("mn_seed", 0)):
+        ss.setdefault(key, default)
     with st.sidebar:
-        model_name = st.selectbox("Model", list(MODELS), index=2, key="mn_model",
+        model_name = st.selectbox("Model", list(MODELS), key="mn_model",
                                   format_func=lambda m: {"logreg": "Logistic regression", "mlp": "MLP 784-256-10",
                                                          "cnn": "CNN (the seed's)"}[m])
-        text = st.text_area("Optimizers, one SPEC a line", "adam\nsgd\nadagrad", key="mn_opts",
+        text = st.text_area("Optimizers, one SPEC a line", key="mn_opts",
                             help="name[:key=value,...], as on the command line; the seed's three by default")
         c1, c2 = st.columns(2)
-        epochs = c1.number_input("epochs", 1, 20, 1, key="mn_epochs")
-        batch = c2.number_input("batch size", 1, 1024, 60, key="mn_batch")
-        train_size = c1.number_input("training images", 60, 60_000, 6_000, step=1000, key="mn_train")
-        test_size = c2.number_input("test images", 10, 10_000, 2_000, step=500, key="mn_test")
-        seed = c1.number_input("seed", 0, 2**31 - 1, 0, key="mn_seed")
+        epochs = c1.number_input("epochs", 1, 20, key="mn_epochs")
+        batch = c2.number_input("batch size", 1, 1024, key="mn_batch")
+        train_size = c1.number_input("training images", 60, 60_000, step=1000, key="mn_train")
+        test_size = c2.number_input("test images", 10, 10_000, step=500, key="mn_test")
+        seed = c1.number_input("seed", 0, 2**31 - 1, key="mn_seed")
         folder = st.text_input("Full MNIST folder (optional)", key="mn_folder",
                                help="a folder with the four IDX files; empty: the bundled subset of 12,000 + 2,000")
     data = _data(folder)

@@ -183,6 +183,47 @@ def cmd_mnist(args) -> str:
     return f"{args.model} on {data.source}: {train_size} training, {sizes['--test-size']} test images\n" + _table(rows)
 
 
+def cmd_landscape(args) -> str:
+    """Train a race with recorded parameters, then slice the loss along two directions."""
+    specs = _specs(args.opt)
+    from .limits import MAX_EPOCHS
+
+    epochs = parse_int("--epochs", args.epochs, 1, MAX_EPOCHS)
+    train_size = parse_int("--train-size", args.train_size, 1, 60_000)
+    test_size = parse_int("--test-size", args.test_size, 1, 10_000)
+    batch = parse_int("--batch-size", args.batch_size, 1, 1024)
+    grid = parse_int("--grid", args.grid, 3, 51)
+    seed = parse_seed(args.seed)
+
+    from .mnist.data import MnistError, load
+    from .mnist.landscape import landscape
+    from .mnist.train import train_race
+
+    try:
+        data = load(args.data)
+    except MnistError as err:
+        raise SpecError(f"--data: {err}") from None
+    record = max(1, epochs * (train_size // batch) // 40)
+    runs = train_race(args.model, specs, data, epochs, batch, train_size, test_size, seed, record_every=record)
+    n_eval = min(1000, train_size)
+    result = landscape(args.model, runs, args.directions, grid, data.train_images[:n_eval],
+                       data.train_labels[:n_eval].astype(np.int32), seed)
+    as_list = lambda a: np.asarray(a, np.float64).tolist()  # noqa: E731
+    if args.json:
+        out = {k: (as_list(v) if k in ("alpha", "beta", "loss") else v) for k, v in result.items() if k != "paths"}
+        out["paths"] = [{"optimizer": p["optimizer"], "coords": as_list(p["coords"]), "loss": as_list(p["loss"]),
+                         "slice_loss": as_list(p["slice_loss"])} for p in result["paths"]]
+        return _dump(out)
+    ev = result.get("explained_variance")
+    head = f"{args.model}: {args.directions} slice, {grid}x{grid} grid" + (
+        f", explained variance {ev[0]:.1%} and {ev[1]:.1%}" if ev else "")
+    rows = [["optimizer", "final (a, b)", "true loss", "slice loss there"]]
+    for p in result["paths"]:
+        a, b = p["coords"][-1]
+        rows.append([p["optimizer"], f"({a:.3g}, {b:.3g})", f"{p['loss'][-1]:.4f}", f"{p['slice_loss'][-1]:.4f}"])
+    return head + "\n" + _table(rows)
+
+
 def _specs(texts):
     try:
         return parse_specs(texts)
@@ -259,6 +300,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_mnist)
+    p = sub.add_parser("landscape", help="an MNIST model's loss surface with every optimizer's path on it")
+    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: as for mnist)")
+    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
+    p.add_argument("--opt", action="append", required=True, metavar="SPEC")
+    p.add_argument("--epochs", default="1")
+    p.add_argument("--batch-size", default="60")
+    p.add_argument("--train-size", default="6000")
+    p.add_argument("--test-size", default="1000")
+    p.add_argument("--directions", default="pca", choices=["pca", "random"])
+    p.add_argument("--grid", default="21", help="points along each axis, 3..51 (default 21)")
+    p.add_argument("--seed", default="0")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_landscape)
     p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
     p.set_defaults(func=cmd_warmup)
     return parser

@@ -70,3 +70,21 @@ def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
     assert not at.exception
     assert any("Could not download MNIST" in w.value and "bundled subset" in w.value for w in at.warning)
     assert any("bundled subset" in c.value for c in at.caption)
+
+
+def test_loss_landscape_after_training():
+    at = _open()
+    at.selectbox(key="mn_model").set_value("logreg").run()
+    at.text_area(key="mn_opts").set_value("adam:lr=0.01\nsgd:lr=0.1").run()
+    at.number_input(key="mn_train").set_value(600).run()
+    at.number_input(key="mn_test").set_value(100).run()
+    at.button(key="mn_train_button").click().run()
+    at.select_slider(key="mn_grid").set_value(11).run()
+    at.button(key="mn_landscape_go").click().run()
+    assert not at.exception and not at.error
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    surface = next(f for f in figs if f["data"][0]["type"] == "surface" and f["layout"].get("uirevision") == "mn_land")
+    assert {t.get("name") for t in surface["data"]} >= {"Adam (lr=0.01)", "SGD (lr=0.1)"}
+    honest = next(f for f in figs if any(t.get("name") == "Adam (lr=0.01): true" for t in f["data"]))
+    assert any(t.get("name") == "Adam (lr=0.01): on the slice" for t in honest["data"])
+    assert any("explain" in c.value for c in at.caption)

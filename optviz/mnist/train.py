@@ -39,6 +39,7 @@ class TrainRun:
     eval_seconds: float = 0.0  # measuring train and test accuracy after each epoch
     switched_at: int | None = None
     predictions: np.ndarray | None = None  # test predictions after the last epoch
+    snapshots: list = field(default_factory=list)  # flat parameters every record_every steps (start first)
 
     def to_json(self) -> dict:
         """The CLI's JSON shape for one run."""
@@ -90,8 +91,12 @@ def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test
 def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: int = 1, batch_size: int = 60,
                train_size: int = 12_000, test_size: int = 2_000, seed: int = 0, log_every: int = 10,
                progress: Callable[[float, str, TrainRun], None] | None = None,
-               stop: Callable[[], bool] | None = None) -> list[TrainRun]:
-    """Train every spec from the same initialisation on the same batches; ``stop()`` ends early."""
+               stop: Callable[[], bool] | None = None, record_every: int | None = None) -> list[TrainRun]:
+    """Train every spec from the same initialisation on the same batches; ``stop()`` ends early.
+
+    With ``record_every``, each run keeps its flat parameters at the start and every that many
+    steps (for loss landscapes).
+    """
     check_sizes(data, epochs, batch_size, train_size, test_size)
     model = MODELS[model_name]
     flat0, _ = ravel_pytree(model.init(jax.random.PRNGKey(seed)))
@@ -106,6 +111,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
         hp = {name: jnp.float32(v) for name, v in spec.hparams.items()}
         flat, state = flat0, opt.init(flat0)
         run = TrainRun(spec.name, dict(spec.hparams))
+        if record_every:
+            run.snapshots.append(np.asarray(flat0))
         for e, order in enumerate(orders):
             if stop is not None and stop():
                 break
@@ -116,6 +123,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             for b in range(n_batches):  # dispatched asynchronously: the host runs ahead of the device
                 flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b])
                 step_losses.append(loss)
+                if record_every and (e * n_batches + b + 1) % record_every == 0:
+                    run.snapshots.append(np.asarray(flat))
             losses = np.asarray(jax.device_get(step_losses))  # waits for the epoch to finish
             run.seconds += time.perf_counter() - t0
             t0 = time.perf_counter()

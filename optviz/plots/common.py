@@ -19,6 +19,7 @@ class PathData:
     loss: np.ndarray
     color: str
     diverged_at: int | None = None
+    dash: str = "solid"  # line style in curve plots
 
 
 def color(i: int) -> str:

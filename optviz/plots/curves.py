@@ -43,7 +43,7 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
                          "name": p.label,
                          "legendgroup": p.label, "showlegend": p.label not in shown, "xaxis": f"x{axis}",
                          "yaxis": f"y{axis}",
-                         "line": {"color": p.color, "width": 2}})
+                         "line": {"color": p.color, "width": 2, "dash": p.dash}})
             shown.add(p.label)
     return go.Figure({"data": data, "layout": layout})
 

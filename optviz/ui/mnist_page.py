@@ -18,6 +18,8 @@ from optviz.plots.mnist import digits_figure
 from optviz.spec import OptSpec, SpecError, format_spec, parse_int, parse_spec
 
 MAX_CACHED = 8  # configurations whose results a session keeps
+RECORDS = 16  # parameter snapshots per run, for the loss landscape
+LANDSCAPE_BATCH = 500  # training images the landscape's loss is measured on
 
 
 @st.cache_resource(show_spinner=False)
@@ -159,6 +161,7 @@ def page() -> None:
            int(test_size), int(seed), data.source)
     results: OrderedDict = ss.setdefault("mn_results", OrderedDict())
     log_every = max(1, (int(train_size) // int(batch)) // 50)
+    record_every = max(1, int(epochs) * (int(train_size) // int(batch)) // RECORDS)
     if st.button("Train", type="primary", key="mn_train_button", disabled=not specs):
         st.button("Stop", key="mn_stop", help="ends training at the next epoch; what is done so far is kept")
         bar = st.progress(0.0, text="compiling…")
@@ -171,12 +174,15 @@ def page() -> None:
 
         for i, spec in enumerate(specs):
             run = train_race(model_name, [spec], data, int(epochs), int(batch), int(train_size), int(test_size),
-                             int(seed), log_every,
-                             progress=lambda f, m, r, i=i: progress((i + f) / len(specs), m, r))[0]
+                             int(seed), log_every, progress=lambda f, m, r, i=i: progress((i + f) / len(specs), m, r),
+                             record_every=record_every)[0]
             done.append(run)
             ss["mn_partial"] = (key, list(done))
         bar.empty()
         live.empty()
+        for old in results.values():  # parameter snapshots are large: keep only the newest race's
+            for r in old:
+                r.snapshots = []
         results[key] = done
         while len(results) > MAX_CACHED:
             results.popitem(last=False)
@@ -188,6 +194,7 @@ def page() -> None:
         st.caption("Press Train: every optimizer starts from the same initialisation and sees the same batches.")
         return
     _results(runs, _labels(specs)[: len(runs)], data, int(test_size), log_every)
+    _landscape_section(model_name, runs, _labels(specs)[: len(runs)], data, key, record_every)
 
 
 def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_every: int) -> None:
@@ -211,3 +218,49 @@ def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_
     shown.sort()
     st.plotly_chart(digits_figure(data.test_images[shown], data.test_labels[shown], preds[shown]), key="mn_digits")
     st.caption(f"{len(wrong)} of {test_size} test digits wrong ({len(wrong) / test_size:.1%}); mistakes in red.")
+
+
+def _landscape_section(model_name: str, runs: list[TrainRun], labels: list[str], data, key, record_every: int) -> None:
+    from optviz.mnist.landscape import landscape
+    from optviz.plots.landscape import contour_figure, surface_figure
+
+    st.subheader("Loss landscape")
+    st.caption("A 2D slice of parameter space (Li et al., 2018) with every optimizer's recorded path projected onto "
+               "it. PCA: the two directions along which the paths moved most, shared by all. Random: two "
+               "filter-normalised directions through the first optimizer's final point.")
+    if not all(r.snapshots for r in runs):
+        st.caption("Train again to record the paths (only the newest race keeps them).")
+        return
+    c1, c2 = st.columns(2)
+    directions = c1.radio("directions", ["pca", "random"], horizontal=True, key="mn_dirs")
+    grid = c2.select_slider("grid", [11, 21, 31, 41, 51], 21, key="mn_grid")
+    cache = st.session_state.setdefault("mn_landscapes", {})
+    lkey = (key, directions, grid)
+    if lkey not in cache and st.button("Compute the landscape", key="mn_landscape_go"):
+        with st.spinner(f"{grid * grid} losses over {LANDSCAPE_BATCH} images…"):
+            cache.clear()
+            cache[lkey] = landscape(model_name, runs, directions, grid, data.train_images[:LANDSCAPE_BATCH],
+                                    data.train_labels[:LANDSCAPE_BATCH].astype(np.int32))
+    out = cache.get(lkey)
+    if out is None:
+        return
+    paths = [PathData(lab, p["coords"].astype(np.float32), p["slice_loss"], color(i))
+             for i, (lab, p) in enumerate(zip(labels, out["paths"]))]
+    xs, ys, z = out["alpha"].astype(np.float32), out["beta"].astype(np.float32), out["loss"].astype(np.float32)
+    floor = float(np.nanmin(z))
+    start = tuple(paths[0].xy[0])
+    a, b = st.columns(2)
+    a.plotly_chart(surface_figure(xs, ys, z, paths, [], start, float(paths[0].loss[0]), floor, True, key="mn_land"),
+                   key="mn_land3d")
+    b.plotly_chart(contour_figure(xs, ys, z, paths, [], start, floor, True, key="mn_land"), key="mn_land2d")
+    if "explained_variance" in out:
+        ev = out["explained_variance"]
+        st.caption(f"The two directions explain {ev[0]:.1%} and {ev[1]:.1%} of the paths' variance.")
+    honest = [PathData(f"{lab}: true", np.zeros((0, 2)), np.zeros(0), color(i)) for i, lab in enumerate(labels)]
+    honest += [PathData(f"{lab}: on the slice", np.zeros((0, 2)), np.zeros(0), color(i), dash="dash")
+               for i, lab in enumerate(labels)]
+    values = [p["loss"] for p in out["paths"]] + [p["slice_loss"] for p in out["paths"]]
+    st.plotly_chart(curves_figure(honest, [("loss along each path", values, True, "step", record_every)], height=320),
+                    key="mn_land_honest")
+    st.caption("Real paths leave the plane: the true loss at each recorded point beside the slice's value where it "
+               "projects. Where the two differ, the picture above is a shadow, not the path.")

@@ -151,60 +151,47 @@ def cmd_sweep(args) -> str:
     return "\n".join(lines)
 
 
-def cmd_mnist(args) -> str:
-    """Train a race of optimizers on MNIST and print their curves and accuracies."""
-    specs = _specs(args.opt)
+def _mnist_race(args, record_every: int | None = None):
+    """Parse the MNIST options shared by ``mnist`` and ``landscape``, load the data, run the race."""
     from .limits import MAX_BATCH, MAX_EPOCHS
-
-    # Sizes against the fixed limits here; against the data actually loaded in train_race.
-    sizes = {item: parse_int(item, value, 1, hi) for item, value, hi in
-             (("--epochs", args.epochs, MAX_EPOCHS), ("--batch-size", args.batch_size, MAX_BATCH),
-              ("--train-size", args.train_size, 60_000), ("--test-size", args.test_size, 10_000))}
-    seed = parse_seed(args.seed)
-
     from .mnist.data import MnistError, load
     from .mnist.train import train_race
 
+    specs = _specs(args.opt)
+    # Sizes against the fixed limits here; against the data actually loaded in train_race.
+    epochs = parse_int("--epochs", args.epochs, 1, MAX_EPOCHS)
+    batch = parse_int("--batch-size", args.batch_size, 1, MAX_BATCH)
+    train_size = parse_int("--train-size", args.train_size, 1, 60_000)
+    test_size = parse_int("--test-size", args.test_size, 1, 10_000)
+    seed = parse_seed(args.seed)
     try:
         data = load(args.data)
     except MnistError as err:
         raise SpecError(f"--data: {err}") from None
-    train_size = sizes["--train-size"]
-    runs = train_race(args.model, specs, data, sizes["--epochs"], sizes["--batch-size"], train_size,
-                      sizes["--test-size"], seed)
+    record = max(1, epochs * (train_size // batch) // record_every) if record_every else None
+    runs = train_race(args.model, specs, data, epochs, batch, train_size, test_size, seed, record_every=record)
+    return specs, data, runs, train_size, test_size, seed
+
+
+def cmd_mnist(args) -> str:
+    """Train a race of optimizers on MNIST and print their curves and accuracies."""
+    specs, data, runs, train_size, test_size, _ = _mnist_race(args)
     if args.json:
-        return _dump({"model": args.model, "data": {"source": data.source, "train": train_size,
-                                                    "test": sizes["--test-size"]},
+        return _dump({"model": args.model, "data": {"source": data.source, "train": train_size, "test": test_size},
                       "runs": [r.to_json() for r in runs]})
     rows = [["optimizer", "final train loss", "train accuracy", "test accuracy", "seconds"]]
     for spec, r in zip(specs, runs):
         rows.append([format_spec(spec), f"{r.train_loss[-1]:.4f}", f"{r.train_accuracy[-1]:.2%}",
                      f"{r.test_accuracy[-1]:.2%}", f"{r.seconds:.1f}"])
-    return f"{args.model} on {data.source}: {train_size} training, {sizes['--test-size']} test images\n" + _table(rows)
+    return f"{args.model} on {data.source}: {train_size} training, {test_size} test images\n" + _table(rows)
 
 
 def cmd_landscape(args) -> str:
     """Train a race with recorded parameters, then slice the loss along two directions."""
-    specs = _specs(args.opt)
-    from .limits import MAX_EPOCHS
-
-    epochs = parse_int("--epochs", args.epochs, 1, MAX_EPOCHS)
-    train_size = parse_int("--train-size", args.train_size, 1, 60_000)
-    test_size = parse_int("--test-size", args.test_size, 1, 10_000)
-    batch = parse_int("--batch-size", args.batch_size, 1, 1024)
     grid = parse_int("--grid", args.grid, 3, 51)
-    seed = parse_seed(args.seed)
-
-    from .mnist.data import MnistError, load
     from .mnist.landscape import landscape
-    from .mnist.train import train_race
 
-    try:
-        data = load(args.data)
-    except MnistError as err:
-        raise SpecError(f"--data: {err}") from None
-    record = max(1, epochs * (train_size // batch) // 40)
-    runs = train_race(args.model, specs, data, epochs, batch, train_size, test_size, seed, record_every=record)
+    _, data, runs, train_size, _, seed = _mnist_race(args, record_every=40)  # about 40 points a path
     n_eval = min(1000, train_size)
     result = landscape(args.model, runs, args.directions, grid, data.train_images[:n_eval],
                        data.train_labels[:n_eval].astype(np.int32), seed)
@@ -261,6 +248,19 @@ def _noise_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _mnist_args(p: argparse.ArgumentParser, train: str, test: str) -> None:
+    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: $OPTVIZ_MNIST_DIR, "
+                                  "then ~/.cache/optviz/mnist, then the bundled subset)")
+    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
+    p.add_argument("--opt", action="append", required=True, metavar="SPEC")
+    p.add_argument("--epochs", default="1")
+    p.add_argument("--batch-size", default="60")
+    p.add_argument("--train-size", default=train)
+    p.add_argument("--test-size", default=test)
+    p.add_argument("--seed", default="0")
+    p.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="python -m optviz", description="Adam and its peers on 2D test surfaces.")
@@ -290,28 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     _noise_args(p)
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("mnist", help="train optimizers on MNIST (the bundled subset unless --data)")
-    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: $OPTVIZ_MNIST_DIR or the bundled subset)")
-    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
-    p.add_argument("--opt", action="append", required=True, metavar="SPEC")
-    p.add_argument("--epochs", default="1")
-    p.add_argument("--batch-size", default="60")
-    p.add_argument("--train-size", default="12000")
-    p.add_argument("--test-size", default="2000")
-    p.add_argument("--seed", default="0")
-    p.add_argument("--json", action="store_true")
+    _mnist_args(p, train="12000", test="2000")
     p.set_defaults(func=cmd_mnist)
     p = sub.add_parser("landscape", help="an MNIST model's loss surface with every optimizer's path on it")
-    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: as for mnist)")
-    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
-    p.add_argument("--opt", action="append", required=True, metavar="SPEC")
-    p.add_argument("--epochs", default="1")
-    p.add_argument("--batch-size", default="60")
-    p.add_argument("--train-size", default="6000")
-    p.add_argument("--test-size", default="1000")
+    _mnist_args(p, train="6000", test="1000")
     p.add_argument("--directions", default="pca", choices=["pca", "random"])
     p.add_argument("--grid", default="21", help="points along each axis, 3..51 (default 21)")
-    p.add_argument("--seed", default="0")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_landscape)
     p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
     p.set_defaults(func=cmd_warmup)

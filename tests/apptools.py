@@ -62,3 +62,11 @@ def _values(v):
 def query(at: AppTest) -> dict[str, list[str]]:
     """The app's query parameters, every value as a list."""
     return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+
+
+def open_page(page_path: str) -> AppTest:
+    """An AppTest that has run the app once and then switched to ``page_path``."""
+    at = make_app()
+    at.run()
+    at.switch_page(page_path).run()
+    return at

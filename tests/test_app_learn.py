@@ -8,17 +8,14 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from apptools import make_app, path_trace, xy
+from apptools import make_app, open_page, path_trace, xy
 
 LEARN = "optviz/ui/pages/learn.py"
 
 
 @pytest.fixture(scope="module")
 def learn():
-    at = make_app()
-    at.run()
-    at.switch_page(LEARN).run()
-    return at
+    return open_page(LEARN)
 
 
 def _figs(at):
@@ -38,9 +35,7 @@ def test_renders_every_section(learn):
 
 
 def test_bias_correction_chart_follows_beta1():
-    at = make_app()
-    at.run()
-    at.switch_page(LEARN).run()
+    at = open_page(LEARN)
     before = xy(path_trace(_fig_with(at, "m_t"), "m_t"))[1]
     assert before[0] == pytest.approx(0.1, rel=1e-5) and before[9] == pytest.approx(1 - 0.9**10, rel=1e-4)
     at.slider(key="learn_b1").set_value(0.5).run()
@@ -51,9 +46,7 @@ def test_bias_correction_chart_follows_beta1():
 
 
 def test_amsgrad_chart_and_numbers():
-    at = make_app()
-    at.run()
-    at.switch_page(LEARN).run()
+    at = open_page(LEARN)
     caption = next(c.value for c in at.caption if c.value.startswith("After 3000 steps"))
     adam_x, ams_x = map(float, re.findall(r"x = ([+-]\d\.\d+)", caption))
     assert adam_x > 0.95 and ams_x < -0.95

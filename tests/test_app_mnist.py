@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 
-from apptools import make_app
+from apptools import make_app, open_page
 
 MNIST = "optviz/ui/pages/mnist.py"
 
 
 def _open():
-    at = make_app()
-    at.run()
-    at.switch_page(MNIST).run()
-    return at
+    return open_page(MNIST)
 
 
 def test_before_training_shows_digits_and_the_model():

@@ -7,16 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from apptools import make_app, path_trace, xy
+from apptools import make_app, open_page, path_trace, xy
 
 SWEEP = "optviz/ui/pages/sweep.py"
 
 
 def _open():
-    at = make_app()
-    at.run()
-    at.switch_page(SWEEP).run()
-    return at
+    return open_page(SWEEP)
 
 
 def _figs(at):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from apptools import make_app, open_page
+from apptools import open_page
 
 MNIST = "optviz/ui/pages/mnist.py"
 

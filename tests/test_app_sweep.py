@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from apptools import make_app, open_page, path_trace, xy
+from apptools import open_page, path_trace, xy
 
 SWEEP = "optviz/ui/pages/sweep.py"
 

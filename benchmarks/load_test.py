@@ -157,6 +157,15 @@ async def run_sessions(base: str, sessions: int, changes: int, pid: int, think: 
             "widgets": [sorted(c.widgets) for c in clients]}
 
 
+async def _slide_until(user: Session, key: str, done: asyncio.Event, latencies: list[float]) -> None:
+    """Change ``user``'s number box every 0.2 s until ``done``, recording each rerun's latency."""
+    i = 0
+    while not done.is_set():
+        latencies.append(await user.set_number(key, 0.02 + 0.001 * i))
+        i += 1
+        await asyncio.sleep(0.2)
+
+
 async def heavy_neighbour(base: str) -> dict:
     """One session runs the largest sweep (256x256 cells, 2000 steps) while another moves a slider."""
     from streamlit.proto.WidgetStates_pb2 import WidgetStates
@@ -176,14 +185,6 @@ async def heavy_neighbour(base: str) -> dict:
     key = next(k for k in user.widgets if k.startswith("r0_") and k.endswith("_lr"))
     alone = [await user.set_number(key, 0.011 + 0.001 * i) for i in range(5)]
     during: list[float] = []
-
-    async def slider_user(done: asyncio.Event) -> None:
-        i = 0
-        while not done.is_set():
-            during.append(await user.set_number(key, 0.02 + 0.001 * i))
-            i += 1
-            await asyncio.sleep(0.2)
-
     done = asyncio.Event()
 
     async def big() -> float:
@@ -191,7 +192,7 @@ async def heavy_neighbour(base: str) -> dict:
         done.set()
         return seconds
 
-    sweep_s, _ = await asyncio.gather(big(), slider_user(done))
+    sweep_s, _ = await asyncio.gather(big(), _slide_until(user, key, done, during))
     med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
     print(f"a 256x256 x 2000-step sweep in one session took {sweep_s:.1f} s; meanwhile another session's "
           f"slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
@@ -221,14 +222,7 @@ async def mnist_neighbour(base: str) -> dict:
         done.set()
         return seconds
 
-    async def slider_user() -> None:
-        i = 0
-        while not done.is_set():
-            during.append(await user.set_number(key, 0.02 + 0.001 * i))
-            i += 1
-            await asyncio.sleep(0.2)
-
-    train_s, _ = await asyncio.gather(train(), slider_user())
+    train_s, _ = await asyncio.gather(train(), _slide_until(user, key, done, during))
     med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
     print(f"training the CNN race (3 optimizers, 6,000 images) in one session took {train_s:.1f} s; meanwhile "
           f"another session's slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "

@@ -49,15 +49,6 @@ def distance_to_nearest_minimum(path: np.ndarray, surface: Surface) -> np.ndarra
     return np.sqrt((diff**2).sum(-1)).min(axis=1)
 
 
-def nearest_minimum_index(point: np.ndarray, surface: Surface) -> int | None:
-    """The index of the listed minimum closest to ``point``."""
-    d = distance_to_nearest_minimum(np.asarray(point, np.float64)[None, :], surface)
-    if d is None:
-        return None
-    minima = np.array([[m.x, m.y] for m in surface.minima])
-    return int(np.argmin(np.linalg.norm(minima - np.asarray(point)[None, :], axis=1)))
-
-
 def steps_to_tolerance(loss: np.ndarray, surface: Surface, tol: float) -> int | None:
     """The first step whose loss is within ``tol`` of the global minimum's value."""
     f_min = surface.f_min

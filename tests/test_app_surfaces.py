@@ -44,7 +44,8 @@ def test_every_selected_optimizer_has_a_control_per_hyperparameter():
             else:
                 assert at.number_input(key=key).value == pytest.approx(
                     0.3 if (rid == 3 and hp.name == "lr") else hp.default)
-                assert at.get("select_slider" if hp.log else "slider")  # the slider beside it
+                slider = (at.select_slider if hp.log else at.slider)(key=key + "_s")  # the slider beside it
+                assert slider.value == pytest.approx(0.3 if (rid == 3 and hp.name == "lr") else hp.default)
 
 
 def test_changing_a_hyperparameter_changes_the_drawn_path(default_app):

@@ -91,8 +91,11 @@ def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test
 def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: int = 1, batch_size: int = 60,
                train_size: int = 12_000, test_size: int = 2_000, seed: int = 0, log_every: int = 10,
                progress: Callable[[float, str, TrainRun], None] | None = None,
-               stop: Callable[[], bool] | None = None, record_every: int | None = None) -> list[TrainRun]:
-    """Train every spec from the same initialisation on the same batches; ``stop()`` ends early.
+               record_every: int | None = None) -> list[TrainRun]:
+    """Train every spec from the same initialisation on the same batches.
+
+    (The page's Stop button needs no hook here: Streamlit interrupts the script at its next
+    progress update, and the page keeps the optimizers that finished.)
 
     With ``record_every``, each run keeps its flat parameters at the start and every that many
     steps (for loss landscapes).
@@ -114,8 +117,6 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
         if record_every:
             run.snapshots.append(np.asarray(flat0))
         for e, order in enumerate(orders):
-            if stop is not None and stop():
-                break
             t0 = time.perf_counter()
             xb = train_x[order].reshape(n_batches, batch_size, 28, 28)
             yb = train_y[order].reshape(n_batches, batch_size)

@@ -48,12 +48,6 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
     return go.Figure({"data": data, "layout": layout})
 
 
-def line_figure(paths: Sequence[PathData], values: Sequence[np.ndarray | None], y_title: str,
-                log_y: bool = True, height: int = 320) -> go.Figure:
-    """One line per path of ``values`` against the step number."""
-    return curves_figure(paths, [(y_title, values, log_y)], height)
-
-
 def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], color: str) -> go.Figure:
     """An optimizer's internal state per step: one panel per quantity, x (solid) and y (dotted)."""
     keys = [k for k, v in state.items() if np.asarray(v).ndim in (1, 2)]

@@ -11,7 +11,7 @@ import streamlit as st
 from optviz.link import RaceConfig
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
-from optviz.plots.curves import line_figure, state_figure
+from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.landscape import contour_figure
 from optviz.spec import format_number, make_spec
 from optviz.trajectory import Run
@@ -112,7 +112,7 @@ def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: floa
     c1, c2 = st.columns(2)
     c1.plotly_chart(contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, key="bc"), key="bc_contour")
     gap = [p.loss - (floor if np.isfinite(floor) else 0.0) for p in paths]
-    c2.plotly_chart(line_figure(paths, gap, "loss − min f"), key="bc_loss")
+    c2.plotly_chart(curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
     steps = [np.linalg.norm(np.diff(p.xy[:6], axis=0), axis=1) for p in paths]
     st.caption("First five step lengths: with correction " + ", ".join(format_number(round(float(s), 5)) for s in steps[0])
                + "; without " + ", ".join(format_number(round(float(s), 5)) for s in steps[1]) + ".")

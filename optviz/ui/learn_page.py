@@ -22,10 +22,9 @@ from optviz.surfaces import SURFACES
 from optviz.trajectory import run_race
 
 
-def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None, **extra) -> str:
-    """A share link that opens the Surfaces page on this race."""
-    cfg = RaceConfig().with_surface(surface) if surface in SURFACES else RaceConfig()
-    cfg = RaceConfig(surface, start or cfg.start, steps, tuple(parse_spec(o) for o in opts), **extra)
+def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None) -> str:
+    """A share link that opens the Surfaces page on this race (a catalogue surface)."""
+    cfg = RaceConfig(surface, start or SURFACES[surface].start, steps, tuple(parse_spec(o) for o in opts))
     return "/?" + urlencode(to_query(cfg), doseq=True)
 
 

@@ -21,6 +21,10 @@ from .optimizers import REGISTRY
 class SpecError(ValueError):
     """Bad user input; the message is one line naming the item and what is allowed."""
 
+    def __init__(self, message: str):
+        # User text is quoted into messages; a line break in it must not break the one line.
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message)))
+
 
 @dataclass(frozen=True)
 class OptSpec:

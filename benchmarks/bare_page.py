@@ -1,8 +1,8 @@
 """The floor: a bare Streamlit + Plotly page that draws what the Surfaces page draws.
 
-One learning-rate slider; three gradient-descent paths computed in NumPy on the bowl; a
-100x100 3D surface with the paths, a contour with the paths, two curve panels and a table.
-Used by the page benchmarks as the peer to compare with.
+One learning-rate box; three gradient-descent paths of ``?steps=N`` steps (default 150)
+computed in NumPy on the bowl; a 100x100 3D surface with the paths, a contour with the paths,
+two curve panels and a table. Used by the page benchmarks as the peer to compare with.
 """
 
 import numpy as np
@@ -10,14 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 st.set_page_config(layout="wide")
-lr = st.sidebar.select_slider("lr", options=[0.01, 0.02, 0.03, 0.05, 0.07, 0.1], value=0.05, key="lr")
+lr = st.sidebar.number_input("lr", 0.0001, 0.4, 0.05, key="lr", format="%g")
+steps = min(max(int(st.query_params.get("steps", 150)), 1), 5000)
 xs = np.linspace(-1, 1, 100, dtype=np.float32)
 z = xs[None, :] ** 2 + xs[:, None] ** 2
 paths = []
 for k, rate in enumerate((lr, lr / 2, lr * 2)):
-    p = np.empty((151, 2), np.float32)
+    p = np.empty((steps + 1, 2), np.float32)
     p[0] = (0.8, -0.6)
-    for t in range(150):
+    for t in range(steps):
         p[t + 1] = p[t] - rate * 2 * p[t]
     paths.append((f"run {k} (lr={rate:g})", p, (p**2).sum(1)))
 st.title("Bare page")

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from protocol import Server, Session, rss_mib  # noqa: E402
 LINKS = [
     "surface=bowl&opt=adam:lr=0.05&opt=sgd:lr=0.05",
     "surface=rosenbrock&start=-1.2,1&steps=500&opt=adam:lr=0.02&opt=rmsprop:lr=0.003",
@@ -35,81 +34,6 @@ LINKS = [
     "surface=six_hump_camel&steps=600&opt=adam:lr=0.03&opt=nadam:lr=0.03",
     "surface=booth&opt=adam:lr=0.2&opt=adagrad:lr=0.5&opt=amsgrad:lr=0.2",
 ]
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, in MiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class Session:
-    """One browser tab's worth of protocol: open a link, change a widget, wait for the rerun."""
-
-    def __init__(self, base: str, query: str):
-        self.base, self.query = base, query
-        self.widgets: dict[str, str] = {}  # user key -> widget id
-        self.exceptions: list[str] = []
-
-    async def connect(self):
-        from websockets.asyncio.client import connect
-
-        self.ws = await connect(self.base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
-                                origin=self.base, max_size=None)
-
-    async def rerun(self, widget_states=None) -> float:
-        """Send a rerun (with the given widget states) and wait until the script has finished."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        msg = BackMsg()
-        msg.rerun_script.query_string = self.query
-        if widget_states is not None:
-            msg.rerun_script.widget_states.CopyFrom(widget_states)
-        return await self._send(msg)
-
-    async def _send(self, msg) -> float:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        t = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
-            kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                el = fwd.delta.new_element
-                which = el.WhichOneof("type")
-                if which == "exception":
-                    self.exceptions.append(el.exception.message)
-                elif which and hasattr(getattr(el, which), "id"):
-                    wid = getattr(el, which).id
-                    if "-" in wid:
-                        self.widgets[wid.rsplit("-", 1)[-1]] = wid
-            # A run that ends early for a rerun (st.navigation settling the page) is followed by another.
-            if kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                return time.perf_counter() - t
-
-    async def rerun_page(self, page_name: str, widget_states=None) -> float:
-        """Open another page of the app (by its URL path), optionally with widget values."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        msg = BackMsg()
-        msg.rerun_script.page_name = page_name
-        if widget_states is not None:
-            msg.rerun_script.widget_states.CopyFrom(widget_states)
-        return await self._send(msg)
-
-    async def set_number(self, key: str, value: float) -> float:
-        from streamlit.proto.WidgetStates_pb2 import WidgetStates
-
-        states = WidgetStates()
-        state = states.widgets.add()
-        state.id = self.widgets[key]
-        state.double_value = value
-        return await self.rerun(states)
 
 
 async def run_sessions(base: str, sessions: int, changes: int, pid: int, think: float = 0.0) -> dict:
@@ -228,31 +152,6 @@ async def mnist_neighbour(base: str) -> dict:
           f"another session's slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
           f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself")
     return {"errors": trainer.exceptions + user.exceptions, "during": during, "alone": alone}
-
-
-class Server:
-    """`streamlit run app.py` on a free loopback port, for as long as the context lasts."""
-
-    def __enter__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=ROOT))
-        self.base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(self.base + "/_stcore/health", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("streamlit did not start")
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
 
 
 def main() -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 
 import numpy as np
 from typing import Sequence
 
-from .limits import MAX_STEPS
+from .limits import MAX_STEPS, MAX_WORKERS
 from .optimizers import REGISTRY
 from .spec import (SpecError, format_spec, parse_axis, parse_int, parse_noise, parse_number, parse_point,
                    parse_seed, parse_spec, parse_specs, parse_steps, parse_sweep_steps)
@@ -219,21 +220,26 @@ def _specs(texts):
 
 
 def cmd_warmup(args) -> str:
-    """Compile the app's first picture into the persistent JAX cache, so a fresh server starts fast."""
-    import time
-
+    """Compile the app's programs into the persistent JAX cache, so a fresh server starts fast."""
     from .jaxsetup import enable_compilation_cache
-    from .link import RaceConfig
 
     path = enable_compilation_cache()
-    from .analysis import loss_grid
-    from .trajectory import run_race
+    from .warmup import warm_up
 
-    t = time.perf_counter()
-    cfg = RaceConfig()
-    run_race(SURFACES[cfg.surface], cfg.start, cfg.steps, list(cfg.specs), cfg.noise, cfg.seed)
-    loss_grid(SURFACES[cfg.surface])
-    return f"compiled the default view into {path} in {time.perf_counter() - t:.1f} s"
+    times = warm_up()
+    return f"compiled and precomputed into {path}: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+
+
+def cmd_serve(args) -> str:
+    """Serve the app until SIGTERM or Ctrl-C."""
+    from .serve import serve
+
+    port = parse_int("--port", args.port, 1, 65535)
+    workers = parse_int("--workers", args.workers, 1, MAX_WORKERS)
+    status = serve(port, workers, args.address)
+    if status:
+        raise SystemExit(status)
+    return "optviz: stopped"
 
 
 def _surface_args(p: argparse.ArgumentParser) -> None:
@@ -297,8 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--directions", default="pca", choices=["pca", "random"])
     p.add_argument("--grid", default="21", help="points along each axis, 3..51 (default 21)")
     p.set_defaults(func=cmd_landscape)
-    p = sub.add_parser("warmup", help="fill the compilation cache for the app's first page")
+    p = sub.add_parser("warmup", help="compile the app's programs into the persistent cache")
     p.set_defaults(func=cmd_warmup)
+    p = sub.add_parser("serve", help="serve the app: N Streamlit replicas behind a sticky HAProxy")
+    p.add_argument("--port", default="8501", help="the port browsers connect to (default 8501)")
+    p.add_argument("--workers", default=str(os.cpu_count() or 1),
+                   help="Streamlit processes (default: the number of cores); 1 runs without a proxy")
+    p.add_argument("--address", default="0.0.0.0", help="the address to listen on (default: all)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -18,3 +18,4 @@ MAX_EXPR_EXPONENT = 64  # |constant exponent| in a custom formula
 MAX_EPOCHS = 20  # epochs of one MNIST race
 MAX_BATCH = 1024  # MNIST batch size
 MAX_LANDSCAPE_GRID = 51  # points along each axis of a loss-landscape slice
+MAX_WORKERS = 64  # Streamlit replicas of `python -m optviz serve`

@@ -1,9 +1,12 @@
-"""Jitted descent paths: ``lax.scan`` over steps, ``vmap`` over runs of one optimizer.
+"""Jitted descent paths: one compiled program for every catalogue surface, optimizer and step count.
 
-Hyperparameters, start points, the noise level and the seed are traced arguments, so a new
-value never recompiles. The compiled program depends only on (optimizer, surface, step
-bucket): step counts are rounded up to a few fixed lengths and the extra steps discarded,
-so dragging a steps slider compiles a handful of programs, not one per value.
+The surface and the optimizer are data (indices that ``lax.switch`` reads inside the loop;
+see :mod:`optviz.optimizers.packed`), and the hyperparameters, start point, step count, noise
+level and seed are traced values. The loop writes into buffers of MAX_STEPS rows, of which the
+host keeps the first ``steps``. So one program, traced, lowered and compiled once per process
+(by :func:`warm_up`, at start-up), serves every race on every catalogue surface: nothing a
+user does recompiles it, and a surface or optimizer met for the first time costs nothing
+extra. A custom formula gets a program of its own per (formula, optimizer).
 
 Divergence: once a step's point or loss is non-finite the run freezes (its state stops
 changing), and only the finite points before it are reported, with that step's number.
@@ -12,30 +15,23 @@ changing), and only the finite points before it are reported, with that step's n
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .limits import MAX_STEPS
-from .optimizers import REGISTRY
+from .optimizers import packed
 from .spec import OptSpec
-from .surfaces import Surface
+from .surfaces import SURFACES, Surface
 
-STEP_BUCKETS = (100, 250, 500, 1000, 2000, MAX_STEPS)
-
-# Incremented each time a runner is traced (that is, compiled); tests count recompiles with it.
+# Incremented each time a program is traced (that is, compiled); tests count recompiles with it.
 TRACE_COUNT = 0
-
-
-def step_bucket(steps: int) -> int:
-    """The compiled scan length used for ``steps`` steps."""
-    for bucket in STEP_BUCKETS:
-        if steps <= bucket:
-            return bucket
-    raise ValueError(f"steps must be at most {MAX_STEPS}")
+CATALOGUE = tuple(SURFACES.values())
+SURFACE_INDEX = {s.name: i for i, s in enumerate(CATALOGUE)}
 
 
 def step_noise(seed, t):
@@ -53,48 +49,53 @@ def surface_grad(surface: Surface, point):
     return jnp.stack([gx, gy])
 
 
-def noisy_grad(surface: Surface, point, sigma, seed, t):
-    """The gradient at ``point`` plus N(0, sigma^2) noise drawn from (seed, step t)."""
-    return surface_grad(surface, point) + sigma * step_noise(seed, t)
+def _choose(branches: list, index, *args):
+    """``branches[index](*args)``, without a switch when there is only one branch."""
+    return branches[0](*args) if len(branches) == 1 else jax.lax.switch(index, branches, *args)
 
 
-def _single_run(opt_name: str, surface: Surface, length: int, start, hp, sigma, seed):
-    """Scan one run of ``length`` steps; returns per-step points, losses, finiteness, inspection,
-    and the loss at the start."""
-    opt = REGISTRY[opt_name]
+@functools.lru_cache(maxsize=64)
+def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
+    """The jitted runner over these surfaces and optimizers.
 
-    def step(carry, t):
-        point, state, alive = carry
-        grad = noisy_grad(surface, point, sigma, seed, t)
-        new_point, new_state = opt.update(grad, state, point, hp)
-        loss = surface.loss(new_point)
-        ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)
-        point = jnp.where(ok, new_point, point)
-        state = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new_state, state)
-        return (point, state, ok), (new_point, loss, ok, opt.inspect(new_state, hp))
-
-    start = jnp.asarray(start, jnp.float32)
-    loss0 = surface.loss(start)
-    alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
-    init = (start, opt.init(start), alive0)
-    _, (points, losses, ok, info) = jax.lax.scan(step, init, jnp.arange(length, dtype=jnp.int32))
-    return points, losses, ok, info, loss0
-
-
-@functools.lru_cache(maxsize=256)
-def compiled_runner(opt_name: str, surface: Surface, length: int):
-    """The jitted, vmapped runner for one optimizer on one surface; cached per step bucket.
-
-    Call it as ``runner(starts[B, 2], {hp: [B]}, sigma, seed)``.
+    Call it as ``run(surface_index, optimizer_index, start[2], hparams[HSIZE], steps, sigma,
+    seed)``; it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
+    the first non-finite step on), inspection rows [MAX_STEPS, ISIZE, 2] and the start's loss.
     """
+    losses = [s.loss for s in surfaces]
+    grads = [functools.partial(surface_grad, s) for s in surfaces]
+    inits = [packed.init_branch(n) for n in optimizers]
+    updates = [packed.update_branch(n) for n in optimizers]
 
-    def batch(starts, hps, sigma, seed):
+    def run(s, o, start, hvec, steps, sigma, seed):
         global TRACE_COUNT
         TRACE_COUNT += 1
-        run = functools.partial(_single_run, opt_name, surface, length)
-        return jax.vmap(run, in_axes=(0, 0, None, None))(starts, hps, sigma, seed)
 
-    return jax.jit(batch)
+        def body(t, carry):
+            point, state, alive, out = carry
+            grad = _choose(grads, s, point) + sigma * step_noise(seed, t)
+            new_point, new_state, info = _choose(updates, o, grad, state, point, hvec)
+            loss = _choose(losses, s, new_point)
+            ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)
+            out = tuple(buf.at[t].set(v) for buf, v in zip(out, (new_point, loss, ok, info)))
+            return jnp.where(ok, new_point, point), jnp.where(ok, new_state, state), ok, out
+
+        loss0 = _choose(losses, s, start)
+        buffers = (jnp.zeros((MAX_STEPS, 2), jnp.float32), jnp.zeros(MAX_STEPS, jnp.float32),
+                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.ISIZE, 2), jnp.float32))
+        alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
+        init = (start, _choose(inits, o, start), alive0, buffers)
+        _, _, _, out = jax.lax.fori_loop(0, steps, body, init)
+        return (*out, loss0)
+
+    return jax.jit(run)
+
+
+def _program_for(surface: Surface, opt_name: str):
+    """The program and the two indices that select ``surface`` and ``opt_name`` in it."""
+    if SURFACE_INDEX.get(surface.name) is not None and CATALOGUE[SURFACE_INDEX[surface.name]] is surface:
+        return program(CATALOGUE, packed.NAMES), SURFACE_INDEX[surface.name], packed.INDEX[opt_name]
+    return program((surface,), (opt_name,)), 0, 0
 
 
 @dataclass
@@ -121,40 +122,24 @@ class Run:
         }
 
 
-def simulate(opt_name: str, surface: Surface, starts, hparams: Mapping[str, Sequence[float]],
-             steps: int, noise: float = 0.0, seed: int = 0):
-    """Run a batch of one optimizer from ``starts`` [B, 2] with per-run ``hparams`` {name: [B]}.
-
-    Returns NumPy arrays trimmed to ``steps``: points [B, steps, 2], losses [B, steps],
-    ok [B, steps] (False from the first non-finite step on), the inspection dict, and the
-    loss at each start [B].
-    """
-    length = step_bucket(steps)
-    starts = np.asarray(starts, np.float32)
-    hps = {k: np.asarray(v, np.float32) for k, v in hparams.items()}
-    runner = compiled_runner(opt_name, surface, length)
-    out = jax.device_get(runner(starts, hps, np.float32(noise), np.int32(seed)))
-    # Trim on the host: slicing device arrays would dispatch one small XLA op per array.
-    points, losses, ok, info = jax.tree.map(lambda a: a[:, :steps], out[:4])
-    return points, losses, ok, info, out[4]
+def run_one(surface: Surface, start: Sequence[float], steps: int, spec: OptSpec, noise: float = 0.0,
+            seed: int = 0) -> Run:
+    """One optimizer from ``start`` for ``steps`` steps (1..MAX_STEPS)."""
+    if not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be from 1 to {MAX_STEPS}")
+    runner, s, o = _program_for(surface, spec.name)
+    start_arr = np.asarray(start, np.float32)
+    hvec = np.asarray(packed.pack_hparams(spec.name, spec.hparams), np.float32)
+    out = runner(np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), np.int32(seed))
+    points, losses, ok, rows, loss0 = jax.device_get(out)
+    info = packed.unpack_info(spec.name, rows[:steps])
+    return _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)
 
 
 def run_race(surface: Surface, start: Sequence[float], steps: int, specs: Sequence[OptSpec],
              noise: float = 0.0, seed: int = 0) -> list[Run]:
-    """Run every optimizer spec from the same start; the same optimizer's specs share one call."""
-    groups: dict[str, list[int]] = {}
-    for i, spec in enumerate(specs):
-        groups.setdefault(spec.name, []).append(i)
-    runs: list[Run | None] = [None] * len(specs)
-    start_arr = np.asarray(start, np.float32)
-    for name, idx in groups.items():
-        hps = {k: [specs[i].hparams[k] for i in idx] for k in REGISTRY[name].hparam_names}
-        starts = np.broadcast_to(start_arr, (len(idx), 2))
-        points, losses, ok, info, loss0 = simulate(name, surface, starts, hps, steps, noise, seed)
-        for row, i in enumerate(idx):
-            runs[i] = _finish_run(specs[i], start_arr, float(loss0[row]), points[row], losses[row], ok[row],
-                                  {k: v[row] for k, v in info.items()})
-    return runs  # type: ignore[return-value]
+    """Every optimizer spec from the same start, with the same noise."""
+    return [run_one(surface, start, steps, spec, noise, seed) for spec in specs]
 
 
 def _finish_run(spec: OptSpec, start, loss0: float, points, losses, ok, info) -> Run:
@@ -169,3 +154,13 @@ def _finish_run(spec: OptSpec, start, loss0: float, points, losses, ok, info) ->
     switched = int(info["switched_at"][n_ok - 1]) if "switched_at" in info and n_ok else 0
     return Run(spec.name, dict(spec.hparams), path, loss, None if n_ok == len(ok) else n_ok + 1,
                state, switched or None)
+
+
+def warm_up() -> float:
+    """Compile the catalogue program (once per process); returns the seconds it took."""
+    t = time.perf_counter()
+    runner = program(CATALOGUE, packed.NAMES)
+    hvec = np.zeros(packed.HSIZE, np.float32)
+    jax.block_until_ready(runner(np.int32(0), np.int32(0), np.zeros(2, np.float32), hvec, np.int32(1),
+                                 np.float32(0.0), np.int32(0)))
+    return time.perf_counter() - t

@@ -29,7 +29,7 @@ def test_cell_settings():
 
 
 @pytest.mark.parametrize("opt,xs,ys,surface,steps", [
-    ("adam", "lr=1e-3:0.05:9:log", "b1=0:0.99:7", "rosenbrock", 400),  # larger lr: chaotic, ulps amplify
+    ("adam", "lr=1e-3:0.05:9:log", "b1=0:0.99:7", "rosenbrock", 60),  # chaotic at large lr: a 1-ulp FMA difference grows 1e4-fold in 150 steps
     ("momentum", "lr=1e-4:0.05:8:log", "momentum=0.5:0.9:5", "rosenbrock", 150),  # some cells diverge
     ("swats", "lr=1e-3:0.1:5:log", "eps=1e-9:1e-3:5:log", "booth", 200),
     ("rmsprop", "x=-4:4:6", "y=-4:4:5", "himmelblau", 250),

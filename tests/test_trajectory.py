@@ -1,4 +1,4 @@
-"""The engine: shapes, divergence, noise, step buckets and no recompiles."""
+"""The engine: shapes, divergence, noise, and one program for the whole catalogue."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 import optviz.trajectory as tr
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race, simulate, step_bucket
+from optviz.expr import custom_surface
+from optviz.trajectory import run_one, run_race
 
 
 def test_path_starts_at_start_and_has_steps_plus_one_points():
@@ -48,22 +49,31 @@ def test_divergence_step_is_the_first_non_finite_result():
     np.testing.assert_allclose(run.path[-1], [19.0**14, 19.0**14], rtol=1e-5)
 
 
-def test_steps_in_different_buckets_agree_on_their_common_prefix():
+def test_short_and_long_runs_agree_on_their_common_prefix():
     spec = [parse_spec("nadam:lr=0.05")]
     short = run_race(SURFACES["himmelblau"], (0.0, 0.0), 90, spec)[0]
     long = run_race(SURFACES["himmelblau"], (0.0, 0.0), 1500, spec)[0]
-    assert step_bucket(90) != step_bucket(1500)
     np.testing.assert_array_equal(short.path, long.path[:91])
 
 
-def test_no_recompile_when_hyperparameters_start_or_noise_change():
-    surface = SURFACES["rosenbrock"]
-    run_race(surface, (-1.0, 1.0), 120, [parse_spec("rmsprop")])
+def test_one_program_for_every_catalogue_surface_optimizer_and_step_count():
+    tr.warm_up()
     before = tr.TRACE_COUNT
+    for surface, name, steps in [("rosenbrock", "rmsprop", 120), ("beale", "swats", 7), ("saddle", "lion", 5000),
+                                 ("ackley", "nadam", 333)]:
+        run_race(SURFACES[surface], (0.5, -0.5), steps, [make_spec(name, {"lr": 0.003})], noise=0.1, seed=7)
     for lr, alpha, start in [(0.001, 0.9, (0.5, 0.5)), (0.02, 0.5, (-1.5, 2.0)), (0.3, 0.999, (0.0, 0.0))]:
-        run_race(surface, start, 150, [parse_spec(f"rmsprop:lr={lr},alpha={alpha}")], noise=0.1, seed=7)
+        run_race(SURFACES["booth"], start, 150, [parse_spec(f"rmsprop:lr={lr},alpha={alpha}")])
     assert tr.TRACE_COUNT == before
-    run_race(surface, (0.0, 0.0), 120, [make_spec("adagrad")])  # a new optimizer compiles once
+
+
+def test_a_custom_formula_compiles_once_per_optimizer():
+    surface = custom_surface("x**2 + 3*sin(y)", (-2.0, 2.0, -2.0, 2.0))
+    run_one(surface, (1.0, 1.0), 50, parse_spec("adam"))
+    before = tr.TRACE_COUNT
+    run_one(surface, (0.5, -1.0), 900, parse_spec("adam:lr=0.1,b1=0.5"), noise=0.2, seed=3)
+    assert tr.TRACE_COUNT == before
+    run_one(surface, (0.5, -1.0), 90, parse_spec("sgd"))
     assert tr.TRACE_COUNT == before + 1
 
 
@@ -89,17 +99,15 @@ def test_noise_has_the_requested_size():
     assert abs(z.mean()) < 0.1 and 0.9 < z.std() < 1.1
 
 
-def test_vmap_over_start_points():
-    starts = np.array([[1.0, 1.0], [-2.0, 0.5], [0.0, -3.0]], np.float32)
-    hps = {k: [v] * 3 for k, v in make_spec("adam", {"lr": 0.1}).hparams.items()}
-    points, losses, ok, info, loss0 = simulate("adam", SURFACES["booth"], starts, hps, 200)
-    assert points.shape == (3, 200, 2) and bool(np.asarray(ok).all())
-    for i, start in enumerate(starts):
-        single = run_race(SURFACES["booth"], start, 200, [make_spec("adam", {"lr": 0.1})])[0]
-        np.testing.assert_array_equal(np.asarray(points[i]), single.path[1:])
+def test_custom_formula_runs_like_the_catalogue_surface_it_spells():
+    spec = make_spec("adam", {"lr": 0.1})
+    catalogue = run_one(SURFACES["booth"], (-8.0, -6.0), 200, spec)
+    typed = run_one(custom_surface("(x + 2*y - 7)**2 + (2*x + y - 5)**2", (-10.0, 10.0, -10.0, 10.0)),
+                    (-8.0, -6.0), 200, spec)
+    np.testing.assert_allclose(typed.path, catalogue.path, rtol=1e-5, atol=1e-5)
 
 
 def test_steps_limit():
     with pytest.raises(ValueError):
-        step_bucket(5001)
-    assert step_bucket(5000) == 5000
+        run_one(SURFACES["bowl"], (1.0, 1.0), 5001, parse_spec("sgd"))
+    assert len(run_one(SURFACES["bowl"], (1.0, 1.0), 5000, parse_spec("sgd")).path) == 5001

@@ -1,0 +1,112 @@
+"""Optimizers as data: every registry entry behind one fixed-shape step, chosen by an index.
+
+Each optimizer keeps a different NamedTuple state and reports different inspection values.
+For one compiled program to run any of them, ``lax.switch`` needs branches with equal input
+and output shapes, so here each optimizer's state is packed into one float vector of a
+common length, its hyperparameters into a vector in registry order, and its inspection
+values into a fixed [ISIZE, 2] block (scalars repeated on both coordinates). The layouts
+are read off ``init`` and ``inspect`` with ``jax.eval_shape``, for 2D parameters.
+
+Integer state (step counts, SWATS's switch step) travels as float32, exact up to 2**24.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from . import REGISTRY
+from .base import Array
+
+DIM = 2  # parameters of a 2D surface
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one optimizer's state and inspection values sit in the packed arrays."""
+
+    treedef: object
+    shapes: tuple[tuple[tuple[int, ...], object], ...]  # (shape, dtype) of each state leaf
+    inspect_keys: tuple[str, ...]
+    scalar_keys: frozenset[str]  # inspection values that are one number per step, not per coordinate
+
+    @property
+    def size(self) -> int:
+        return sum(math.prod(shape) for shape, _ in self.shapes)
+
+
+def _layout(name: str) -> Layout:
+    opt = REGISTRY[name]
+    params = jax.ShapeDtypeStruct((DIM,), jnp.float32)
+    state = jax.eval_shape(opt.init, params)
+    leaves, treedef = jax.tree.flatten(state)
+    hp = {h.name: jax.ShapeDtypeStruct((), jnp.float32) for h in opt.hparams}
+    info = jax.eval_shape(opt.inspect, state, hp)
+    return Layout(treedef, tuple((tuple(leaf.shape), leaf.dtype) for leaf in leaves), tuple(info),
+                  frozenset(k for k, v in info.items() if v.shape == ()))
+
+
+LAYOUTS: dict[str, Layout] = {name: _layout(name) for name in REGISTRY}
+NAMES: tuple[str, ...] = tuple(REGISTRY)
+INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
+SSIZE = max(layout.size for layout in LAYOUTS.values())  # floats of packed state
+HSIZE = max(len(opt.hparams) for opt in REGISTRY.values())  # hyperparameter slots
+ISIZE = max(len(layout.inspect_keys) for layout in LAYOUTS.values())  # inspection rows
+
+
+def pack_hparams(name: str, hparams: dict[str, float]) -> list[float]:
+    """An optimizer's hyperparameters as HSIZE floats, in registry order (zeros after)."""
+    values = [float(hparams[h.name]) for h in REGISTRY[name].hparams]
+    return values + [0.0] * (HSIZE - len(values))
+
+
+def _pack_state(state) -> Array:
+    leaves = [jnp.ravel(leaf).astype(jnp.float32) for leaf in jax.tree.leaves(state)]
+    flat = jnp.concatenate(leaves) if leaves else jnp.zeros(0, jnp.float32)
+    return jnp.pad(flat, (0, SSIZE - flat.shape[0]))
+
+
+def _unpack_state(layout: Layout, vec: Array):
+    leaves, at = [], 0
+    for shape, dtype in layout.shapes:
+        n = math.prod(shape)
+        leaves.append(vec[at:at + n].reshape(shape).astype(dtype))
+        at += n
+    return jax.tree.unflatten(layout.treedef, leaves)
+
+
+def _pack_info(layout: Layout, info: dict) -> Array:
+    rows = [jnp.broadcast_to(jnp.asarray(info[k], jnp.float32), (DIM,)) for k in layout.inspect_keys]
+    rows += [jnp.zeros(DIM, jnp.float32)] * (ISIZE - len(rows))
+    return jnp.stack(rows) if rows else jnp.zeros((0, DIM), jnp.float32)
+
+
+def init_branch(name: str) -> Callable[[Array], Array]:
+    """params -> the packed initial state of optimizer ``name``."""
+    opt = REGISTRY[name]
+    return lambda params: _pack_state(opt.init(params))
+
+
+def update_branch(name: str) -> Callable:
+    """(grad, packed state, params, hparam vector) -> (new params, packed state, packed inspection)."""
+    opt, layout = REGISTRY[name], LAYOUTS[name]
+
+    def step(grad, packed, params, hvec):
+        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
+        new_params, state = opt.update(grad, _unpack_state(layout, packed), params, hp)
+        return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp))
+
+    return step
+
+
+def unpack_info(name: str, rows) -> dict:
+    """Per-step inspection values [steps, ISIZE, 2] back into {key: [steps, 2] or [steps]}.
+
+    Keys whose values were scalars per step come back as one column.
+    """
+    layout = LAYOUTS[name]
+    return {k: rows[:, i, 0] if k in layout.scalar_keys else rows[:, i, :] for i, k in enumerate(layout.inspect_keys)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,3 +42,40 @@ def display_z(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
     if not log:
         return values.astype(np.float32)
     return np.log10(1.0 + np.maximum(values - floor, 0.0)).astype(np.float32)
+
+
+_SHORT_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                "float32": "f4", "float64": "f8"}
+_NOT_ARRAYS = ("range", "domain", "tickvals", "ticktext")  # lists Plotly reads as plain JSON only
+
+
+def typed_array(a: np.ndarray) -> dict | list:
+    """A NumPy array as Plotly's typed-array spec (base64 bytes): compact, and quick to send."""
+    a = np.asarray(a)
+    if a.dtype == np.int64:
+        a = a.astype(np.int32)
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    if a.size == 0 or a.dtype.name not in _SHORT_TYPES:
+        return a.tolist()
+    out = {"dtype": _SHORT_TYPES[a.dtype.name], "bdata": base64.b64encode(np.ascontiguousarray(a)).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = ", ".join(str(n) for n in a.shape)
+    return out
+
+
+def encode(fig):
+    """A figure (dicts, lists, NumPy arrays and scalars) as plain JSON-ready data, arrays as typed-array specs.
+
+    Returns new containers; the input is left as it was, so cached pieces can be shared.
+    """
+    if isinstance(fig, dict):
+        return {k: (v.tolist() if isinstance(v, np.ndarray) and k in _NOT_ARRAYS else encode(v))
+                for k, v in fig.items()}
+    if isinstance(fig, (list, tuple)):
+        return [encode(v) for v in fig]
+    if isinstance(fig, np.ndarray):
+        return typed_array(fig)
+    if isinstance(fig, np.generic):
+        return fig.item()
+    return fig

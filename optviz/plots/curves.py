@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from .common import PathData, thin
 from .landscape import LEGEND
@@ -13,7 +12,7 @@ from .landscape import LEGEND
 MAX_CURVE_POINTS = 1000
 
 
-def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340) -> go.Figure:
+def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340) -> dict:
     """Side-by-side panels of per-step curves sharing one legend.
 
     ``panels`` holds (y title, one array per path or None, log y[, x title[, x step]]) for each
@@ -45,10 +44,10 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
                          "yaxis": f"y{axis}",
                          "line": {"color": p.color, "width": 2, "dash": p.dash}})
             shown.add(p.label)
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
-def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], color: str) -> go.Figure:
+def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], color: str) -> dict:
     """An optimizer's internal state per step: one panel per quantity, x (solid) and y (dotted)."""
     keys = [k for k, v in state.items() if np.asarray(v).ndim in (1, 2)]
     rows = max(len(keys), 1)
@@ -75,4 +74,4 @@ def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], col
     for k in list(layout):
         if k.startswith("xaxis"):
             layout[k] = {a: b for a, b in layout[k].items() if b is not None}
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}

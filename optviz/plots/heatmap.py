@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 
 def heatmap_figure(z: np.ndarray, xs: Sequence[float], ys: Sequence[float], x_title: str, y_title: str,
                    x_log: bool, y_log: bool, colorbar: str, title: str, default_cell: tuple[int, int] | None,
                    best_cell: tuple[int, int] | None, selected: tuple[int, int] | None = None,
                    colorscale: str = "Viridis", categorical: Sequence[str] | None = None,
-                   clickable: bool = True) -> go.Figure:
+                   clickable: bool = True) -> dict:
     """``z`` [ny, nx] as a heatmap (NaN cells left blank); cells are given as (row, column).
 
     Plotly heatmaps report no clicks to Streamlit, so with ``clickable`` an invisible WebGL
@@ -53,4 +52,4 @@ def heatmap_figure(z: np.ndarray, xs: Sequence[float], ys: Sequence[float], x_ti
               "legend": {"orientation": "h", "y": -0.15}, "clickmode": "event+select", "hovermode": "closest",
               "xaxis": {"title": {"text": ("log10 " if x_log else "") + x_title}},
               "yaxis": {"title": {"text": ("log10 " if y_log else "") + y_title}}}
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}

@@ -1,7 +1,7 @@
 """The surface itself: the 3D view, the top (contour) view and the playback animation.
 
-Figures are assembled as plain dicts and validated once by ``go.Figure``: Plotly's
-property-by-property setters cost more than the rest of a rerun together.
+Figures are plain dicts (see optviz.plots): Plotly's property-by-property setters cost more
+than the rest of a rerun together.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from .common import PathData, display_z, thin
 
@@ -35,7 +34,7 @@ def _hover(label: str) -> str:
 
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float],
-                   start_loss: float, floor: float, log: bool = False, key: str = "") -> go.Figure:
+                   start_loss: float, floor: float, log: bool = False, key: str = "") -> dict:
     """A rotatable 3D surface with each path drawn on it, the start and the minima marked."""
     shown = display_z(z, floor, log)
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
@@ -70,7 +69,7 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                   "camera": {"eye": {"x": -1.4, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
                   "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
     }
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
 def _contour_base(xs, ys, z, floor: float, log: bool) -> dict:
@@ -112,7 +111,7 @@ def _path_2d(p: PathData, idx: np.ndarray) -> dict:
 
 def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                   log: bool = False, arrows: dict | None = None, key: str = "") -> go.Figure:
+                   log: bool = False, arrows: dict | None = None, key: str = "") -> dict:
     """The top view: contours of the loss with every path, the start and the minima."""
     data: list[dict] = [_contour_base(xs, ys, z, floor, log)]
     if arrows is not None:
@@ -125,7 +124,7 @@ def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                          "textposition": "top center", "marker": {"symbol": "x", "size": 12, "color": p.color},
                          "textfont": {"color": p.color}})
     data += _markers(minima, start)
-    return go.Figure({"data": data, "layout": _top_layout(xs, ys, key)})
+    return {"data": data, "layout": _top_layout(xs, ys, key)}
 
 
 def _top_layout(xs, ys, key: str) -> dict:
@@ -136,7 +135,7 @@ def _top_layout(xs, ys, key: str) -> dict:
 
 def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                     minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                    log: bool = False, frames: int = 60) -> go.Figure:
+                    log: bool = False, frames: int = 60) -> dict:
     """The top view animated: the paths advance step by step, with play, pause and a step slider."""
     longest = max((len(p.xy) for p in paths), default=1)
     marks = thin(longest, frames)
@@ -162,4 +161,4 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
                           {"label": "Pause", "method": "animate", "args": [[None], still]}]}],
         sliders=[{"x": 0.15, "len": 0.85, "y": -0.04, "currentvalue": {"prefix": "step "},
                   "steps": [{"label": str(s), "method": "animate", "args": [[str(s)], still]} for s in marks]}])
-    return go.Figure({"data": base, "layout": layout, "frames": fig_frames})
+    return {"data": base, "layout": layout, "frames": fig_frames}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 
 def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray | None = None,
-                  columns: int = 10) -> go.Figure:
+                  columns: int = 10) -> dict:
     """Digits [n, 28, 28] tiled in rows of ``columns``; each captioned by its label (and prediction)."""
     n = len(images)
     rows = int(np.ceil(n / columns))
@@ -34,4 +33,4 @@ def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarra
     layout = {"height": 80 * rows + 40, "margin": {"l": 0, "r": 0, "t": 10, "b": 30}, "annotations": annotations,
               "xaxis": {"visible": False, "range": [-1, columns * 30]},
               "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x"}}
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}

@@ -43,20 +43,19 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
         st.toggle(hp.name, key=num, help=hp.help)
         return
     lo, hi = hp.slider
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    with left:
-        if hp.log:
-            st.select_slider(hp.name, options=_log_options(hp, st.session_state[num]), key=sl,
-                             format_func=_fmt, on_change=_sync_from_slider, args=(num, sl), help=label)
-        else:
-            st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
-                      format="%.4g", on_change=_sync_from_slider, args=(num, sl), help=label)
-    with right:
-        low = hp.low if not hp.low_open else min(1e-12, hp.slider[0])
-        high = hp.high if not hp.high_open else hp.high - 1e-6
-        st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
-                        format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, hp),
-                        label_visibility="collapsed")
+    # Full width, the exact value under it: a narrow log slider jumped decades per drag, and
+    # columns cost three more elements per hyperparameter on every rerun.
+    if hp.log:
+        st.select_slider(hp.name, options=_log_options(hp, st.session_state[num]), key=sl,
+                         format_func=_fmt, on_change=_sync_from_slider, args=(num, sl), help=label)
+    else:
+        st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
+                  format="%.4g", on_change=_sync_from_slider, args=(num, sl), help=label)
+    low = hp.low if not hp.low_open else min(1e-12, hp.slider[0])
+    high = hp.high if not hp.high_open else hp.high - 1e-6
+    st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
+                    format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, hp),
+                    label_visibility="collapsed")
 
 
 def _linear_step(hp: HParam) -> float:

@@ -15,6 +15,7 @@ from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.landscape import contour_figure
 from optviz.spec import format_number, make_spec
 from optviz.trajectory import Run
+from .charts import chart
 
 from .compute import race
 
@@ -87,7 +88,7 @@ def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: l
         t = st.slider("after step", 1, done, min(done, 10), key="inside_step") if done > 1 else 1
         st.latex(state_at(run, t))
     if run.state:
-        st.plotly_chart(state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, color(choice)),
+        chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, color(choice)),
                         key="state_chart")
     else:
         st.caption(f"{opt.display_name} keeps no state beyond the step count: its step is lr times the gradient.")
@@ -110,9 +111,9 @@ def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: floa
     paths[1] = replace(paths[1], label="without bias correction")
     xs, ys, z = grid
     c1, c2 = st.columns(2)
-    c1.plotly_chart(contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, key="bc"), key="bc_contour")
+    chart(c1, contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, key="bc"), key="bc_contour")
     gap = [p.loss - (floor if np.isfinite(floor) else 0.0) for p in paths]
-    c2.plotly_chart(curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
+    chart(c2, curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
     steps = [np.linalg.norm(np.diff(p.xy[:6], axis=0), axis=1) for p in paths]
     st.caption("First five step lengths: with correction " + ", ".join(format_number(round(float(s), 5)) for s in steps[0])
                + "; without " + ", ".join(format_number(round(float(s), 5)) for s in steps[1]) + ".")

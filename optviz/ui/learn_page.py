@@ -11,7 +11,6 @@ import streamlit as st
 from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
 from optviz.counterexample import reddi_path
 from optviz.expr import custom_surface
-from optviz.jaxsetup import enable_compilation_cache
 from optviz.link import RaceConfig, to_query
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
@@ -20,6 +19,7 @@ from optviz.plots.landscape import contour_figure
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.trajectory import run_race
+from optviz.ui.charts import chart
 
 
 def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None) -> str:
@@ -104,7 +104,7 @@ def section_bias_correction() -> None:
     s = run.state
     paths, values = _series([("m_t", s["m"][:, 0]), ("m̂_t", s["m_hat"][:, 0]), ("v_t", s["v"][:, 0]),
                              ("v̂_t", s["v_hat"][:, 0])])
-    st.plotly_chart(_moment_figure(paths, values), key="learn_bc_chart")
+    chart(st, _moment_figure(paths, values), key="learn_bc_chart")
     st.caption(f"After 10 steps: m = {s['m'][9, 0]:.3f} but m̂ = {s['m_hat'][9, 0]:.3f}; "
                f"v = {s['v'][9, 0]:.4f} but v̂ = {s['v_hat'][9, 0]:.3f}.")
     try_it(("Adam with and without correction on the ellipse",
@@ -127,7 +127,7 @@ def section_properties() -> None:
     specs = [make_spec("sgd", {"lr": 0.075}), make_spec("adam", {"lr": 0.05})]
     runs = run_race(s, s.start, 60, specs)
     xs, ys, z = loss_grid(s)
-    st.plotly_chart(contour_figure(xs, ys, z, _paths(runs, [sp.label() for sp in specs]),
+    chart(st, contour_figure(xs, ys, z, _paths(runs, [sp.label() for sp in specs]),
                                    [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0, key="learn_ellipse"),
                     key="learn_ellipse_chart")
     st.subheader("The first step is about lr, whatever the gradient's scale")
@@ -163,7 +163,7 @@ def section_tips() -> None:
     adam = run_race(with_l2, s.start, 150, [make_spec("adam", {"lr": 0.05})])[0]
     adamw = run_race(s, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
     xs, ys, z = loss_grid(s)
-    st.plotly_chart(contour_figure(xs, ys, z, _paths([adam, adamw], ["Adam + L2 (λ = 1)", "AdamW (decay 1)"]),
+    chart(st, contour_figure(xs, ys, z, _paths([adam, adamw], ["Adam + L2 (λ = 1)", "AdamW (decay 1)"]),
                                    [(0.0, 0.0, 0.0)], s.start, 0.0, key="learn_wd"), key="learn_wd_chart")
     try_it(("AdamW's decay strength on Rosenbrock",
             surfaces_link("rosenbrock", ["adamw:lr=0.05", "adamw:lr=0.05,weight_decay=0.5"], 1000)))
@@ -186,7 +186,7 @@ def section_problems() -> None:
     lr = c2.select_slider("lr", [0.001, 0.003, 0.01, 0.03, 0.1], 0.01, key="learn_ams_lr")
     steps = 3000
     paths, values = _series([("Adam", reddi_path("adam", C, lr, steps)), ("AMSGrad", reddi_path("amsgrad", C, lr, steps))])
-    st.plotly_chart(curves_figure(paths, [("x_t", values, False)], height=300), key="learn_ams_chart")
+    chart(st, curves_figure(paths, [("x_t", values, False)], height=300), key="learn_ams_chart")
     st.caption(f"After {steps} steps: Adam at x = {values[0][-1]:+.3f}, AMSGrad at x = {values[1][-1]:+.3f} "
                "(the optimum is −1).")
     st.subheader("SWATS: from Adam to SGD")
@@ -197,7 +197,7 @@ def section_problems() -> None:
     specs = [make_spec("swats", {"lr": 0.03, "eps": 1e-4}), make_spec("adam", {"lr": 0.03})]
     swats = run_race(s, s.start, 300, specs)
     paths = _paths(swats, [sp.label() for sp in specs])
-    st.plotly_chart(curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
+    chart(st, curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
                     key="learn_swats_chart")
     k = swats[0].switched_at
     st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {swats[0].state['sgd_lr'][-1]:.4g}; "
@@ -247,7 +247,6 @@ SECTIONS = (section_what, section_algorithm, section_bias_correction, section_pr
 
 def page() -> None:
     """The whole page."""
-    enable_compilation_cache()
     st.title("Learn: Adam, explained live")
     for section in SECTIONS:
         section()

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.jaxsetup import enable_compilation_cache
 from optviz.mnist.data import CACHE_DIR, MnistError, cached, download, load_bundled, load_folder
 from optviz.mnist.models import MODELS
 from optviz.mnist.train import TrainRun, check_sizes, train_race
@@ -16,6 +15,7 @@ from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure
 from optviz.spec import OptSpec, SpecError, format_spec, parse_int, parse_spec
+from optviz.ui.charts import chart
 
 MAX_CACHED = 8  # configurations whose results a session keeps
 RECORDS = 16  # parameter snapshots per run, for the loss landscape
@@ -117,7 +117,6 @@ def _load_link() -> list[str]:
 
 def page() -> None:
     """The whole page."""
-    enable_compilation_cache()
     ss = st.session_state
     st.title("MNIST: the optimizer race on real data")
     for w in _load_link():
@@ -153,7 +152,7 @@ def page() -> None:
 
     model = MODELS[model_name]
     c1, c2 = st.columns([2, 1])
-    c1.plotly_chart(digits_figure(data.train_images[:20], data.train_labels[:20]), key="mn_samples")
+    chart(c1, digits_figure(data.train_images[:20], data.train_labels[:20]), key="mn_samples")
     c2.dataframe(pd.DataFrame({"layer": model.layers}), hide_index=True)
     c2.metric("trainable parameters", f"{model.param_count():,}")
 
@@ -170,7 +169,7 @@ def page() -> None:
 
         def progress(fraction: float, message: str, run: TrainRun) -> None:
             bar.progress(fraction, text=message)
-            live.plotly_chart(_curves(done + [run], _labels(specs)[: len(done) + 1], log_every), key=None)
+            chart(live, _curves(done + [run], _labels(specs)[: len(done) + 1], log_every), key=None)
 
         for i, spec in enumerate(specs):
             run = train_race(model_name, [spec], data, int(epochs), int(batch), int(train_size), int(test_size),
@@ -198,7 +197,7 @@ def page() -> None:
 
 
 def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_every: int) -> None:
-    st.plotly_chart(_curves(runs, labels, log_every), key="mn_curves")
+    chart(st, _curves(runs, labels, log_every), key="mn_curves")
     st.dataframe(pd.DataFrame([{"optimizer": lab, "test accuracy": r.test_accuracy[-1],
                                 "train accuracy": r.train_accuracy[-1], "seconds": round(r.seconds, 2),
                                 "switched to SGD at step": r.switched_at} for lab, r in zip(labels, runs)]),
@@ -208,7 +207,7 @@ def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_
                "The gap is train accuracy minus test accuracy, per epoch.")
     paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), color(i)) for i, lab in enumerate(labels)]
     gaps = [np.asarray(r.train_accuracy) - np.asarray(r.test_accuracy) for r in runs]
-    st.plotly_chart(curves_figure(paths, [("train − test accuracy", [np.r_[np.nan, g] for g in gaps], False, "epoch")],
+    chart(st, curves_figure(paths, [("train − test accuracy", [np.r_[np.nan, g] for g in gaps], False, "epoch")],
                                   height=300), key="mn_gap")
     st.subheader("Test digits and predictions")
     choice = st.selectbox("Predictions of", list(range(len(runs))), format_func=lambda i: labels[i], key="mn_pred")
@@ -216,7 +215,7 @@ def _results(runs: list[TrainRun], labels: list[str], data, test_size: int, log_
     wrong = np.nonzero(preds != data.test_labels[:test_size])[0]
     shown = np.concatenate([wrong[:20], np.setdiff1d(np.arange(40), wrong[:20])])[:40]
     shown.sort()
-    st.plotly_chart(digits_figure(data.test_images[shown], data.test_labels[shown], preds[shown]), key="mn_digits")
+    chart(st, digits_figure(data.test_images[shown], data.test_labels[shown], preds[shown]), key="mn_digits")
     st.caption(f"{len(wrong)} of {test_size} test digits wrong ({len(wrong) / test_size:.1%}); mistakes in red.")
 
 
@@ -250,9 +249,9 @@ def _landscape_section(model_name: str, runs: list[TrainRun], labels: list[str],
     floor = float(np.nanmin(z))
     start = tuple(paths[0].xy[0])
     a, b = st.columns(2)
-    a.plotly_chart(surface_figure(xs, ys, z, paths, [], start, float(paths[0].loss[0]), floor, True, key="mn_land"),
+    chart(a, surface_figure(xs, ys, z, paths, [], start, float(paths[0].loss[0]), floor, True, key="mn_land"),
                    key="mn_land3d")
-    b.plotly_chart(contour_figure(xs, ys, z, paths, [], start, floor, True, key="mn_land"), key="mn_land2d")
+    chart(b, contour_figure(xs, ys, z, paths, [], start, floor, True, key="mn_land"), key="mn_land2d")
     if "explained_variance" in out:
         ev = out["explained_variance"]
         st.caption(f"The two directions explain {ev[0]:.1%} and {ev[1]:.1%} of the paths' variance.")
@@ -260,7 +259,7 @@ def _landscape_section(model_name: str, runs: list[TrainRun], labels: list[str],
     honest += [PathData(f"{lab}: on the slice", np.zeros((0, 2)), np.zeros(0), color(i), dash="dash")
                for i, lab in enumerate(labels)]
     values = [p["loss"] for p in out["paths"]] + [p["slice_loss"] for p in out["paths"]]
-    st.plotly_chart(curves_figure(honest, [("loss along each path", values, True, "step", record_every)], height=320),
+    chart(st, curves_figure(honest, [("loss along each path", values, True, "step", record_every)], height=320),
                     key="mn_land_honest")
     st.caption("Real paths leave the plane: the true loss at each recorded point beside the slice's value where it "
                "projects. Where the two differ, the picture above is a shadow, not the path.")

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.jaxsetup import enable_compilation_cache
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
+from .charts import chart
 
 from . import controls, state
 from .compute import race
@@ -47,7 +47,6 @@ def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
 
 def page() -> None:
     """The whole page."""
-    enable_compilation_cache()
     warnings = state.init_session()
     controls.sidebar()
     cfg, problems = state.current_config()
@@ -95,14 +94,14 @@ def page() -> None:
     start_loss = float(runs[0].loss[0]) if len(runs[0].loss) else float("nan")
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(surface_figure(xs, ys, z, paths, minima, cfg.start, start_loss, floor, log, key=surface.name),
+        chart(st, surface_figure(xs, ys, z, paths, minima, cfg.start, start_loss, floor, log, key=surface.name),
                         key="surface3d")
     with c2:
         arrows = None
         if arrows_on:
             pts, grads, _ = gradient_field(surface)
             arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-        st.plotly_chart(contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, arrows, key=surface.name),
+        chart(st, contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, arrows, key=surface.name),
                         key="contour")
 
     if surface.f_min is not None:
@@ -111,12 +110,12 @@ def page() -> None:
     else:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
-    st.plotly_chart(curves_figure(paths, panels), key="curves")
+    chart(st, curves_figure(paths, panels), key="curves")
 
     st.dataframe(results_table(runs, labels, surface, tol), hide_index=True)
 
     if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
-        st.plotly_chart(playback_figure(xs, ys, z, paths, minima, cfg.start, floor, log), key="playback_chart")
+        chart(st, playback_figure(xs, ys, z, paths, minima, cfg.start, floor, log), key="playback_chart")
 
     st.subheader("Inside the optimizer")
     if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import streamlit as st
 
-from optviz.jaxsetup import enable_compilation_cache
 from optviz.limits import MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
@@ -19,6 +18,7 @@ from optviz.spec import OptSpec, SpecError, SweepAxis, parse_axis, parse_spec, p
 from optviz.surfaces import SURFACES
 from optviz.sweep import SweepResult, cell_settings, run_sweep
 from optviz.trajectory import run_race
+from optviz.ui.charts import chart
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
 METRICS = {
@@ -154,7 +154,6 @@ def _on_click(key: str, axes: tuple[SweepAxis, SweepAxis]) -> None:
 
 def page() -> None:
     """The whole page."""
-    enable_compilation_cache()
     st.title("Sweeps: thousands of runs per click")
     st.caption("Each cell is a full run. Is Adam really robust to its hyperparameters? Pick two axes and see.")
     for w in _load_link():
@@ -223,7 +222,7 @@ def page() -> None:
                              default, best, selected, categorical=minima_names if metric == "basin" else None,
                              clickable=x.n * y.n <= CLICKABLE_CELLS)
         chart_key = f"sw_heat_{k}"
-        column.plotly_chart(fig, key=chart_key, on_select=lambda key=chart_key: _on_click(key, (x, y)),
+        chart(column, fig, key=chart_key, on_select=lambda key=chart_key: _on_click(key, (x, y)),
                             selection_mode="points")
         column.caption(f"diverged: {int(result.diverged.sum())} of {x.n * y.n} · reached the tolerance: "
                        f"{int((result.steps_to_tol >= 0).sum())}")
@@ -254,10 +253,10 @@ def _inspect(surface, specs, x: SweepAxis, y: SweepAxis, start, steps: int) -> N
     minima = [(m.x, m.y, m.f) for m in surface.minima]
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
     a, b = st.columns(2)
-    a.plotly_chart(contour_figure(xs, ys, z, paths, minima, tuple(runs[0].path[0]) if len(runs[0].path) else start,
+    chart(a, contour_figure(xs, ys, z, paths, minima, tuple(runs[0].path[0]) if len(runs[0].path) else start,
                                   floor, surface.log_scale, key="sweep_cell"), key="sw_cell_path")
     gap = [r.loss - (surface.f_min if surface.f_min is not None else 0.0) for r in runs]
-    b.plotly_chart(curves_figure(paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap,
+    chart(b, curves_figure(paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap,
                                           surface.f_min is not None)]), key="sw_cell_loss")
     for lab, r in zip(labels, runs):
         if r.diverged_at is not None:

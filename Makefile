@@ -1,9 +1,10 @@
 # Two commands on a fresh machine: `make run` starts the app, `make test` runs the suite.
+# `make serve` serves a crowd: one Streamlit replica per core behind HAProxy (apt-get install haproxy).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench clean
+.PHONY: run serve test bench clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +16,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# One process: `streamlit run app.py`, booted (programs compiled, heap frozen) before it serves.
 run: $(VENV)/.runtime
 	$(PY) -m optviz warmup
-	$(PY) -m streamlit run app.py
+	$(PY) -m optviz.ui.launch
+
+serve: $(VENV)/.runtime
+	$(PY) -m optviz serve $(if $(PORT),--port $(PORT)) $(if $(WORKERS),--workers $(WORKERS))
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -q tests

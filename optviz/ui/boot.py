@@ -1,13 +1,22 @@
-"""A first visit's head start: a light placeholder chart sent before JAX is imported.
+"""Start-up, once per server process: heavy imports, compiled programs, a frozen heap.
 
-The browser loads Plotly.js (a large script) and sets up WebGL only when the first chart
-arrives. Sending a placeholder 3D chart first lets that happen while the server imports
-JAX and compiles, instead of after.
+:func:`boot` imports JAX and the compute core, compiles (or loads from the persistent cache)
+every program a page could need (optviz.warmup), then calls ``gc.freeze()``: the objects that
+live as long as the process (modules, compiled programs, cached grids) move out of the
+garbage collector's sight, so a collection, when one runs, no longer walks them. The server
+launcher (optviz.ui.launch) boots before it accepts a connection; under plain
+``streamlit run`` the first script run does it.
+
+A first visit also gets a head start: a light placeholder chart is sent before the heavy
+imports. The browser loads Plotly.js (a large script) and sets up WebGL only when the first
+chart arrives, so it does that while the server boots, instead of after.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 
 import streamlit as st
 
@@ -32,3 +41,25 @@ def placeholder():
                                                    "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}]}},
                        key="warmup", config={"displayModeBar": False})
     return slot
+
+
+_booted: dict[str, float] = {}
+
+
+def boot() -> dict[str, float]:
+    """Prepare the process (once; later calls return at once); returns the seconds each part took."""
+    if _booted:
+        return _booted
+    t = time.perf_counter()
+    from optviz.jaxsetup import enable_compilation_cache
+    from optviz.warmup import warm_up
+
+    enable_compilation_cache()
+    # The pages themselves (pandas and Plotly come with them), so a first visit imports nothing.
+    from optviz.ui import learn_page, mnist_page, surfaces_page, sweep_page  # noqa: F401
+
+    times = {"imports": time.perf_counter() - t, **warm_up()}
+    gc.collect()
+    gc.freeze()
+    _booted.update(times)
+    return _booted

@@ -1,8 +1,9 @@
 """The Learn page script (see optviz.ui.learn_page)."""
 
-from optviz.ui.warmup import IMPORT_LOCK
+from optviz.ui.boot import IMPORT_LOCK, boot
 
-with IMPORT_LOCK:  # see optviz.ui.warmup
+with IMPORT_LOCK:  # see optviz.ui.boot: concurrent first imports can see half-built modules
+    boot()
     from optviz.ui.learn_page import page
 
 page()

@@ -1,8 +1,9 @@
-"""The MNIST page script (see optviz.ui.mnist_page)."""
+"""The Mnist page script (see optviz.ui.mnist_page)."""
 
-from optviz.ui.warmup import IMPORT_LOCK
+from optviz.ui.boot import IMPORT_LOCK, boot
 
-with IMPORT_LOCK:  # see optviz.ui.warmup
+with IMPORT_LOCK:  # see optviz.ui.boot: concurrent first imports can see half-built modules
+    boot()
     from optviz.ui.mnist_page import page
 
 page()

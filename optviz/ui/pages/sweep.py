@@ -1,8 +1,9 @@
 """The Sweep page script (see optviz.ui.sweep_page)."""
 
-from optviz.ui.warmup import IMPORT_LOCK
+from optviz.ui.boot import IMPORT_LOCK, boot
 
-with IMPORT_LOCK:  # see optviz.ui.warmup: concurrent first imports can see half-built modules
+with IMPORT_LOCK:  # see optviz.ui.boot: concurrent first imports can see half-built modules
+    boot()
     from optviz.ui.sweep_page import page
 
 page()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -10,7 +11,6 @@ import streamlit as st
 
 from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
 from optviz.counterexample import reddi_path
-from optviz.expr import custom_surface
 from optviz.link import RaceConfig, to_query
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
@@ -18,8 +18,29 @@ from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import contour_figure
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race
+from optviz.ui.cache import shared
+from optviz.ui.compute import race
 from optviz.ui.charts import chart
+
+
+def _race(surface: str, start, steps: int, specs, expr: str = "", domain=None) -> list:
+    """The runs of a race on a catalogue surface, or on formula ``expr`` (surface "custom"), from the shared cache."""
+    cfg = RaceConfig(surface, tuple(start), steps, tuple(specs), expr=expr)
+    return race(replace(cfg, domain=domain) if domain else cfg)
+
+
+@shared(max_entries=64)
+def _first_steps(name: str, scales: tuple[float, ...]) -> np.ndarray:
+    return first_step_sizes(name, REGISTRY[name].defaults(), scales)
+
+
+@shared(max_entries=4)
+def _memory_rows() -> list[dict]:
+    return [{"optimizer": o.display_name, "numbers kept per parameter": state_per_parameter(n)}
+            for n, o in REGISTRY.items()]
+
+
+_reddi_path = shared(max_entries=256)(reddi_path)
 
 
 def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None) -> str:
@@ -99,8 +120,8 @@ def section_bias_correction() -> None:
     c1, c2 = st.columns(2)
     b1 = c1.slider("β1", 0.0, 0.99, 0.9, 0.01, key="learn_b1")
     b2 = c2.slider("β2", 0.0, 0.9999, 0.999, 0.0001, format="%.4f", key="learn_b2")
-    linear = custom_surface("x + y", (-1e4, 1e4, -1e4, 1e4))
-    run = run_race(linear, (0.0, 0.0), 50, [make_spec("adam", {"lr": 1e-6, "b1": b1, "b2": b2})])[0]
+    run = _race("custom", (0.0, 0.0), 50, [make_spec("adam", {"lr": 1e-6, "b1": b1, "b2": b2})], expr="x + y",
+                domain=(-1e4, 1e4, -1e4, 1e4))[0]
     s = run.state
     paths, values = _series([("m_t", s["m"][:, 0]), ("m̂_t", s["m_hat"][:, 0]), ("v_t", s["v"][:, 0]),
                              ("v̂_t", s["v_hat"][:, 0])])
@@ -125,20 +146,18 @@ def section_properties() -> None:
                 "gradient scale and heads for the minimum.")
     s = SURFACES["ellipse"]
     specs = [make_spec("sgd", {"lr": 0.075}), make_spec("adam", {"lr": 0.05})]
-    runs = run_race(s, s.start, 60, specs)
+    runs = _race(s.name, s.start, 60, specs)
     xs, ys, z = loss_grid(s)
     chart(st, contour_figure(xs, ys, z, _paths(runs, [sp.label() for sp in specs]),
                                    [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0, key="learn_ellipse"),
                     key="learn_ellipse_chart")
     st.subheader("The first step is about lr, whatever the gradient's scale")
     scales = [1e-4, 1e-2, 1.0, 1e2, 1e4]
-    adam = first_step_sizes("adam", REGISTRY["adam"].defaults(), scales)
-    sgd = first_step_sizes("sgd", REGISTRY["sgd"].defaults(), scales)
+    adam, sgd = _first_steps("adam", tuple(scales)), _first_steps("sgd", tuple(scales))
     st.dataframe(pd.DataFrame({"gradient": scales, "Adam's first step (lr = 0.001)": adam,
                                "SGD's first step (lr = 0.01)": sgd}), hide_index=True)
     st.subheader("Memory: two moments per parameter")
-    st.dataframe(pd.DataFrame([{"optimizer": o.display_name, "numbers kept per parameter": state_per_parameter(n)}
-                               for n, o in REGISTRY.items()]), hide_index=True)
+    st.dataframe(pd.DataFrame(_memory_rows()), hide_index=True)
     try_it(("SGD and Adam on the ellipse", surfaces_link("ellipse", ["sgd:lr=0.075", "adam:lr=0.05"], 100)),
            ("Adam's learning rate × start point, against SGD with momentum",
             sweep_link("ellipse", "adam:lr=0.05", "lr=1e-4:1:48:log", "y=-1:1:48", 300, opt2="momentum")))
@@ -159,9 +178,9 @@ def section_tips() -> None:
         "all. Below: Adam on f + (λ/2)|x|² against AdamW on f, λ = 1, on the ellipse.")
     lam, base = 1.0, "0.5*(x**2 + 25*y**2)"
     s = SURFACES["ellipse"]
-    with_l2 = custom_surface(f"{base} + {lam / 2}*(x**2 + y**2)", s.domain)
-    adam = run_race(with_l2, s.start, 150, [make_spec("adam", {"lr": 0.05})])[0]
-    adamw = run_race(s, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
+    adam = _race("custom", s.start, 150, [make_spec("adam", {"lr": 0.05})], expr=f"{base} + {lam / 2}*(x**2 + y**2)",
+                 domain=s.domain)[0]
+    adamw = _race(s.name, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
     xs, ys, z = loss_grid(s)
     chart(st, contour_figure(xs, ys, z, _paths([adam, adamw], ["Adam + L2 (λ = 1)", "AdamW (decay 1)"]),
                                    [(0.0, 0.0, 0.0)], s.start, 0.0, key="learn_wd"), key="learn_wd_chart")
@@ -185,7 +204,8 @@ def section_problems() -> None:
     C = c1.slider("C", 2.5, 10.0, 3.0, 0.5, key="learn_C")
     lr = c2.select_slider("lr", [0.001, 0.003, 0.01, 0.03, 0.1], 0.01, key="learn_ams_lr")
     steps = 3000
-    paths, values = _series([("Adam", reddi_path("adam", C, lr, steps)), ("AMSGrad", reddi_path("amsgrad", C, lr, steps))])
+    paths, values = _series([("Adam", _reddi_path("adam", C, lr, steps)),
+                             ("AMSGrad", _reddi_path("amsgrad", C, lr, steps))])
     chart(st, curves_figure(paths, [("x_t", values, False)], height=300), key="learn_ams_chart")
     st.caption(f"After {steps} steps: Adam at x = {values[0][-1]:+.3f}, AMSGrad at x = {values[1][-1]:+.3f} "
                "(the optimum is −1).")
@@ -195,7 +215,7 @@ def section_problems() -> None:
                 "SWATS and of Adam with the same settings, and where the switch happened.")
     s = SURFACES["himmelblau"]
     specs = [make_spec("swats", {"lr": 0.03, "eps": 1e-4}), make_spec("adam", {"lr": 0.03})]
-    swats = run_race(s, s.start, 300, specs)
+    swats = _race(s.name, s.start, 300, specs)
     paths = _paths(swats, [sp.label() for sp in specs])
     chart(st, curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
                     key="learn_swats_chart")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
+from optviz.link import RaceConfig
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
-from .charts import chart
+from optviz.surfaces import Surface
+from optviz.trajectory import Run
 
 from . import controls, state
+from .charts import chart
 from .compute import race
 from .inside import inside_section
 from .share import share_section
@@ -45,6 +50,25 @@ def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What every chart of the page is drawn from: the race, its runs and the surface's grid."""
+
+    cfg: RaceConfig
+    surface: Surface
+    runs: list[Run]
+    labels: list[str]
+    paths: list[PathData]
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray]
+    minima: list[tuple[float, float, float]]
+    floor: float
+
+    @property
+    def log(self) -> bool:
+        """Whether heights are drawn log-scaled (the toggle, else the surface's own choice)."""
+        return bool(st.session_state.get(f"log_{self.surface.name}", self.surface.log_scale))
+
+
 def page() -> None:
     """The whole page."""
     warnings = state.init_session()
@@ -53,9 +77,25 @@ def page() -> None:
     state.remember(cfg)
     query = state.sync_query(cfg)
     surface = cfg.surface_obj()
+    _header(surface, warnings + problems)
+    scene = _scene(cfg, surface)
+    if scene is None:
+        return
+    for lab, r in zip(scene.labels, scene.runs):
+        if r.diverged_at is not None:
+            st.error(f"{lab} diverged at step {r.diverged_at}: its path stops at the last finite point.")
+    views(scene)
+    _curves(scene)
+    table(scene)
+    playback(scene)
+    st.subheader("Inside the optimizer")
+    inside(scene)
+    share_section(cfg, scene.runs, query)
 
+
+def _header(surface: Surface, warnings: list[str]) -> None:
     st.title("Optimizers on loss surfaces")
-    for w in warnings + problems:
+    for w in warnings:
         st.warning(f"Link value ignored: {w}")
     note = st.session_state.pop("fair_race_note", None)
     if note:
@@ -66,6 +106,9 @@ def page() -> None:
         st.latex(surface.formula)
     st.caption(surface.description)
 
+
+def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
+    """The race's runs and the grid, with a note where f is not finite; None if nothing can be drawn."""
     runs = race(cfg)
     labels = _labels(cfg)
     paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
@@ -76,49 +119,66 @@ def page() -> None:
                 "say): those parts are left blank, and a path that enters them stops there.")
     if not finite.any():
         st.error("f is not finite anywhere in this domain: there is nothing to draw. Change the formula or the domain.")
-        return
+        return None
     minima = [(m.x, m.y, m.f) for m in surface.minima]
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(np.where(finite, z, np.nan)))
+    return Scene(cfg, surface, runs, labels, paths, (xs, ys, z), minima, floor)
 
-    o1, o2, o3 = st.columns(3)
-    log = o1.toggle("log-scaled heights", value=surface.log_scale, key=f"log_{surface.name}",
-                    help="log10(1 + f − min f): for surfaces whose values span decades")
+
+# Fragments: a control that changes only one part of the page reruns only that part.
+
+@st.fragment
+def views(scene: Scene) -> None:
+    """The 3D view and the top view, with their display toggles."""
+    xs, ys, z = scene.grid
+    o1, o2 = st.columns(2)
+    o1.toggle("log-scaled heights", value=scene.surface.log_scale, key=f"log_{scene.surface.name}",
+              help="log10(1 + f − min f): for surfaces whose values span decades")
     arrows_on = o2.toggle("gradient arrows", value=False, key="arrows")
-    tol = o3.select_slider("tolerance", options=[1e-1, 1e-2, 1e-3, 1e-4, 1e-6], value=1e-3, key="tol",
-                           format_func=lambda v: f"{v:g}")
-
-    for lab, r in zip(labels, runs):
-        if r.diverged_at is not None:
-            st.error(f"{lab} diverged at step {r.diverged_at}: its path stops at the last finite point.")
-
-    start_loss = float(runs[0].loss[0]) if len(runs[0].loss) else float("nan")
+    start_loss = float(scene.runs[0].loss[0]) if len(scene.runs[0].loss) else float("nan")
     c1, c2 = st.columns(2)
-    with c1:
-        chart(st, surface_figure(xs, ys, z, paths, minima, cfg.start, start_loss, floor, log, key=surface.name),
-                        key="surface3d")
-    with c2:
-        arrows = None
-        if arrows_on:
-            pts, grads, _ = gradient_field(surface)
-            arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-        chart(st, contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, arrows, key=surface.name),
-                        key="contour")
+    chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
+                             scene.log, key=scene.surface.name), key="surface3d")
+    arrows = None
+    if arrows_on:
+        pts, grads, _ = gradient_field(scene.surface)
+        arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
+    chart(c2, contour_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log, arrows,
+                             key=scene.surface.name), key="contour")
 
+
+def _curves(scene: Scene) -> None:
+    surface, runs = scene.surface, scene.runs
     if surface.f_min is not None:
         panels = [("loss − min f (log)", [r.loss - surface.f_min for r in runs], True),
                   ("distance to nearest minimum (log)", [distance_to_nearest_minimum(r.path, surface) for r in runs], True)]
     else:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
-    chart(st, curves_figure(paths, panels), key="curves")
+    chart(st, curves_figure(scene.paths, panels), key="curves")
 
-    st.dataframe(results_table(runs, labels, surface, tol), hide_index=True)
 
+@st.fragment
+def table(scene: Scene) -> None:
+    """The results table and the tolerance it counts steps to."""
+    tol = st.select_slider("tolerance", options=[1e-1, 1e-2, 1e-3, 1e-4, 1e-6], value=1e-3, key="tol",
+                           format_func=lambda v: f"{v:g}")
+    st.dataframe(results_table(scene.runs, scene.labels, scene.surface, tol), hide_index=True)
+
+
+@st.fragment
+def playback(scene: Scene) -> None:
+    """The top view animated, on request."""
     if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
-        chart(st, playback_figure(xs, ys, z, paths, minima, cfg.start, floor, log), key="playback_chart")
+        xs, ys, z = scene.grid
+        chart(st, playback_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log),
+              key="playback_chart")
 
-    st.subheader("Inside the optimizer")
+
+@st.fragment
+def inside(scene: Scene) -> None:
+    """An optimizer's state per step, on request."""
     if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "
                  "Adam with and without bias correction", value=False, key="inside"):
-        inside_section(cfg, runs, labels, paths, (xs, ys, z), minima, floor, log)
-    share_section(cfg, runs, query)
+        inside_section(scene.cfg, scene.runs, scene.labels, scene.paths, scene.grid, scene.minima, scene.floor,
+                       scene.log)

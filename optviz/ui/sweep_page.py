@@ -17,7 +17,9 @@ from optviz.analysis import loss_grid
 from optviz.spec import OptSpec, SpecError, SweepAxis, parse_axis, parse_spec, parse_sweep_steps
 from optviz.surfaces import SURFACES
 from optviz.sweep import SweepResult, cell_settings, run_sweep
-from optviz.trajectory import run_race
+from optviz.link import RaceConfig
+from optviz.ui.cache import Shared
+from optviz.ui.compute import racer
 from optviz.ui.charts import chart
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
@@ -29,13 +31,20 @@ METRICS = {
 }
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+SWEEPS = Shared(max_entries=32)  # whole grids: up to 65,536 cells of metrics each
+
+
 def _sweep(surface: str, spec: OptSpec, x: SweepAxis, y: SweepAxis, start: tuple[float, float], steps: int,
            tol: float) -> SweepResult:
-    bar = st.progress(0.0, text=f"{REGISTRY[spec.name].display_name}: {x.n * y.n} runs…")
-    result = run_sweep(SURFACES[surface], spec, x, y, start, steps, tol,
-                       progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} runs"))
-    bar.empty()
+    """The grid's metrics from the shared cache, or computed under a progress bar."""
+    key = (surface, spec, x, y, start, steps, tol)
+    result = SWEEPS.get(key)
+    if result is None:
+        bar = st.progress(0.0, text=f"{REGISTRY[spec.name].display_name}: {x.n * y.n} runs…")
+        result = SWEEPS.get_or_compute(key, lambda: run_sweep(
+            SURFACES[surface], spec, x, y, start, steps, tol,
+            progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} runs")))
+        bar.empty()
     return result
 
 
@@ -246,7 +255,7 @@ def _inspect(surface, specs, x: SweepAxis, y: SweepAxis, start, steps: int) -> N
     runs, labels = [], []
     for spec in specs:
         cell_spec, cell_start = cell_settings(spec, x, y, row, col, start)
-        runs.append(run_race(surface, cell_start, steps, [cell_spec])[0])
+        runs.append(racer(surface.name, "", RaceConfig().domain, tuple(map(float, cell_start)), steps, cell_spec, 0.0, 0))
         labels.append(cell_spec.label())
     paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
     xs, ys, z = loss_grid(surface)

@@ -7,7 +7,8 @@ protocol.py: Streamlit's websocket protocol, no browsers, so only the server's w
 
 - ``bare``: benchmarks/bare_page.py, a bare Streamlit + Plotly page drawing the same amount
   (3D surface, contour, two curve panels, a table; the same steps), under the same config: the floor;
-- ``single``: `streamlit run app.py`, as `make run` serves it;
+- ``single``: one process, as `make run` serves it (`python -m optviz.ui.launch`: `streamlit run
+  app.py` after the boot);
 - ``serve2``: `python -m optviz serve --workers 2`, two replicas behind the sticky proxy.
 
 Scenarios: N sessions on the issue's link (``one``) and 30 spread over eight different
@@ -96,7 +97,8 @@ def target_server(name: str) -> Server:
     if name == "bare":
         return Server(script="benchmarks/bare_page.py")
     if name == "single":
-        return Server(script="app.py")
+        return Server(command=[sys.executable, "-m", "optviz.ui.launch", "--server.port", "{port}",
+                               "--server.address", "127.0.0.1", "--server.headless", "true"], timeout=300)
     workers = int(name.removeprefix("serve"))
     return Server(command=[sys.executable, "-m", "optviz", "serve", "--port", "{port}", "--workers", str(workers),
                            "--address", "127.0.0.1"], timeout=300)

@@ -39,6 +39,22 @@ def step_noise(seed, t):
     return jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(seed), t), (2,))
 
 
+_noise_program = jax.jit(lambda seed: jax.vmap(lambda t: step_noise(seed, t))(jnp.arange(MAX_STEPS)))
+_NO_NOISE = np.zeros((MAX_STEPS, 2), np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def noise_table(seed: int) -> np.ndarray:
+    """Every step's noise [MAX_STEPS, 2] under ``seed``, drawn by one program outside the runs.
+
+    Drawing it inside a run's loop made that program's compile 2.6 times as long, which a
+    custom formula pays the first time it is used.
+    """
+    table = np.asarray(_noise_program(np.int32(seed)))
+    table.flags.writeable = False
+    return table
+
+
 def surface_grad(surface: Surface, point):
     """grad f at ``point`` [2, ...]: the partials in x and y, stacked on axis 0.
 
@@ -59,7 +75,7 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     """The jitted runner over these surfaces and optimizers.
 
     Call it as ``run(surface_index, optimizer_index, start[2], hparams[HSIZE], steps, sigma,
-    seed)``; it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
+    noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
     the first non-finite step on), inspection rows [MAX_STEPS, ISIZE, 2] and the start's loss.
     """
     losses = [s.loss for s in surfaces]
@@ -67,13 +83,13 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     inits = [packed.init_branch(n) for n in optimizers]
     updates = [packed.update_branch(n) for n in optimizers]
 
-    def run(s, o, start, hvec, steps, sigma, seed):
+    def run(s, o, start, hvec, steps, sigma, noise):
         global TRACE_COUNT
         TRACE_COUNT += 1
 
         def body(t, carry):
             point, state, alive, out = carry
-            grad = _choose(grads, s, point) + sigma * step_noise(seed, t)
+            grad = _choose(grads, s, point) + sigma * noise[t]
             new_point, new_state, info = _choose(updates, o, grad, state, point, hvec)
             loss = _choose(losses, s, new_point)
             ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)
@@ -130,7 +146,8 @@ def run_one(surface: Surface, start: Sequence[float], steps: int, spec: OptSpec,
     runner, s, o = _program_for(surface, spec.name)
     start_arr = np.asarray(start, np.float32)
     hvec = np.asarray(packed.pack_hparams(spec.name, spec.hparams), np.float32)
-    out = runner(np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), np.int32(seed))
+    table = noise_table(int(seed)) if noise > 0 else _NO_NOISE
+    out = runner(np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), table)
     points, losses, ok, rows, loss0 = jax.device_get(out)
     info = packed.unpack_info(spec.name, rows[:steps])
     return _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)
@@ -162,5 +179,6 @@ def warm_up() -> float:
     runner = program(CATALOGUE, packed.NAMES)
     hvec = np.zeros(packed.HSIZE, np.float32)
     jax.block_until_ready(runner(np.int32(0), np.int32(0), np.zeros(2, np.float32), hvec, np.int32(1),
-                                 np.float32(0.0), np.int32(0)))
+                                 np.float32(0.0), _NO_NOISE))
+    noise_table(0)
     return time.perf_counter() - t

@@ -31,23 +31,22 @@ def _labels(cfg) -> list[str]:
 
 def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
     """Final loss, steps to the tolerance and divergence step for every run."""
+    switched = any(r.switched_at is not None for r in runs)  # the column only when some run switched
     rows = []
     for label, run in zip(labels, runs):
         final = float(run.loss[-1]) if len(run.loss) else float("nan")
         dist = distance_to_nearest_minimum(run.path[-1:], surface) if len(run.path) else None
-        reached = steps_to_tolerance(run.loss, surface, tol)
-        rows.append({
+        row = {
             "optimizer": label,
             "final loss": final,
             "distance to nearest minimum": float(dist[0]) if dist is not None else None,
-            f"steps to loss − min ≤ {tol:g}": reached,
+            f"steps to loss − min ≤ {tol:g}": steps_to_tolerance(run.loss, surface, tol),
             "diverged at": run.diverged_at,
-            "switched to SGD at": run.switched_at,
-        })
-    frame = pd.DataFrame(rows)
-    if all(r.switched_at is None for r in runs):
-        frame = frame.drop(columns="switched to SGD at")
-    return frame
+        }
+        if switched:
+            row["switched to SGD at"] = run.switched_at
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .limits import (MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, MAX_STEPS, MAX_SWEEP_SIDE,
                      MAX_SWEEP_STEPS)
+from .numbers import sig
 from .optimizers import REGISTRY
 
 
@@ -39,7 +40,7 @@ class OptSpec:
     def label(self) -> str:
         """A short legend label: the display name plus the non-default values."""
         opt = REGISTRY[self.name]
-        changed = [f"{k}={v:.4g}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        changed = [f"{k}={sig(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -70,3 +71,8 @@ def open_page(page_path: str) -> AppTest:
     at.run()
     at.switch_page(page_path).run()
     return at
+
+
+def shown(elements) -> list[str]:
+    """The text of alerts (warnings, errors, ...) as a reader sees it: Markdown escapes removed."""
+    return [re.sub(r"\\(.)", r"\1", el.value) for el in elements]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from apptools import open_page, path_trace, xy
+from apptools import open_page, path_trace, shown, xy
 
 SWEEP = "optviz/ui/pages/sweep.py"
 
@@ -92,7 +92,8 @@ def test_bad_input_is_reported_not_raised():
     at = _open()
     at.text_input(key="sw_opt").set_value("adam:lr=-1").run()
     assert not at.exception
-    assert any("lr must satisfy 0 < lr <= 10" in e.value for e in at.error)
+    assert any("The optimizer 'adam:lr=-1' was not used" in w and "lr must satisfy 0 < lr <= 10" in w
+               for w in shown(at.warning))
     at.text_input(key="sw_opt").set_value("adam").run()
     at.number_input(key="sw_x_lo_lr").set_value(0.0).run()
     assert any("a log axis needs LO > 0" in e.value for e in at.error)

@@ -86,3 +86,38 @@ def test_encoding_keeps_every_value_and_leaves_the_input_alone():
     assert out["layout"]["xaxis"]["range"] == [0.0, 1.0]  # plain JSON where Plotly wants it
     assert isinstance(fig["data"][0]["z"], np.ndarray)  # the input is untouched
     assert typed_array(np.array([True, False]))["dtype"] == "u1"
+
+
+# Machado, Oliveira & Fernandes (2009), severity 1.0: linear RGB -> what a dichromat sees.
+CVD = {
+    "normal": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def _lab(hexes, vision: str) -> np.ndarray:
+    """CIELAB (D65) of sRGB colours as seen under ``vision``."""
+    rgb = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in hexes]) / 255.0
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(lin @ CVD[vision].T, 0, 1)
+    xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], -1)
+
+
+@pytest.mark.parametrize("vision", list(CVD))
+def test_ten_racer_colours_stay_apart_for_colour_blind_eyes(vision):
+    from optviz.plots.common import COLORSCALE, PALETTE
+
+    assert len(set(PALETTE)) == 10
+    lab = _lab(PALETTE, vision)
+    gaps = np.linalg.norm(lab[:, None] - lab[None], axis=-1) + np.eye(10) * 1e9
+    assert gaps.min() >= 19, f"two racer colours look alike under {vision}: delta E {gaps.min():.1f}"
+    background = _lab([c for _, c in COLORSCALE], "normal")
+    assert np.linalg.norm(_lab(PALETTE, "normal")[:, None] - background[None], axis=-1).min() >= 25

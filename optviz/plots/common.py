@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PALETTE = ("#e4572e", "#2e86ab", "#29a36a", "#8c4fc1", "#f2a541", "#d7263d", "#1b998b",
-           "#6c757d", "#c2185b", "#3d5a80")
+# Ten racer colours that stay apart for colour-blind eyes: every pair differs by at least 19
+# CIELAB units under simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009;
+# tests/test_plots.py checks it), and each stands out on the light surface colours below.
+# Picked from Paul Tol's and Okabe & Ito's colour-blind-safe sets; the first ones differ most.
+PALETTE = ("#0077BB", "#E69F00", "#EE3377", "#000000", "#56B4E9", "#997700", "#332288", "#DDCC77",
+           "#663333", "#666633")
+# Surfaces in light greys: low loss light, high loss darker, so that any racer colour shows on them.
+COLORSCALE = [[0.0, "#f7fbff"], [0.5, "#c6d3df"], [1.0, "#8da0b3"]]
 
 
 @dataclass(frozen=True)

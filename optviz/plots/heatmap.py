@@ -21,7 +21,7 @@ def heatmap_figure(z: np.ndarray, xs: Sequence[float], ys: Sequence[float], x_ti
     # Log axes are drawn as log10 values so that every cell has the same width on screen.
     xp = np.log10(xs) if x_log else xs
     yp = np.log10(ys) if y_log else ys
-    hover = f"{x_title}=%{{customdata[0]:.4g}}<br>{y_title}=%{{customdata[1]:.4g}}<br>{colorbar}=%{{customdata[2]:.4g}}<extra></extra>"
+    hover = f"{x_title}=%{{customdata[0]:~.4g}}<br>{y_title}=%{{customdata[1]:~.4g}}<br>{colorbar}=%{{customdata[2]:~.4g}}<extra></extra>"
     gx, gy = np.meshgrid(xs, ys)
     custom = np.stack([gx, gy, z.astype(np.float64)], -1)
     trace = {"type": "heatmap", "x": xp, "y": yp, "z": z.astype(np.float32), "colorscale": colorscale,

@@ -10,10 +10,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .common import PathData, display_z, thin
+from .common import COLORSCALE, PathData, display_z, thin
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
-COLORSCALE = "Viridis"
 LEGEND = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}
 
 
@@ -29,7 +28,7 @@ def _inside(xy: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 
 def _hover(label: str) -> str:
-    return "step %{text}<br>x=%{x:.4g}, y=%{y:.4g}<extra>" + label.replace("<", "&lt;") + "</extra>"
+    return "step %{text}<br>x=%{x:~.4g}, y=%{y:~.4g}<extra>" + label.replace("<", "&lt;") + "</extra>"
 
 
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
@@ -55,7 +54,7 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                          "marker": {"symbol": "x", "size": 6, "color": p.color}, "textfont": {"color": p.color}})
     data.append({"type": "scatter3d", "x": [start[0]], "y": [start[1]],
                  "z": display_z(np.array([start_loss]), floor, log) + lift, "mode": "markers", "name": "start",
-                 "marker": {"symbol": "circle", "size": 6, "color": "black"}})
+                 "marker": {"symbol": "circle-open", "size": 8, "color": "black"}})
     if minima:
         m = np.asarray(minima, np.float64)
         data.append({"type": "scatter3d", "x": m[:, 0], "y": m[:, 1], "z": display_z(m[:, 2], floor, log) + lift,
@@ -76,17 +75,17 @@ def _contour_base(xs, ys, z, floor: float, log: bool) -> dict:
     return {"type": "contour", "x": xs, "y": ys, "z": display_z(z, floor, log), "colorscale": COLORSCALE,
             "ncontours": 30, "showscale": False, "hoverinfo": "skip", "name": "surface",
             "contours": {"coloring": "heatmap", "showlines": True},
-            "line": {"width": 0.5, "color": "rgba(255,255,255,0.4)"}}
+            "line": {"width": 0.5, "color": "rgba(60,70,80,0.35)"}}
 
 
 def _markers(minima, start) -> list[dict]:
     out = [{"type": "scatter", "x": [start[0]], "y": [start[1]], "mode": "markers", "name": "start",
-            "marker": {"symbol": "circle", "size": 10, "color": "black", "line": {"color": "white", "width": 1}}}]
+            "marker": {"symbol": "circle-open-dot", "size": 13, "color": "black", "line": {"width": 2}}}]
     if minima:
         m = np.asarray(minima, np.float64)
         out.append({"type": "scatter", "x": m[:, 0], "y": m[:, 1], "mode": "markers", "name": "minima",
-                    "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-                    "marker": {"symbol": "star", "size": 13, "color": "white", "line": {"color": "black", "width": 1}}})
+                    "hovertemplate": "minimum (%{x:~.4g}, %{y:~.4g})<extra></extra>",
+                    "marker": {"symbol": "star", "size": 13, "color": "white", "line": {"color": "black", "width": 1.5}}})
     return out
 
 
@@ -98,9 +97,9 @@ def arrow_trace(points: np.ndarray, grads: np.ndarray, cell: float) -> dict:
     nan = np.full((len(points), 1), np.nan)
     return {"type": "scatter", "x": np.hstack([points[:, :1], tips[:, :1], nan]).ravel(),
             "y": np.hstack([points[:, 1:], tips[:, 1:], nan]).ravel(), "mode": "lines+markers",
-            "name": "downhill (-grad f)", "hoverinfo": "skip", "line": {"color": "rgba(255,255,255,0.8)", "width": 1},
+            "name": "downhill (-grad f)", "hoverinfo": "skip", "line": {"color": "rgba(40,50,60,0.6)", "width": 1},
             "marker": {"symbol": "arrow", "angleref": "previous", "size": np.tile([0, 7, 0], len(points)),
-                       "color": "rgba(255,255,255,0.9)"}}
+                       "color": "rgba(40,50,60,0.75)"}}
 
 
 def _path_2d(p: PathData, idx: np.ndarray) -> dict:

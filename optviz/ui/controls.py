@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import streamlit as st
 
 from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
 from optviz.expr import ExprError, custom_surface, parse, parse_domain
 from optviz.link import CUSTOM
+from optviz.numbers import sig
 from optviz.optimizers import REGISTRY, HParam
+from optviz.spec import format_number
 from optviz.surfaces import SURFACES
 
 from .state import hp_key, log_slider_value, seed_hparam, slider_key, slider_value, slider_stops
@@ -105,16 +108,22 @@ def _fair_race() -> None:
     """Tune every racer's lr on the same log grid for this surface and start, then race the tuned ones."""
     from optviz.tuning import TUNING_POINTS, tune_lr
 
+    from .compute import race
     from .state import current_config
 
     cfg, _ = current_config()
     surface = cfg.surface_obj()
-    lines = []
+    tuned = []
     for rid, spec in zip(st.session_state["race"], cfg.specs):
-        tuned, loss = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
-        seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), tuned.hparams["lr"])
-        lines.append(f"{REGISTRY[spec.name].display_name}: lr = {tuned.hparams['lr']:g}"
-                     + (f" (final loss {loss:.3g})" if math.isfinite(loss) else " (every lr diverged; unchanged)"))
+        best, _ = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
+        seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), best.hparams["lr"])
+        tuned.append(best)
+    # Quote the runs the page is about to draw, not the tuning grid's (another program: its
+    # float32 rounding can differ, and chaotic runs amplify that).
+    runs = race(replace(cfg, specs=tuple(tuned)))
+    lines = [f"{REGISTRY[s.name].display_name}: lr = {format_number(s.hparams['lr'])} "
+             + (f"(diverged at step {r.diverged_at})" if r.diverged_at else f"(final loss {sig(r.loss[-1])})")
+             for s, r in zip(tuned, runs)]
     st.session_state["fair_race_note"] = (
         f"Fair race: each lr tuned over {TUNING_POINTS} log-spaced values across its slider range, "
         f"{cfg.steps} steps each, lowest final loss wins. " + "; ".join(lines) + ".")

@@ -13,7 +13,8 @@ from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.landscape import contour_figure
-from optviz.spec import format_number, make_spec
+from optviz.numbers import sig
+from optviz.spec import make_spec
 from optviz.trajectory import Run
 from .charts import chart
 
@@ -41,7 +42,7 @@ STATE_NAMES = {
 
 
 def _latex_number(v: float) -> str:
-    text = f"{v:.4g}"
+    text = f"{v:.4g}"  # LaTeX wants its own power-of-ten form, built below
     if "e" in text:
         mant, exp = text.split("e")
         return rf"{mant} \cdot 10^{{{int(exp)}}}" if mant != "1" else rf"10^{{{int(exp)}}}"
@@ -115,5 +116,5 @@ def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: floa
     gap = [p.loss - (floor if np.isfinite(floor) else 0.0) for p in paths]
     chart(c2, curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
     steps = [np.linalg.norm(np.diff(p.xy[:6], axis=0), axis=1) for p in paths]
-    st.caption("First five step lengths: with correction " + ", ".join(format_number(round(float(s), 5)) for s in steps[0])
-               + "; without " + ", ".join(format_number(round(float(s), 5)) for s in steps[1]) + ".")
+    st.caption("First five step lengths: with correction " + ", ".join(sig(s) for s in steps[0])
+               + "; without " + ", ".join(sig(s) for s in steps[1]) + ".")

@@ -16,6 +16,7 @@ from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import contour_figure
+from optviz.numbers import sig
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
@@ -154,8 +155,9 @@ def section_properties() -> None:
     st.subheader("The first step is about lr, whatever the gradient's scale")
     scales = [1e-4, 1e-2, 1.0, 1e2, 1e4]
     adam, sgd = _first_steps("adam", tuple(scales)), _first_steps("sgd", tuple(scales))
-    st.dataframe(pd.DataFrame({"gradient": scales, "Adam's first step (lr = 0.001)": adam,
-                               "SGD's first step (lr = 0.01)": sgd}), hide_index=True)
+    st.dataframe(pd.DataFrame({"gradient": [sig(v) for v in scales],
+                               "Adam's first step (lr = 0.001)": [sig(v) for v in adam],
+                               "SGD's first step (lr = 0.01)": [sig(v) for v in sgd]}), hide_index=True)
     st.subheader("Memory: two moments per parameter")
     st.dataframe(pd.DataFrame(_memory_rows()), hide_index=True)
     try_it(("SGD and Adam on the ellipse", surfaces_link("ellipse", ["sgd:lr=0.075", "adam:lr=0.05"], 100)),
@@ -220,8 +222,8 @@ def section_problems() -> None:
     chart(st, curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
                     key="learn_swats_chart")
     k = swats[0].switched_at
-    st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {swats[0].state['sgd_lr'][-1]:.4g}; "
-               f"final loss {swats[0].loss[-1]:.2g} against Adam's {swats[1].loss[-1]:.2g}." if k else
+    st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {sig(swats[0].state['sgd_lr'][-1])}; "
+               f"final loss {sig(swats[0].loss[-1], 2)} against Adam's {sig(swats[1].loss[-1], 2)}." if k else
                "SWATS did not switch within these steps.")
     try_it(("Adam against SGD with momentum on MNIST: the generalization gap",
             mnist_link("cnn", ["adam", "momentum:lr=0.05"], epochs=3)),

@@ -16,6 +16,7 @@ from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure
 from optviz.spec import OptSpec, SpecError, format_spec, parse_int, parse_spec
 from optviz.ui.charts import chart
+from optviz.ui.notes import input_problem, link_warnings
 
 MAX_CACHED = 8  # configurations whose results a session keeps
 RECORDS = 16  # parameter snapshots per run, for the loss landscape
@@ -119,8 +120,7 @@ def page() -> None:
     """The whole page."""
     ss = st.session_state
     st.title("MNIST: the optimizer race on real data")
-    for w in _load_link():
-        st.warning(f"Link value ignored: {w}")
+    link_warnings(_load_link())
     ss.setdefault("mn_model", "cnn")
     ss.setdefault("mn_opts", "adam\nsgd\nadagrad")
     for key, default in (("mn_epochs", 1), ("mn_batch", 60), ("mn_train", 6_000), ("mn_test", 2_000), ("mn_seed", 0)):
@@ -142,7 +142,7 @@ def page() -> None:
     data = _data(folder)
     specs, errors = _specs(text)
     for e in errors:
-        st.error(f"Optimizer left out: {e}")
+        input_problem("An optimizer line", f"{e}; that optimizer is left out")
     st.caption(f"Data: {data.source}.")
     try:
         check_sizes(data, int(epochs), int(batch), int(train_size), int(test_size))

@@ -118,10 +118,10 @@ def init_session() -> list[str]:
     return warnings
 
 
-def current_config() -> tuple[RaceConfig, list[str]]:
-    """The race as the widgets now describe it, and any values that had to be replaced."""
+def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
+    """The race as the widgets now describe it, and (control, why) for each value that had to be replaced."""
     ss = st.session_state
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     specs = []
     for rid in ss["race"]:
         name = ss[f"r{rid}_name"]
@@ -132,7 +132,7 @@ def current_config() -> tuple[RaceConfig, list[str]]:
         try:
             specs.append(make_spec(name, values))
         except SpecError as err:
-            problems.append(f"{err}; using the defaults")
+            problems.append((f"{REGISTRY[name].display_name}'s settings", f"{err}; using the defaults"))
             specs.append(make_spec(name))
     surface, expr, domain = ss["surface"], "", RaceConfig().domain
     if surface == CUSTOM:
@@ -148,19 +148,27 @@ def current_config() -> tuple[RaceConfig, list[str]]:
     return cfg, problems
 
 
-def _custom_formula() -> tuple[str, tuple, str | None]:
-    """The formula and domain in the text boxes, or the last good ones (with the reason) if they are refused."""
+def _custom_formula() -> tuple[str, tuple, tuple[str, str] | None]:
+    """The formula and domain in the text boxes, or the last good ones and (box, why) if they are refused."""
     ss = st.session_state
+    text = ss.get("expr", "")
     try:
-        text = ss.get("expr", "")
         parse(text)
-        domain = parse_domain(ss.get("domain", ""))
-        ss["last_custom"] = (text, domain)
-        return text, domain, None
     except ExprError as err:
-        last = ss.get("last_custom")
-        fallback = f"showing the last formula that worked, {last[0]!r}" if last else "showing the bowl"
-        return (last[0], last[1], f"{err}; {fallback}") if last else ("", RaceConfig().domain, f"{err}; {fallback}")
+        return _last_custom(f"The formula {text!r}", err)
+    try:
+        domain = parse_domain(ss.get("domain", ""))
+    except ExprError as err:
+        return _last_custom("The domain", err)
+    ss["last_custom"] = (text, domain)
+    return text, domain, None
+
+
+def _last_custom(source: str, err: ExprError) -> tuple[str, tuple, tuple[str, str]]:
+    last = st.session_state.get("last_custom")
+    if last is None:
+        return "", RaceConfig().domain, (source, f"{err}; showing the bowl")
+    return last[0], last[1], (source, f"{err}; showing the last formula that worked, {last[0]!r}")
 
 
 def sync_query(cfg: RaceConfig) -> dict[str, str | list[str]]:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
 from optviz.link import RaceConfig
+from optviz.numbers import sig
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
@@ -20,6 +21,7 @@ from . import controls, state
 from .charts import chart
 from .compute import race
 from .inside import inside_section
+from .notes import input_problem, link_warnings
 from .share import share_section
 
 
@@ -30,7 +32,7 @@ def _labels(cfg) -> list[str]:
 
 
 def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
-    """Final loss, steps to the tolerance and divergence step for every run."""
+    """Final loss, steps to the tolerance and divergence step for every run (numbers as shown)."""
     switched = any(r.switched_at is not None for r in runs)  # the column only when some run switched
     rows = []
     for label, run in zip(labels, runs):
@@ -38,9 +40,9 @@ def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
         dist = distance_to_nearest_minimum(run.path[-1:], surface) if len(run.path) else None
         row = {
             "optimizer": label,
-            "final loss": final,
-            "distance to nearest minimum": float(dist[0]) if dist is not None else None,
-            f"steps to loss − min ≤ {tol:g}": steps_to_tolerance(run.loss, surface, tol),
+            "final loss": sig(final),
+            "distance to nearest minimum": sig(dist[0]) if dist is not None else "",
+            f"steps to loss − min ≤ {sig(tol)}": steps_to_tolerance(run.loss, surface, tol),
             "diverged at": run.diverged_at,
         }
         if switched:
@@ -76,7 +78,7 @@ def page() -> None:
     state.remember(cfg)
     query = state.sync_query(cfg)
     surface = cfg.surface_obj()
-    _header(surface, warnings + problems)
+    _header(surface, warnings, problems)
     scene = _scene(cfg, surface)
     if scene is None:
         return
@@ -92,10 +94,11 @@ def page() -> None:
     share_section(cfg, scene.runs, query)
 
 
-def _header(surface: Surface, warnings: list[str]) -> None:
+def _header(surface: Surface, warnings: list[str], problems: list[tuple[str, str]]) -> None:
     st.title("Optimizers on loss surfaces")
-    for w in warnings:
-        st.warning(f"Link value ignored: {w}")
+    link_warnings(warnings)
+    for source, problem in problems:
+        input_problem(source, problem)
     note = st.session_state.pop("fair_race_note", None)
     if note:
         st.success(note)
@@ -161,7 +164,7 @@ def _curves(scene: Scene) -> None:
 def table(scene: Scene) -> None:
     """The results table and the tolerance it counts steps to."""
     tol = st.select_slider("tolerance", options=[1e-1, 1e-2, 1e-3, 1e-4, 1e-6], value=1e-3, key="tol",
-                           format_func=lambda v: f"{v:g}")
+                           format_func=sig)
     st.dataframe(results_table(scene.runs, scene.labels, scene.surface, tol), hide_index=True)
 
 

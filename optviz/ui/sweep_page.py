@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from optviz.limits import MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
+from optviz.numbers import sig
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
@@ -20,6 +21,7 @@ from optviz.sweep import SweepResult, cell_settings, run_sweep
 from optviz.link import RaceConfig
 from optviz.ui.cache import Shared
 from optviz.ui.compute import racer
+from optviz.ui.notes import input_problem, link_warnings
 from optviz.ui.charts import chart
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
@@ -165,8 +167,7 @@ def page() -> None:
     """The whole page."""
     st.title("Sweeps: thousands of runs per click")
     st.caption("Each cell is a full run. Is Adam really robust to its hyperparameters? Pick two axes and see.")
-    for w in _load_link():
-        st.warning(f"Link value ignored: {w}")
+    link_warnings(_load_link())
     ss = st.session_state
     ss.setdefault("sw_surface", "rosenbrock")
     ss.setdefault("sw_opt", "adam")
@@ -185,16 +186,16 @@ def page() -> None:
                 try:
                     specs.append(parse_spec(t))
                 except SpecError as err:
-                    errors.append(str(err))
-        for e in errors:
-            st.error(e)
+                    errors.append((t, str(err)))
+        for text, e in errors:
+            input_problem(f"The optimizer {text!r}", e)
         if not specs:
             specs = [parse_spec("adam")]
         x = _axis_controls("x", specs, "lr", surface)
         y = _axis_controls("y", specs, "b1" if "b1" in _sweepable(specs) else "y", surface)
         steps = st.slider("steps", 1, MAX_SWEEP_STEPS, key="sw_steps")
         tol = st.select_slider("tolerance", [1e-1, 1e-2, 1e-3, 1e-4, 1e-6], 1e-3, key="sw_tol",
-                               format_func=lambda v: f"{v:g}")
+                               format_func=sig)
         c1, c2 = st.columns(2)
         sx = c1.number_input("start x", value=float(surface.start[0]), key=f"sw_sx_{surface.name}", format="%g")
         sy = c2.number_input("start y", value=float(surface.start[1]), key=f"sw_sy_{surface.name}", format="%g")
@@ -248,9 +249,9 @@ def _inspect(surface, specs, x: SweepAxis, y: SweepAxis, start, steps: int) -> N
     if ss.get("sw_cell_row") is None or ss["sw_cell_row"] >= y.n:
         ss["sw_cell_row"] = y.n // 2
     c1, c2 = st.columns(2)
-    col = c1.select_slider(x.key, options=list(range(x.n)), format_func=lambda j: f"{x.values[j]:.4g}",
+    col = c1.select_slider(x.key, options=list(range(x.n)), format_func=lambda j: sig(x.values[j]),
                            key="sw_cell_col")
-    row = c2.select_slider(y.key, options=list(range(y.n)), format_func=lambda i: f"{y.values[i]:.4g}",
+    row = c2.select_slider(y.key, options=list(range(y.n)), format_func=lambda i: sig(y.values[i]),
                            key="sw_cell_row")
     runs, labels = [], []
     for spec in specs:

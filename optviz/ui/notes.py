@@ -1,0 +1,30 @@
+"""Messages about the user's own input, said the same way on every page.
+
+Where a value came from is part of the message (a link, or a box the user typed in), and the
+user's text is shown as typed: Markdown would otherwise turn ``sin(3*x)*cos(3*y)`` into italics.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def md(text: str) -> str:
+    """``text`` with every Markdown (and math) character escaped, so it shows verbatim."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def link_warnings(warnings: list[str]) -> None:
+    """One warning naming every value of the link that could not be used, and what was used instead."""
+    if warnings:
+        items = "\n".join(f"- {md(w)}" for w in warnings)
+        st.warning(f"This link had values that could not be used; the rest of the link is shown.\n\n{items}")
+
+
+def input_problem(source: str, problem: str) -> None:
+    """A value typed into ``source`` (a control's label) that was not used, and why."""
+    st.warning(f"{md(source)} was not used: {md(problem)}")

@@ -43,3 +43,36 @@ def test_6_a_typed_formula_is_not_called_a_link_and_is_shown_as_typed():
     # every Markdown character of the user's text is escaped, so it shows verbatim, not in italics
     assert r"sin\(3\*x\)\*cos\(3\*y\) \+ foo" in warning.value
     assert "The formula 'sin(3*x)*cos(3*y) + foo' was not used" in shown(at.warning)[0]
+
+
+def _colours(at) -> dict[str, str]:
+    return {t["name"]: t["line"]["color"] for t in chart_with(at, "contour")["data"]
+            if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")}
+
+
+def test_9_a_racer_keeps_its_colour_for_life():
+    at = make_app(opt=["adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2"])
+    at.run()
+    before = _colours(at)
+    at.button(key="r0_remove").click().run()  # remove the first racer
+    after = _colours(at)
+    assert after == {k: v for k, v in before.items() if not k.startswith("Adam")}
+    at.button(key="add_racer").click().run()  # a newcomer takes a colour nobody has
+    added = _colours(at)
+    assert len(set(added.values())) == 3 and set(after.values()) <= set(added.values())
+
+
+def test_8_switching_the_surface_suggests_its_learning_rates_but_keeps_yours():
+    from optviz.suggested import suggested_lr
+
+    at = make_app()  # the default page: the seed's race on the bowl
+    at.run()
+    at.number_input(key="r2_adagrad_lr").set_value(0.003).run()  # one rate chosen by hand
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    assert not at.exception
+    assert at.number_input(key="r1_sgd_lr").value == suggested_lr("rosenbrock", "sgd")
+    assert at.number_input(key="r0_adam_lr").value == suggested_lr("rosenbrock", "adam")
+    assert at.number_input(key="r2_adagrad_lr").value == 0.003
+    assert not [e for e in at.error if "diverged" in e.value]  # the newcomer's first click diverges no more
+    note = next(i.value for i in at.info if i.value.startswith("Learning rates for Rosenbrock"))
+    assert "SGD lr = 0.002" in note and "Adagrad keeps your lr = 0.003" in note

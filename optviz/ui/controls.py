@@ -13,9 +13,11 @@ from optviz.link import CUSTOM
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY, HParam
 from optviz.spec import format_number
+from optviz.suggested import BUDGET, suggested_lr
 from optviz.surfaces import SURFACES
 
-from .state import hp_key, log_slider_value, seed_hparam, slider_key, slider_value, slider_stops
+from .state import (hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key, slider_stops, slider_value,
+                    suggest_lrs)
 
 
 def _log_options(hp: HParam, value: float) -> list[float]:
@@ -23,13 +25,20 @@ def _log_options(hp: HParam, value: float) -> list[float]:
     return sorted(set(slider_stops(hp)) | {log_slider_value(hp, value)})
 
 
-def _sync_from_slider(num: str, sl: str) -> None:
+def _sync_from_slider(num: str, sl: str, rid: int, hp: HParam) -> None:
     st.session_state[num] = float(st.session_state[sl])
+    _by_hand(rid, hp)
 
 
-def _sync_from_number(num: str, sl: str, hp: HParam) -> None:
+def _sync_from_number(num: str, sl: str, rid: int, hp: HParam) -> None:
     value = st.session_state[num]
     st.session_state[sl] = log_slider_value(hp, value) if hp.log else slider_value(hp, value)
+    _by_hand(rid, hp)
+
+
+def _by_hand(rid: int, hp: HParam) -> None:
+    if hp.name == "lr":  # a learning rate the user chose: a change of surface keeps it
+        st.session_state[f"r{rid}_lr_hand"] = True
 
 
 def _fmt(v: float) -> str:
@@ -39,8 +48,9 @@ def _fmt(v: float) -> str:
 def hparam_control(rid: int, name: str, hp: HParam) -> None:
     """A slider (log-scaled where the registry says so) and a number box for the exact value."""
     num, sl = hp_key(rid, name, hp.name), slider_key(rid, name, hp.name)
-    if num not in st.session_state:
-        seed_hparam(rid, name, hp, hp.default)
+    if num not in st.session_state:  # a racer new to this optimizer: its defaults, lr for this surface
+        lr = suggested_lr(st.session_state.get("surface", ""), name) if hp.name == "lr" else None
+        seed_hparam(rid, name, hp, hp.default if lr is None else lr)
     label = f"{hp.name}" + (f" · {hp.help}" if hp.help else "")
     if hp.kind == "flag":
         st.toggle(hp.name, key=num, help=hp.help)
@@ -50,14 +60,14 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     # columns cost three more elements per hyperparameter on every rerun.
     if hp.log:
         st.select_slider(hp.name, options=_log_options(hp, st.session_state[num]), key=sl,
-                         format_func=_fmt, on_change=_sync_from_slider, args=(num, sl), help=label)
+                         format_func=_fmt, on_change=_sync_from_slider, args=(num, sl, rid, hp), help=label)
     else:
         st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
-                  format="%.4g", on_change=_sync_from_slider, args=(num, sl), help=label)
+                  format="%.4g", on_change=_sync_from_slider, args=(num, sl, rid, hp), help=label)
     low = hp.low if not hp.low_open else min(1e-12, hp.slider[0])
     high = hp.high if not hp.high_open else hp.high - 1e-6
     st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
-                    format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, hp),
+                    format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, rid, hp),
                     label_visibility="collapsed")
 
 
@@ -87,6 +97,10 @@ def _on_surface_change() -> None:
             start = (1.2, 1.2)
     else:
         start = SURFACES[ss["surface"]].start
+        changed = suggest_lrs(ss["surface"])
+        if changed:
+            ss["surface_note"] = (f"Learning rates for {SURFACES[ss['surface']].title}, suggested for "
+                                  f"{BUDGET} steps from its start: " + "; ".join(changed) + ".")
     ss["start_x"], ss["start_y"] = map(float, start)
 
 
@@ -96,7 +110,12 @@ def _add_run() -> None:
     rid = ss["next_rid"]
     ss["next_rid"] += 1
     ss[f"r{rid}_name"] = "adam"
+    ss[f"r{rid}_color"] = new_racer_color()
     ss["race"] = ss["race"] + [rid]
+
+
+def _new_optimizer(rid: int) -> None:
+    st.session_state[f"r{rid}_lr_hand"] = False  # its lr starts at this surface's suggestion
 
 
 def _remove_run(rid: int) -> None:
@@ -117,6 +136,7 @@ def _fair_race() -> None:
     for rid, spec in zip(st.session_state["race"], cfg.specs):
         best, _ = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
         seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), best.hparams["lr"])
+        st.session_state[f"r{rid}_lr_hand"] = False  # tuned for this surface: another surface retunes
         tuned.append(best)
     # Quote the runs the page is about to draw, not the tuning grid's (another program: its
     # float32 rounding can differ, and chaotic runs amplify that).
@@ -153,7 +173,7 @@ def sidebar() -> None:
         st.subheader("Optimizers")
         for n, rid in enumerate(st.session_state["race"]):
             _race_entry(n, rid)
-        st.button("Add an optimizer", on_click=_add_run, disabled=len(st.session_state["race"]) >= MAX_RUNS,
+        st.button("Add an optimizer", key="add_racer", on_click=_add_run, disabled=len(st.session_state["race"]) >= MAX_RUNS,
                   help=f"up to {MAX_RUNS}; the same optimizer may race against itself with other settings")
         st.button("Fair race: tune every learning rate", on_click=_fair_race, key="fair_race",
                   help="gives every optimizer the same tuning budget on this surface and start, then races the "
@@ -165,7 +185,7 @@ def _race_entry(n: int, rid: int) -> None:
     with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         c1.selectbox("optimizer", list(REGISTRY), key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
-                     label_visibility="collapsed")
+                     label_visibility="collapsed", on_change=_new_optimizer, args=(rid,))
         c2.button("", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
                   disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer")
         for hp in REGISTRY[name].hparams:

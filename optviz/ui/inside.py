@@ -10,7 +10,7 @@ import streamlit as st
 
 from optviz.link import RaceConfig
 from optviz.optimizers import REGISTRY
-from optviz.plots.common import PathData, color
+from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.landscape import contour_figure
 from optviz.numbers import sig
@@ -89,7 +89,7 @@ def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: l
         t = st.slider("after step", 1, done, min(done, 10), key="inside_step") if done > 1 else 1
         st.latex(state_at(run, t))
     if run.state:
-        chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, color(choice)),
+        chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, paths[choice].color),
                         key="state_chart")
     else:
         st.caption(f"{opt.display_name} keeps no state beyond the step count: its step is lr times the gradient.")

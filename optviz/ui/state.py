@@ -15,6 +15,7 @@ from optviz.expr import ExprError, parse, parse_domain
 from optviz.link import CUSTOM, RaceConfig, parse_query, to_query
 from optviz.spec import format_number
 from optviz.optimizers import REGISTRY, HParam
+from optviz.plots.common import PALETTE
 from optviz.spec import SpecError, make_spec
 
 
@@ -74,11 +75,13 @@ def seed_hparam(rid: int, name: str, hp: HParam, value: float, only_missing: boo
     _put(slider_key(rid, name, hp.name), (log_slider_value if hp.log else slider_value)(hp, value), only_missing)
 
 
-def load_config(cfg: RaceConfig, only_missing: bool = False) -> None:
+def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool = False) -> None:
     """Set the widgets' keys from ``cfg`` (before the widgets are drawn).
 
     With ``only_missing``, keys that exist keep their values: used to restore what Streamlit
     dropped while another page was shown, without undoing a change the browser just sent.
+    With ``lrs_by_hand`` (a link that names its optimizers), learning rates other than the
+    registry's defaults count as chosen by hand, and survive a change of surface.
     """
     ss = st.session_state
     put = lambda key, value: _put(key, value, only_missing)  # noqa: E731
@@ -97,8 +100,40 @@ def load_config(cfg: RaceConfig, only_missing: bool = False) -> None:
         ss["next_rid"] = len(cfg.specs)
     for rid, spec in zip(ss["race"], cfg.specs):
         put(f"r{rid}_name", spec.name)
+        put(f"r{rid}_color", rid % len(PALETTE))
+        put(f"r{rid}_lr_hand", lrs_by_hand and spec.hparams["lr"] != REGISTRY[spec.name].hparam("lr").default)
         for hp in REGISTRY[spec.name].hparams:
             seed_hparam(rid, spec.name, hp, spec.hparams[hp.name], only_missing)
+
+
+def suggest_lrs(surface: str) -> list[str]:
+    """Give every racer whose learning rate was not set by hand ``surface``'s suggested one.
+
+    Returns one line per racer: what it now has, or that its own rate was kept.
+    """
+    from optviz.suggested import suggested_lr
+
+    ss, lines = st.session_state, []
+    for rid in ss["race"]:
+        name = ss[f"r{rid}_name"]
+        hp, lr = REGISTRY[name].hparam("lr"), suggested_lr(surface, name)
+        if ss.get(f"r{rid}_lr_hand"):
+            lines.append(f"{REGISTRY[name].display_name} keeps your lr = {format_number(ss[hp_key(rid, name, 'lr')])}")
+        elif lr is not None:
+            seed_hparam(rid, name, hp, lr)
+            lines.append(f"{REGISTRY[name].display_name} lr = {format_number(lr)}")
+    return lines
+
+
+def new_racer_color() -> int:
+    """The first palette colour no racer has: a new racer takes it and keeps it for life."""
+    taken = {st.session_state.get(f"r{rid}_color") for rid in st.session_state["race"]}
+    return next(i for i in range(len(PALETTE)) if i not in taken)
+
+
+def racer_colors() -> list[str]:
+    """Each racer's colour, in race order."""
+    return [PALETTE[st.session_state.get(f"r{rid}_color", rid) % len(PALETTE)] for rid in st.session_state["race"]]
 
 
 def remember(cfg: RaceConfig) -> None:
@@ -114,7 +149,7 @@ def init_session() -> list[str]:
         return []
     params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
     cfg, warnings = parse_query(params)
-    load_config(cfg)
+    load_config(cfg, lrs_by_hand=bool(params.get("opt")))
     return warnings
 
 

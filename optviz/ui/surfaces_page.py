@@ -11,7 +11,7 @@ import streamlit as st
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
 from optviz.link import RaceConfig
 from optviz.numbers import sig
-from optviz.plots.common import PathData, color
+from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.surfaces import Surface
@@ -102,6 +102,9 @@ def _header(surface: Surface, warnings: list[str], problems: list[tuple[str, str
     note = st.session_state.pop("fair_race_note", None)
     if note:
         st.success(note)
+    note = st.session_state.pop("surface_note", None)
+    if note:
+        st.info(note)
     if surface.name == "custom":
         st.code(surface.formula, language=None)
     else:
@@ -113,7 +116,7 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
     """The race's runs and the grid, with a note where f is not finite; None if nothing can be drawn."""
     runs = race(cfg)
     labels = _labels(cfg)
-    paths = [PathData(lab, r.path, r.loss, color(i), r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
+    paths = [PathData(lab, r.path, r.loss, c, r.diverged_at) for lab, r, c in zip(labels, runs, state.racer_colors())]
     xs, ys, z = loss_grid(surface)
     finite = np.isfinite(z)
     if not finite.all():

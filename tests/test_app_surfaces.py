@@ -134,7 +134,10 @@ def test_add_and_remove_an_optimizer(default_app):
     at.button[[b.label for b in at.button].index("Add an optimizer")].click().run()
     assert len(query(at)["opt"]) == 4
     at.button(key="r0_remove").click().run()
-    assert query(at)["opt"] == ["sgd:lr=0.05", "adagrad:lr=0.2", "adam"]
+    from optviz.suggested import suggested_lr
+
+    # the newcomer starts at the bowl's suggested learning rate for Adam
+    assert query(at)["opt"] == ["sgd:lr=0.05", "adagrad:lr=0.2", f"adam:lr={suggested_lr('bowl', 'adam'):g}"]
     assert not at.exception
 
 

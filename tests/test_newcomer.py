@@ -76,3 +76,18 @@ def test_8_switching_the_surface_suggests_its_learning_rates_but_keeps_yours():
     assert not [e for e in at.error if "diverged" in e.value]  # the newcomer's first click diverges no more
     note = next(i.value for i in at.info if i.value.startswith("Learning rates for Rosenbrock"))
     assert "SGD lr = 0.002" in note and "Adagrad keeps your lr = 0.003" in note
+
+
+def test_7_numbers_are_shown_in_significant_figures():
+    at = make_app(surface="bowl", start="0.8,-0.6", steps="15", opt=["sgd:lr=0.4", "adam:lr=0.05"])
+    at.run()
+    sgd, adam = _table(at)
+    # SGD shrinks the point by 0.2 a step: f = 0.2^30 = 1.07e-21, not 0.000000000000000000001 (or 0)
+    assert sgd["final loss"] == "1.074e-21"
+    assert re.fullmatch(r"\d\.\d{1,3}|\d\.\d{1,3}e-?\d+|0\.\d{1,4}", adam["distance to nearest minimum"])
+    learn = make_app()
+    learn.run()
+    learn.switch_page("optviz/ui/pages/learn.py").run()
+    first = next(d.value for d in learn.dataframe if "SGD's first step (lr = 0.01)" in d.value.columns)
+    row = first[first["gradient"] == "0.0001"].iloc[0]
+    assert row["SGD's first step (lr = 0.01)"] == "1e-6" and row["Adam's first step (lr = 0.001)"] == "0.0009999"  # eps matters at 1e-4

@@ -174,3 +174,37 @@ def test_hostile_link_warns_and_the_page_works(server):
         assert page.evaluate("() => new URLSearchParams(location.search).get('surface')") == "bowl"
         browser.close()
     assert not os.path.exists("/tmp/optviz_pwned")
+
+
+PLAYBACK_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(e => e.layout && e.layout.updatemenus)"
+
+
+def test_playback_frames_keep_the_surface(server):
+    """Issue 18.2: pressing Play used to wipe the surface, leaving paths on white."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
+        page.get_by_text("Playback: watch the paths advance").click()
+        page.wait_for_function(f"() => !!({PLAYBACK_JS})()", timeout=30_000)
+        chart = page.locator(".js-plotly-plot").filter(has=page.locator(".updatemenu-container")).first
+        chart.scroll_into_view_if_needed()
+        page.get_by_text("Play", exact=True).click()
+        # wait until the last frame is shown: the path has all its points
+        page.wait_for_function(f"() => ({PLAYBACK_JS})()._fullData.some(t => t.name && t.name.startsWith('Adam') "
+                               "&& t.x.length === 201)", timeout=30_000)
+        time.sleep(0.5)
+        shot = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), np.float64)
+        h, w, _ = shot.shape
+        middle = shot[int(0.3 * h):int(0.6 * h), int(0.4 * w):int(0.6 * w)]  # inside the surface's square
+        assert middle.mean() < 230, "the surface is gone: the plot area is white"
+        assert chart.locator("image").count() >= 1  # the surface is a layout image, which no frame touches
+        browser.close()

@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .common import COLORSCALE, PathData, display_z, thin
+from .raster import background
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
 LEGEND = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}
@@ -135,10 +136,14 @@ def _top_layout(xs, ys, key: str) -> dict:
 def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                     minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
                     log: bool = False, frames: int = 60) -> dict:
-    """The top view animated: the paths advance step by step, with play, pause and a step slider."""
+    """The top view animated: the paths advance step by step, with play, pause and a step slider.
+
+    The surface is a layout image (optviz.plots.raster), not a contour trace: plotly.js drops
+    the traces a frame does not animate once playback starts.
+    """
     longest = max((len(p.xy) for p in paths), default=1)
     marks = thin(longest, frames)
-    base = [_contour_base(xs, ys, z, floor, log)] + _markers(minima, start)
+    base = _markers(minima, start)
     first = len(base)
     base += [_path_2d(p, np.arange(min(1, len(p.xy)))) for p in paths]
     fig_frames = []
@@ -151,7 +156,8 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     layout = _top_layout(xs, ys, "playback")
     layout.update(
-        height=560,
+        height=560, images=[background(xs, ys, z, floor, log)],
+        xaxis=dict(layout["xaxis"], showgrid=False), yaxis=dict(layout["yaxis"], showgrid=False),
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.06, "xanchor": "left", "yanchor": "top",
                       "buttons": [
                           {"label": "Play", "method": "animate",

@@ -121,3 +121,30 @@ def test_ten_racer_colours_stay_apart_for_colour_blind_eyes(vision):
     assert gaps.min() >= 19, f"two racer colours look alike under {vision}: delta E {gaps.min():.1f}"
     background = _lab([c for _, c in COLORSCALE], "normal")
     assert np.linalg.norm(_lab(PALETTE, "normal")[:, None] - background[None], axis=-1).min() >= 25
+
+
+def test_the_playback_gif_paints_every_path_on_the_surface():
+    import io
+
+    from PIL import Image
+
+    from dataclasses import replace
+
+    from optviz.plots.animation import playback_gif
+    from optviz.plots.common import PALETTE
+    from optviz.plots.raster import hex_rgb
+
+    s, xs, ys, z = _grid()
+    paths = [replace(p, color=c) for p, c in zip(_paths(n=2, steps=150), PALETTE[1:3])]
+    gif = Image.open(io.BytesIO(playback_gif(xs, ys, z, paths, [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0,
+                                             log=True, frames=20, size=300)))
+    assert gif.n_frames == 20 and gif.size == (300, 300)
+    gif.seek(19)
+    last = np.asarray(gif.convert("RGB"), np.float64)
+    assert last[150:250, 150:250].mean() < 235  # the surface, not white
+    for p in paths:  # each path ends at its last point, in its colour
+        x, y = p.xy[-1]
+        px = int(round((x - xs[0]) / (xs[-1] - xs[0]) * 299))
+        py = int(round((ys[-1] - y) / (ys[-1] - ys[0]) * 299))
+        patch = last[max(py - 2, 0):py + 3, max(px - 2, 0):px + 3].reshape(-1, 3)
+        assert np.abs(patch - hex_rgb(p.color)).sum(axis=1).min() < 40

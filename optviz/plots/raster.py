@@ -20,14 +20,15 @@ LINE = np.array([60, 70, 80], np.float64)  # contour lines, as in the contour fi
 LINE_ALPHA = 0.35
 
 
-def _hex(color: str) -> np.ndarray:
+def hex_rgb(color: str) -> np.ndarray:
+    """"#rrggbb" as an RGB float triple (0..255)."""
     return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], np.float64)
 
 
 def colormap(t: np.ndarray) -> np.ndarray:
     """RGB [..., 3] (0..255 floats) of values ``t`` in [0, 1] on the figures' colour scale."""
     stops = np.array([s for s, _ in COLORSCALE])
-    colors = np.stack([_hex(c) for _, c in COLORSCALE])
+    colors = np.stack([hex_rgb(c) for _, c in COLORSCALE])
     return np.stack([np.interp(t, stops, colors[:, k]) for k in range(3)], axis=-1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_gr
 from optviz.link import RaceConfig
 from optviz.numbers import sig
 from optviz.plots.common import PathData
+from optviz.plots.animation import playback_gif
 from optviz.plots.curves import curves_figure
 from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.surfaces import Surface
@@ -176,8 +178,12 @@ def playback(scene: Scene) -> None:
     """The top view animated, on request."""
     if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
         xs, ys, z = scene.grid
-        chart(st, playback_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log),
-              key="playback_chart")
+        args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
+        chart(st, playback_figure(*args), key="playback_chart")
+        # Painted only when clicked: a GIF of 60 frames takes a moment.
+        st.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
+                           file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
+                           help="the same frames, painted on the server in the page's colours: for a slide")
 
 
 @st.fragment

@@ -37,6 +37,10 @@ _ALLOWED = (f"x, y, numbers, + - * / ** and brackets, the constants {', '.join(C
             f"and the functions {', '.join(FUNCTIONS)}")
 
 
+DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)  # a custom formula's plotting domain unless one is given
+EXAMPLE = "sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)"  # what the formula box offers first
+
+
 class ExprError(ValueError):
     """A refused formula; the message names the token, its position and what is allowed."""
 
@@ -213,6 +217,15 @@ def parse_domain(text: str) -> tuple[float, float, float, float]:
     if not (xmin < xmax and ymin < ymax):
         raise ExprError(f"domain: needs XMIN < XMAX and YMIN < YMAX (got {text!r})")
     return xmin, xmax, ymin, ymax
+
+
+def check_custom(text: str, domain_text: str | None = None) -> tuple[str, tuple[float, float, float, float]]:
+    """The one check of a custom surface: the formula and its domain (default DEFAULT_DOMAIN).
+
+    Returns the formula and the domain as numbers; ExprError names whichever is refused.
+    """
+    parse(text)
+    return text, (DEFAULT_DOMAIN if domain_text is None else parse_domain(domain_text))
 
 
 @functools.lru_cache(maxsize=64)

@@ -19,3 +19,11 @@ MAX_EPOCHS = 20  # epochs of one MNIST race
 MAX_BATCH = 1024  # MNIST batch size
 MAX_LANDSCAPE_GRID = 51  # points along each axis of a loss-landscape slice
 MAX_WORKERS = 64  # Streamlit replicas of `python -m optviz serve`
+MAX_TRAIN = 60_000  # MNIST training images (the full set)
+MAX_TEST = 10_000  # MNIST test images (the full set)
+MIN_LANDSCAPE_GRID = 3
+# The Learn page's demos: (low, high) of each control.
+LEARN_B1 = (0.0, 0.99)  # beta1 in the bias-correction demo
+LEARN_B2 = (0.0, 0.9999)  # beta2 in the bias-correction demo
+LEARN_C = (2.5, 10.0)  # the large gradient of Reddi et al.'s counterexample
+LEARN_LRS = (0.001, 0.003, 0.01, 0.03, 0.1)  # the counterexample's learning-rate stops

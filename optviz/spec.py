@@ -174,10 +174,12 @@ class SweepAxis:
         """The grid values along this axis, low to high."""
         if self.n == 1:
             return (self.low,)
-        if self.log:
-            ratio = math.log(self.high / self.low)
-            return tuple(self.low * math.exp(ratio * i / (self.n - 1)) for i in range(self.n))
-        return tuple(self.low + (self.high - self.low) * i / (self.n - 1) for i in range(self.n))
+        if self.log:  # in log space: low * exp(...) overflows for ranges beyond e**709
+            lo, hi = math.log(self.low), math.log(self.high)
+            inner = (math.exp(lo + (hi - lo) * i / (self.n - 1)) for i in range(1, self.n - 1))
+            return (self.low, *inner, self.high)  # the ends exactly as given
+        inner = (self.low + (self.high - self.low) * i / (self.n - 1) for i in range(1, self.n - 1))
+        return (self.low, *inner, self.high)
 
     @property
     def is_start(self) -> bool:

@@ -77,7 +77,9 @@ def test_hostile_formulas_are_refused_quickly(text):
     t = time.perf_counter()
     with pytest.raises(ExprError) as err:
         compile_expr(text)
-    assert time.perf_counter() - t < 0.05
+    # Not a speed target (those live in benchmarks/): a guard against work that explodes, such as
+    # computing 9**9**9**9 or a parse that never ends, which would take minutes, not milliseconds.
+    assert time.perf_counter() - t < 2.0
     message = str(err.value)
     assert message.startswith("expr: ") and "\n" not in message
     assert "position" in message or "characters long" in message or "empty" in message or "nested" in message

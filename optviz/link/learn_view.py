@@ -1,0 +1,52 @@
+"""The Learn page's link: where its live demos' controls stand.
+
+``b1`` and ``b2`` (the bias-correction demo's moments), ``C`` and ``lr`` (Reddi et al.'s
+counterexample); each only when it differs from the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
+from ..spec import SpecError, format_number, parse_number
+from .query import Params, Query, Reader, too_long
+
+DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01}
+
+
+def _bounded(key: str, bounds: tuple[float, float]):
+    def parse(text: str) -> float:
+        value = parse_number(key, text)
+        if not bounds[0] <= value <= bounds[1]:
+            raise SpecError(f"{key}: must satisfy {format_number(bounds[0])} <= {key} <= {format_number(bounds[1])} "
+                            f"(got {text})")
+        return value
+    return parse
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    """The Learn page's controls."""
+
+    b1: float = DEFAULTS["b1"]
+    b2: float = DEFAULTS["b2"]
+    C: float = DEFAULTS["C"]
+    lr: float = DEFAULTS["lr"]
+
+    @classmethod
+    def from_query(cls, params: Params) -> tuple["LearnConfig", list[str]]:
+        """The configuration a link describes, and one warning per item that had to be replaced."""
+        problem = too_long(params)
+        if problem:
+            return cls(), [problem]
+        read = Reader(params)
+        cfg = cls(b1=read.value("b1", _bounded("b1", LEARN_B1), DEFAULTS["b1"], LEARN_B1),
+                  b2=read.value("b2", _bounded("b2", LEARN_B2), DEFAULTS["b2"], LEARN_B2),
+                  C=read.value("C", _bounded("C", LEARN_C), DEFAULTS["C"], LEARN_C),
+                  lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]))
+        return cfg, read.warnings
+
+    def to_query(self) -> Query:
+        """The parameters that reproduce this configuration (only values other than the defaults)."""
+        return {k: format_number(getattr(self, k)) for k, v in DEFAULTS.items() if getattr(self, k) != v}

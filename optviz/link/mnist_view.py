@@ -1,0 +1,96 @@
+"""The MNIST page's link: the race (model, optimizers, sizes, seed) and the loss landscape's settings.
+
+``model``, ``opt`` (repeated, SPEC syntax), ``epochs``, ``batch``, ``train``, ``test``, ``seed``;
+the view: ``directions`` (pca or random) and ``grid`` of the landscape, ``pred=K`` (whose test
+predictions are shown, 1-based). Sizes are checked against the limits here and against the
+data actually loaded by the page (the bundled subset has 12,000 + 2,000 images).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_RUNS, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
+from ..spec import OptSpec, SpecError, format_spec, parse_int, parse_seed, parse_spec
+from .query import Params, Query, Reader, too_long
+
+MODELS = ("logreg", "mlp", "cnn")
+DIRECTIONS = ("pca", "random")
+DEFAULT_OPTS = ("adam", "sgd", "adagrad")
+
+
+@dataclass(frozen=True)
+class MnistConfig:
+    """Everything the MNIST page shows."""
+
+    model: str = "cnn"
+    specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_OPTS))
+    epochs: int = 1
+    batch: int = 60
+    train: int = 6000
+    test: int = 2000
+    seed: int = 0
+    directions: str = "pca"
+    grid: int = 21
+    pred: int = 0  # whose test predictions are shown (0-based)
+
+    @property
+    def race_key(self) -> tuple:
+        """What training depends on (the view left out): a cache key."""
+        return (self.model, self.specs, self.epochs, self.batch, self.train, self.test, self.seed)
+
+    @classmethod
+    def from_query(cls, params: Params, strict: bool = False) -> tuple["MnistConfig", list[str]]:
+        """The configuration a link describes, and one warning per item that had to be replaced
+        (``strict``: SpecError for the first, as the command line wants)."""
+        problem = too_long(params)
+        if problem:
+            return cls(), [problem]
+        read = Reader(params, strict)
+        specs = _read_specs(read)
+        train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
+        cfg = cls(
+            model=read.choice("model", MODELS, "cnn"), specs=specs,
+            epochs=read.value("epochs", lambda t: parse_int("epochs", t, 1, MAX_EPOCHS), 1, (1, MAX_EPOCHS),
+                              whole=True),
+            batch=read.value("batch", lambda t: parse_int("batch", t, 1, min(MAX_BATCH, train)), min(60, train),
+                             (1, min(MAX_BATCH, train)), whole=True),
+            train=train,
+            test=read.value("test", lambda t: parse_int("test", t, 1, MAX_TEST), 2000, (1, MAX_TEST), whole=True),
+            seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
+            directions=read.choice("directions", DIRECTIONS, "pca"),
+            grid=read.value("grid", lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), 21,
+                            (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), whole=True),
+            pred=read.value("pred", lambda t: parse_int("pred", t, 1, len(specs)), 1, (1, len(specs)), whole=True) - 1,
+        )
+        return cfg, read.warnings
+
+    def to_query(self) -> Query:
+        """The parameters that reproduce this configuration exactly (view items only where not default)."""
+        query: Query = {"model": self.model, "opt": [format_spec(s) for s in self.specs], "epochs": str(self.epochs),
+                        "batch": str(self.batch), "train": str(self.train), "test": str(self.test)}
+        if self.seed:
+            query["seed"] = str(self.seed)
+        if self.directions != "pca":
+            query["directions"] = self.directions
+        if self.grid != 21:
+            query["grid"] = str(self.grid)
+        if self.pred:
+            query["pred"] = str(self.pred + 1)
+        return query
+
+
+def _read_specs(read: Reader) -> tuple[OptSpec, ...]:
+    texts = read.texts("opt")
+    if len(texts) > MAX_RUNS:
+        read.warn(f"opt: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
+        texts = texts[:MAX_RUNS]
+    specs = []
+    for text in texts:
+        try:
+            specs.append(parse_spec(text))
+        except SpecError as err:
+            read.warn(f"opt: {err}; that optimizer is left out", f"opt: {err}")
+    if texts and not specs:
+        read.warn("opt: no valid optimizer in the link; using the default race")
+    return tuple(specs) or MnistConfig().specs

@@ -1,0 +1,142 @@
+"""Reading and writing a page's link, the same way on every page.
+
+A page's configuration is a frozen dataclass with ``from_query(params) -> (config, warnings)``
+and ``to_query(config) -> params``. Every value goes through the validators the CLI uses
+(optviz.spec, optviz.expr). A bad link never breaks a page: each bad item becomes one warning
+naming it and what is allowed; a value over a limit takes the nearest allowed value, text
+that is not a value takes the default, and the rest of the link is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping, Sequence, TypeVar
+
+from ..limits import MAX_QUERY_LENGTH
+from ..spec import SpecError, format_number, parse_number
+
+Params = Mapping[str, "Sequence[str] | str"]
+Query = dict[str, "str | list[str]"]
+T = TypeVar("T")
+
+
+def values(params: Params, key: str) -> list[str]:
+    """Every value given for ``key`` (a repeated parameter), in order."""
+    value = params.get(key)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class Reader:
+    """Reads values out of query parameters, collecting one warning per refused item.
+
+    ``strict`` (the command line) raises the first refusal as SpecError instead.
+    """
+
+    def __init__(self, params: Params, strict: bool = False):
+        self.params, self.strict = params, strict
+        self.warnings: list[str] = []
+
+    def text(self, key: str) -> str | None:
+        """The value of ``key`` (the last one if repeated), or None."""
+        given = values(self.params, key)
+        return given[-1] if given else None
+
+    def texts(self, key: str) -> list[str]:
+        return values(self.params, key)
+
+    def warn(self, message: str, refusal: str | None = None) -> None:
+        """Note a replaced item; strictly, refuse it (with ``refusal``, else the message up to "; using")."""
+        if self.strict:
+            raise SpecError(refusal or message.split("; using")[0])
+        self.warnings.append(message)
+
+    def value(self, key: str, parse: Callable[[str], T], default: T, bounds: tuple | None = None,
+              whole: bool = False) -> T:
+        """``parse(text)``; a refused value over a limit becomes the nearest in ``bounds``, others the default."""
+        text = self.text(key)
+        if text is None:
+            return default
+        try:
+            return parse(text)
+        except SpecError as err:
+            if self.strict:
+                raise
+            return self._instead(key, text, err, default, bounds, whole)
+
+    def _instead(self, key: str, text: str, err: SpecError, default, bounds, whole: bool):
+        number = None
+        if bounds is not None:
+            try:
+                number = parse_number(key, text)
+            except SpecError:
+                number = None
+        if number is None:
+            self.warn(f"{err}; using {shown(default)}")
+            return default
+        nearest = min(max(round(number) if whole else number, bounds[0]), bounds[1])
+        nearest = int(nearest) if whole else float(nearest)
+        self.warn(f"{err}; using the nearest allowed value, {format_number(nearest)}")
+        return nearest
+
+    def stop(self, key: str, stops: Sequence[float], default: float) -> float:
+        """One of ``stops`` (positive numbers); another number becomes the nearest stop, in ratio."""
+        text = self.text(key)
+        if text is None:
+            return default
+        try:
+            value = parse_number(key, text)
+        except SpecError as err:
+            self.warn(f"{err}; using {shown(default)}")
+            return default
+        if value in stops:
+            return value
+        nearest = min(stops, key=lambda s: abs(math.log(s / value)) if value > 0 else -s)
+        self.warn(f"{key}: must be one of {', '.join(format_number(s) for s in stops)} (got {text}); "
+                  f"using the nearest allowed value, {format_number(nearest)}")
+        return nearest
+
+    def choice(self, key: str, options: Sequence[str], default: str) -> str:
+        """One of ``options``; anything else becomes the default, with a warning."""
+        text = self.text(key)
+        if text is None:
+            return default
+        if text in options:
+            return text
+        self.warn(f"{key}: {text!r} is not one of {', '.join(options)}; using {default}")
+        return default
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A yes/no value written 1 or 0."""
+        text = self.text(key)
+        if text is None:
+            return default
+        if text.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        self.warn(f"{key}: {text!r} is not 1 or 0; using {int(default)}")
+        return default
+
+
+def too_long(params: Params) -> str | None:
+    """The warning for a query string longer than MAX_QUERY_LENGTH (then the defaults are shown), or None."""
+    length = sum(len(k) + len(v) + 2 for k in params for v in values(params, k))
+    if length > MAX_QUERY_LENGTH:
+        return (f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} are read, "
+                "so the default view is shown")
+    return None
+
+
+def shown(value) -> str:
+    """A value as a link writes it."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value) if math.isfinite(value) else str(value)
+    if isinstance(value, tuple):
+        return ",".join(shown(v) for v in value)
+    if value is None:
+        return "none"
+    return str(value)

@@ -1,0 +1,183 @@
+"""The Surfaces page's link: the race (surface, start, steps, optimizers, noise) and the view.
+
+``surface``, ``start=X,Y``, ``steps``, ``opt`` (repeated, SPEC syntax), ``noise`` and ``seed``
+(when there is noise), ``expr`` and ``domain`` (custom formulas); then the view, written only
+where it differs from the default: ``log=1|0``, ``arrows=1``, ``tol``, ``playback=1`` and
+``frame`` (the step shown), ``inside=K`` (the K-th racer's state, 1-based) and ``inside_step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..expr import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
+from ..limits import MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
+from ..spec import (OptSpec, SpecError, format_number, format_spec, parse_int, parse_noise, parse_point, parse_seed,
+                    parse_spec, parse_steps)
+from ..surfaces import SURFACES, Surface
+from .query import Params, Query, Reader, too_long
+
+DEFAULT_SURFACE = "bowl"
+DEFAULT_STEPS = 150
+# The first picture: the seed's three optimizers on the seed's bowl, at learning rates that
+# reach the minimum within the default number of steps.
+DEFAULT_RACE = ("adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2")
+CUSTOM = "custom"
+TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)  # loss - min f counted as reached: the tolerance control's stops
+
+
+@dataclass(frozen=True)
+class RaceConfig:
+    """What the Surfaces page computes: the surface, where the racers start, and the racers."""
+
+    surface: str = DEFAULT_SURFACE
+    start: tuple[float, float] = SURFACES[DEFAULT_SURFACE].start
+    steps: int = DEFAULT_STEPS
+    specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_RACE))
+    noise: float = 0.0
+    seed: int = 0
+    expr: str = ""  # the formula, when surface is "custom"
+    domain: tuple[float, float, float, float] = DEFAULT_DOMAIN  # its plotting domain
+
+    def with_surface(self, name: str) -> "RaceConfig":
+        """The same race on another catalogue surface, from that surface's default start."""
+        return replace(self, surface=name, start=SURFACES[name].start)
+
+    def surface_obj(self) -> Surface:
+        """The Surface itself: from the catalogue, or compiled from the custom formula."""
+        if self.surface == CUSTOM:
+            return custom_surface(self.expr, self.domain)
+        return SURFACES[self.surface]
+
+
+@dataclass(frozen=True)
+class SurfacesConfig:
+    """Everything the Surfaces page shows: the race, and how it is viewed."""
+
+    race: RaceConfig = field(default_factory=RaceConfig)
+    log: bool | None = None  # log-scaled heights; None: the surface's own choice
+    arrows: bool = False  # downhill arrows on the top view
+    tol: float = 1e-3  # the results table counts steps until loss - min f <= tol
+    playback: bool = False
+    frame: int | None = None  # the playback step shown; None: the last
+    inside: int | None = None  # the racer whose state is shown (0-based); None: the section is closed
+    inside_step: int | None = None  # the step whose numbers are written out; None: step 10 (or the last)
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether heights are drawn log-scaled."""
+        return self.race.surface_obj().log_scale if self.log is None else self.log
+
+    @classmethod
+    def from_query(cls, params: Params, strict: bool = False) -> tuple["SurfacesConfig", list[str]]:
+        """The configuration a link describes, and one warning per item that had to be replaced
+        (``strict``: SpecError for the first, as the command line wants)."""
+        problem = too_long(params)
+        if problem:
+            return cls(), [problem]
+        read = Reader(params, strict)
+        race = _read_race(read)
+        n, steps = len(race.specs), race.steps
+        cfg = cls(
+            race,
+            log=read.flag("log", False) if read.text("log") is not None else None,
+            arrows=read.flag("arrows", False),
+            tol=read.stop("tol", TOLERANCES, 1e-3),
+            playback=read.flag("playback", False),
+            frame=read.value("frame", lambda t: parse_int("frame", t, 0, steps), None, (0, steps), whole=True),
+            inside=_minus_one(read.value("inside", lambda t: parse_int("inside", t, 1, n), None, (1, n), whole=True)),
+            inside_step=read.value("inside_step", lambda t: parse_int("inside_step", t, 1, steps), None, (1, steps),
+                                   whole=True),
+        )
+        return cfg, read.warnings
+
+    def to_query(self) -> Query:
+        """The parameters that reproduce this configuration exactly (view items only where not default)."""
+        query = race_query(self.race)
+        view = {"log": None if self.log is None else str(int(self.log)), "arrows": "1" if self.arrows else None,
+                "tol": None if self.tol == 1e-3 else format_number(self.tol),
+                "playback": "1" if self.playback else None,
+                "frame": None if self.frame is None else str(self.frame),
+                "inside": None if self.inside is None else str(self.inside + 1),
+                "inside_step": None if self.inside_step is None else str(self.inside_step)}
+        query.update({k: v for k, v in view.items() if v is not None})
+        return query
+
+
+def _minus_one(value: int | None) -> int | None:
+    return None if value is None else value - 1
+
+
+def _read_surface(read: Reader) -> tuple[str, str, tuple]:
+    """The surface, and for a custom one its formula and domain (one check: optviz.expr.check_custom)."""
+    surface = read.text("surface")
+    if surface == CUSTOM:
+        try:
+            expr, domain = check_custom(read.text("expr") or "", read.text("domain"))
+            return CUSTOM, expr, domain
+        except ExprError as err:
+            read.warn(f"{err}; using {DEFAULT_SURFACE}")
+            return DEFAULT_SURFACE, "", DEFAULT_DOMAIN
+    if surface is not None and surface not in SURFACES:
+        read.warn(f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}, {CUSTOM}; "
+                  f"using {DEFAULT_SURFACE}")
+        surface = None
+    return surface or DEFAULT_SURFACE, "", DEFAULT_DOMAIN
+
+
+def _read_specs(read: Reader) -> tuple[OptSpec, ...]:
+    texts = read.texts("opt")
+    if len(texts) > MAX_RUNS:
+        read.warn(f"opt: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
+        texts = texts[:MAX_RUNS]
+    specs = []
+    for text in texts:
+        try:
+            specs.append(parse_spec(text))
+        except SpecError as err:
+            read.warn(f"opt: {err}; that optimizer is left out", f"opt: {err}")
+    if texts and not specs:
+        read.warn("opt: no valid optimizer in the link; using the default race")
+    return tuple(specs) or RaceConfig().specs
+
+
+def _read_race(read: Reader) -> RaceConfig:
+    surface, expr, domain = _read_surface(read)
+    default_start = custom_surface(expr, domain).start if surface == CUSTOM else SURFACES[surface].start
+    return RaceConfig(
+        surface=surface, expr=expr, domain=domain,
+        start=read.value("start", lambda t: parse_point("start", t), default_start),
+        steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
+        specs=_read_specs(read),
+        noise=read.value("noise", parse_noise, 0.0, (0.0, MAX_NOISE)),
+        seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
+    )
+
+
+def race_query(race: RaceConfig) -> Query:
+    """The race's own parameters (noise and seed only when set)."""
+    query: Query = {
+        "surface": race.surface,
+        "start": f"{format_number(race.start[0])},{format_number(race.start[1])}",
+        "steps": str(race.steps),
+        "opt": [format_spec(s) for s in race.specs],
+    }
+    if race.noise > 0:
+        query["noise"] = format_number(race.noise)
+    if race.noise > 0 or race.seed:
+        query["seed"] = str(race.seed)
+    if race.surface == CUSTOM:
+        query["expr"] = race.expr
+        query["domain"] = ",".join(format_number(v) for v in race.domain)
+    return query
+
+
+def parse_query(params: Params) -> tuple[RaceConfig, list[str]]:
+    """The race a link describes (its view left aside), and the warnings: for links made elsewhere."""
+    cfg, warnings = SurfacesConfig.from_query(params)
+    return cfg.race, warnings
+
+
+def to_query(race: RaceConfig) -> Query:
+    """The link of a race, in the default view."""
+    return SurfacesConfig(race).to_query()

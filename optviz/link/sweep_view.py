@@ -1,0 +1,154 @@
+"""The Sweep page's link: the grid (surface, optimizers, axes, start, steps) and the view.
+
+``surface``, ``opt`` and ``opt2`` (SPEC syntax), ``x`` and ``y`` (``KEY=LO:HI:N[:log]``, the
+CLI's syntax), ``start=X,Y``, ``steps``, ``tol``; the view: ``metric`` (loss, steps,
+diverged, basin), ``cell=X,Y`` (the inspected cell's axis values) and ``scale=own`` (each
+heatmap its own colour scale instead of a shared one).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from ..limits import MAX_SWEEP_STEPS
+from ..optimizers import REGISTRY
+from ..spec import (OptSpec, SpecError, SweepAxis, format_number, format_spec, parse_axis, parse_point, parse_spec,
+                    parse_sweep_steps)
+from ..surfaces import SURFACES
+from .query import Params, Query, Reader, too_long
+from .surfaces_view import TOLERANCES
+
+METRICS = ("loss", "steps", "diverged", "basin")  # basin: which minimum a start ends in (start grids only)
+DEFAULT_CELLS = 48
+
+
+def default_axis(key: str, spec: OptSpec, surface: str, n: int = DEFAULT_CELLS) -> SweepAxis:
+    """The axis over ``key``'s whole slider range (a start coordinate: the surface's domain)."""
+    if key in ("x", "y"):
+        lo, hi = SURFACES[surface].domain[:2] if key == "x" else SURFACES[surface].domain[2:]
+        return SweepAxis(key, float(lo), float(hi), n)
+    hp = REGISTRY[spec.name].hparam(key)
+    return SweepAxis(key, float(hp.slider[0]), float(hp.slider[1]), n, hp.log)
+
+
+def format_axis(axis: SweepAxis) -> str:
+    """``KEY=LO:HI:N[:log]``, which :func:`optviz.spec.parse_axis` reads back exactly."""
+    return f"{axis.key}={format_number(axis.low)}:{format_number(axis.high)}:{axis.n}" + (":log" if axis.log else "")
+
+
+def nearest_index(axis: SweepAxis, value: float) -> int:
+    """The grid index whose value is nearest ``value`` (by ratio on a log axis)."""
+    values = axis.values
+    if axis.log and value > 0:
+        return min(range(len(values)), key=lambda i: abs(math.log(values[i]) - math.log(value)))
+    return min(range(len(values)), key=lambda i: abs(values[i] - value))
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Everything the Sweep page shows."""
+
+    surface: str = "rosenbrock"
+    opt: OptSpec = field(default_factory=lambda: parse_spec("adam"))
+    opt2: OptSpec | None = None  # a second optimizer over the same grid, side by side
+    x: SweepAxis = field(default_factory=lambda: default_axis("lr", parse_spec("adam"), "rosenbrock"))
+    y: SweepAxis = field(default_factory=lambda: default_axis("b1", parse_spec("adam"), "rosenbrock"))
+    start: tuple[float, float] = SURFACES["rosenbrock"].start
+    steps: int = 500
+    tol: float = 1e-3
+    metric: str = "loss"
+    cell: tuple[float, float] | None = None  # the inspected cell's (x, y) axis values; None: the middle cell
+    shared_scale: bool = True
+
+    @property
+    def specs(self) -> list[OptSpec]:
+        """The optimizers swept, in order."""
+        return [self.opt] + ([self.opt2] if self.opt2 is not None else [])
+
+    @property
+    def start_grid(self) -> bool:
+        """Whether an axis is a start coordinate (then basins can be shown)."""
+        return self.x.is_start or self.y.is_start
+
+    def cell_index(self) -> tuple[int, int]:
+        """(row, column) of the inspected cell."""
+        if self.cell is None:
+            return self.y.n // 2, self.x.n // 2
+        return nearest_index(self.y, self.cell[1]), nearest_index(self.x, self.cell[0])
+
+    def at_cell(self, row: int, col: int) -> "SweepConfig":
+        """The same view with the cell at (row, column) inspected."""
+        return replace(self, cell=(self.x.values[col], self.y.values[row]))
+
+    @classmethod
+    def from_query(cls, params: Params) -> tuple["SweepConfig", list[str]]:
+        """The configuration a link describes, and one warning per item that had to be replaced."""
+        problem = too_long(params)
+        if problem:
+            return cls(), [problem]
+        read = Reader(params)
+        surface = read.choice("surface", tuple(SURFACES), "rosenbrock")
+        opt = read.value("opt", parse_spec, parse_spec("adam"))
+        x = read.value("x", lambda t: parse_axis("x", t, opt.name), default_axis("lr", opt, surface))
+        y = read.value("y", lambda t: parse_axis("y", t, opt.name), default_axis(_other_key(x.key, opt), opt, surface))
+        if x.key == y.key:
+            y = default_axis(_other_key(x.key, opt), opt, surface)
+            read.warn(f"y: the two axes must differ (both are {x.key}); using {format_axis(y)}")
+        opt2 = _read_opt2(read, x, y)
+        metric = read.choice("metric", METRICS, "loss")
+        if metric == "basin" and not (x.is_start or y.is_start):
+            read.warn("metric: basins need a start coordinate (x or y) as an axis; using loss")
+            metric = "loss"
+        cfg = cls(surface, opt, opt2, x, y,
+                  start=read.value("start", lambda t: parse_point("start", t), SURFACES[surface].start),
+                  steps=read.value("steps", parse_sweep_steps, 500, (1, MAX_SWEEP_STEPS), whole=True),
+                  tol=read.stop("tol", TOLERANCES, 1e-3), metric=metric,
+                  shared_scale=read.choice("scale", ("shared", "own"), "shared") == "shared")
+        cell = read.value("cell", lambda t: parse_point("cell", t), None)
+        return (cfg.at_cell(*_snap(cfg, cell)) if cell is not None else cfg), read.warnings
+
+    def to_query(self) -> Query:
+        """The parameters that reproduce this configuration exactly (view items only where not default)."""
+        query: Query = {"surface": self.surface, "opt": format_spec(self.opt)}
+        if self.opt2 is not None:
+            query["opt2"] = format_spec(self.opt2)
+        query.update({"x": format_axis(self.x), "y": format_axis(self.y),
+                      "start": ",".join(format_number(v) for v in self.start), "steps": str(self.steps)})
+        if self.tol != 1e-3:
+            query["tol"] = format_number(self.tol)
+        if self.metric != "loss":
+            query["metric"] = self.metric
+        if self.cell is not None:
+            query["cell"] = ",".join(format_number(v) for v in self.cell)
+        if not self.shared_scale:
+            query["scale"] = "own"
+        return query
+
+
+def _other_key(key: str, opt: OptSpec) -> str:
+    """A default for the second axis: b1 when the optimizer has it, else a start coordinate."""
+    names = REGISTRY[opt.name].hparam_names
+    for candidate in ("b1", "momentum", "alpha", "y", "x"):
+        if candidate != key and (candidate in ("x", "y") or candidate in names):
+            return candidate
+    return "y"
+
+
+def _read_opt2(read: Reader, x: SweepAxis, y: SweepAxis) -> OptSpec | None:
+    """The second optimizer, if its link value parses and both axes are its hyperparameters too."""
+    opt2 = read.value("opt2", parse_spec, None)
+    if opt2 is None:
+        return None
+    for label, axis in (("x", x), ("y", y)):
+        try:
+            parse_axis(label, format_axis(axis), opt2.name)
+        except SpecError:
+            read.warn(f"opt2: {REGISTRY[opt2.name].display_name} has no {axis.key} (the {label} axis); "
+                      "the comparison is left out")
+            return None
+    return opt2
+
+
+def _snap(cfg: SweepConfig, cell: tuple[float, float]) -> tuple[int, int]:
+    return nearest_index(cfg.y, cell[1]), nearest_index(cfg.x, cell[0])

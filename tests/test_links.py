@@ -1,0 +1,173 @@
+"""Every page's link, as properties: a view survives its own link exactly, and any link gives a view.
+
+For each page's configuration: ``from_query(to_query(c)) == c`` with no warning for any valid
+``c`` (Hypothesis draws them from the limits and the registry), and any query string at all
+gives a configuration plus warnings, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EPOCHS,
+                           MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS, MAX_SWEEP_SIDE,
+                           MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN)
+from optviz.link import (CUSTOM, TOLERANCES, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig)
+from optviz.link.mnist_view import DIRECTIONS, MODELS
+from optviz.link.sweep_view import METRICS
+from optviz.optimizers import REGISTRY
+from optviz.spec import SweepAxis, make_spec
+from optviz.surfaces import SURFACES
+
+FORMULAS = [("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)), ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5))]
+finite = dict(allow_nan=False, allow_infinity=False)
+coord = st.floats(-MAX_COORD, MAX_COORD, **finite)
+
+
+@st.composite
+def hparam_value(draw, hp):
+    if hp.kind == "flag":
+        return float(draw(st.sampled_from([0.0, 1.0])))
+    return draw(st.floats(hp.low, hp.high, exclude_min=hp.low_open, exclude_max=hp.high_open, **finite))
+
+
+@st.composite
+def spec(draw, name=None):
+    name = name or draw(st.sampled_from(sorted(REGISTRY)))
+    return make_spec(name, {hp.name: draw(hparam_value(hp)) for hp in REGISTRY[name].hparams})
+
+
+@st.composite
+def race(draw):
+    surface = draw(st.sampled_from(sorted(SURFACES) + [CUSTOM]))
+    expr, domain = draw(st.sampled_from(FORMULAS)) if surface == CUSTOM else ("", RaceConfig().domain)
+    noise = draw(st.one_of(st.just(0.0), st.floats(0.0, MAX_NOISE, exclude_min=True, **finite)))
+    return RaceConfig(surface, (draw(coord), draw(coord)), draw(st.integers(1, MAX_STEPS)),
+                      tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))), noise,
+                      draw(st.integers(0, MAX_SEED)), expr, domain)
+
+
+@st.composite
+def surfaces_config(draw):
+    r = draw(race())
+    maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+    return SurfacesConfig(r, draw(maybe(st.booleans())), draw(st.booleans()), draw(st.sampled_from(TOLERANCES)),
+                          draw(st.booleans()), draw(maybe(st.integers(0, r.steps))),
+                          draw(maybe(st.integers(0, len(r.specs) - 1))), draw(maybe(st.integers(1, r.steps))))
+
+
+def _axis_keys(name: str) -> list[str]:
+    return ["x", "y"] + [h.name for h in REGISTRY[name].hparams if h.kind == "float"]
+
+
+@st.composite
+def axis(draw, key: str, name: str):
+    n = draw(st.integers(1, MAX_SWEEP_SIDE))
+    if key in ("x", "y"):
+        lo, hi = sorted([draw(coord), draw(coord)])
+        return SweepAxis(key, lo, hi, n)
+    hp = REGISTRY[name].hparam(key)
+    lo, hi = sorted([draw(hparam_value(hp)), draw(hparam_value(hp))])
+    return SweepAxis(key, lo, hi, n, log=lo > 0 and draw(st.booleans()))
+
+
+@st.composite
+def sweep_config(draw):
+    opt = draw(spec())
+    kx, ky = draw(st.lists(st.sampled_from(_axis_keys(opt.name)), min_size=2, max_size=2, unique=True))
+    x, y = draw(axis(kx, opt.name)), draw(axis(ky, opt.name))
+    partners = [n for n in sorted(REGISTRY) if {kx, ky} <= set(_axis_keys(n))]
+    opt2 = draw(st.one_of(st.none(), st.sampled_from(partners).flatmap(spec)))
+    metric = draw(st.sampled_from([m for m in METRICS if m != "basin" or x.is_start or y.is_start]))
+    surface = draw(st.sampled_from(sorted(SURFACES)))
+    cfg = SweepConfig(surface, opt, opt2, x, y, (draw(coord), draw(coord)), draw(st.integers(1, MAX_SWEEP_STEPS)),
+                      draw(st.sampled_from(TOLERANCES)), metric, None, draw(st.booleans()))
+    if draw(st.booleans()):
+        cfg = cfg.at_cell(draw(st.integers(0, y.n - 1)), draw(st.integers(0, x.n - 1)))
+    return cfg
+
+
+@st.composite
+def mnist_config(draw):
+    specs = tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS)))
+    train = draw(st.integers(1, MAX_TRAIN))
+    return MnistConfig(draw(st.sampled_from(MODELS)), specs, draw(st.integers(1, MAX_EPOCHS)),
+                       draw(st.integers(1, min(MAX_BATCH, train))), train, draw(st.integers(1, MAX_TEST)),
+                       draw(st.integers(0, MAX_SEED)), draw(st.sampled_from(DIRECTIONS)),
+                       draw(st.integers(3, MAX_LANDSCAPE_GRID)), draw(st.integers(0, len(specs) - 1)))
+
+
+@st.composite
+def learn_config(draw):
+    return LearnConfig(draw(st.floats(*LEARN_B1, **finite)), draw(st.floats(*LEARN_B2, **finite)),
+                       draw(st.floats(*LEARN_C, **finite)), draw(st.sampled_from(LEARN_LRS)))
+
+
+CONFIGS = [(SurfacesConfig, surfaces_config()), (SweepConfig, sweep_config()), (MnistConfig, mnist_config()),
+           (LearnConfig, learn_config())]
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _roundtrip(kind, cfg):
+    again, warnings = kind.from_query(cfg.to_query())
+    assert warnings == [] and again == cfg, (cfg.to_query(), warnings)
+
+
+@PROPERTY
+@given(surfaces_config())
+def test_surfaces_view_survives_its_link(cfg):
+    _roundtrip(SurfacesConfig, cfg)
+
+
+@PROPERTY
+@given(sweep_config())
+def test_sweep_view_survives_its_link(cfg):
+    _roundtrip(SweepConfig, cfg)
+
+
+@PROPERTY
+@given(mnist_config())
+def test_mnist_view_survives_its_link(cfg):
+    _roundtrip(MnistConfig, cfg)
+
+
+@PROPERTY
+@given(learn_config())
+def test_learn_view_survives_its_link(cfg):
+    _roundtrip(LearnConfig, cfg)
+
+
+KEYS = ["surface", "start", "steps", "opt", "opt2", "noise", "seed", "expr", "domain", "log", "arrows", "tol",
+        "playback", "frame", "inside", "inside_step", "x", "y", "metric", "cell", "scale", "model", "epochs", "batch",
+        "train", "test", "directions", "grid", "pred", "b1", "b2", "C", "lr", "junk"]
+junk_text = st.one_of(st.text(max_size=40), st.sampled_from(["nan", "inf", "-1", "1e999", "0", "99999999", "adam:lr=-1",
+                                                            "lr=0:1:300", "x=1:0:5", "3,4", ",", "custom", "1,2,3"]))
+queries = st.dictionaries(st.sampled_from(KEYS), st.lists(junk_text, min_size=1, max_size=3), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(queries)
+def test_any_link_gives_a_view_and_warnings(params):
+    for kind, _ in CONFIGS:
+        cfg, warnings = kind.from_query(params)
+        assert isinstance(cfg, kind)
+        assert all(isinstance(w, str) and "\n" not in w for w in warnings)
+        again, more = kind.from_query(cfg.to_query())  # and what it shows is a valid view
+        assert more == [] and again == cfg
+
+
+def test_each_bad_item_is_named_and_the_rest_kept():
+    cfg, warnings = MnistConfig.from_query({"epochs": "1000", "train": "99999999", "model": "mlp", "opt": ["adam"]})
+    assert (cfg.epochs, cfg.train, cfg.model) == (MAX_EPOCHS, MAX_TRAIN, "mlp")
+    assert len(warnings) == 2 and any(w.startswith("epochs:") for w in warnings)
+    assert any(w.startswith("train:") and "nearest allowed value, 60000" in w for w in warnings)
+    cfg, warnings = SweepConfig.from_query({"opt": "adam", "opt2": "rmsprop", "x": "lr=1e-4:1:8:log",
+                                            "y": "b1=0:0.9:4", "steps": "zzz"})
+    assert cfg.opt2 is None and cfg.y.key == "b1" and cfg.steps == 500
+    assert any("RMSprop has no b1 (the y axis)" in w for w in warnings) and any(w.startswith("steps:") for w in warnings)
+    cfg, warnings = SurfacesConfig.from_query({"tol": "0.002", "inside": "7", "opt": ["adam", "sgd"]})
+    assert cfg.tol == 1e-3 and cfg.inside == 1 and len(warnings) == 2
+    assert math.isclose(LearnConfig.from_query({"C": "50"})[0].C, LEARN_C[1])

@@ -40,6 +40,14 @@ class SweepResult:
     minimum_index: np.ndarray | None  # [ny, nx] int, -1 where no minimum was reached (start grids)
     seconds: float = 0.0
 
+    def best_cell(self) -> tuple[int, int] | None:
+        """(row, column) of the lowest final loss among the runs that did not diverge, or None."""
+        losses = np.where(self.diverged, np.inf, self.final_loss)
+        if not np.isfinite(losses).any():
+            return None
+        row, col = np.unravel_index(int(np.argmin(losses)), losses.shape)
+        return int(row), int(col)
+
     def to_json(self) -> dict:
         """The CLI's JSON shape (strict: NaN becomes null)."""
         def nullable(a, bad):
@@ -157,7 +165,7 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     import time
 
     if x.key == y.key:
-        raise SpecError(f"--x and --y: the two axes must differ (both are {x.key})")
+        raise SpecError(f"axes: the two axes must differ (both are {x.key})")
     cells = x.n * y.n
     if cells > MAX_SWEEP_CELLS:
         raise SpecError(f"grid: {x.n} x {y.n} = {cells} cells; at most {MAX_SWEEP_CELLS} allowed")

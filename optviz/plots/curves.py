@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .common import PathData, thin
-from .landscape import LEGEND
+from .surface_figures import LEGEND
 
 MAX_CURVE_POINTS = 1000
 
@@ -29,6 +29,10 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
         axis = "" if k == 0 else str(k + 1)
         left = k * (width + gap)
         layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "title": {"text": x_title}}
+        if x_title in ("epoch", "step"):  # whole numbers only: one epoch must not read 0, 0.2, 0.4, ...
+            layout[f"xaxis{axis}"]["tickformat"] = "d"
+            if x_title == "epoch":
+                layout[f"xaxis{axis}"].update(tick0=0, dtick=1)
         layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "title": {"text": title},
                                   "type": "log" if log_y else "linear", "exponentformat": "power"}
         for p, v in zip(paths, values):

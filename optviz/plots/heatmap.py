@@ -11,8 +11,10 @@ def heatmap_figure(z: np.ndarray, xs: Sequence[float], ys: Sequence[float], x_ti
                    x_log: bool, y_log: bool, colorbar: str, title: str, default_cell: tuple[int, int] | None,
                    best_cell: tuple[int, int] | None, selected: tuple[int, int] | None = None,
                    colorscale: str = "Viridis", categorical: Sequence[str] | None = None,
-                   clickable: bool = True) -> dict:
+                   clickable: bool = True, z_range: tuple[float, float] | None = None) -> dict:
     """``z`` [ny, nx] as a heatmap (NaN cells left blank); cells are given as (row, column).
+
+    ``z_range`` fixes the colour scale's ends, so that heatmaps drawn side by side share one.
 
     Plotly heatmaps report no clicks to Streamlit, so with ``clickable`` an invisible WebGL
     scatter of the cell centres carries the hover text and the click selection.
@@ -26,6 +28,8 @@ def heatmap_figure(z: np.ndarray, xs: Sequence[float], ys: Sequence[float], x_ti
     custom = np.stack([gx, gy, z.astype(np.float64)], -1)
     trace = {"type": "heatmap", "x": xp, "y": yp, "z": z.astype(np.float32), "colorscale": colorscale,
              "colorbar": {"title": {"text": colorbar}}, "customdata": custom, "hovertemplate": hover}
+    if z_range is not None:
+        trace.update(zmin=z_range[0], zmax=z_range[1])
     if categorical is not None:
         n = len(categorical)
         trace.update(zmin=-1.5, zmax=n - 0.5, colorbar={"title": {"text": colorbar},

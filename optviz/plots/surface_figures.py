@@ -34,8 +34,12 @@ def _hover(label: str) -> str:
 
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float],
-                   start_loss: float, floor: float, log: bool = False, key: str = "") -> dict:
-    """A rotatable 3D surface with each path drawn on it, the start and the minima marked."""
+                   start_loss: float, floor: float, log: bool = False, key: str = "",
+                   axes: tuple[str, str] = ("x", "y")) -> dict:
+    """A rotatable 3D surface with each path drawn on it, the start and the minima marked.
+
+    ``axes`` names the two directions (on a loss landscape: "PCA 1 (61%)", say).
+    """
     shown = display_z(z, floor, log)
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
     lift = 0.01 * ((z_hi - z_lo) or 1.0)
@@ -63,8 +67,8 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                      "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 1}}})
     layout = {
         "height": 560, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "uirevision": key, "legend": LEGEND,
-        "scene": {"xaxis": {"title": {"text": "x"}, "range": [float(xs[0]), float(xs[-1])]},
-                  "yaxis": {"title": {"text": "y"}, "range": [float(ys[0]), float(ys[-1])]},
+        "scene": {"xaxis": {"title": {"text": axes[0]}, "range": [float(xs[0]), float(xs[-1])]},
+                  "yaxis": {"title": {"text": axes[1]}, "range": [float(ys[0]), float(ys[-1])]},
                   "zaxis": {"title": {"text": _z_title(log)}, "range": [z_lo - lift, z_hi + 12 * lift]},
                   "camera": {"eye": {"x": -1.4, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
                   "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
@@ -111,8 +115,9 @@ def _path_2d(p: PathData, idx: np.ndarray) -> dict:
 
 def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                   log: bool = False, arrows: dict | None = None, key: str = "") -> dict:
-    """The top view: contours of the loss with every path, the start and the minima."""
+                   log: bool = False, arrows: dict | None = None, key: str = "",
+                   axes: tuple[str, str] = ("x", "y")) -> dict:
+    """The top view: contours of the loss with every path, the start and the minima (``axes``: their names)."""
     data: list[dict] = [_contour_base(xs, ys, z, floor, log)]
     if arrows is not None:
         data.append(arrows)
@@ -124,28 +129,31 @@ def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                          "textposition": "top center", "marker": {"symbol": "x", "size": 12, "color": p.color},
                          "textfont": {"color": p.color}})
     data += _markers(minima, start)
-    return {"data": data, "layout": _top_layout(xs, ys, key)}
+    return {"data": data, "layout": _top_layout(xs, ys, key, axes)}
 
 
-def _top_layout(xs, ys, key: str) -> dict:
+def _top_layout(xs, ys, key: str, axes: tuple[str, str] = ("x", "y")) -> dict:
     return {"height": 520, "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "uirevision": key, "legend": LEGEND,
-            "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": "x"}},
-            "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": "y"}, "scaleanchor": "x"}}
+            "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": axes[0]}},
+            "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": axes[1]}, "scaleanchor": "x"}}
 
 
 def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                     minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                    log: bool = False, frames: int = 60) -> dict:
+                    log: bool = False, frames: int = 60, step: int = 0) -> dict:
     """The top view animated: the paths advance step by step, with play, pause and a step slider.
+
+    It opens at ``step`` (the paths drawn up to it) and plays from there to the end.
 
     The surface is a layout image (optviz.plots.raster), not a contour trace: plotly.js drops
     the traces a frame does not animate once playback starts.
     """
     longest = max((len(p.xy) for p in paths), default=1)
-    marks = thin(longest, frames)
+    step = int(min(max(step, 0), longest - 1))
+    marks = [step] + [int(m) for m in thin(longest, frames) if m > step]
     base = _markers(minima, start)
     first = len(base)
-    base += [_path_2d(p, np.arange(min(1, len(p.xy)))) for p in paths]
+    base += [_path_2d(p, thin(min(step + 1, len(p.xy)), MAX_DRAWN_POINTS)) for p in paths]
     fig_frames = []
     for step in marks:
         traces = []

@@ -1,50 +1,24 @@
-"""Share and export: the link (with a copy button), the paths as CSV, the configuration as JSON."""
+"""Share and export, the same on every page: the link (with a copy button) and the page's downloads."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
+from typing import Callable, Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from optviz.link import RaceConfig
-from optviz.spec import format_spec
-from optviz.trajectory import Run
+from .views import current_params
 
 
-def share_url(query: dict) -> str:
+def share_url() -> str:
     """The full link to this view (relative when the server's address is unknown)."""
     base = ""
     try:
         base = st.context.url or ""
     except Exception:  # outside a browser session (tests), there is no URL to build on
         base = ""
-    return f"{base}?{urlencode(query, doseq=True)}"
-
-
-def paths_csv(cfg: RaceConfig, runs: list[Run]) -> str:
-    """Every path as rows of run, optimizer, spec, step, x, y, loss."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["run", "optimizer", "spec", "step", "x", "y", "loss"])
-    for i, (spec, run) in enumerate(zip(cfg.specs, runs)):
-        text = format_spec(spec, full=True)
-        for step, ((x, y), f) in enumerate(zip(run.path, run.loss)):
-            writer.writerow([i, run.optimizer, text, step, repr(float(x)), repr(float(y)), repr(float(f))])
-    return out.getvalue()
-
-
-def config_json(cfg: RaceConfig, query: dict) -> str:
-    """The configuration, complete (every hyperparameter), as JSON."""
-    return json.dumps({
-        "surface": cfg.surface, "start": list(cfg.start), "steps": cfg.steps,
-        "opt": [format_spec(s, full=True) for s in cfg.specs],
-        "hparams": [s.hparams for s in cfg.specs], "noise": cfg.noise, "seed": cfg.seed,
-        "query": urlencode(query, doseq=True),
-    }, indent=2, allow_nan=False)
+    return f"{base}?{urlencode(current_params(), doseq=True)}"
 
 
 COPY_BUTTON = """
@@ -69,16 +43,15 @@ def copy_button() -> None:
     st.iframe(COPY_BUTTON, height=44)
 
 
-def share_section(cfg: RaceConfig, runs: list[Run], query: dict) -> None:
-    """Draw the share-and-export block."""
+Download = tuple[str, Callable, str, str]  # label, builder (called with the page's arguments), MIME type, extension
+
+
+def share_section(page: str, downloads: Sequence[Download], *args) -> None:
+    """The link that reproduces this view, a Copy link button, and the page's downloads (built when clicked)."""
     st.subheader("Share and export")
-    url = share_url(query)
     st.caption("This link reproduces exactly what you see; the address bar is kept up to date too.")
     copy_button()
-    st.code(url, language=None)
-    c1, c2 = st.columns(2)
-    # Callables: the files are built only when a button is clicked, not on every rerun.
-    c1.download_button("Paths (CSV)", functools.partial(paths_csv, cfg, runs), file_name=f"optviz-{cfg.surface}-paths.csv",
-                       mime="text/csv", key="dl_csv")
-    c2.download_button("Configuration (JSON)", functools.partial(config_json, cfg, query), file_name=f"optviz-{cfg.surface}.json",
-                       mime="application/json", key="dl_json")
+    st.code(share_url(), language=None)
+    for column, (label, build, mime, ext) in zip(st.columns(len(downloads)), downloads):
+        column.download_button(label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime,
+                               key=f"dl_{page}_{ext}")

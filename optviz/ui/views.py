@@ -1,0 +1,70 @@
+"""Every page's view lives in its link: read once, controls seeded from it, written back on every change.
+
+The shape every page follows:
+
+1. ``cfg, warnings = arrive(Config, "page")``: the view. The page a session opens first reads
+   it from the link (a shared link is a view); a page reached later by navigation starts from
+   the view it last showed in this session (or the default), not from another page's link.
+2. ``seed({widget key: value})``: the controls start at the view's values. Streamlit forgets a
+   hidden page's widgets, so keys that are missing are filled again; a value the browser has
+   just sent is never overwritten.
+3. The page reads its controls into a new config, then ``settle("page", cfg)``: it is remembered
+   and written into the address bar (only when it changed), so the address bar is the view.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, TypeVar
+
+import streamlit as st
+
+C = TypeVar("C")
+
+
+def current_params() -> dict[str, list[str]]:
+    """The address bar's query parameters, every value as a list."""
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def arrive(kind: type[C], page: str) -> tuple[C, list[str]]:
+    """The view to draw on ``page``, and the link's warnings (only on the first page a session shows)."""
+    ss = st.session_state
+    views = ss.setdefault("views", {})
+    if page in views:
+        return views[page], []
+    if not ss.get("arrived"):  # this session's first page: its link is the view
+        ss["arrived"] = page
+        cfg, warnings = kind.from_query(current_params())
+    else:
+        cfg, warnings = kind(), []
+    views[page] = cfg
+    ss[f"{page}_fresh"] = True  # the controls are to be set from this view
+    return cfg, warnings
+
+
+def from_link(page: str) -> bool:
+    """Whether ``page`` is the page this session opened first (so its view came from the link)."""
+    return st.session_state.get("arrived") == page
+
+
+def fresh(page: str) -> bool:
+    """Whether ``page``'s controls are to be set from its view on this run (then it is no longer fresh)."""
+    return bool(st.session_state.pop(f"{page}_fresh", False))
+
+
+def seed(values: Mapping[str, Any], overwrite: bool = False) -> None:
+    """Put values into widget keys that are missing (or all of them, with ``overwrite``)."""
+    ss = st.session_state
+    for key, value in values.items():
+        if overwrite or key not in ss:
+            ss[key] = value
+
+
+def settle(page: str, cfg) -> dict:
+    """Remember ``cfg`` as the page's view and write it into the address bar; returns its query."""
+    st.session_state.setdefault("views", {})[page] = cfg
+    query = cfg.to_query()
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+    if current_params() != wanted:
+        st.query_params.from_dict(query)
+    return query

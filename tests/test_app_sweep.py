@@ -1,13 +1,20 @@
-"""The Sweep page under AppTest: heatmaps, metrics, comparison, and the inspect-a-cell flow."""
+"""The Sweep page under AppTest: heatmaps, metrics, comparison, the inspected cell, the link, exports."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 import numpy as np
 import pytest
 
-from apptools import open_page, path_trace, shown, xy
+from apptools import open_page, path_trace, query, shown, xy
+from optviz.link import SweepConfig
+from optviz.spec import make_spec, parse_axis
+from optviz.surfaces import SURFACES
+from optviz.trajectory import run_one
 
 SWEEP = "optviz/ui/pages/sweep.py"
 
@@ -20,6 +27,27 @@ def _figs(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def _heatmaps(at):
+    return [f for f in _figs(at) if f["data"][0]["type"] == "heatmap"]
+
+
+def _cell_sliders(at):
+    x = next(s for s in at.select_slider if s.key.startswith("sw_cell_x_"))
+    y = next(s for s in at.select_slider if s.key.startswith("sw_cell_y_"))
+    return x, y
+
+
+def _inspected(at) -> dict:
+    """Everything that names the inspected cell: its sliders, its marker, its path's label and start."""
+    x, y = _cell_sliders(at)
+    heat = _heatmaps(at)[0]
+    marker = path_trace(heat, "inspected")
+    contour = next(f for f in _figs(at) if f["data"][0]["type"] == "contour")
+    run = next(t for t in contour["data"] if t.get("mode") == "lines+markers" and t["name"] not in ("start", "minima"))
+    return {"x": x.format_func(x.value), "y": y.format_func(y.value), "marker": (marker["x"][0], marker["y"][0]),
+            "label": run["name"], "path_start": xy(run)[0][0], "path_start_y": xy(run)[1][0]}
+
+
 @pytest.fixture(scope="module")
 def sweep_app():
     at = _open()
@@ -30,48 +58,77 @@ def sweep_app():
 
 def test_default_sweep_renders_a_heatmap(sweep_app):
     at = sweep_app
-    assert not at.exception and not at.error
-    heat = [f for f in _figs(at) if f["data"][0]["type"] == "heatmap"]
-    assert len(heat) == 1
-    names = [t.get("name") for t in heat[0]["data"]]
+    assert not at.exception and not at.error and not at.warning
+    [heat] = _heatmaps(at)
+    names = [t.get("name") for t in heat["data"]]
     assert "default" in names and "best" in names and "cells" in names
     assert any("192 runs × 500 steps" in c.value for c in at.caption)
 
 
 def test_inspect_a_cell_shows_that_run(sweep_app):
-    from optviz.spec import make_spec, parse_axis
-    from optviz.surfaces import SURFACES
-    from optviz.trajectory import run_race
-
     at = sweep_app
-    at.select_slider(key="sw_cell_col").set_value(13).run()
-    at.select_slider(key="sw_cell_row").set_value(9).run()
+    xs, ys = _cell_sliders(at)
+    xs.set_value(13).run()
+    _cell_sliders(at)[1].set_value(9).run()
     assert not at.exception
-    x = parse_axis("--x", "lr=1e-05:1:16:log", "adam")
-    y = parse_axis("--y", "b1=0:0.9999:12", "adam")
+    x = parse_axis("x", "lr=1e-05:1:16:log", "adam")
+    y = parse_axis("y", "b1=0:0.9999:12", "adam")
     spec = make_spec("adam", {"lr": x.values[13], "b1": y.values[9]})
-    expected = run_race(SURFACES["rosenbrock"], SURFACES["rosenbrock"].start, 500, [spec])[0]
+    expected = run_one(SURFACES["rosenbrock"], SURFACES["rosenbrock"].start, 500, spec)
     contour = next(f for f in _figs(at) if f["data"][0]["type"] == "contour")
     drawn = xy(path_trace(contour, spec.label()))
     assert drawn[0][-1] == pytest.approx(float(expected.path[-1, 0]), rel=1e-6)
-    heat = next(f for f in _figs(at) if f["data"][0]["type"] == "heatmap")
-    inspected = path_trace(heat, "inspected")
+    inspected = path_trace(_heatmaps(at)[0], "inspected")
     assert inspected["x"][0] == pytest.approx(np.log10(x.values[13]))
+    # and the link holds that cell
+    assert SweepConfig.from_query(query(at))[0].cell_index() == (9, 13)
 
 
-def test_metrics_and_comparison():
+def test_18_4_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
+    at = _open()
+    at.number_input(key="sw_x_n").set_value(20).run()
+    at.number_input(key="sw_y_n").set_value(20).run()
+    _cell_sliders(at)[1].set_value(2).run()  # b1 = 0.1053 (the bug showed b1 = 0 beside a path at 0.094)
+    for change in (lambda: at.number_input(key="sw_y_n").set_value(32),
+                   lambda: at.number_input(key="sw_x_n").set_value(7)):
+        change().run()
+        seen = _inspected(at)
+        b1 = float(re.search(r"b1=([0-9.e-]+)", seen["label"]).group(1))
+        assert seen["y"] == re.search(r"b1=([0-9.e-]+)", seen["label"]).group(1)
+        assert seen["marker"][1] == pytest.approx(b1, rel=1e-3)
+    # start-coordinate axes: the y slider, the marker and where the path starts agree
+    at.selectbox(key="sw_x_key").set_value("x").run()
+    at.selectbox(key="sw_y_key").set_value("y").run()
+    _cell_sliders(at)[1].set_value(3).run()
+    seen = _inspected(at)
+    assert float(seen["y"]) == pytest.approx(seen["path_start_y"], rel=1e-3) == pytest.approx(seen["marker"][1], rel=1e-3)
+    assert not at.exception
+
+
+def test_18_4_a_comparison_without_the_axis_says_so_and_keeps_the_axes():
+    at = _open()
+    at.number_input(key="sw_x_n").set_value(8).run()
+    at.number_input(key="sw_y_n").set_value(6).run()
+    at.text_input(key="sw_opt2").set_value("rmsprop").run()
+    assert not at.exception
+    assert at.selectbox(key="sw_y_key").value == "b1"  # not silently switched to a start coordinate
+    assert any("RMSprop has no b1 (the y axis)" in w for w in shown(at.warning))
+    assert len(_heatmaps(at)) == 1
+
+
+def test_18_5_side_by_side_heatmaps_share_one_labelled_colour_scale():
     at = _open()
     at.number_input(key="sw_x_n").set_value(10).run()
     at.number_input(key="sw_y_n").set_value(8).run()
-    at.text_input(key="sw_opt2").set_value("momentum:lr=0.002").run()
-    # Adam and momentum share only lr among their hyperparameters: the other axis is a start coordinate.
-    assert at.selectbox(key="sw_y_key").options == ["lr", "x", "y"]
     at.selectbox(key="sw_y_key").set_value("y").run()
-    assert not at.exception
-    heat = [f for f in _figs(at) if f["data"][0]["type"] == "heatmap"]
-    assert [h["layout"]["title"]["text"] for h in heat] == ["Adam", "SGD + momentum (lr=0.002)"]
-    at.radio(key="sw_metric").set_value("diverged").run()
-    assert not at.exception
+    at.text_input(key="sw_opt2").set_value("rmsprop").run()
+    a, b = _heatmaps(at)
+    assert (a["data"][0]["zmin"], a["data"][0]["zmax"]) == (b["data"][0]["zmin"], b["data"][0]["zmax"])
+    assert all("log10(final loss − min f)" in h["data"][0]["colorbar"]["title"]["text"] for h in (a, b))
+    at.toggle(key="sw_shared").set_value(False).run()
+    a, b = _heatmaps(at)
+    assert "zmin" not in a["data"][0] and query(at)["scale"] == ["own"]
+    assert [h["layout"]["title"]["text"] for h in (a, b)] == ["Adam", "RMSprop"]
 
 
 def test_basins_on_a_start_grid():
@@ -82,18 +139,70 @@ def test_basins_on_a_start_grid():
     at.number_input(key="sw_x_n").set_value(12).run()
     at.number_input(key="sw_y_n").set_value(12).run()
     at.text_input(key="sw_opt").set_value("adam:lr=0.1").run()
-    at.radio(key="sw_metric").set_value("which minimum (basins of attraction)").run()
+    at.radio(key="sw_metric").set_value("basin").run()
     assert not at.exception and not at.error
-    heat = next(f for f in _figs(at) if f["data"][0]["type"] == "heatmap")
+    heat = _heatmaps(at)[0]
     assert heat["data"][0]["colorbar"]["ticktext"][0] == "none"
+    assert query(at)["metric"] == ["basin"]
 
 
-def test_bad_input_is_reported_not_raised():
+def test_bad_input_is_reported_and_the_view_kept():
     at = _open()
     at.text_input(key="sw_opt").set_value("adam:lr=-1").run()
     assert not at.exception
     assert any("The optimizer 'adam:lr=-1' was not used" in w and "lr must satisfy 0 < lr <= 10" in w
                for w in shown(at.warning))
+    assert query(at)["opt"] == ["adam"]
     at.text_input(key="sw_opt").set_value("adam").run()
-    at.number_input(key="sw_x_lo_lr").set_value(0.0).run()
-    assert any("a log axis needs LO > 0" in e.value for e in at.error)
+    at.number_input(key="sw_x_lo").set_value(0.0).run()
+    assert any("a log axis needs LO > 0" in w for w in shown(at.warning))
+    assert query(at)["x"] == ["lr=1e-05:1:48:log"]
+
+
+def test_13_every_change_is_in_the_link_and_the_link_reopens_the_view():
+    at = _open()
+    at.number_input(key="sw_x_n").set_value(9).run()
+    at.number_input(key="sw_y_n").set_value(7).run()
+    at.selectbox(key="sw_surface").set_value("beale").run()
+    at.slider(key="sw_steps").set_value(300).run()
+    at.text_input(key="sw_opt2").set_value("amsgrad:lr=0.01").run()
+    at.radio(key="sw_metric").set_value("steps").run()
+    _cell_sliders(at)[0].set_value(6).run()
+    q = query(at)
+    cfg, warnings = SweepConfig.from_query(q)
+    assert warnings == [] and cfg.surface == "beale" and cfg.steps == 300 and cfg.x.n == 9 and cfg.metric == "steps"
+    assert cfg.opt2.name == "amsgrad" and cfg.cell_index()[1] == 6
+    opened = open_link(q)  # a new session opening that link
+    assert _cell_sliders(opened)[0].value == 6 and opened.slider(key="sw_steps").value == 300
+    assert _heatmaps(opened) and json.dumps(_heatmaps(opened)[1]["data"][0]["z"]) == json.dumps(_heatmaps(at)[1]["data"][0]["z"])
+
+
+def open_link(params) -> "AppTest":  # noqa: F821
+    """A fresh session that opens a Sweep link (the Sweep page is the first page it shows)."""
+    from streamlit.testing.v1 import AppTest
+
+    from apptools import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(SWEEP)
+    at.run()
+    return at
+
+
+def test_exports_hold_the_grid_and_its_link(sweep_app):
+    at = sweep_app
+    from optviz.export import sweep_csv, sweep_json
+    from optviz.ui.sweep_page import SWEEPS
+
+    cfg, _ = SweepConfig.from_query(query(at))
+    assert [b.label for b in at.get("download_button")] == ["Grid metrics (CSV)", "Configuration and metrics (JSON)"]
+    result = SWEEPS.get((cfg.surface, cfg.opt, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol))
+    rows = list(csv.DictReader(io.StringIO(sweep_csv(cfg, [result]))))
+    assert len(rows) == 16 * 12 and float(rows[13]["lr"]) == cfg.x.values[13]
+    assert float(rows[13]["final_loss"]) == float(result.final_loss[0, 13])
+    data = json.loads(sweep_json(cfg, [result]))
+    from urllib.parse import parse_qs
+
+    assert SweepConfig.from_query(parse_qs(data["query"])) == (cfg, [])

@@ -1,16 +1,47 @@
-"""The MNIST page under AppTest: renders before training, a tiny race completes and draws."""
+"""The MNIST page under AppTest: renders before training, a tiny race, the link, exports, the landscape."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from urllib.parse import parse_qs
 
-from apptools import open_page, shown
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from apptools import APP, open_page, query, shown
+from optviz.link import MnistConfig
 
 MNIST = "optviz/ui/pages/mnist.py"
 
 
 def _open():
     return open_page(MNIST)
+
+
+def _figs(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def open_link(params) -> AppTest:
+    """A fresh session that opens an MNIST link (the MNIST page is the first page it shows)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(MNIST)
+    at.run()
+    return at
+
+
+def _tiny(at, opts="adam:lr=0.01\nsgd:lr=0.1\nswats", epochs=2):
+    at.selectbox(key="mn_model").set_value("logreg").run()
+    at.text_area(key="mn_opts").set_value(opts).run()
+    at.number_input(key="mn_train").set_value(600).run()
+    at.number_input(key="mn_test").set_value(100).run()
+    at.number_input(key="mn_epochs").set_value(epochs).run()
+    at.button(key="mn_train_button").click().run()
+    return at
 
 
 def test_before_training_shows_digits_and_the_model():
@@ -21,25 +52,64 @@ def test_before_training_shows_digits_and_the_model():
     assert at.button(key="mn_train_button").label == "Train"
 
 
-def test_a_tiny_race_completes_and_draws_its_curves():
-    at = _open()
-    at.selectbox(key="mn_model").set_value("logreg").run()
-    at.text_area(key="mn_opts").set_value("adam:lr=0.01\nsgd:lr=0.1\nswats").run()
-    at.number_input(key="mn_train").set_value(600).run()
-    at.number_input(key="mn_test").set_value(100).run()
-    at.number_input(key="mn_epochs").set_value(2).run()
-    at.button(key="mn_train_button").click().run()
+@pytest.fixture(scope="module")
+def tiny_race():
+    return _tiny(_open())
+
+
+def test_a_tiny_race_completes_and_draws_its_curves(tiny_race):
+    at = tiny_race
     assert not at.exception and not at.error
-    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    curves = next(f for f in figs if any(t.get("name") == "Adam (lr=0.01)" for t in f["data"]))
+    curves = next(f for f in _figs(at) if any(t.get("name") == "Adam (lr=0.01)" for t in f["data"]))
     assert {t["name"] for t in curves["data"]} == {"Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"}
+    assert curves["layout"]["xaxis2"]["dtick"] == 1  # whole epochs on the accuracy axis
     table = at.dataframe[1].value  # [0] lists the layers
     assert list(table["optimizer"]) == ["Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"]
-    assert (table["test accuracy"] > 0.3).all()
+    assert list(table["epochs"]) == ["2 of 2"] * 3
+    assert all(float(v.rstrip("%")) > 30 for v in table["test accuracy"])
     assert any("test digits wrong" in c.value for c in at.caption)
     # Results are kept per configuration: a rerun without pressing Train still shows them.
     at.selectbox(key="mn_pred").set_value(1).run()
     assert not at.exception and any("test digits wrong" in c.value for c in at.caption)
+    assert query(at)["pred"] == ["2"]
+
+
+def test_13_the_link_holds_the_race_and_reopens_it(tiny_race):
+    q = query(tiny_race)
+    cfg, warnings = MnistConfig.from_query(q)
+    assert warnings == [] and cfg.model == "logreg" and cfg.train == 600 and cfg.epochs == 2 and len(cfg.specs) == 3
+    opened = open_link(q)
+    assert not opened.exception
+    assert opened.selectbox(key="mn_model").value == "logreg" and opened.number_input(key="mn_train").value == 600
+    # the finished race is shared: the new session draws it without training
+    table = opened.dataframe[1].value
+    assert list(table["test accuracy"]) == list(tiny_race.dataframe[1].value["test accuracy"])
+
+
+def test_13_a_bad_link_names_each_bad_item_and_keeps_the_rest():
+    at = open_link({"epochs": "1000", "train": "99999999", "model": "mlp"})
+    assert not at.exception
+    [warning] = shown(at.warning)[:1]
+    assert "epochs: must be a whole number from 1 to 20" in warning and "train: must be a whole number" in warning
+    assert at.selectbox(key="mn_model").value == "mlp" and at.number_input(key="mn_epochs").value == 20
+    # and the data has 12,000 images, not 60,000: said where the sizes are, with the word the page uses
+    assert any("The training images" in w and "the data gives 12,000" in w for w in shown(at.warning))
+    assert not any("--train-size" in w for w in shown(at.warning))
+
+
+def test_18_13_exports_hold_the_curves_and_the_config(tiny_race):
+    from optviz.export import mnist_csv, mnist_json
+    from optviz.ui.mnist_page import RACES, log_every
+
+    at = tiny_race
+    assert [b.label for b in at.get("download_button")] == ["Curves (CSV)", "Configuration and results (JSON)"]
+    cfg, _ = MnistConfig.from_query(query(at))
+    runs = RACES.get((cfg.race_key, "bundled subset (first 12,000 training and 2,000 test images)"))
+    rows = list(csv.DictReader(io.StringIO(mnist_csv(cfg, runs, log_every(cfg)))))
+    acc = [r for r in rows if r["curve"] == "test_accuracy" and r["optimizer"].startswith("sgd")]
+    assert [float(r["value"]) for r in acc] == runs[1].test_accuracy
+    data = json.loads(mnist_json(cfg, runs))
+    assert MnistConfig.from_query(parse_qs(data["query"])) == (cfg, []) and len(data["runs"]) == 3
 
 
 def test_bad_optimizer_lines_and_sizes_are_reported():
@@ -47,41 +117,40 @@ def test_bad_optimizer_lines_and_sizes_are_reported():
     at.text_area(key="mn_opts").set_value("adam\nadamm\nsgd:lr=-1").run()
     problems = shown(at.warning)
     assert any("unknown optimizer 'adamm'" in e for e in problems) and any("lr must satisfy" in e for e in problems)
+    assert query(at)["opt"] == ["adam"]
     at.number_input(key="mn_train").set_value(30000).run()
-    assert any("--train-size: must be a whole number from 1 to 12000" in e.value for e in at.error)
+    assert any("The training images" in w and "30,000 asked for" in w for w in shown(at.warning))
+    assert query(at)["train"] == ["12000"]
 
 
 def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
     import optviz.mnist.data as data_mod
-
-    monkeypatch.setattr(data_mod, "MIRRORS", ("http://127.0.0.1:9/",))
-    monkeypatch.setattr(data_mod, "CACHE_DIR", str(tmp_path))
     import optviz.ui.mnist_page as page_mod
 
-    monkeypatch.setattr(page_mod, "CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(page_mod, "cached", lambda: False)
     monkeypatch.setattr(page_mod, "download", lambda progress=None: data_mod.download(
         str(tmp_path), ("http://127.0.0.1:9/",), progress, timeout=2))
     at = _open()
     at.button(key="mn_download").click().run()
     assert not at.exception
-    assert any("Could not download MNIST" in w.value and "bundled subset" in w.value for w in at.warning)
+    assert any("Could not download MNIST" in w and "bundled subset" in w for w in shown(at.warning))
     assert any("bundled subset" in c.value for c in at.caption)
 
 
-def test_loss_landscape_after_training():
-    at = _open()
-    at.selectbox(key="mn_model").set_value("logreg").run()
-    at.text_area(key="mn_opts").set_value("adam:lr=0.01\nsgd:lr=0.1").run()
-    at.number_input(key="mn_train").set_value(600).run()
-    at.number_input(key="mn_test").set_value(100).run()
-    at.button(key="mn_train_button").click().run()
+def test_18_10_both_slices_are_kept_and_named_by_their_directions():
+    at = _tiny(_open(), "adam:lr=0.01\nsgd:lr=0.1", epochs=1)
     at.select_slider(key="mn_grid").set_value(11).run()
     at.button(key="mn_landscape_go").click().run()
     assert not at.exception and not at.error
-    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    figs = _figs(at)
     surface = next(f for f in figs if f["data"][0]["type"] == "surface" and f["layout"].get("uirevision") == "mn_land")
     assert {t.get("name") for t in surface["data"]} >= {"Adam (lr=0.01)", "SGD (lr=0.1)"}
+    assert surface["layout"]["scene"]["xaxis"]["title"]["text"].startswith("PCA 1 (")
     honest = next(f for f in figs if any(t.get("name") == "Adam (lr=0.01): true" for t in f["data"]))
     assert any(t.get("name") == "Adam (lr=0.01): on the slice" for t in honest["data"])
-    assert any("explain" in c.value for c in at.caption)
+    at.radio(key="mn_dirs").set_value("random").run()
+    at.button(key="mn_landscape_go").click().run()
+    at.radio(key="mn_dirs").set_value("pca").run()  # back: drawn at once, no button to press
+    assert "mn_landscape_go" not in [b.key for b in at.button]
+    assert any(f["layout"].get("uirevision") == "mn_land" for f in _figs(at))
+    assert query(at).get("directions") is None and query(at)["grid"] == ["11"]

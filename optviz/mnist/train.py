@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import jax
@@ -40,6 +40,15 @@ class TrainRun:
     switched_at: int | None = None
     predictions: np.ndarray | None = None  # test predictions after the last epoch
     snapshots: list = field(default_factory=list)  # flat parameters every record_every steps (start first)
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.test_accuracy)
+
+    def copy(self) -> "TrainRun":
+        """A copy whose lists do not grow with the original (a stopped race keeps what it had)."""
+        return replace(self, train_loss=list(self.train_loss), train_accuracy=list(self.train_accuracy),
+                       test_accuracy=list(self.test_accuracy), snapshots=list(self.snapshots))
 
     def to_json(self) -> dict:
         """The CLI's JSON shape for one run."""
@@ -79,10 +88,10 @@ def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, 
 
 
 def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test_size: int) -> None:
-    """Refuse sizes outside the limits or the data, with SpecError naming the item."""
-    checks = [("--epochs", epochs, 1, MAX_EPOCHS), ("--train-size", train_size, 1, len(data.train_images)),
-              ("--test-size", test_size, 1, len(data.test_images)),
-              ("--batch-size", batch_size, 1, min(MAX_BATCH, train_size))]
+    """Refuse sizes outside the limits or the data, with SpecError naming the item (epochs, train, test, batch)."""
+    checks = [("epochs", epochs, 1, MAX_EPOCHS), ("train", train_size, 1, len(data.train_images)),
+              ("test", test_size, 1, len(data.test_images)),
+              ("batch", batch_size, 1, min(MAX_BATCH, train_size))]
     for item, value, lo, hi in checks:
         if not lo <= value <= hi:
             raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
@@ -94,8 +103,9 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
                record_every: int | None = None) -> list[TrainRun]:
     """Train every spec from the same initialisation on the same batches.
 
-    (The page's Stop button needs no hook here: Streamlit interrupts the script at its next
-    progress update, and the page keeps the optimizers that finished.)
+    ``progress(fraction, message, run)`` is called after every epoch with the run so far. (The
+    page's Stop button needs no hook here: Streamlit interrupts the script at its next progress
+    update, and the page keeps every epoch that finished.)
 
     With ``record_every``, each run keeps its flat parameters at the start and every that many
     steps (for loss landscapes).
@@ -135,10 +145,10 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             run.test_accuracy.append(acc)
             run.predictions = preds
             run.eval_seconds += time.perf_counter() - t0
+            switched = getattr(state, "switched_at", None)
+            run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
             if progress is not None:
                 progress((k * epochs + e + 1) / (len(specs) * epochs),
                          f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}", run)
-        switched = getattr(state, "switched_at", None)
-        run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
         runs.append(run)
     return runs

@@ -14,10 +14,11 @@ import sys
 import numpy as np
 from typing import Sequence
 
-from .limits import MAX_STEPS, MAX_WORKERS
+from .link import MnistConfig, RaceConfig, SurfacesConfig
+from .limits import MAX_LANDSCAPE_GRID, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
 from .optimizers import REGISTRY
 from .spec import (SpecError, format_spec, parse_axis, parse_int, parse_noise, parse_number, parse_point,
-                   parse_seed, parse_spec, parse_specs, parse_steps, parse_sweep_steps)
+                   parse_seed, parse_spec, parse_sweep_steps)
 from .surfaces import SURFACES
 
 
@@ -71,49 +72,46 @@ def cmd_optimizers(args) -> str:
     return _table(rows)
 
 
-def _parse_surface(args):
-    """The catalogue surface named by --surface, or --surface custom with --expr and --domain."""
-    name = args.surface
-    if name == "custom":
-        from .expr import ExprError, custom_surface, parse, parse_domain
+def _race(args) -> RaceConfig:
+    """The race the flags describe, read by the link's reader (strictly: the first refusal is an error)."""
+    if args.surface == "custom" and not args.expr:
+        raise SpecError("expr: --surface custom needs a formula, e.g. --expr 'sin(3*x)*cos(3*y)'")
+    if args.surface != "custom" and (args.expr is not None or args.domain is not None):
+        raise SpecError("expr: --expr and --domain go with --surface custom")
+    flags = {"surface": args.surface, "start": args.start, "steps": args.steps, "opt": _given(args.opt),
+             "noise": args.noise, "seed": args.seed, "expr": args.expr, "domain": args.domain}
+    cfg, _ = SurfacesConfig.from_query({k: v for k, v in flags.items() if v is not None}, strict=True)
+    return cfg.race
 
-        if not args.expr:
-            raise SpecError("--expr: --surface custom needs a formula, e.g. --expr 'sin(3*x)*cos(3*y)'")
-        try:
-            parse(args.expr)
-            domain = parse_domain(args.domain) if args.domain else (-2.0, 2.0, -2.0, 2.0)
-        except ExprError as err:
-            raise SpecError(f"--{str(err)}") from None
-        return custom_surface(args.expr, domain)
-    if args.expr is not None or args.domain is not None:
-        raise SpecError("--expr and --domain go with --surface custom")
-    if name not in SURFACES:
-        raise SpecError(f"--surface: unknown surface {name!r}; choose one of: {', '.join(SURFACES)}, custom")
-    return SURFACES[name]
+
+def _given(texts):
+    if not texts:
+        raise SpecError("opt: no optimizer given; add at least one, e.g. adam")
+    return texts
 
 
 def cmd_run(args) -> str:
     """Run a race and print its paths."""
-    surface = _parse_surface(args)
-    start = parse_point("--start", args.start) if args.start is not None else surface.start
-    steps = parse_steps(args.steps)
-    specs = _specs(args.opt)
-    noise = parse_noise(args.noise)
-    seed = parse_seed(args.seed)
-
+    race = _race(args)
     from .trajectory import run_race  # JAX is imported only when there is work for it
 
-    runs = run_race(surface, start, steps, specs, noise, seed)
+    runs = run_race(race.surface_obj(), race.start, race.steps, list(race.specs), race.noise, race.seed)
     if args.json:
-        return _dump({"surface": surface.name, "start": [float(v) for v in start], "steps": steps,
-                      "noise": noise, "seed": seed, "runs": [r.to_json() for r in runs]})
+        return _dump({"surface": race.surface, "start": [float(v) for v in race.start], "steps": race.steps,
+                      "noise": race.noise, "seed": race.seed, "runs": [r.to_json() for r in runs]})
     rows = [["optimizer", "final point", "final loss", "diverged at"]]
-    for spec, r in zip(specs, runs):
+    for spec, r in zip(race.specs, runs):
         final = "({:.6g}, {:.6g})".format(*r.path[-1]) if len(r.path) else "-"
         rows.append([format_spec(spec), final, f"{r.loss[-1]:.6g}" if len(r.loss) else "-",
                      "-" if r.diverged_at is None else f"step {r.diverged_at}"])
-    head = f"surface {surface.name}, start ({start[0]:g}, {start[1]:g}), {steps} steps"
+    head = f"surface {race.surface}, start ({race.start[0]:g}, {race.start[1]:g}), {race.steps} steps"
     return head + "\n" + _table(rows)
+
+
+def _parse_surface(args):
+    """The surface of --surface (with --expr and --domain for a custom one), for the sweep command."""
+    return _race(argparse.Namespace(**{**vars(args), "opt": ["sgd"], "steps": "1", "start": None, "noise": "0",
+                                        "seed": "0"})).surface_obj()
 
 
 def cmd_sweep(args) -> str:
@@ -122,14 +120,14 @@ def cmd_sweep(args) -> str:
     try:
         spec = parse_spec(args.opt)
     except SpecError as err:
-        raise SpecError(f"--opt: {err}") from None
-    x = parse_axis("--x", args.x, spec.name)
-    y = parse_axis("--y", args.y, spec.name)
-    start = parse_point("--start", args.start) if args.start is not None else surface.start
+        raise SpecError(f"opt: {err}") from None
+    x = parse_axis("x", args.x, spec.name)
+    y = parse_axis("y", args.y, spec.name)
+    start = parse_point("start", args.start) if args.start is not None else surface.start
     steps = parse_sweep_steps(args.steps)
-    tol = parse_number("--tol", args.tol)
+    tol = parse_number("tol", args.tol)
     if tol <= 0:
-        raise SpecError(f"--tol: must be > 0 (got {args.tol})")
+        raise SpecError(f"tol: must be > 0 (got {args.tol})")
     noise, seed = parse_noise(args.noise), parse_seed(args.seed)
 
     from .sweep import run_sweep
@@ -138,8 +136,7 @@ def cmd_sweep(args) -> str:
     if args.json:
         return _dump(result.to_json())
     cells = x.n * y.n
-    best = np.unravel_index(np.nanargmin(np.where(result.diverged, np.inf, result.final_loss)), result.final_loss.shape) \
-        if not result.diverged.all() else None
+    best = result.best_cell()
     lines = [f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
              f"{steps} steps, {cells} runs in {result.seconds:.2f} s",
              f"diverged: {int(result.diverged.sum())} of {cells}",
@@ -153,25 +150,21 @@ def cmd_sweep(args) -> str:
 
 
 def _mnist_race(args, record_every: int | None = None):
-    """Parse the MNIST options shared by ``mnist`` and ``landscape``, load the data, run the race."""
-    from .limits import MAX_BATCH, MAX_EPOCHS
+    """Read the MNIST flags (as the page reads its link), load the data, run the race."""
     from .mnist.data import MnistError, load
     from .mnist.train import train_race
 
-    specs = _specs(args.opt)
-    # Sizes against the fixed limits here; against the data actually loaded in train_race.
-    epochs = parse_int("--epochs", args.epochs, 1, MAX_EPOCHS)
-    batch = parse_int("--batch-size", args.batch_size, 1, MAX_BATCH)
-    train_size = parse_int("--train-size", args.train_size, 1, 60_000)
-    test_size = parse_int("--test-size", args.test_size, 1, 10_000)
-    seed = parse_seed(args.seed)
+    flags = {"model": args.model, "opt": _given(args.opt), "epochs": args.epochs, "batch": args.batch_size,
+             "train": args.train_size, "test": args.test_size, "seed": args.seed}
+    cfg, _ = MnistConfig.from_query(flags, strict=True)  # the limits; the data's own sizes in train_race
     try:
         data = load(args.data)
     except MnistError as err:
-        raise SpecError(f"--data: {err}") from None
-    record = max(1, epochs * (train_size // batch) // record_every) if record_every else None
-    runs = train_race(args.model, specs, data, epochs, batch, train_size, test_size, seed, record_every=record)
-    return specs, data, runs, train_size, test_size, seed
+        raise SpecError(f"data: {err}") from None
+    record = max(1, cfg.epochs * (cfg.train // cfg.batch) // record_every) if record_every else None
+    runs = train_race(cfg.model, list(cfg.specs), data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed,
+                      record_every=record)
+    return list(cfg.specs), data, runs, cfg.train, cfg.test, cfg.seed
 
 
 def cmd_mnist(args) -> str:
@@ -189,7 +182,7 @@ def cmd_mnist(args) -> str:
 
 def cmd_landscape(args) -> str:
     """Train a race with recorded parameters, then slice the loss along two directions."""
-    grid = parse_int("--grid", args.grid, 3, 51)
+    grid = parse_int("grid", args.grid, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID)
     from .mnist.landscape import landscape
 
     _, data, runs, train_size, _, seed = _mnist_race(args, record_every=40)  # about 40 points a path
@@ -212,13 +205,6 @@ def cmd_landscape(args) -> str:
     return head + "\n" + _table(rows)
 
 
-def _specs(texts):
-    try:
-        return parse_specs(texts)
-    except SpecError as err:
-        raise SpecError(f"--opt: {err}") from None
-
-
 def cmd_warmup(args) -> str:
     """Compile the app's programs into the persistent JAX cache, so a fresh server starts fast."""
     from .jaxsetup import enable_compilation_cache
@@ -234,8 +220,8 @@ def cmd_serve(args) -> str:
     """Serve the app until SIGTERM or Ctrl-C."""
     from .serve import serve
 
-    port = parse_int("--port", args.port, 1, 65535)
-    workers = parse_int("--workers", args.workers, 1, MAX_WORKERS)
+    port = parse_int("port", args.port, 1, 65535)
+    workers = parse_int("workers", args.workers, 1, MAX_WORKERS)
     status = serve(port, workers, args.address)
     if status:
         raise SystemExit(status)
@@ -314,12 +300,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The core names an item in neutral words (as links do); the command line says which flag it was.
+FLAGS = {"surface": "--surface", "expr": "--expr", "domain": "--domain", "start": "--start", "steps": "--steps",
+         "opt": "--opt", "noise": "--noise", "seed": "--seed", "tol": "--tol", "x": "--x", "y": "--y",
+         "axes": "--x and --y", "model": "--model", "epochs": "--epochs", "batch": "--batch-size",
+         "train": "--train-size", "test": "--test-size", "grid": "--grid", "directions": "--directions",
+         "data": "--data", "port": "--port", "workers": "--workers"}
+
+
+def flag_message(message: str) -> str:
+    """``message`` with its leading item named as the flag that gave it (``train: ...`` -> ``--train-size: ...``)."""
+    item, sep, rest = message.partition(":")
+    return f"{FLAGS[item]}:{rest}" if sep and item in FLAGS else message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
         print(args.func(args))
     except (UsageError, SpecError) as err:
-        print(f"optviz: error: {err}", file=sys.stderr)
+        print(f"optviz: error: {flag_message(str(err))}", file=sys.stderr)
         return 2
     return 0

@@ -13,7 +13,8 @@ from optviz.link import DEFAULT_RACE, RaceConfig, parse_query, to_query
 from optviz.spec import parse_spec
 from optviz.surfaces import SURFACES
 from optviz.trajectory import run_race
-from optviz.ui.share import config_json, paths_csv
+from optviz.export import paths_csv, race_json
+from optviz.link import SurfacesConfig
 
 
 def test_empty_link_is_the_default_view():
@@ -51,12 +52,13 @@ def test_each_bad_value_falls_back_alone(params):
 
 
 def test_csv_and_json_exports():
-    cfg = RaceConfig("bowl", (0.5, 0.5), 5, (parse_spec("adam:lr=0.1"), parse_spec("sgd")))
-    runs = run_race(SURFACES["bowl"], cfg.start, cfg.steps, list(cfg.specs))
-    rows = list(csv.DictReader(io.StringIO(paths_csv(cfg, runs))))
+    race = RaceConfig("bowl", (0.5, 0.5), 5, (parse_spec("adam:lr=0.1"), parse_spec("sgd")))
+    view = SurfacesConfig(race, arrows=True)
+    runs = run_race(SURFACES["bowl"], race.start, race.steps, list(race.specs))
+    rows = list(csv.DictReader(io.StringIO(paths_csv(view, runs))))
     assert len(rows) == 12 and rows[0]["spec"] == "adam:lr=0.1,b1=0.9,b2=0.999,eps=1e-08,bias_correction=1"
     assert float(rows[5]["x"]) == float(runs[0].path[5, 0]) and rows[6]["optimizer"] == "sgd"
-    query = to_query(cfg)
-    data = json.loads(config_json(cfg, query))
+    assert [float(r["loss"]) for r in rows[6:]] == [float(v) for v in runs[1].loss]
+    data = json.loads(race_json(view, runs))
     assert data["opt"][1] == "sgd:lr=0.01" and data["steps"] == 5
-    assert parse_qs(data["query"])["opt"] == ["adam:lr=0.1", "sgd"]
+    assert SurfacesConfig.from_query(parse_qs(data["query"])) == (view, [])  # the JSON's link is the view

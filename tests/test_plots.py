@@ -18,7 +18,7 @@ from optviz.analysis import gradient_field, loss_grid
 from optviz.plots.common import PathData, encode, typed_array
 from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.heatmap import heatmap_figure
-from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
+from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.plots.mnist import digits_figure
 from optviz.surfaces import SURFACES
 

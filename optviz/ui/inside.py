@@ -12,7 +12,7 @@ from optviz.link import RaceConfig
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure, state_figure
-from optviz.plots.landscape import contour_figure
+from optviz.plots.surface_figures import contour_figure
 from optviz.numbers import sig
 from optviz.spec import make_spec
 from optviz.trajectory import Run

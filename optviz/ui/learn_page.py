@@ -15,7 +15,7 @@ from optviz.link import RaceConfig, to_query
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
-from optviz.plots.landscape import contour_figure
+from optviz.plots.surface_figures import contour_figure
 from optviz.numbers import sig
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES

@@ -12,10 +12,12 @@ import math
 import streamlit as st
 
 from optviz.expr import ExprError, parse, parse_domain
-from optviz.link import CUSTOM, RaceConfig, parse_query, to_query
+from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
 from optviz.spec import format_number
 from optviz.optimizers import REGISTRY, HParam
 from optviz.plots.common import PALETTE
+
+from .views import arrive, current_params, fresh, from_link, seed, settle
 from optviz.spec import SpecError, make_spec
 
 
@@ -136,21 +138,46 @@ def racer_colors() -> list[str]:
     return [PALETTE[st.session_state.get(f"r{rid}_color", rid) % len(PALETTE)] for rid in st.session_state["race"]]
 
 
-def remember(cfg: RaceConfig) -> None:
-    """Keep the drawn race in a plain key: Streamlit drops widget values while another page is shown."""
-    st.session_state["surfaces_cfg"] = cfg
+def init_session() -> tuple[SurfacesConfig, list[str]]:
+    """The view to start this run from (optviz.ui.views), with the link's warnings on the first page shown.
+
+    A fresh view sets every control; otherwise only the controls Streamlit forgot while another
+    page was shown are set again, so a change the browser just sent is never undone.
+    """
+    cfg, warnings = arrive(SurfacesConfig, "surfaces")
+    if fresh("surfaces"):
+        # Learning rates a link names were chosen by its author: a change of surface keeps them.
+        load_config(cfg.race, lrs_by_hand=from_link("surfaces") and bool(current_params().get("opt")))
+        seed(view_values(cfg), overwrite=True)
+    else:
+        load_config(cfg.race, only_missing=True)
+        seed(view_values(cfg))
+    return cfg, warnings
 
 
-def init_session() -> list[str]:
-    """On a session's first run, load the share link; returns its warnings (once)."""
-    if "race" in st.session_state:
-        if "surfaces_cfg" in st.session_state:
-            load_config(st.session_state["surfaces_cfg"], only_missing=True)
-        return []
-    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    cfg, warnings = parse_query(params)
-    load_config(cfg, lrs_by_hand=bool(params.get("opt")))
-    return warnings
+def view_values(cfg: SurfacesConfig) -> dict:
+    """The view's controls: display toggles, tolerance, playback, the inside view."""
+    values = {f"log_{cfg.race.surface}": cfg.log_scale, "arrows": cfg.arrows, "tol": cfg.tol,
+              "playback": cfg.playback, "frame": cfg.frame, "inside": cfg.inside is not None,
+              "inside_run": cfg.inside or 0, "inside_step": cfg.inside_step}
+    return {k: v for k, v in values.items() if v is not None}  # unset: the control's own default
+
+
+def current_view(race: RaceConfig) -> SurfacesConfig:
+    """The whole view as the controls now describe it."""
+    ss = st.session_state
+    surface = race.surface_obj()
+    log = ss.get(f"log_{surface.name}", surface.log_scale)
+    inside = ss.get("inside_run", 0) if ss.get("inside") else None
+    return SurfacesConfig(race, log=None if log == surface.log_scale else bool(log), arrows=bool(ss.get("arrows")),
+                          tol=float(ss.get("tol", 1e-3)), playback=bool(ss.get("playback")),
+                          frame=_clamped(ss.get("frame"), 0, race.steps) if ss.get("playback") else None,
+                          inside=min(inside, len(race.specs) - 1) if inside is not None else None,
+                          inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None)
+
+
+def _clamped(value, low: int, high: int) -> int | None:
+    return None if value is None else int(min(max(int(value), low), high))
 
 
 def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
@@ -206,11 +233,6 @@ def _last_custom(source: str, err: ExprError) -> tuple[str, tuple, tuple[str, st
     return last[0], last[1], (source, f"{err}; showing the last formula that worked, {last[0]!r}")
 
 
-def sync_query(cfg: RaceConfig) -> dict[str, str | list[str]]:
-    """Write the race into the URL (only when it changed); returns the query."""
-    query = to_query(cfg)
-    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
-    if current != wanted:
-        st.query_params.from_dict(query)
-    return query
+def sync(cfg: SurfacesConfig) -> dict:
+    """Remember the view and write it into the address bar; returns its query."""
+    return settle("surfaces", cfg)

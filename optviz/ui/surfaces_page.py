@@ -10,12 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
-from optviz.link import RaceConfig
+from optviz.export import paths_csv, race_json
+from optviz.link import TOLERANCES, RaceConfig
 from optviz.numbers import sig
 from optviz.plots.common import PathData
 from optviz.plots.animation import playback_gif
 from optviz.plots.curves import curves_figure
-from optviz.plots.landscape import arrow_trace, contour_figure, playback_figure, surface_figure
+from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.surfaces import Surface
 from optviz.trajectory import Run
 
@@ -73,12 +74,11 @@ class Scene:
 
 
 def page() -> None:
-    """The whole page."""
-    warnings = state.init_session()
+    """The whole page: the view from the link, controls from the view, the view back into the link."""
+    _, warnings = state.init_session()
     controls.sidebar()
     cfg, problems = state.current_config()
-    state.remember(cfg)
-    query = state.sync_query(cfg)
+    state.sync(state.current_view(cfg))
     surface = cfg.surface_obj()
     _header(surface, warnings, problems)
     scene = _scene(cfg, surface)
@@ -93,7 +93,9 @@ def page() -> None:
     playback(scene)
     st.subheader("Inside the optimizer")
     inside(scene)
-    share_section(cfg, scene.runs, query)
+    share_section("surfaces", [("Paths (CSV)", paths_csv, "text/csv", "csv"),
+                               ("Configuration (JSON)", race_json, "application/json", "json")],
+                  state.current_view(cfg), scene.runs)
 
 
 def _header(surface: Surface, warnings: list[str], problems: list[tuple[str, str]]) -> None:
@@ -138,10 +140,12 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
 def views(scene: Scene) -> None:
     """The 3D view and the top view, with their display toggles."""
     xs, ys, z = scene.grid
+    st.session_state.setdefault(f"log_{scene.surface.name}", scene.surface.log_scale)
     o1, o2 = st.columns(2)
-    o1.toggle("log-scaled heights", value=scene.surface.log_scale, key=f"log_{scene.surface.name}",
+    o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
               help="log10(1 + f − min f): for surfaces whose values span decades")
-    arrows_on = o2.toggle("gradient arrows", value=False, key="arrows")
+    arrows_on = o2.toggle("gradient arrows", key="arrows")
+    state.sync(state.current_view(scene.cfg))
     start_loss = float(scene.runs[0].loss[0]) if len(scene.runs[0].loss) else float("nan")
     c1, c2 = st.columns(2)
     chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
@@ -168,18 +172,26 @@ def _curves(scene: Scene) -> None:
 @st.fragment
 def table(scene: Scene) -> None:
     """The results table and the tolerance it counts steps to."""
-    tol = st.select_slider("tolerance", options=[1e-1, 1e-2, 1e-3, 1e-4, 1e-6], value=1e-3, key="tol",
-                           format_func=sig)
+    st.session_state.setdefault("tol", 1e-3)
+    tol = st.select_slider("tolerance", options=TOLERANCES, key="tol", format_func=sig)
+    state.sync(state.current_view(scene.cfg))
     st.dataframe(results_table(scene.runs, scene.labels, scene.surface, tol), hide_index=True)
 
 
 @st.fragment
 def playback(scene: Scene) -> None:
     """The top view animated, on request."""
-    if st.toggle("Playback: watch the paths advance step by step", value=False, key="playback"):
+    on = st.toggle("Playback: watch the paths advance step by step", key="playback")
+    if on:
+        longest = max(len(p.xy) for p in scene.paths) - 1
+        st.session_state["frame"] = min(st.session_state.get("frame", 0), max(longest, 0))
+        step = st.slider("playback from step", 0, max(longest, 1), key="frame", disabled=longest < 1,
+                         help="where the animation starts; Play runs it to the end")
+    state.sync(state.current_view(scene.cfg))
+    if on:
         xs, ys, z = scene.grid
         args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
-        chart(st, playback_figure(*args), key="playback_chart")
+        chart(st, playback_figure(*args, step=step), key="playback_chart")
         # Painted only when clicked: a GIF of 60 frames takes a moment.
         st.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
                            file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
@@ -190,6 +202,7 @@ def playback(scene: Scene) -> None:
 def inside(scene: Scene) -> None:
     """An optimizer's state per step, on request."""
     if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "
-                 "Adam with and without bias correction", value=False, key="inside"):
+                 "Adam with and without bias correction", key="inside"):
         inside_section(scene.cfg, scene.runs, scene.labels, scene.paths, scene.grid, scene.minima, scene.floor,
                        scene.log)
+    state.sync(state.current_view(scene.cfg))

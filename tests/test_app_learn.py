@@ -83,3 +83,18 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
             assert at.text_area(key="mn_opts").value.splitlines() == query["opt"]
         else:
             assert at.selectbox(key="surface").value == query["surface"]
+
+
+def test_13_the_demos_controls_are_in_the_link():
+    at = make_app()
+    at.run()
+    at.switch_page("optviz/ui/pages/learn.py").run()
+    at.slider(key="learn_b1").set_value(0.5).run()
+    at.select_slider(key="learn_ams_lr").set_value(0.03).run()
+    q = {k: v if len(v) > 1 else v[0] for k, v in at.query_params.items()}
+    assert q == {"b1": "0.5", "lr": "0.03"}
+    opened = make_app(**q)
+    opened.switch_page("optviz/ui/pages/learn.py")
+    opened.run()
+    assert opened.slider(key="learn_b1").value == 0.5 and opened.select_slider(key="learn_ams_lr").value == 0.03
+    assert _fig_with(opened, "m̂_t") == _fig_with(at, "m̂_t")

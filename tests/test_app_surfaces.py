@@ -254,3 +254,32 @@ def test_the_race_survives_a_visit_to_another_page():
     assert at.number_input(key="r0_adam_lr").value == 0.03
     assert at.selectbox(key="surface").value == "rosenbrock"
     assert query(at)["opt"] == ["adam:lr=0.03", "momentum"]
+
+
+def test_13_the_whole_view_is_in_the_link_and_the_link_reopens_it():
+    at = make_app(surface="himmelblau", steps="120", opt=["adam:lr=0.05", "momentum:lr=0.002"])
+    at.run()
+    at.toggle(key="log_himmelblau").set_value(False).run()
+    at.toggle(key="arrows").set_value(True).run()
+    at.select_slider(key="tol").set_value(1e-4).run()
+    at.toggle(key="playback").set_value(True).run()
+    at.slider(key="frame").set_value(40).run()
+    at.toggle(key="inside").set_value(True).run()
+    at.selectbox(key="inside_run").set_value(1).run()
+    at.slider(key="inside_step").set_value(25).run()
+    assert not at.exception
+    q = query(at)
+    assert {k: q[k] for k in ("log", "arrows", "tol", "playback", "frame", "inside", "inside_step")} == {
+        "log": ["0"], "arrows": ["1"], "tol": ["0.0001"], "playback": ["1"], "frame": ["40"], "inside": ["2"],
+        "inside_step": ["25"]}
+    again = make_app(**q)
+    again.run()
+    assert not again.exception and not again.warning
+    for key in ("log_himmelblau", "arrows", "playback", "inside"):
+        assert again.toggle(key=key).value == at.toggle(key=key).value
+    assert again.select_slider(key="tol").value == 1e-4 and again.slider(key="frame").value == 40
+    assert again.selectbox(key="inside_run").value == 1 and again.slider(key="inside_step").value == 25
+    for kind in ("contour", "surface"):  # the same pictures
+        assert chart_with(again, kind) == chart_with(at, kind)
+    assert [r["optimizer"] for r in again.dataframe[0].value.to_dict("records")] == \
+        [r["optimizer"] for r in at.dataframe[0].value.to_dict("records")]

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import re
 import time
 import urllib.request
 
@@ -207,4 +208,78 @@ def test_playback_frames_keep_the_surface(server):
         middle = shot[int(0.3 * h):int(0.6 * h), int(0.4 * w):int(0.6 * w)]  # inside the surface's square
         assert middle.mean() < 230, "the surface is gone: the plot area is white"
         assert chart.locator("image").count() >= 1  # the surface is a layout image, which no frame touches
+        browser.close()
+
+
+def _launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM,
+                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def _heatmap_ready(page) -> None:
+    page.wait_for_function(HEATMAP_JS, timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def _number_box(page, label: str):
+    return page.locator(f'[data-testid="stSidebar"] [data-testid="stNumberInput"]:has-text("{label}") input').first
+
+
+def test_13_sweep_view_travels_in_its_link(server):
+    """Change a control, take the address bar, open it in a new browser context: the same view."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page.goto(server + "/sweep")
+        _heatmap_ready(page)
+        steps = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="steps"]')
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').nth(2)  # x cells
+        box.fill("12")
+        box.press("Enter")
+        page.wait_for_function("() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'",
+                               timeout=60_000)
+        _heatmap_ready(page)
+        url = page.url
+        other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
+        other.goto(url)
+        _heatmap_ready(other)
+        cells = "() => { const h = Array.from(document.querySelectorAll('.js-plotly-plot'))" \
+                ".find(e => e._fullData && e._fullData[0].type === 'heatmap'); return h._fullData[0].z.length + ':' " \
+                "+ h._fullData[0].z[0].length; }"
+        assert other.evaluate(cells) == page.evaluate(cells) == "48:12"
+        assert other.evaluate("() => location.search") == page.evaluate("() => location.search")
+        assert steps.count() == 1
+        browser.close()
+
+
+def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
+    from playwright.sync_api import sync_playwright
+
+    link = "/mnist?model=cnn&opt=adam&opt=sgd&epochs=3&batch=60&train=4000&test=500"
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        page.goto(server + link)
+        page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+        page.get_by_role("button", name="Train").click()
+        # Stop while SGD trains, after at least one of its epochs finished
+        page.get_by_text(re.compile(r"SGD: epoch [12] of 3")).wait_for(timeout=180_000)
+        page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+        note = page.get_by_text("Training was stopped")
+        note.wait_for(timeout=60_000)
+        text = note.inner_text()  # (the results table is drawn on a canvas: its note says the same)
+        assert "Adam: 3 of 3 epochs" in text  # Adam finished
+        assert re.search(r"SGD: [12] of 3 epochs", text)  # SGD's finished epochs are kept
+        assert "Press Train" not in page.content()
+        curves = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])" \
+                 ".map(t => t.name)).find(n => n.includes('SGD'))"
+        assert "Adam" in page.evaluate(curves) and "SGD" in page.evaluate(curves)
+        # the view is in the link: a new context opens the same race settings
+        other = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
+        other.goto(page.url)
+        other.get_by_role("button", name="Train").wait_for(timeout=90_000)
+        assert other.evaluate("() => location.search") == page.evaluate("() => location.search")
+        assert other.locator('[data-testid="stTextArea"] textarea').input_value() == "adam\nsgd"
         browser.close()

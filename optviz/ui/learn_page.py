@@ -11,7 +11,8 @@ import streamlit as st
 
 from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
 from optviz.counterexample import reddi_path
-from optviz.link import RaceConfig, to_query
+from optviz.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
+from optviz.link import LearnConfig, RaceConfig, to_query
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
@@ -21,6 +22,9 @@ from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
 from optviz.ui.compute import race
+from optviz.ui.notes import link_warnings
+from optviz.ui.share import share_section
+from optviz.ui.views import arrive, fresh, seed, settle
 from optviz.ui.charts import chart
 
 
@@ -119,8 +123,8 @@ def section_bias_correction() -> None:
         "With a constant gradient g, m_t = (1-β1^t) g exactly, so dividing by 1-β1^t gives back g. The chart runs "
         "our Adam on f(x, y) = x + y (gradient 1 everywhere) and plots its own m, m̂, v and v̂.")
     c1, c2 = st.columns(2)
-    b1 = c1.slider("β1", 0.0, 0.99, 0.9, 0.01, key="learn_b1")
-    b2 = c2.slider("β2", 0.0, 0.9999, 0.999, 0.0001, format="%.4f", key="learn_b2")
+    b1 = c1.slider("β1", *LEARN_B1, step=0.01, key="learn_b1")
+    b2 = c2.slider("β2", *LEARN_B2, step=0.0001, format="%.4f", key="learn_b2")
     run = _race("custom", (0.0, 0.0), 50, [make_spec("adam", {"lr": 1e-6, "b1": b1, "b2": b2})], expr="x + y",
                 domain=(-1e4, 1e4, -1e4, 1e4))[0]
     s = run.state
@@ -203,8 +207,8 @@ def section_problems() -> None:
                 "large gradient is damped by v as much as it is large, and the frequent small ones push it to +1. "
                 "AMSGrad divides by the largest v so far and goes to −1.")
     c1, c2 = st.columns(2)
-    C = c1.slider("C", 2.5, 10.0, 3.0, 0.5, key="learn_C")
-    lr = c2.select_slider("lr", [0.001, 0.003, 0.01, 0.03, 0.1], 0.01, key="learn_ams_lr")
+    C = c1.slider("C", *LEARN_C, step=0.5, key="learn_C")
+    lr = c2.select_slider("lr", LEARN_LRS, key="learn_ams_lr")
     steps = 3000
     paths, values = _series([("Adam", _reddi_path("adam", C, lr, steps)),
                              ("AMSGrad", _reddi_path("amsgrad", C, lr, steps))])
@@ -267,8 +271,20 @@ SECTIONS = (section_what, section_algorithm, section_bias_correction, section_pr
             section_problems, section_faq)
 
 
+def _view() -> None:
+    """The demos' controls start where the link says, and every change goes back into it."""
+    cfg, warnings = arrive(LearnConfig, "learn")
+    link_warnings(warnings)
+    seed({"learn_b1": cfg.b1, "learn_b2": cfg.b2, "learn_C": cfg.C, "learn_ams_lr": cfg.lr}, overwrite=fresh("learn"))
+    ss = st.session_state
+    settle("learn", LearnConfig(float(ss["learn_b1"]), float(ss["learn_b2"]), float(ss["learn_C"]),
+                                float(ss["learn_ams_lr"])))
+
+
 def page() -> None:
     """The whole page."""
     st.title("Learn: Adam, explained live")
+    _view()
     for section in SECTIONS:
         section()
+    share_section("learn", [])

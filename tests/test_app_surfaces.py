@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apptools import chart_with, make_app, path_trace, query, shown, xy
+from apptools import chart_with, charts, make_app, path_trace, query, shown, xy
 from optviz.link import DEFAULT_RACE
 from optviz.optimizers import REGISTRY
 
@@ -279,7 +279,6 @@ def test_13_the_whole_view_is_in_the_link_and_the_link_reopens_it():
         assert again.toggle(key=key).value == at.toggle(key=key).value
     assert again.select_slider(key="tol").value == 1e-4 and again.slider(key="frame").value == 40
     assert again.selectbox(key="inside_run").value == 1 and again.slider(key="inside_step").value == 25
-    for kind in ("contour", "surface"):  # the same pictures
-        assert chart_with(again, kind) == chart_with(at, kind)
-    assert [r["optimizer"] for r in again.dataframe[0].value.to_dict("records")] == \
-        [r["optimizer"] for r in at.dataframe[0].value.to_dict("records")]
+    for key in ("surface3d", "playback_chart", "curves", "state_chart"):  # the same pictures
+        assert charts(again)[key] == charts(at)[key]
+    assert again.table[0].value.equals(at.table[0].value)

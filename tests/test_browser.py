@@ -194,7 +194,7 @@ def test_playback_frames_keep_the_surface(server):
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
-        page.get_by_text("Playback: watch the paths advance").click()
+        page.get_by_text("playback", exact=True).click()
         page.wait_for_function(f"() => !!({PLAYBACK_JS})()", timeout=30_000)
         chart = page.locator(".js-plotly-plot").filter(has=page.locator(".updatemenu-container")).first
         chart.scroll_into_view_if_needed()
@@ -282,4 +282,46 @@ def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(serv
         other.get_by_role("button", name="Train").wait_for(timeout=90_000)
         assert other.evaluate("() => location.search") == page.evaluate("() => location.search")
         assert other.locator('[data-testid="stTextArea"] textarea').input_value() == "adam\nsgd"
+        browser.close()
+
+
+BOXES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => {
+  const r = e.getBoundingClientRect(), m = e.querySelector('.modebar'), l = e.querySelector('.legend');
+  const box = x => { if (!x) return null; const b = x.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {type: e._fullData && e._fullData[0] ? e._fullData[0].type : null, box: [r.left, r.top, r.right, r.bottom],
+          modebar: box(m), legend: box(l)};
+})"""
+
+
+def _overlap(a, b) -> float:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def test_18_12_surfaces_on_a_phone(server):
+    """390x844: the charts stacked, none overlapping, the 3D chart in the first screen with the
+    sidebar closed, legends clear of the toolbar, the table as wide as the screen, racer 1's lr at hand."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = phone.new_page()
+        page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&opt=rmsprop")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+        time.sleep(2)
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 0  # the drawer is closed
+        charts = page.evaluate(BOXES_JS)
+        for i, a in enumerate(charts):
+            assert a["box"][2] - a["box"][0] <= 390
+            for b in charts[i + 1:]:
+                assert _overlap(a["box"], b["box"]) == 0, (a, b)
+            if a["legend"] and a["modebar"]:
+                assert _overlap(a["legend"], a["modebar"]) == 0, a
+        surface = next(c for c in charts if c["type"] == "surface")
+        assert surface["box"][1] < 844 - 300  # most of the 3D chart on the first screen
+        lr = page.locator('[data-testid="stMain"] input[type="range"][aria-label="its learning rate"]')
+        assert lr.count() == 1 and lr.bounding_box()["y"] < surface["box"][1]
+        table = page.locator('[data-testid="stTable"]').first
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")  # no sideways scrolling
         browser.close()

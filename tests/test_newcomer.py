@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from optviz.spec import parse_spec
 
 
 def _table(at) -> list[dict]:
-    return at.dataframe[0].value.to_dict("records")
+    return at.table[0].value.reset_index().to_dict("records")
 
 
 def test_1_fair_race_announces_the_race_it_draws():
@@ -91,3 +92,25 @@ def test_7_numbers_are_shown_in_significant_figures():
     first = next(d.value for d in learn.dataframe if "SGD's first step (lr = 0.01)" in d.value.columns)
     row = first[first["gradient"] == "0.0001"].iloc[0]
     assert row["SGD's first step (lr = 0.01)"] == "1e-6" and row["Adam's first step (lr = 0.001)"] == "0.0009999"  # eps matters at 1e-4
+
+
+def test_11_the_smaller_things():
+    # the inside view's two line styles are in a legend
+    at = make_app(opt="adam:lr=0.05")
+    at.run()
+    at.toggle(key="inside").set_value(True).run()
+    state = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if any(t.get("legendgroup") == "coord1" for t in json.loads(c.proto.spec)["data"]))
+    legend = [(t["name"], t["line"]["dash"]) for t in state["data"] if t.get("showlegend")]
+    assert legend == [("x coordinate", "solid"), ("y coordinate", "dot")]
+    # the SWATS chart marks its switch
+    learn = make_app()
+    learn.run()
+    learn.switch_page("optviz/ui/pages/learn.py").run()
+    swats = next(json.loads(c.proto.spec) for c in learn.get("plotly_chart")
+                 if any(t.get("name", "").startswith("SWATS") for t in json.loads(c.proto.spec)["data"]))
+    k = int(re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1))
+    assert swats["layout"]["shapes"][0]["x0"] == k and "switches to SGD" in swats["layout"]["annotations"][0]["text"]
+    # the hyperparameter sliders span the sidebar (no columns squeeze them): no column holds a slider
+    sidebar_columns = [c for c in at.sidebar.columns]
+    assert not any(el.type == "select_slider" for col in sidebar_columns for el in col)

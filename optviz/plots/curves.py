@@ -12,13 +12,15 @@ from .surface_figures import LEGEND
 MAX_CURVE_POINTS = 1000
 
 
-def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340) -> dict:
+def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340,
+                  marks: Sequence[tuple[float, str]] = ()) -> dict:
     """Side-by-side panels of per-step curves sharing one legend.
 
     ``panels`` holds (y title, one array per path or None, log y[, x title[, x step]]) for each
     panel; the x values are index * x step (default: "step", 1). Short series get markers.
+    ``marks`` are (x, label) events drawn as dashed vertical lines across every panel.
     """
-    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": LEGEND}
+    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND}
     n, gap = len(panels), 0.08
     shown: set[str] = set()  # each label in the legend once, wherever it first appears
     width = (1 - gap * (n - 1)) / n
@@ -48,6 +50,12 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
                          "yaxis": f"y{axis}",
                          "line": {"color": p.color, "width": 2, "dash": p.dash}})
             shown.add(p.label)
+    layout["shapes"] = [{"type": "line", "xref": f"x{'' if k == 0 else k + 1}", "yref": "paper", "x0": x, "x1": x,
+                         "y0": 0, "y1": 1, "line": {"dash": "dash", "width": 1.5, "color": "#444"}}
+                        for k in range(n) for x, _ in marks]
+    layout.setdefault("annotations", []).extend(
+        {"xref": "x", "yref": "paper", "x": x, "y": 1, "text": label, "showarrow": False, "xanchor": "left",
+         "yanchor": "top", "font": {"size": 11}} for x, label in marks)
     return {"data": data, "layout": layout}
 
 
@@ -57,8 +65,8 @@ def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], col
     rows = max(len(keys), 1)
     gap = 0.06
     height = (1 - gap * (rows - 1)) / rows
-    data, layout = [], {"height": max(170 * rows, 220), "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-                        "showlegend": False, "annotations": []}
+    data, layout = [], {"height": max(170 * rows, 220) + 30, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                        "showlegend": True, "legend": LEGEND, "annotations": []}
     for row, key in enumerate(keys):
         top = 1 - row * (height + gap)
         axis = "" if row == 0 else str(row + 1)
@@ -72,7 +80,12 @@ def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], col
         idx = thin(len(v), MAX_CURVE_POINTS)
         columns = [(v[idx], "")] if v.ndim == 1 else [(v[idx, 0], " (x)"), (v[idx, 1], " (y)")]
         for j, (col, suffix) in enumerate(columns):
-            data.append({"type": "scatter", "x": idx + 1, "y": col, "mode": "lines", "name": key + suffix,
+            # One legend entry per line style, shown once: which line is the x coordinate, which the y.
+            legend = {"name": ("x coordinate" if j == 0 else "y coordinate") if v.ndim == 2 else "value",
+                      "legendgroup": f"coord{j}", "showlegend": row == next(
+                          (r for r, k in enumerate(keys) if np.asarray(state[k]).ndim == v.ndim), 0)}
+            data.append({"type": "scatter", "x": idx + 1, "y": col, "mode": "lines", **legend,
+                         "hovertemplate": f"{key}{suffix}: %{{y:~.4g}} at step %{{x}}<extra></extra>",
                          "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                          "line": {"color": color, "width": 2, "dash": "solid" if j == 0 else "dot"}})
     for k in list(layout):

@@ -14,7 +14,8 @@ from .common import COLORSCALE, PathData, display_z, thin
 from .raster import background
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
-LEGEND = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}
+# Under the plot area: above it, a legend that wraps (a phone, many racers) runs under Plotly's toolbar.
+LEGEND = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}
 
 
 def _z_title(log: bool) -> str:
@@ -66,7 +67,8 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                      "mode": "markers", "name": "minima",
                      "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 1}}})
     layout = {
-        "height": 560, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "uirevision": key, "legend": LEGEND,
+        "height": 560, "margin": {"l": 0, "r": 0, "t": 10, "b": 10}, "uirevision": key,
+        "legend": dict(LEGEND, y=0.02),
         "scene": {"xaxis": {"title": {"text": axes[0]}, "range": [float(xs[0]), float(xs[-1])]},
                   "yaxis": {"title": {"text": axes[1]}, "range": [float(ys[0]), float(ys[-1])]},
                   "zaxis": {"title": {"text": _z_title(log)}, "range": [z_lo - lift, z_hi + 12 * lift]},
@@ -133,7 +135,7 @@ def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
 
 
 def _top_layout(xs, ys, key: str, axes: tuple[str, str] = ("x", "y")) -> dict:
-    return {"height": 520, "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "uirevision": key, "legend": LEGEND,
+    return {"height": 520, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "uirevision": key, "legend": LEGEND,
             "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": axes[0]}},
             "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": axes[1]}, "scaleanchor": "x"}}
 
@@ -164,7 +166,7 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     layout = _top_layout(xs, ys, "playback")
     layout.update(
-        height=560, images=[background(xs, ys, z, floor, log)],
+        height=600, images=[background(xs, ys, z, floor, log)], legend=dict(LEGEND, y=-0.2),
         xaxis=dict(layout["xaxis"], showgrid=False), yaxis=dict(layout["yaxis"], showgrid=False),
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.06, "xanchor": "left", "yanchor": "top",
                       "buttons": [

@@ -123,6 +123,37 @@ def _remove_run(rid: int) -> None:
     ss["race"] = [r for r in ss["race"] if r != rid]
 
 
+def quick_row() -> None:
+    """The first racer's optimizer and learning rate in the main area, above the charts.
+
+    On a phone the sidebar is a drawer over the page; these are the controls one reaches for
+    most, one thumb away. They mirror the sidebar's own (the same values, both ways).
+    """
+    ss = st.session_state
+    rid = ss["race"][0]
+    name = ss[f"r{rid}_name"]
+    hp = REGISTRY[name].hparam("lr")
+    ss["quick_opt"], ss["quick_lr"] = name, ss[slider_key(rid, name, "lr")]
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox("racer 1", list(REGISTRY), key="quick_opt", format_func=lambda k: REGISTRY[k].display_name,
+                 on_change=_quick_optimizer, args=(rid,))
+    c2.select_slider("its learning rate", options=_log_options(hp, ss[hp_key(rid, name, "lr")]), key="quick_lr",
+                     format_func=_fmt, on_change=_quick_lr, args=(rid,))
+
+
+def _quick_optimizer(rid: int) -> None:
+    st.session_state[f"r{rid}_name"] = st.session_state["quick_opt"]
+    _new_optimizer(rid)
+
+
+def _quick_lr(rid: int) -> None:
+    ss = st.session_state
+    name = ss[f"r{rid}_name"]
+    ss[hp_key(rid, name, "lr")] = float(ss["quick_lr"])
+    ss[slider_key(rid, name, "lr")] = ss["quick_lr"]
+    _by_hand(rid, REGISTRY[name].hparam("lr"))
+
+
 def _fair_race() -> None:
     """Tune every racer's lr on the same log grid for this surface and start, then race the tuned ones."""
     from optviz.tuning import TUNING_POINTS, tune_lr

@@ -86,7 +86,9 @@ def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: l
     st.latex(filled_rule(run.optimizer, run.hparams))
     done = len(run.path) - 1
     if done >= 1:
-        t = st.slider("after step", 1, done, min(done, 10), key="inside_step") if done > 1 else 1
+        ss = st.session_state
+        ss["inside_step"] = min(max(int(ss.get("inside_step", min(done, 10))), 1), done)  # the link's, or 10
+        t = st.slider("after step", 1, done, key="inside_step") if done > 1 else 1
         st.latex(state_at(run, t))
     if run.state:
         chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, paths[choice].color),

@@ -223,9 +223,10 @@ def section_problems() -> None:
     specs = [make_spec("swats", {"lr": 0.03, "eps": 1e-4}), make_spec("adam", {"lr": 0.03})]
     swats = _race(s.name, s.start, 300, specs)
     paths = _paths(swats, [sp.label() for sp in specs])
-    chart(st, curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300),
-                    key="learn_swats_chart")
     k = swats[0].switched_at
+    chart(st, curves_figure(paths, [("loss − min f (log)", [r.loss for r in swats], True)], height=300,
+                            marks=[(k, f" SWATS switches to SGD after step {k}")] if k else []),
+          key="learn_swats_chart")
     st.caption(f"SWATS switched to SGD after step {k}, with SGD's learning rate Λ = {sig(swats[0].state['sgd_lr'][-1])}; "
                f"final loss {sig(swats[0].loss[-1], 2)} against Adam's {sig(swats[1].loss[-1], 2)}." if k else
                "SWATS did not switch within these steps.")

@@ -51,7 +51,7 @@ def share_section(page: str, downloads: Sequence[Download], *args) -> None:
     st.subheader("Share and export")
     st.caption("This link reproduces exactly what you see; the address bar is kept up to date too.")
     copy_button()
-    st.code(share_url(), language=None)
+    st.code(share_url(), language=None, wrap_lines=True)
     for column, (label, build, mime, ext) in zip(st.columns(len(downloads)) if downloads else [], downloads):
         column.download_button(label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime,
                                key=f"dl_{page}_{ext}")

@@ -80,7 +80,9 @@ def page() -> None:
     cfg, problems = state.current_config()
     state.sync(state.current_view(cfg))
     surface = cfg.surface_obj()
-    _header(surface, warnings, problems)
+    st.title("Optimizers on loss surfaces")
+    _notes(warnings, problems)
+    controls.quick_row()  # the first racer's optimizer and lr, in reach on a phone (the sidebar is a drawer there)
     scene = _scene(cfg, surface)
     if scene is None:
         return
@@ -88,9 +90,9 @@ def page() -> None:
         if r.diverged_at is not None:
             st.error(f"{lab} diverged at step {r.diverged_at}: its path stops at the last finite point.")
     views(scene)
+    _about(surface)
     _curves(scene)
     table(scene)
-    playback(scene)
     st.subheader("Inside the optimizer")
     inside(scene)
     share_section("surfaces", [("Paths (CSV)", paths_csv, "text/csv", "csv"),
@@ -98,8 +100,7 @@ def page() -> None:
                   state.current_view(cfg), scene.runs)
 
 
-def _header(surface: Surface, warnings: list[str], problems: list[tuple[str, str]]) -> None:
-    st.title("Optimizers on loss surfaces")
+def _notes(warnings: list[str], problems: list[tuple[str, str]]) -> None:
     link_warnings(warnings)
     for source, problem in problems:
         input_problem(source, problem)
@@ -109,6 +110,9 @@ def _header(surface: Surface, warnings: list[str], problems: list[tuple[str, str
     note = st.session_state.pop("surface_note", None)
     if note:
         st.info(note)
+
+
+def _about(surface: Surface) -> None:
     if surface.name == "custom":
         st.code(surface.formula, language=None)
     else:
@@ -138,24 +142,45 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
 
 @st.fragment
 def views(scene: Scene) -> None:
-    """The 3D view and the top view, with their display toggles."""
+    """The 3D view and the top view (still, or animated), with their display toggles."""
     xs, ys, z = scene.grid
-    st.session_state.setdefault(f"log_{scene.surface.name}", scene.surface.log_scale)
-    o1, o2 = st.columns(2)
-    o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
-              help="log10(1 + f − min f): for surfaces whose values span decades")
-    arrows_on = o2.toggle("gradient arrows", key="arrows")
-    state.sync(state.current_view(scene.cfg))
+    ss = st.session_state
+    ss.setdefault(f"log_{scene.surface.name}", scene.surface.log_scale)
+    playing, arrows_on = bool(ss.get("playback")), bool(ss.get("arrows"))
     start_loss = float(scene.runs[0].loss[0]) if len(scene.runs[0].loss) else float("nan")
-    c1, c2 = st.columns(2)
+    charts, toggles = st.container(), st.container()  # the charts first: on a phone, they are what one opens for
+    with toggles:
+        o1, o2, o3 = st.columns(3)
+        o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
+                  help="log10(1 + f − min f): for surfaces whose values span decades")
+        o2.toggle("gradient arrows", key="arrows")
+        o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
+        step = _playback_step(scene) if playing else 0
+    state.sync(state.current_view(scene.cfg))
+    c1, c2 = charts.columns(2)
     chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
                              scene.log, key=scene.surface.name), key="surface3d")
+    args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
+    if playing:
+        chart(c2, playback_figure(*args, step=step), key="playback_chart")
+        # Painted only when clicked: a GIF of 60 frames takes a moment.
+        c2.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
+                           file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
+                           help="the same frames, painted on the server in the page's colours: for a slide")
+        return
     arrows = None
     if arrows_on:
         pts, grads, _ = gradient_field(scene.surface)
         arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-    chart(c2, contour_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log, arrows,
-                             key=scene.surface.name), key="contour")
+    chart(c2, contour_figure(*args[:-1], scene.log, arrows, key=scene.surface.name), key="contour")
+
+
+def _playback_step(scene: Scene) -> int:
+    """The step the animation starts from (in the link), a slider under the toggles."""
+    longest = max(len(p.xy) for p in scene.paths) - 1
+    st.session_state["frame"] = min(st.session_state.get("frame", 0), max(longest, 0))
+    return st.slider("playback from step", 0, max(longest, 1), key="frame", disabled=longest < 1,
+                     help="where the animation starts; Play runs it to the end")
 
 
 def _curves(scene: Scene) -> None:
@@ -166,7 +191,9 @@ def _curves(scene: Scene) -> None:
     else:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
-    chart(st, curves_figure(scene.paths, panels), key="curves")
+    # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
+    for column, panel, key in zip(st.columns(len(panels)), panels, ("curves", "curves_distance")):
+        chart(column, curves_figure(scene.paths, [panel]), key=key)
 
 
 @st.fragment
@@ -175,27 +202,8 @@ def table(scene: Scene) -> None:
     st.session_state.setdefault("tol", 1e-3)
     tol = st.select_slider("tolerance", options=TOLERANCES, key="tol", format_func=sig)
     state.sync(state.current_view(scene.cfg))
-    st.dataframe(results_table(scene.runs, scene.labels, scene.surface, tol), hide_index=True)
-
-
-@st.fragment
-def playback(scene: Scene) -> None:
-    """The top view animated, on request."""
-    on = st.toggle("Playback: watch the paths advance step by step", key="playback")
-    if on:
-        longest = max(len(p.xy) for p in scene.paths) - 1
-        st.session_state["frame"] = min(st.session_state.get("frame", 0), max(longest, 0))
-        step = st.slider("playback from step", 0, max(longest, 1), key="frame", disabled=longest < 1,
-                         help="where the animation starts; Play runs it to the end")
-    state.sync(state.current_view(scene.cfg))
-    if on:
-        xs, ys, z = scene.grid
-        args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
-        chart(st, playback_figure(*args, step=step), key="playback_chart")
-        # Painted only when clicked: a GIF of 60 frames takes a moment.
-        st.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
-                           file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
-                           help="the same frames, painted on the server in the page's colours: for a slide")
+    # A plain table: its cells wrap, so it fits a phone without scrolling sideways.
+    st.table(results_table(scene.runs, scene.labels, scene.surface, tol).set_index("optimizer"))
 
 
 @st.fragment

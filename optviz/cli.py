@@ -1,6 +1,7 @@
-"""``python -m optviz``: the command-line contract (surfaces, optimizers, run).
+"""``python -m optviz``: surfaces, optimizers, run, sweep, mnist, landscape, warmup, serve.
 
-Bad input exits with status 2 and one line on stderr naming the item and what is allowed.
+Flags are read with the same validators as the pages' links (optviz.link, optviz.spec). Bad
+input exits with status 2 and one line on stderr naming the flag and what is allowed.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def _precheck(text: str) -> None:
                 raise _err(text, i, f"'(' nests deeper than {MAX_EXPR_DEPTH} levels")
         elif ch == ")":
             depth -= 1
-        elif ch in "[]{}:;'\"\\@$`#!?=<>&|~,^" and ch != ",":
+        elif ch in "[]{}:;'\"\\@$`#!?=<>&|~^":
             hint = "; use ** for powers" if ch == "^" else ""
             raise _err(text, i, f"{ch!r} is not allowed{hint}; allowed: {_ALLOWED}")
         elif ord(ch) > 127:

@@ -172,8 +172,8 @@ class SweepAxis:
     @property
     def values(self) -> tuple[float, ...]:
         """The grid values along this axis, low to high."""
-        if self.n == 1:
-            return (self.low,)
+        if self.n == 1 or self.low == self.high:
+            return (self.low,) * self.n
         if self.log:  # in log space: low * exp(...) overflows for ranges beyond e**709
             lo, hi = math.log(self.low), math.log(self.high)
             inner = (math.exp(lo + (hi - lo) * i / (self.n - 1)) for i in range(1, self.n - 1))

@@ -19,11 +19,11 @@ from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from .optimizers import REGISTRY
 from .spec import OptSpec, SpecError, SweepAxis, make_spec
 from .surfaces import Surface
+from .traces import traced
 from .trajectory import step_noise, surface_grad
 
 STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
 UNROLL = 1  # loop iterations fused together: fewer per-iteration dispatches on CPU
-TRACE_COUNT = 0
 
 
 @dataclass
@@ -123,8 +123,7 @@ def compiled_sweep(opt_name: str, surface: Surface, length: int):
     """
 
     def kernel(starts, hps, steps, tol, f_min, sigma, seed):
-        global TRACE_COUNT
-        TRACE_COUNT += 1
+        traced("sweep")
         return _cells(opt_name, surface, length, starts, hps, steps, tol, f_min, sigma, seed)
 
     return jax.jit(kernel)

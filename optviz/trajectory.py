@@ -27,9 +27,8 @@ from .limits import MAX_STEPS
 from .optimizers import packed
 from .spec import OptSpec
 from .surfaces import SURFACES, Surface
+from .traces import traced
 
-# Incremented each time a program is traced (that is, compiled); tests count recompiles with it.
-TRACE_COUNT = 0
 CATALOGUE = tuple(SURFACES.values())
 SURFACE_INDEX = {s.name: i for i, s in enumerate(CATALOGUE)}
 
@@ -84,8 +83,7 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     updates = [packed.update_branch(n) for n in optimizers]
 
     def run(s, o, start, hvec, steps, sigma, noise):
-        global TRACE_COUNT
-        TRACE_COUNT += 1
+        traced("paths")
 
         def body(t, carry):
             point, state, alive, out = carry

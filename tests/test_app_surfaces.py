@@ -170,11 +170,21 @@ def test_playback_has_frames():
     assert animated[0]["layout"]["updatemenus"][0]["buttons"][0]["label"] == "Play"
 
 
-def test_exports():
+def test_exports_hold_what_the_page_draws():
+    import csv
+    import io
+
+    from optviz.export import paths_csv
+    from optviz.link import SurfacesConfig
+    from optviz.ui.compute import cached_runs
+
     at = make_app(opt=["adam:lr=0.1"], steps="10")
     at.run()
-    labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Paths (CSV)", "Configuration (JSON)"]
+    assert [b.label for b in at.get("download_button")] == ["Paths (CSV)", "Configuration (JSON)"]
+    view, _ = SurfacesConfig.from_query(query(at))  # the view the page shows, from its link
+    rows = list(csv.DictReader(io.StringIO(paths_csv(view, cached_runs(view.race)))))
+    drawn = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.1)"))
+    assert [float(r["x"]) for r in rows] == pytest.approx(drawn[0]) and len(rows) == 11
 
 
 def test_fair_race_tunes_every_learning_rate():

@@ -216,9 +216,16 @@ def _launch(p):
                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
 
 
-def _heatmap_ready(page) -> None:
-    page.wait_for_function(HEATMAP_JS, timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+CELLS_JS = """() => { const h = Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .find(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'heatmap');
+  return h ? h._fullData[0].z.length + ':' + h._fullData[0].z[0].length : null; }"""
+
+
+def _heatmap_ready(page, cells: str | None = None) -> None:
+    """Wait for the heatmap (with ``cells`` rows:columns, when given)."""
+    page.wait_for_function(HEATMAP_JS, timeout=120_000)
+    if cells:
+        page.wait_for_function(f"() => ({CELLS_JS})() === {cells!r}", timeout=120_000)
 
 
 def _number_box(page, label: str):
@@ -239,16 +246,12 @@ def test_13_sweep_view_travels_in_its_link(server):
         box.fill("12")
         box.press("Enter")
         page.wait_for_function("() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'",
-                               timeout=60_000)
-        _heatmap_ready(page)
+                               timeout=120_000)
+        _heatmap_ready(page, "48:12")
         url = page.url
         other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
         other.goto(url)
-        _heatmap_ready(other)
-        cells = "() => { const h = Array.from(document.querySelectorAll('.js-plotly-plot'))" \
-                ".find(e => e._fullData && e._fullData[0].type === 'heatmap'); return h._fullData[0].z.length + ':' " \
-                "+ h._fullData[0].z[0].length; }"
-        assert other.evaluate(cells) == page.evaluate(cells) == "48:12"
+        _heatmap_ready(other, "48:12")
         assert other.evaluate("() => location.search") == page.evaluate("() => location.search")
         assert steps.count() == 1
         browser.close()

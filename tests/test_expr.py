@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz.expr import ExprError, compile_expr, custom_surface, parse, parse_domain
-from optviz.link import parse_query
-from optviz.spec import SpecError, parse_spec
+from optviz.link import parse_query, to_query
+from optviz.spec import SpecError, make_spec, parse_spec
 
 HOSTILE = [
     "__import__('os').system('touch /tmp/optviz_pwned')",
@@ -191,7 +191,8 @@ def test_fuzz_links_never_raise(params):
     assert all(isinstance(w, str) and "\n" not in w for w in warnings)
     assert 1 <= cfg.steps <= 5000 and 1 <= len(cfg.specs) <= 10
     for spec in cfg.specs:
-        assert parse_spec(spec.name) is not None
+        assert make_spec(spec.name, spec.hparams) == spec  # every value accepted is a valid one
+    assert parse_query(to_query(cfg)) == (cfg, [])  # and what was read is what a link would write
     cfg.surface_obj()  # every accepted surface, custom ones included, can be built
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 
-from apptools import chart_with, make_app, path_trace, query, shown
+from apptools import chart_with, make_app, query, shown
 from optviz.spec import parse_spec
 
 

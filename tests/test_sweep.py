@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-import optviz.sweep as sweep_mod
 from optviz.cli import main
 from optviz.limits import SWEEP_CHUNK
 from optviz.spec import SpecError, SweepAxis, parse_axis, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.sweep import cell_settings, run_sweep
 from optviz.trajectory import run_race
+from optviz.traces import count
 
 
 def _single(surface, spec, x, y, i, j, start, steps, noise=0.0, seed=0):
@@ -117,13 +117,13 @@ def test_no_recompile_for_new_values_steps_or_tolerance():
     s, spec = SURFACES["booth"], parse_spec("nadam")
     x, y = parse_axis("--x", "lr=1e-3:0.1:8:log", "nadam"), parse_axis("--y", "b2=0.9:0.999:8", "nadam")
     run_sweep(s, spec, x, y, steps=100)
-    before = sweep_mod.TRACE_COUNT
+    before = count("sweep")
     run_sweep(s, parse_spec("nadam:eps=1e-6,momentum_decay=0.01"), parse_axis("--x", "lr=1e-2:1:8:log", "nadam"),
               parse_axis("--y", "b2=0.5:0.9:8", "nadam"), steps=200, tol=0.5, noise=0.1, seed=3)
-    assert sweep_mod.TRACE_COUNT == before
+    assert count("sweep") == before
     # Another pair of swept keys is another program (which hyperparameters are arrays): one compile.
     run_sweep(s, spec, x, parse_axis("--y", "momentum_decay=0:0.1:8", "nadam"), steps=100)
-    assert sweep_mod.TRACE_COUNT == before + 1
+    assert count("sweep") == before + 1
 
 
 def test_cli_json_is_strict_and_shaped(capsys):

@@ -10,6 +10,7 @@ from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.expr import custom_surface
 from optviz.trajectory import run_one, run_race
+from optviz.traces import count
 
 
 def test_path_starts_at_start_and_has_steps_plus_one_points():
@@ -58,23 +59,23 @@ def test_short_and_long_runs_agree_on_their_common_prefix():
 
 def test_one_program_for_every_catalogue_surface_optimizer_and_step_count():
     tr.warm_up()
-    before = tr.TRACE_COUNT
+    before = count("paths")
     for surface, name, steps in [("rosenbrock", "rmsprop", 120), ("beale", "swats", 7), ("saddle", "lion", 5000),
                                  ("ackley", "nadam", 333)]:
         run_race(SURFACES[surface], (0.5, -0.5), steps, [make_spec(name, {"lr": 0.003})], noise=0.1, seed=7)
     for lr, alpha, start in [(0.001, 0.9, (0.5, 0.5)), (0.02, 0.5, (-1.5, 2.0)), (0.3, 0.999, (0.0, 0.0))]:
         run_race(SURFACES["booth"], start, 150, [parse_spec(f"rmsprop:lr={lr},alpha={alpha}")])
-    assert tr.TRACE_COUNT == before
+    assert count("paths") == before
 
 
 def test_a_custom_formula_compiles_once_per_optimizer():
     surface = custom_surface("x**2 + 3*sin(y)", (-2.0, 2.0, -2.0, 2.0))
     run_one(surface, (1.0, 1.0), 50, parse_spec("adam"))
-    before = tr.TRACE_COUNT
+    before = count("paths")
     run_one(surface, (0.5, -1.0), 900, parse_spec("adam:lr=0.1,b1=0.5"), noise=0.2, seed=3)
-    assert tr.TRACE_COUNT == before
+    assert count("paths") == before
     run_one(surface, (0.5, -1.0), 90, parse_spec("sgd"))
-    assert tr.TRACE_COUNT == before + 1
+    assert count("paths") == before + 1
 
 
 def test_noise_is_reproducible_per_seed():

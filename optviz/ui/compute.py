@@ -18,7 +18,7 @@ def racer(surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec
     return run_one(cfg.surface_obj(), start, steps, spec, noise, seed)
 
 
-def race(cfg: RaceConfig) -> list[Run]:
+def cached_runs(cfg: RaceConfig) -> list[Run]:
     """The runs of a race, in racer order."""
     start = (float(cfg.start[0]), float(cfg.start[1]))
     return [racer(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)

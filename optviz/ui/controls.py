@@ -8,7 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
-from optviz.expr import ExprError, custom_surface, parse, parse_domain
+from optviz.expr import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom_surface
 from optviz.link import CUSTOM
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY, HParam
@@ -82,7 +82,7 @@ def _number_step(hp: HParam) -> float:
     return _linear_step(hp) * 10
 
 
-CUSTOM_EXAMPLE = ("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", "-2,2,-2,2")
+CUSTOM_EXAMPLE = (EXAMPLE, ",".join(format_number(v) for v in DEFAULT_DOMAIN))
 
 
 def _on_surface_change() -> None:
@@ -91,10 +91,9 @@ def _on_surface_change() -> None:
         ss.setdefault("expr", CUSTOM_EXAMPLE[0])
         ss.setdefault("domain", CUSTOM_EXAMPLE[1])
         try:
-            parse(ss["expr"])  # ExprError unless the formula passes every check
-            start = custom_surface(ss["expr"], parse_domain(ss["domain"])).start
+            start = custom_surface(*check_custom(ss["expr"], ss["domain"])).start
         except ExprError:
-            start = (1.2, 1.2)
+            start = custom_surface(EXAMPLE, DEFAULT_DOMAIN).start
     else:
         start = SURFACES[ss["surface"]].start
         changed = suggest_lrs(ss["surface"])
@@ -158,7 +157,7 @@ def _fair_race() -> None:
     """Tune every racer's lr on the same log grid for this surface and start, then race the tuned ones."""
     from optviz.tuning import TUNING_POINTS, tune_lr
 
-    from .compute import race
+    from .compute import cached_runs
     from .state import current_config
 
     cfg, _ = current_config()
@@ -171,7 +170,7 @@ def _fair_race() -> None:
         tuned.append(best)
     # Quote the runs the page is about to draw, not the tuning grid's (another program: its
     # float32 rounding can differ, and chaotic runs amplify that).
-    runs = race(replace(cfg, specs=tuple(tuned)))
+    runs = cached_runs(replace(cfg, specs=tuple(tuned)))
     lines = [f"{REGISTRY[s.name].display_name}: lr = {format_number(s.hparams['lr'])} "
              + (f"(diverged at step {r.diverged_at})" if r.diverged_at else f"(final loss {sig(r.loss[-1])})")
              for s, r in zip(tuned, runs)]

@@ -18,7 +18,7 @@ from optviz.spec import make_spec
 from optviz.trajectory import Run
 from .charts import chart
 
-from .compute import race
+from .compute import cached_runs
 
 # How each inspected quantity is written: (LaTeX, plain label).
 STATE_NAMES = {
@@ -108,7 +108,7 @@ def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: floa
                 "so the first steps are mis-sized: m/√v is about (1-β1)/√(1-β2) times the gradient's sign.")
     on = make_spec("adam", dict(spec.hparams, bias_correction=1.0))
     off = make_spec("adam", dict(spec.hparams, bias_correction=0.0))
-    pair = race(replace(cfg, specs=(on, off)))
+    pair = cached_runs(replace(cfg, specs=(on, off)))
     paths = [PathData("with bias correction", r.path, r.loss, c, r.diverged_at)
              for r, c in zip(pair, ("#2e86ab", "#e4572e"))]
     paths[1] = replace(paths[1], label="without bias correction")

@@ -21,7 +21,7 @@ from optviz.numbers import sig
 from optviz.spec import make_spec, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
-from optviz.ui.compute import race
+from optviz.ui.compute import cached_runs
 from optviz.ui.notes import link_warnings
 from optviz.ui.share import share_section
 from optviz.ui.views import arrive, fresh, seed, settle
@@ -31,7 +31,7 @@ from optviz.ui.charts import chart
 def _race(surface: str, start, steps: int, specs, expr: str = "", domain=None) -> list:
     """The runs of a race on a catalogue surface, or on formula ``expr`` (surface "custom"), from the shared cache."""
     cfg = RaceConfig(surface, tuple(start), steps, tuple(specs), expr=expr)
-    return race(replace(cfg, domain=domain) if domain else cfg)
+    return cached_runs(replace(cfg, domain=domain) if domain else cfg)
 
 
 @shared(max_entries=64)

@@ -11,7 +11,7 @@ import math
 
 import streamlit as st
 
-from optviz.expr import ExprError, parse, parse_domain
+from optviz.expr import ExprError, check_custom
 from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
 from optviz.spec import format_number
 from optviz.optimizers import REGISTRY, HParam
@@ -190,7 +190,7 @@ def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
         values = {}
         for hp in REGISTRY[name].hparams:
             value = ss.get(hp_key(rid, name, hp.name), hp.default)
-            values[hp.name] = float(value) if not isinstance(value, bool) else float(value)
+            values[hp.name] = float(value)  # a flag's toggle gives a bool: 1.0 or 0.0
         try:
             specs.append(make_spec(name, values))
         except SpecError as err:
@@ -215,13 +215,9 @@ def _custom_formula() -> tuple[str, tuple, tuple[str, str] | None]:
     ss = st.session_state
     text = ss.get("expr", "")
     try:
-        parse(text)
-    except ExprError as err:
-        return _last_custom(f"The formula {text!r}", err)
-    try:
-        domain = parse_domain(ss.get("domain", ""))
-    except ExprError as err:
-        return _last_custom("The domain", err)
+        text, domain = check_custom(text, ss.get("domain", ""))
+    except ExprError as err:  # its message names the box at fault: "expr: ..." or "domain: ..."
+        return _last_custom("The domain" if str(err).startswith("domain:") else f"The formula {text!r}", err)
     ss["last_custom"] = (text, domain)
     return text, domain, None
 

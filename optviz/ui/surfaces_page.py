@@ -22,7 +22,7 @@ from optviz.trajectory import Run
 
 from . import controls, state
 from .charts import chart
-from .compute import race
+from .compute import cached_runs
 from .inside import inside_section
 from .notes import input_problem, link_warnings
 from .share import share_section
@@ -122,7 +122,7 @@ def _about(surface: Surface) -> None:
 
 def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
     """The race's runs and the grid, with a note where f is not finite; None if nothing can be drawn."""
-    runs = race(cfg)
+    runs = cached_runs(cfg)
     labels = _labels(cfg)
     paths = [PathData(lab, r.path, r.loss, c, r.diverged_at) for lab, r, c in zip(labels, runs, state.racer_colors())]
     xs, ys, z = loss_grid(surface)

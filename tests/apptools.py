@@ -76,3 +76,16 @@ def open_page(page_path: str) -> AppTest:
 def shown(elements) -> list[str]:
     """The text of alerts (warnings, errors, ...) as a reader sees it: Markdown escapes removed."""
     return [re.sub(r"\\(.)", r"\1", el.value) for el in elements]
+
+
+def markdown_tables(at: AppTest) -> list[list[dict]]:
+    """Every Markdown table on the page, as rows of {column: cell text} (escapes removed)."""
+    tables = []
+    for m in at.markdown:
+        lines = [line for line in m.value.splitlines() if line.startswith("|")]
+        if len(lines) < 2 or not set(lines[1]) <= set("|-: "):
+            continue
+        split = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")]  # noqa: E731
+        header = split(lines[0])
+        tables.append([dict(zip(header, split(line))) for line in lines[2:]])
+    return tables

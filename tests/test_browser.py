@@ -228,6 +228,13 @@ def _heatmap_ready(page, cells: str | None = None) -> None:
         page.wait_for_function(f"() => ({CELLS_JS})() === {cells!r}", timeout=120_000)
 
 
+def _script_idle(page) -> None:
+    """Wait until the app's script is not running (Streamlit's "Running..." indicator is gone)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(0.5)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+
+
 def _number_box(page, label: str):
     return page.locator(f'[data-testid="stSidebar"] [data-testid="stNumberInput"]:has-text("{label}") input').first
 
@@ -242,11 +249,17 @@ def test_13_sweep_view_travels_in_its_link(server):
         page.goto(server + "/sweep")
         _heatmap_ready(page)
         steps = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="steps"]')
-        box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').nth(2)  # x cells
+        _script_idle(page)  # the first run has finished (and written its view into the address bar)
+        assert page.evaluate("() => new URLSearchParams(location.search).get('x')") == "lr=1e-05:1:48:log"
+        box = _number_box(page, "cells")  # the x axis comes first
         box.fill("12")
         box.press("Enter")
-        page.wait_for_function("() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'",
-                               timeout=120_000)
+        try:
+            page.wait_for_function("() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'",
+                                   timeout=120_000)
+        except Exception as err:  # say what the page showed instead
+            raise AssertionError(f"the link did not follow: box={box.input_value()!r} "
+                                 f"search={page.evaluate('() => location.search')!r}") from err
         _heatmap_ready(page, "48:12")
         url = page.url
         other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
@@ -325,6 +338,6 @@ def test_18_12_surfaces_on_a_phone(server):
         assert surface["box"][1] < 844 - 300  # most of the 3D chart on the first screen
         lr = page.locator('[data-testid="stMain"] input[type="range"][aria-label="its learning rate"]')
         assert lr.count() == 1 and lr.bounding_box()["y"] < surface["box"][1]
-        table = page.locator('[data-testid="stTable"]').first
+        table = page.locator('[data-testid="stMarkdownContainer"]:has(table)').first
         assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")  # no sideways scrolling
         browser.close()

@@ -6,12 +6,12 @@ import json
 import re
 
 
-from apptools import chart_with, make_app, query, shown
+from apptools import chart_with, make_app, markdown_tables, query, shown
 from optviz.spec import parse_spec
 
 
 def _table(at) -> list[dict]:
-    return at.table[0].value.reset_index().to_dict("records")
+    return markdown_tables(at)[0]
 
 
 def test_1_fair_race_announces_the_race_it_draws():

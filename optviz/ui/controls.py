@@ -213,10 +213,10 @@ def sidebar() -> None:
 def _race_entry(n: int, rid: int) -> None:
     name = st.session_state[f"r{rid}_name"]
     with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
-        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-        c1.selectbox("optimizer", list(REGISTRY), key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
+        st.selectbox("optimizer", list(REGISTRY), key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
                      label_visibility="collapsed", on_change=_new_optimizer, args=(rid,))
-        c2.button("", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
-                  disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer")
         for hp in REGISTRY[name].hparams:
             hparam_control(rid, name, hp)
+        # No columns here: each costs the server three more elements on every rerun, per racer.
+        st.button("Remove", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
+                  disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer from the race")

@@ -28,3 +28,17 @@ def link_warnings(warnings: list[str]) -> None:
 def input_problem(source: str, problem: str) -> None:
     """A value typed into ``source`` (a control's label) that was not used, and why."""
     st.warning(f"{md(source)} was not used: {md(problem)}")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """Rows (dicts with the same keys) as a Markdown table, every cell escaped.
+
+    Cheaper to send than a dataframe (no Arrow table), and its cells wrap, so it fits a phone.
+    """
+    if not rows:
+        return ""
+    header = list(rows[0])
+    cell = lambda v: "" if v is None else md(v).replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
+    return "\n".join(lines)

@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from optviz.analysis import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
@@ -24,7 +23,7 @@ from . import controls, state
 from .charts import chart
 from .compute import cached_runs
 from .inside import inside_section
-from .notes import input_problem, link_warnings
+from .notes import input_problem, link_warnings, markdown_table
 from .share import share_section
 
 
@@ -34,9 +33,11 @@ def _labels(cfg) -> list[str]:
     return [f"{lab} #{i + 1}" if labels.count(lab) > 1 else lab for i, lab in enumerate(labels)]
 
 
-def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
+def results_table(runs, labels, surface, tol: float) -> list[dict]:
     """Final loss, steps to the tolerance and divergence step for every run (numbers as shown)."""
-    switched = any(r.switched_at is not None for r in runs)  # the column only when some run switched
+    # the divergence and switch columns only when some run diverged or switched: a narrow table fits a phone
+    diverged = any(r.diverged_at is not None for r in runs)
+    switched = any(r.switched_at is not None for r in runs)
     rows = []
     for label, run in zip(labels, runs):
         final = float(run.loss[-1]) if len(run.loss) else float("nan")
@@ -46,12 +47,13 @@ def results_table(runs, labels, surface, tol: float) -> pd.DataFrame:
             "final loss": sig(final),
             "distance to nearest minimum": sig(dist[0]) if dist is not None else "",
             f"steps to loss − min ≤ {sig(tol)}": steps_to_tolerance(run.loss, surface, tol),
-            "diverged at": run.diverged_at,
         }
+        if diverged:
+            row["diverged at"] = run.diverged_at
         if switched:
             row["switched to SGD at"] = run.switched_at
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -148,16 +150,11 @@ def views(scene: Scene) -> None:
     ss.setdefault(f"log_{scene.surface.name}", scene.surface.log_scale)
     playing, arrows_on = bool(ss.get("playback")), bool(ss.get("arrows"))
     start_loss = float(scene.runs[0].loss[0]) if len(scene.runs[0].loss) else float("nan")
-    charts, toggles = st.container(), st.container()  # the charts first: on a phone, they are what one opens for
-    with toggles:
-        o1, o2, o3 = st.columns(3)
-        o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
-                  help="log10(1 + f − min f): for surfaces whose values span decades")
-        o2.toggle("gradient arrows", key="arrows")
-        o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
-        step = _playback_step(scene) if playing else 0
+    # The charts first (on a phone, they are what one comes for), their toggles under them; the
+    # toggles' values are in the session state before they are drawn.
+    step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
     state.sync(state.current_view(scene.cfg))
-    c1, c2 = charts.columns(2)
+    c1, c2 = st.columns(2)
     chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
                              scene.log, key=scene.surface.name), key="surface3d")
     args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
@@ -167,12 +164,23 @@ def views(scene: Scene) -> None:
         c2.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
                            file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
                            help="the same frames, painted on the server in the page's colours: for a slide")
-        return
-    arrows = None
-    if arrows_on:
-        pts, grads, _ = gradient_field(scene.surface)
-        arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-    chart(c2, contour_figure(*args[:-1], scene.log, arrows, key=scene.surface.name), key="contour")
+    else:
+        arrows = None
+        if arrows_on:
+            pts, grads, _ = gradient_field(scene.surface)
+            arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
+        chart(c2, contour_figure(*args[:-1], scene.log, arrows, key=scene.surface.name), key="contour")
+    _view_toggles(scene, playing)
+
+
+def _view_toggles(scene: Scene, playing: bool) -> None:
+    o1, o2, o3 = st.columns(3)
+    o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
+              help="log10(1 + f − min f): for surfaces whose values span decades")
+    o2.toggle("gradient arrows", key="arrows")
+    o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
+    if playing:
+        _playback_step(scene)
 
 
 def _playback_step(scene: Scene) -> int:
@@ -202,8 +210,8 @@ def table(scene: Scene) -> None:
     st.session_state.setdefault("tol", 1e-3)
     tol = st.select_slider("tolerance", options=TOLERANCES, key="tol", format_func=sig)
     state.sync(state.current_view(scene.cfg))
-    # A plain table: its cells wrap, so it fits a phone without scrolling sideways.
-    st.table(results_table(scene.runs, scene.labels, scene.surface, tol).set_index("optimizer"))
+    # A Markdown table: its cells wrap, so it fits a phone without scrolling sideways.
+    st.markdown(markdown_table(results_table(scene.runs, scene.labels, scene.surface, tol)))
 
 
 @st.fragment

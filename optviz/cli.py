@@ -94,12 +94,21 @@ def _given(texts):
 def cmd_run(args) -> str:
     """Run a race and print its paths."""
     race = _race(args)
+    import numpy as np
+
     from .trajectory import run_race  # JAX is imported only when there is work for it
 
     runs = run_race(race.surface_obj(), race.start, race.steps, list(race.specs), race.noise, race.seed)
     if args.json:
+        from .stability import stability
+
+        def with_stability(r):
+            extra = {k: [float(x) if np.isfinite(x) else None for x in v]
+                     for k, v in stability(r, race.surface_obj()).items()}
+            return {**r.to_json(), **extra}
+
         return _dump({"surface": race.surface, "start": [float(v) for v in race.start], "steps": race.steps,
-                      "noise": race.noise, "seed": race.seed, "runs": [r.to_json() for r in runs]})
+                      "noise": race.noise, "seed": race.seed, "runs": [with_stability(r) for r in runs]})
     rows = [["optimizer", "final point", "final loss", "diverged at"]]
     for spec, r in zip(race.specs, runs):
         final = "({:.6g}, {:.6g})".format(*r.path[-1]) if len(r.path) else "-"

@@ -5,7 +5,8 @@ one exactly when it is valid in the other. Every failure raises :class:`SpecErro
 line that names the offending item and says what is allowed.
 
 SPEC syntax: ``name[:key=value,key=value...]``, e.g. ``adam:lr=0.01,b1=0.9``; keys not given
-take the registry's defaults.
+take the registry's defaults. Besides its own hyperparameters, every optimizer takes the
+schedule and clipping keys of :mod:`optviz.optimizers.schedule` (``schedule=cosine,warmup=20``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .limits import (MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, 
                      MAX_SWEEP_STEPS)
 from .numbers import sig
 from .optimizers import REGISTRY
+from .optimizers import schedule as sched
 
 
 class SpecError(ValueError):
@@ -29,18 +31,30 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class OptSpec:
-    """An optimizer with every hyperparameter filled in."""
+    """An optimizer with every hyperparameter filled in, and its schedule and clipping (``common``)."""
 
     name: str
     hparams: dict[str, float] = field(hash=False)
+    common: dict[str, float] = field(default_factory=lambda: dict(sched.DEFAULTS), hash=False)
 
     def __hash__(self) -> int:
-        return hash((self.name, tuple(sorted(self.hparams.items()))))
+        return hash((self.name, tuple(sorted(self.hparams.items())), tuple(sorted(self.common.items()))))
+
+    def settings(self) -> dict[str, float]:
+        """Every value the loops read: the optimizer's hyperparameters and the common keys."""
+        return {**self.hparams, **self.common}
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the learning rate changes over the run."""
+        return sched.kind_of(self.common) != "constant" or self.common["warmup"] > 0
 
     def label(self) -> str:
         """A short legend label: the display name plus the non-default values."""
         opt = REGISTRY[self.name]
         changed = [f"{k}={sig(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        changed += [sched.KINDS[int(v)] if k == "schedule" else f"{k}={sig(v)}"
+                    for k, v in self.common.items() if v != sched.DEFAULTS[k]]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
 
 
@@ -71,21 +85,33 @@ def parse_int(item: str, text: str, low: int, high: int) -> int:
 
 
 def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
-    """An OptSpec for ``name`` with ``overrides`` validated and the rest at their defaults."""
+    """An OptSpec for ``name`` with ``overrides`` (its hyperparameters or the common schedule and
+    clipping keys) validated and the rest at their defaults."""
     key = name.strip().lower()
     if key not in REGISTRY:
         raise SpecError(f"unknown optimizer {name!r}; choose one of: {', '.join(REGISTRY)}")
     opt = REGISTRY[key]
-    values = opt.defaults()
+    values, common = opt.defaults(), dict(sched.DEFAULTS)
     for hp_name, value in (overrides or {}).items():
-        if hp_name not in values:
+        into = values if hp_name in values else common if hp_name in common else None
+        if into is None:
             raise SpecError(f"{key}: unknown hyperparameter {hp_name!r}; "
-                            f"{key} takes: {', '.join(opt.hparam_names)}")
-        hp = opt.hparam(hp_name)
+                            f"{key} takes: {', '.join(opt.hparam_names + sched.NAMES)}")
+        hp = opt.hparam(hp_name) if into is values else sched.BY_NAME[hp_name]
         if not hp.is_valid(value):
             raise SpecError(f"{key}: {hp.allowed()} (got {format_number(value) if math.isfinite(value) else value})")
-        values[hp_name] = float(value)
-    return OptSpec(key, values)
+        into[hp_name] = float(value)
+    problem = sched.check(common)
+    if problem:
+        raise SpecError(f"{key}: {problem}")
+    return OptSpec(key, values, common)
+
+
+def check_steps(spec: OptSpec, steps: int) -> None:
+    """Refuse a schedule that does not fit a run of ``steps`` updates (warmup too long)."""
+    problem = sched.check(spec.common, steps)
+    if problem:
+        raise SpecError(f"{spec.name}: {problem}")
 
 
 def parse_spec(text: str) -> OptSpec:
@@ -104,8 +130,19 @@ def parse_spec(text: str) -> OptSpec:
                 raise SpecError(f"{name.strip()}: {part.strip()!r} is not key=value")
             if key in overrides:
                 raise SpecError(f"{name.strip()}: {key} is given twice")
-            overrides[key] = parse_number(f"{name.strip()}: {key}", raw)
+            overrides[key] = _parse_value(name.strip(), key, raw)
     return make_spec(name, overrides)
+
+
+def _parse_value(name: str, key: str, raw: str) -> float:
+    """A SPEC value: a number, or for a choice key (schedule) one of its names."""
+    hp = sched.BY_NAME.get(key)
+    if hp is not None and hp.kind == "choice":
+        text = raw.strip().lower()
+        if text not in hp.choices:
+            raise SpecError(f"{name}: {hp.allowed()} (got {raw.strip()!r})")
+        return float(hp.choices.index(text))
+    return parse_number(f"{name}: {key}", raw)
 
 
 def format_spec(spec: OptSpec, full: bool = False) -> str:
@@ -113,6 +150,9 @@ def format_spec(spec: OptSpec, full: bool = False) -> str:
     opt = REGISTRY[spec.name]
     items = [f"{k}={format_number(v)}" for k, v in spec.hparams.items()
              if full or v != opt.hparam(k).default]
+    # the common keys only when they differ: a run without a schedule keeps its short SPEC
+    items += [f"{k}={sched.KINDS[int(v)]}" if k == "schedule" else f"{k}={format_number(v)}"
+              for k, v in spec.common.items() if v != sched.DEFAULTS[k]]
     return spec.name + (":" + ",".join(items) if items else "")
 
 
@@ -194,7 +234,7 @@ def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:
     parts = rest.split(":")
     if not eq or len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
         raise SpecError(f"{item}: expected KEY=LO:HI:N[:log], e.g. lr=1e-4:1:64:log (got {text!r})")
-    allowed = ("x", "y") + tuple(h.name for h in opt.hparams if h.kind == "float")
+    allowed = ("x", "y") + sweepable_keys(optimizer)
     if key not in allowed:
         raise SpecError(f"{item}: {key!r} is not a sweepable key of {optimizer}; choose one of: {', '.join(allowed)}")
     low, high = parse_number(f"{item} LO", parts[0]), parse_number(f"{item} HI", parts[1])
@@ -208,8 +248,25 @@ def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:
         if max(abs(low), abs(high)) > MAX_COORD:
             raise SpecError(f"{item}: start coordinates must lie within +-{MAX_COORD:g}")
     else:
-        hp = opt.hparam(key)
+        hp = hparam_of(optimizer, key)
         for v in (low, high):
             if not hp.is_valid(v):
                 raise SpecError(f"{item}: {hp.allowed()} (got {format_number(v)})")
+        axis = SweepAxis(key, low, high, n, log)
+        if hp.kind == "int" and not all(float(v).is_integer() for v in axis.values):
+            raise SpecError(f"{item}: {key} takes whole numbers; choose LO, HI and N so that every value is "
+                            f"whole, e.g. {key}=0:200:21")
     return SweepAxis(key, low, high, n, log)
+
+
+def hparam_of(optimizer: str, key: str):
+    """The description of ``key`` for ``optimizer``: its own hyperparameter, or a common key."""
+    opt = REGISTRY[optimizer]
+    return opt.hparam(key) if key in opt.hparam_names else sched.BY_NAME[key]
+
+
+def sweepable_keys(optimizer: str) -> tuple[str, ...]:
+    """The keys a sweep axis may vary for ``optimizer``: its real-valued hyperparameters, then
+    the numeric schedule and clipping keys."""
+    own = tuple(h.name for h in REGISTRY[optimizer].hparams if h.kind == "float")
+    return own + tuple(h.name for h in sched.COMMON if h.kind in ("float", "int"))

@@ -51,4 +51,5 @@ SUGGESTED_LR = {
     "booth": {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.05, "adagrad": 1, "rmsprop": 1, "adam": 1, "adamw": 1, "amsgrad": 1, "adamax": 1, "nadam": 1, "lion": 1, "swats": 1},
     "goldstein_price": {"sgd": 7e-05, "momentum": 1e-05, "nesterov": 2e-05, "adagrad": 0.7, "rmsprop": 0.05, "adam": 0.2, "adamw": 0.2, "amsgrad": 0.2, "adamax": 0.3, "nadam": 0.2, "lion": 0.05, "swats": 0.2},
     "six_hump_camel": {"sgd": 0.15, "momentum": 0.03, "nesterov": 0.07, "adagrad": 1, "rmsprop": 0.1, "adam": 0.5, "adamw": 0.5, "amsgrad": 0.5, "adamax": 1, "nadam": 0.5, "lion": 0.3, "swats": 0.5},
+    "cliff": {"sgd": 0.07, "momentum": 0.01, "nesterov": 0.015, "adagrad": 0.5, "rmsprop": 0.15, "adam": 0.15, "adamw": 0.1, "amsgrad": 0.15, "adamax": 0.2, "nadam": 0.07, "lion": 0.05, "swats": 0.1},
 }

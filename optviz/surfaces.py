@@ -126,6 +126,10 @@ def six_hump_camel(x, y):
     return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
 
 
+def cliff(x, y):
+    return 0.1 * (x - 3.0) ** 2 + 0.5 * y**2 + 25.0 * (1.0 + jnp.tanh(20.0 * (x - 1.0)))
+
+
 _HIMMELBLAU_MINIMA = (
     Minimum(3.0, 2.0, 0.0),
     Minimum(-2.805118086952745, 3.131312518250573, 0.0),
@@ -190,5 +194,10 @@ SURFACES: dict[str, Surface] = {
                 r"f(x,y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (-4 + 4y^2)\,y^2",
                 six_hump_camel, (-3.0, 3.0, -2.0, 2.0), (-1.5, -1.0), _CAMEL_MINIMA,
                 "Two global and four local minima: a map of basins of attraction."),
+        Surface("cliff", "Cliff", r"f(x,y) = 0.1\,(x-3)^2 + 0.5\,y^2 + 25\,(1 + \tanh 20(x-1))", cliff,
+                (-4.0, 4.0, -2.0, 2.0), (-3.5, 1.5), (Minimum(0.7895820864268402, 0.0, 0.4996492688866495),),
+                "A gentle valley that ends at a wall 50 high (after Pascanu et al. 2013): a step into "
+                "the wall meets a gradient of up to 500 and is thrown far back, unless the gradient is "
+                "clipped (clip=1)."),
     )
 }

@@ -17,7 +17,8 @@ import numpy as np
 
 from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from .optimizers import REGISTRY
-from .spec import OptSpec, SpecError, SweepAxis, make_spec
+from .optimizers.schedule import clip_gradient, scheduled_hparams
+from .spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
 from .surfaces import Surface
 from .traces import traced
 from .trajectory import step_noise, surface_grad
@@ -88,7 +89,8 @@ def _cells(opt_name: str, surface: Surface, length: int, starts, hp, steps, tol,
         # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, and
         # the final loss is recomputed from the final point after the loop.
         point, state, hit, died = carry
-        new_point, new_state = opt.update(surface_grad(surface, point) + sigma * noise[:, None], state, point, hp)
+        grad = clip_gradient(surface_grad(surface, point) + sigma * noise[:, None], hp, axis=0)
+        new_point, new_state = opt.update(grad, state, point, scheduled_hparams(hp, t, steps))
         new_loss = surface.fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)
         # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
@@ -131,7 +133,7 @@ def compiled_sweep(opt_name: str, surface: Surface, length: int):
 
 def cell_settings(spec: OptSpec, x: SweepAxis, y: SweepAxis, row: int, col: int, start) -> tuple[OptSpec, tuple]:
     """The single run a cell stands for: its optimizer settings and its start point."""
-    hp, point = dict(spec.hparams), list(start)
+    hp, point = spec.settings(), list(start)
     for axis, value in ((x, x.values[col]), (y, y.values[row])):
         if axis.is_start:
             point["xy".index(axis.key)] = value
@@ -149,7 +151,7 @@ def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.n
     gx, gy = np.meshgrid(np.asarray(x.values), np.asarray(y.values))
     cells = gx.size
     starts = np.tile(np.asarray(start, np.float64), (cells, 1))
-    hps: dict[str, np.ndarray] = {k: np.float32(v) for k, v in spec.hparams.items()}
+    hps: dict[str, np.ndarray] = {k: np.float32(v) for k, v in spec.settings().items()}
     for axis, grid in ((x, gx), (y, gy)):
         if axis.is_start:
             starts[:, 0 if axis.key == "x" else 1] = grid.ravel()
@@ -168,6 +170,7 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     cells = x.n * y.n
     if cells > MAX_SWEEP_CELLS:
         raise SpecError(f"grid: {x.n} x {y.n} = {cells} cells; at most {MAX_SWEEP_CELLS} allowed")
+    _check_schedule(spec, x, y, steps)
     start = surface.start if start is None else start
     starts, hps = _grid_inputs(spec, x, y, start)
     kernel = compiled_sweep(spec.name, surface, _sweep_bucket(steps))
@@ -199,6 +202,15 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
         minimum_index = _basins(point, diverged.ravel(), surface).reshape(shape)
     return SweepResult(x, y, final_loss, hit.reshape(shape), diverged, np.maximum(died, 0).reshape(shape),
                        point.reshape(shape + (2,)), minimum_index, seconds)
+
+
+def _check_schedule(spec: OptSpec, x: SweepAxis, y: SweepAxis, steps: int) -> None:
+    """Refuse a grid with cells whose schedule does not fit: check the corner settings."""
+    for a in (x.low, x.high):
+        for b in (y.low, y.high):
+            values = spec.settings()
+            values.update({axis.key: v for axis, v in ((x, a), (y, b)) if not axis.is_start})
+            check_steps(make_spec(spec.name, values), steps)
 
 
 def _round_up(cells: int) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .limits import MAX_STEPS
 from .optimizers import packed
-from .spec import OptSpec
+from .spec import OptSpec, check_steps
 from .surfaces import SURFACES, Surface
 from .traces import traced
 
@@ -73,9 +73,10 @@ def _choose(branches: list, index, *args):
 def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     """The jitted runner over these surfaces and optimizers.
 
-    Call it as ``run(surface_index, optimizer_index, start[2], hparams[HSIZE], steps, sigma,
+    Call it as ``run(surface_index, optimizer_index, start[2], values[VSIZE], steps, sigma,
     noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
-    the first non-finite step on), inspection rows [MAX_STEPS, ISIZE, 2] and the start's loss.
+    the first non-finite step on), inspection rows [MAX_STEPS, ISIZE, 2], each update's lr
+    [MAX_STEPS] and the start's loss.
     """
     losses = [s.loss for s in surfaces]
     grads = [functools.partial(surface_grad, s) for s in surfaces]
@@ -88,15 +89,16 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
         def body(t, carry):
             point, state, alive, out = carry
             grad = _choose(grads, s, point) + sigma * noise[t]
-            new_point, new_state, info = _choose(updates, o, grad, state, point, hvec)
+            new_point, new_state, info, lr = _choose(updates, o, grad, state, point, hvec, t, steps)
             loss = _choose(losses, s, new_point)
             ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)
-            out = tuple(buf.at[t].set(v) for buf, v in zip(out, (new_point, loss, ok, info)))
+            out = tuple(buf.at[t].set(v) for buf, v in zip(out, (new_point, loss, ok, info, lr)))
             return jnp.where(ok, new_point, point), jnp.where(ok, new_state, state), ok, out
 
         loss0 = _choose(losses, s, start)
         buffers = (jnp.zeros((MAX_STEPS, 2), jnp.float32), jnp.zeros(MAX_STEPS, jnp.float32),
-                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.ISIZE, 2), jnp.float32))
+                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.ISIZE, 2), jnp.float32),
+                   jnp.zeros(MAX_STEPS, jnp.float32))
         alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
         init = (start, _choose(inits, o, start), alive0, buffers)
         _, _, _, out = jax.lax.fori_loop(0, steps, body, init)
@@ -123,6 +125,8 @@ class Run:
     diverged_at: int | None
     state: dict[str, np.ndarray] = field(default_factory=dict)  # per step 1..k
     switched_at: int | None = None
+    lr: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # the lr of updates 1..k
+    common: dict[str, float] = field(default_factory=dict)  # the schedule and clipping settings
 
     def to_json(self) -> dict:
         """The run in the CLI's JSON shape."""
@@ -133,6 +137,7 @@ class Run:
             "loss": self.loss.astype(float).tolist(),
             "diverged_at": self.diverged_at,
             "switched_at": self.switched_at,
+            "lr": self.lr.astype(float).tolist(),
         }
 
 
@@ -143,12 +148,16 @@ def run_one(surface: Surface, start: Sequence[float], steps: int, spec: OptSpec,
         raise ValueError(f"steps must be from 1 to {MAX_STEPS}")
     runner, s, o = _program_for(surface, spec.name)
     start_arr = np.asarray(start, np.float32)
-    hvec = np.asarray(packed.pack_hparams(spec.name, spec.hparams), np.float32)
+    check_steps(spec, steps)
+    hvec = np.asarray(packed.pack_hparams(spec.name, spec.settings()), np.float32)
     table = noise_table(int(seed)) if noise > 0 else _NO_NOISE
     out = runner(np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), table)
-    points, losses, ok, rows, loss0 = jax.device_get(out)
+    points, losses, ok, rows, lrs, loss0 = jax.device_get(out)
     info = packed.unpack_info(spec.name, rows[:steps])
-    return _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)
+    run = _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)
+    run.lr = np.asarray(lrs[:len(run.loss) - 1]) if len(run.loss) else np.zeros(0, np.float32)
+    run.common = dict(spec.common)
+    return run
 
 
 def run_race(surface: Surface, start: Sequence[float], steps: int, specs: Sequence[OptSpec],
@@ -175,7 +184,7 @@ def warm_up() -> float:
     """Compile the catalogue program (once per process); returns the seconds it took."""
     t = time.perf_counter()
     runner = program(CATALOGUE, packed.NAMES)
-    hvec = np.zeros(packed.HSIZE, np.float32)
+    hvec = np.zeros(packed.VSIZE, np.float32)
     jax.block_until_ready(runner(np.int32(0), np.int32(0), np.zeros(2, np.float32), hvec, np.int32(1),
                                  np.float32(0.0), _NO_NOISE))
     noise_table(0)

@@ -11,12 +11,16 @@ import time
 
 from .analysis import gradient_field, loss_grid
 from .surfaces import SURFACES
+from .stability import warm_up as compile_hessians
 from .trajectory import warm_up as compile_paths
 
 
 def warm_up() -> dict[str, float]:
     """Compile and precompute; returns the seconds each part took."""
     times = {"paths": compile_paths()}
+    t = time.perf_counter()
+    compile_hessians()
+    times["hessians"] = time.perf_counter() - t
     t = time.perf_counter()
     for surface in SURFACES.values():
         loss_grid(surface)

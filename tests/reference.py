@@ -167,15 +167,93 @@ OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop,
                                       adamax, nadam, lion, swats)}
 
 
-def trajectory(opt: str, surface: str, start, hp: dict, steps: int):
-    """The reference path (steps + 1 points, start first), its losses and the final state."""
+def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,
+               clip_value: float = 0.0):
+    """The reference path (steps + 1 points, start first), its losses and the final state.
+
+    ``lrs``: the lr of each update (a schedule); ``clip``/``clip_value``: torch's
+    clip_grad_norm_ / clip_grad_value_ applied to each gradient first (0: off).
+    """
     step, f = OPTIMIZERS[opt], SURFACES[surface]
     x = np.asarray(start, np.float64)
     state: dict = {}
     path, loss = [x], [f(x)[0]]
     with np.errstate(over="ignore", invalid="ignore"):  # diverging runs are compared on purpose
-        for _ in range(steps):
-            x = step(x, f(x)[1], state, hp)
+        for t in range(steps):
+            g = clip_grad(f(x)[1], clip, clip_value)
+            x = step(x, g, state, hp if lrs is None else dict(hp, lr=lrs[t]))
             path.append(x)
             loss.append(f(x)[0])
     return np.array(path), np.array(loss), state
+
+
+# --- gradient clipping and learning-rate schedules, as torch writes them -------------------
+
+
+def clip_grad(g, max_norm: float = 0.0, clip_value: float = 0.0):
+    """torch.nn.utils.clip_grad_value_ (if clip_value) then clip_grad_norm_ (if max_norm)."""
+    g = np.array(g, np.float64)
+    if clip_value:
+        g = np.clip(g, -clip_value, clip_value)
+    if max_norm:
+        total_norm = np.sqrt(np.sum(g * g))
+        clip_coef = max_norm / (total_norm + 1e-6)
+        g = g * min(clip_coef, 1.0)
+    return g
+
+
+def torch_chain(base_lr: float, epochs: int, get_lr):
+    """Run a torch scheduler's chainable get_lr: lrs[e] from lrs[e-1] (e = last_epoch)."""
+    lrs = [base_lr]
+    for e in range(1, epochs):
+        lrs.append(get_lr(e, lrs[-1]))
+    return lrs
+
+
+def cosine_annealing(base_lr, eta_min, t_max, epochs):
+    """CosineAnnealingLR.get_lr, the recursive form torch uses."""
+    def get(e, lr):
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            return lr + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+        return (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max)) * (lr - eta_min) + eta_min
+    return torch_chain(base_lr, epochs, get)
+
+
+def linear_lr(base_lr, start_factor, end_factor, total_iters, epochs):
+    """LinearLR.get_lr (recursive)."""
+    def get(e, lr):
+        if e > total_iters:
+            return lr
+        return lr * (1.0 + (end_factor - start_factor)
+                     / (total_iters * start_factor + (e - 1) * (end_factor - start_factor)))
+    return [base_lr * start_factor] + torch_chain(base_lr * start_factor, epochs, get)[1:]
+
+
+def step_lr(base_lr, step_size, gamma, epochs):
+    """StepLR.get_lr (recursive)."""
+    return torch_chain(base_lr, epochs, lambda e, lr: lr * gamma if e % step_size == 0 else lr)
+
+
+def exponential_lr(base_lr, gamma, epochs):
+    """ExponentialLR.get_lr (recursive)."""
+    return torch_chain(base_lr, epochs, lambda e, lr: lr * gamma)
+
+
+def one_cycle(max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+    """OneCycleLR.get_lr with anneal_strategy="cos", three_phase=False."""
+    initial = max_lr / div_factor
+    min_lr = initial / final_div_factor
+    phases = [(float(pct_start * total_steps) - 1, initial, max_lr), (total_steps - 1, max_lr, min_lr)]
+
+    def anneal(start, end, pct):
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+    lrs = []
+    for step_num in range(total_steps):
+        start_step = 0.0
+        for i, (end_step, lo, hi) in enumerate(phases):
+            if step_num <= end_step or i == len(phases) - 1:
+                lrs.append(anneal(lo, hi, (step_num - start_step) / (end_step - start_step)))
+                break
+            start_step = end_step
+    return lrs

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ..limits import MAX_SWEEP_STEPS
 from ..optimizers import REGISTRY
-from ..spec import (OptSpec, SpecError, SweepAxis, format_number, format_spec, parse_axis, parse_point, parse_spec,
+from ..spec import (OptSpec, hparam_of, SpecError, SweepAxis, format_number, format_spec, parse_axis, parse_point, parse_spec,
                     parse_sweep_steps)
 from ..surfaces import SURFACES
 from .query import Params, Query, Reader, too_long
@@ -28,8 +28,11 @@ def default_axis(key: str, spec: OptSpec, surface: str, n: int = DEFAULT_CELLS) 
     if key in ("x", "y"):
         lo, hi = SURFACES[surface].domain[:2] if key == "x" else SURFACES[surface].domain[2:]
         return SweepAxis(key, float(lo), float(hi), n)
-    hp = REGISTRY[spec.name].hparam(key)
-    return SweepAxis(key, float(hp.slider[0]), float(hp.slider[1]), n, hp.log)
+    hp = hparam_of(spec.name, key)
+    low, high = float(hp.slider[0]), float(hp.slider[1])
+    if hp.kind == "int" and n > 1:  # whole values: a whole step, the range stretched to fit
+        high = low + max(1, round((high - low) / (n - 1))) * (n - 1)
+    return SweepAxis(key, low, high, n, hp.log)
 
 
 def format_axis(axis: SweepAxis) -> str:

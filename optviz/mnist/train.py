@@ -21,7 +21,8 @@ from jax.flatten_util import ravel_pytree
 
 from ..limits import MAX_BATCH, MAX_EPOCHS
 from ..optimizers import REGISTRY
-from ..spec import OptSpec, SpecError
+from ..optimizers.schedule import clip_gradient, scheduled_hparams
+from ..spec import OptSpec, SpecError, check_steps
 from .data import Mnist
 from .models import MODELS
 
@@ -71,9 +72,10 @@ def _programs(model_name: str, opt_name: str):
     def loss_fn(flat, images, labels):
         return cross_entropy(model.apply(unravel(flat), images), labels)
 
-    def step(flat, state, hp, images, labels):
+    def step(flat, state, hp, images, labels, t, total):
+        """Update ``t`` (0-based, counting batches) of ``total``: clipped, at the schedule's lr."""
         loss, grad = jax.value_and_grad(loss_fn)(flat, images, labels)
-        flat, state = opt.update(grad, state, flat, hp)
+        flat, state = opt.update(clip_gradient(grad, hp), state, flat, scheduled_hparams(hp, t, total))
         return flat, state, loss
 
     def predict(flat, images):
@@ -121,7 +123,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
     for k, spec in enumerate(specs):
         step_fn, predict = _programs(model_name, spec.name)
         opt = REGISTRY[spec.name]
-        hp = {name: jnp.float32(v) for name, v in spec.hparams.items()}
+        check_steps(spec, epochs * n_batches)
+        hp = {name: jnp.float32(v) for name, v in spec.settings().items()}
         flat, state = flat0, opt.init(flat0)
         run = TrainRun(spec.name, dict(spec.hparams))
         if record_every:
@@ -132,7 +135,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             yb = train_y[order].reshape(n_batches, batch_size)
             step_losses = []
             for b in range(n_batches):  # dispatched asynchronously: the host runs ahead of the device
-                flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b])
+                flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b], np.int32(e * n_batches + b),
+                                            np.int32(epochs * n_batches))
                 step_losses.append(loss)
                 if record_every and (e * n_batches + b + 1) % record_every == 0:
                     run.snapshots.append(np.asarray(flat))

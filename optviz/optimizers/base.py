@@ -28,7 +28,8 @@ class HParam:
     """One hyperparameter: its default, the values it may take, and how a slider shows it.
 
     ``low``/``high`` bound the valid values; ``low_open``/``high_open`` say whether the bound
-    itself is excluded. ``kind="flag"`` means the value is 0 or 1.
+    itself is excluded. ``kind="flag"`` means the value is 0 or 1, ``"int"`` a whole number,
+    ``"choice"`` an index into ``choices`` (written by name in SPECs).
     """
 
     name: str
@@ -39,14 +40,19 @@ class HParam:
     high_open: bool = False
     slider: tuple[float, float] = (0.0, 1.0)
     log: bool = False
-    kind: Literal["float", "flag"] = "float"
+    kind: Literal["float", "flag", "int", "choice"] = "float"
     symbol: str = ""  # LaTeX symbol, e.g. r"\beta_1"
     help: str = ""
+    choices: tuple[str, ...] = ()
 
     def allowed(self) -> str:
         """A human-readable statement of the valid values, e.g. ``0 < lr <= 10``."""
         if self.kind == "flag":
             return f"{self.name} must be 0 or 1"
+        if self.kind == "choice":
+            return f"{self.name} must be one of: {', '.join(self.choices)}"
+        if self.kind == "int":
+            return f"{self.name} must be a whole number from {_num(self.low)} to {_num(self.high)}"
         lo = "<" if self.low_open else "<="
         hi = "<" if self.high_open else "<="
         return f"{self.name} must satisfy {_num(self.low)} {lo} {self.name} {hi} {_num(self.high)}"
@@ -57,6 +63,8 @@ class HParam:
             return False
         if self.kind == "flag":
             return value in (0.0, 1.0)
+        if self.kind in ("int", "choice") and not float(value).is_integer():
+            return False
         above = value > self.low if self.low_open else value >= self.low
         below = value < self.high if self.high_open else value <= self.high
         return above and below
@@ -75,6 +83,7 @@ class HParam:
             "kind": self.kind,
             "symbol": self.symbol,
             "help": self.help,
+            **({"choices": list(self.choices)} if self.choices else {}),
         }
 
 

@@ -19,7 +19,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from . import REGISTRY
+from . import REGISTRY, schedule
 from .base import Array
 
 DIM = 2  # parameters of a 2D surface
@@ -56,12 +56,15 @@ INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 SSIZE = max(layout.size for layout in LAYOUTS.values())  # floats of packed state
 HSIZE = max(len(opt.hparams) for opt in REGISTRY.values())  # hyperparameter slots
 ISIZE = max(len(layout.inspect_keys) for layout in LAYOUTS.values())  # inspection rows
+VSIZE = HSIZE + len(schedule.NAMES)  # the value vector: hyperparameters, then the common keys
 
 
-def pack_hparams(name: str, hparams: dict[str, float]) -> list[float]:
-    """An optimizer's hyperparameters as HSIZE floats, in registry order (zeros after)."""
-    values = [float(hparams[h.name]) for h in REGISTRY[name].hparams]
-    return values + [0.0] * (HSIZE - len(values))
+def pack_hparams(name: str, settings: dict[str, float]) -> list[float]:
+    """An optimizer's hyperparameters as HSIZE floats in registry order (zeros after), then the
+    schedule and clipping keys (defaults for those not given): VSIZE floats."""
+    values = [float(settings[h.name]) for h in REGISTRY[name].hparams]
+    common = [float(settings.get(k, schedule.DEFAULTS[k])) for k in schedule.NAMES]
+    return values + [0.0] * (HSIZE - len(values)) + common
 
 
 def _pack_state(state) -> Array:
@@ -92,13 +95,19 @@ def init_branch(name: str) -> Callable[[Array], Array]:
 
 
 def update_branch(name: str) -> Callable:
-    """(grad, packed state, params, hparam vector) -> (new params, packed state, packed inspection)."""
+    """(grad, packed state, params, value vector, t, T) -> (new params, packed state, packed inspection, lr).
+
+    The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
+    the lr the update used is returned with it.
+    """
     opt, layout = REGISTRY[name], LAYOUTS[name]
 
-    def step(grad, packed, params, hvec):
+    def step(grad, packed, params, hvec, t, total):
         hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
-        new_params, state = opt.update(grad, _unpack_state(layout, packed), params, hp)
-        return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp))
+        hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
+        hp_t = schedule.scheduled_hparams(hp, t, total)
+        new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)
+        return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp_t)), hp_t["lr"]
 
     return step
 

@@ -30,7 +30,8 @@ def test_renders_every_section(learn):
     assert not learn.exception and not learn.error
     headers = [h.value for h in learn.header]
     assert headers == ["1. What Adam is", "2. The algorithm in seven steps", "3. Bias correction",
-                       "4. Key properties, each with a demo", "5. Practical tips", "6. Problems with Adam", "7. FAQ"]
+                       "4. Key properties, each with a demo", "5. Practical tips", "6. Problems with Adam",
+                       "7. Why does it diverge?", "8. FAQ"]
     assert len(learn.expander) == 5  # the FAQ
 
 
@@ -98,3 +99,21 @@ def test_13_the_demos_controls_are_in_the_link():
     opened.run()
     assert opened.slider(key="learn_b1").value == 0.5 and opened.select_slider(key="learn_ams_lr").value == 0.03
     assert _fig_with(opened, "m̂_t") == _fig_with(at, "m̂_t")
+
+
+def test_why_it_diverges_shows_both_sides_of_two_over_eta(learn):
+    fig = next(f for f in _figs(learn) if any(str(t.get("name", "")).startswith("SGD, η = 0.078") for t in f["data"]))
+    by = {(t["name"], t["line"]["dash"]): xy(t)[1] for t in fig["data"]}
+    below, above = "SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"
+    assert abs(by[(below, "dash")][0] - 2 / 0.078) < 1e-3 and abs(by[(above, "dash")][0] - 2 / 0.082) < 1e-3
+    assert abs(by[(below, "solid")][0] - 25) < 1e-3  # the ellipse's sharpness, between the two thresholds
+    runs = {lab: r for lab, r in zip((below, above), _edge_runs())}
+    assert runs[below].loss[-1] < runs[below].loss[0] < runs[above].loss[-1]
+
+
+def _edge_runs():
+    from optviz.spec import parse_spec
+    from optviz.surfaces import SURFACES
+    from optviz.trajectory import run_one
+
+    return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]

@@ -59,6 +59,31 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
     return {"data": data, "layout": layout}
 
 
+STABILITY_DASH = {"sharpness": "solid", "preconditioned_sharpness": "dot", "threshold": "dash"}
+
+
+def stability_figure(paths: Sequence[PathData], series: Sequence[Mapping[str, np.ndarray]], height: int = 300) -> dict:
+    """Each run's sharpness (solid), preconditioned sharpness (dotted) and stability threshold
+    (dashed) per step, in its colour, on a log axis."""
+    data, shown = [], set()
+    for p, s in zip(paths, series):
+        for key, dash in STABILITY_DASH.items():
+            v = s.get(key)
+            if v is None or len(v) == 0:
+                continue
+            idx = thin(len(v), MAX_CURVE_POINTS)
+            y = np.asarray(v, np.float64)[idx]
+            data.append({"type": "scatter", "x": idx + 1, "y": np.where(y > 0, y, np.nan), "mode": "lines",
+                         "name": p.label, "legendgroup": p.label, "showlegend": p.label not in shown,
+                         "hovertemplate": f"{key.replace('_', ' ')}: %{{y:.4g}}<extra>{p.label}</extra>",
+                         "line": {"color": p.color, "width": 2 if dash != "dash" else 1.5, "dash": dash}})
+            shown.add(p.label)
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND,
+              "xaxis": {"title": {"text": "update t"}, "tickformat": "d"},
+              "yaxis": {"title": {"text": "sharpness (log)"}, "type": "log", "exponentformat": "power"}}
+    return {"data": data, "layout": layout}
+
+
 def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], color: str) -> dict:
     """An optimizer's internal state per step: one panel per quantity, x (solid) and y (dotted)."""
     keys = [k for k, v in state.items() if np.asarray(v).ndim in (1, 2)]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from optviz.link import RaceConfig
 from optviz.spec import OptSpec
+from optviz.stability import stability
 from optviz.trajectory import Run, run_one
 
 from .cache import shared
@@ -22,4 +25,19 @@ def cached_runs(cfg: RaceConfig) -> list[Run]:
     """The runs of a race, in racer order."""
     start = (float(cfg.start[0]), float(cfg.start[1]))
     return [racer(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)
+            for spec in cfg.specs]
+
+
+@shared(max_entries=512)
+def racer_stability(surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float,
+                    seed: int) -> dict[str, np.ndarray]:
+    """One racer's sharpness, preconditioned sharpness and threshold per step (optviz.stability)."""
+    cfg = RaceConfig(surface=surface, expr=expr, domain=domain)
+    return stability(racer(surface, expr, domain, start, steps, spec, noise, seed), cfg.surface_obj())
+
+
+def cached_stability(cfg: RaceConfig) -> list[dict[str, np.ndarray]]:
+    """Every racer's stability series, in racer order."""
+    start = (float(cfg.start[0]), float(cfg.start[1]))
+    return [racer_stability(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)
             for spec in cfg.specs]

@@ -12,11 +12,12 @@ from optviz.expr import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom
 from optviz.link import CUSTOM
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY, HParam
+from optviz.optimizers import schedule as sched
 from optviz.spec import format_number
 from optviz.suggested import BUDGET, suggested_lr
 from optviz.surfaces import SURFACES
 
-from .state import (hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key, slider_stops, slider_value,
+from .state import (common_key, hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key, slider_stops, slider_value,
                     suggest_lrs)
 
 
@@ -69,6 +70,24 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
                     format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, rid, hp),
                     label_visibility="collapsed")
+
+
+def schedule_controls(rid: int) -> None:
+    """The racer's lr schedule (with only the settings its kind reads) and gradient clipping."""
+    ss = st.session_state
+    for key, value in sched.DEFAULTS.items():
+        ss.setdefault(common_key(rid, key), int(value) if sched.BY_NAME[key].kind in ("int", "choice") else value)
+    st.selectbox("lr schedule", range(len(sched.KINDS)), key=common_key(rid, "schedule"),
+                 format_func=lambda i: sched.KINDS[i], help=sched.BY_NAME["schedule"].help)
+    kind = sched.KINDS[int(ss[common_key(rid, "schedule")])]
+    shown = (() if kind == "onecycle" else ("warmup",)) + sched.USES[kind] + ("clip", "clip_value")
+    for key in shown:
+        hp = sched.BY_NAME[key]
+        whole = hp.kind == "int"
+        st.number_input(key, min_value=int(hp.low) if whole else float(hp.low),
+                        max_value=int(hp.high) if whole else float(hp.high), key=common_key(rid, key),
+                        step=1 if whole else 0.01 if key != "min_lr" else 1e-4, format=None if whole else "%g",
+                        help=hp.help)
 
 
 def _linear_step(hp: HParam) -> float:
@@ -217,6 +236,7 @@ def _race_entry(n: int, rid: int) -> None:
                      label_visibility="collapsed", on_change=_new_optimizer, args=(rid,))
         for hp in REGISTRY[name].hparams:
             hparam_control(rid, name, hp)
+        schedule_controls(rid)
         # No columns here: each costs the server three more elements on every rerun, per racer.
         st.button("Remove", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
                   disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer from the race")

@@ -15,10 +15,11 @@ from optviz.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
 from optviz.link import LearnConfig, RaceConfig, to_query
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PathData, color
-from optviz.plots.curves import curves_figure
+from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
 from optviz.numbers import sig
 from optviz.spec import make_spec, parse_spec
+from optviz.stability import stability
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
 from optviz.ui.compute import cached_runs
@@ -257,8 +258,46 @@ FAQ = [
 ]
 
 
+@shared(max_entries=16)
+def _edge_series(surface: str, start: tuple, steps: int, opts: tuple[str, ...]) -> list[dict]:
+    runs = _race(surface, start, steps, [parse_spec(o) for o in opts])
+    return [stability(r, SURFACES[surface]) for r in runs]
+
+
+def section_divergence() -> None:
+    st.header("7. Why does it diverge?")
+    st.markdown(
+        "Near a minimum a surface is a bowl whose steepest curvature is the *sharpness* λmax(H), the largest "
+        "eigenvalue of the Hessian. Gradient descent with step η multiplies the distance along that direction "
+        "by 1 − ηλ each step: it shrinks while ηλ < 2 and grows, oscillating, beyond. So the rule is "
+        "**sharpness < 2/η**; heavy-ball momentum μ relaxes it to (2+2μ)/η. The ellipse below has "
+        "sharpness 25 everywhere: 2/η = 25 at η = 0.08. A hair under it SGD zig-zags in; a hair over, out.")
+    opts = ("sgd:lr=0.078", "sgd:lr=0.082")
+    runs = _race("ellipse", (-1.8, 0.6), 120, [parse_spec(o) for o in opts])
+    labels = ["SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"]
+    chart(st, stability_figure(_paths(runs, labels), _edge_series("ellipse", (-1.8, 0.6), 120, opts), height=260),
+          key="learn_edge")
+    st.caption("Solid: the sharpness; dashed: each run's threshold 2/η. The run whose threshold lies under the "
+               "sharpness diverges.")
+    st.markdown(
+        "Adam divides its step by a *preconditioner* P = (1−β₁ᵗ)(√v̂ + ε), so what must stay under its threshold "
+        "(2+2β₁)/((1−β₁)η), 38/η at β₁ = 0.9, is the *preconditioned* sharpness λmax(P⁻¹H) (Cohen et al., 2022). "
+        "In the first steps v̂ is an estimate from a handful of gradients; where the gradient then shrinks, P "
+        "shrinks with it and P⁻¹H soars. That is why Adam with a large learning rate needs **warmup**: small "
+        "steps while v̂ settles. And where one step meets a cliff, **clipping** the gradient's norm keeps the "
+        "step bounded (Pascanu et al., 2013). The Surfaces page draws every run's Stability chart under its loss "
+        "curves, and `python -m optviz run --json` prints the same numbers.")
+    try_it(("SGD on both sides of 2/η", surfaces_link("ellipse", list(opts), 120)),
+           ("Adam at lr = 0.5 on Rosenbrock, with and without 100 steps of warmup",
+            surfaces_link("rosenbrock", ["adam:lr=0.5", "adam:lr=0.5,warmup=100"], 600)),
+           ("The cliff: momentum thrown out, and clipped", surfaces_link("cliff", ["momentum:lr=0.02",
+                                                                                  "momentum:lr=0.02,clip=1"], 300)),
+           ("Adam's lr against warmup (cosine schedule)",
+            sweep_link("rosenbrock", "adam:schedule=cosine", "lr=1e-3:1:32:log", "warmup=0:200:21", 500)))
+
+
 def section_faq() -> None:
-    st.header("7. FAQ")
+    st.header("8. FAQ")
     for q, a in FAQ:
         with st.expander(q):
             st.markdown(a)
@@ -269,7 +308,7 @@ def section_faq() -> None:
 
 
 SECTIONS = (section_what, section_algorithm, section_bias_correction, section_properties, section_tips,
-            section_problems, section_faq)
+            section_problems, section_divergence, section_faq)
 
 
 def _view() -> None:

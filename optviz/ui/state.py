@@ -15,10 +15,11 @@ from optviz.expr import ExprError, check_custom
 from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
 from optviz.spec import format_number
 from optviz.optimizers import REGISTRY, HParam
+from optviz.optimizers import schedule as sched
 from optviz.plots.common import PALETTE
 
 from .views import arrive, current_params, fresh, from_link, seed, settle
-from optviz.spec import SpecError, make_spec
+from optviz.spec import OptSpec, SpecError, make_spec
 
 
 def hp_key(rid: int, name: str, hp: str) -> str:
@@ -106,6 +107,9 @@ def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool =
         put(f"r{rid}_lr_hand", lrs_by_hand and spec.hparams["lr"] != REGISTRY[spec.name].hparam("lr").default)
         for hp in REGISTRY[spec.name].hparams:
             seed_hparam(rid, spec.name, hp, spec.hparams[hp.name], only_missing)
+        for key, value in spec.common.items():
+            kind = sched.BY_NAME[key].kind
+            put(common_key(rid, key), int(value) if kind in ("int", "choice") else float(value))
 
 
 def suggest_lrs(surface: str) -> list[str]:
@@ -192,10 +196,11 @@ def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
             value = ss.get(hp_key(rid, name, hp.name), hp.default)
             values[hp.name] = float(value)  # a flag's toggle gives a bool: 1.0 or 0.0
         try:
-            specs.append(make_spec(name, values))
+            spec = make_spec(name, values)
         except SpecError as err:
             problems.append((f"{REGISTRY[name].display_name}'s settings", f"{err}; using the defaults"))
-            specs.append(make_spec(name))
+            spec = make_spec(name)
+        specs.append(_with_schedule(rid, spec, int(ss["steps"]), problems))
     surface, expr, domain = ss["surface"], "", RaceConfig().domain
     if surface == CUSTOM:
         expr, domain, problem = _custom_formula()
@@ -208,6 +213,29 @@ def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
         start = RaceConfig().start
     cfg = RaceConfig(surface, start, int(ss["steps"]), tuple(specs), float(ss["noise"]), int(ss["seed"]), expr, domain)
     return cfg, problems
+
+
+def common_key(rid: int, key: str) -> str:
+    """The widget key of racer ``rid``'s schedule or clipping setting (whatever its optimizer)."""
+    return f"r{rid}_c_{key}"
+
+
+def _with_schedule(rid: int, spec: OptSpec, steps: int, problems: list) -> OptSpec:
+    """``spec`` with the racer's schedule and clipping; a setting that does not fit is replaced by
+    the nearest valid one (warmup shortened or dropped), and said so."""
+    ss = st.session_state
+    common = {k: float(ss.get(common_key(rid, k), v)) for k, v in sched.DEFAULTS.items()}
+    label = f"{REGISTRY[spec.name].display_name}'s schedule"
+    if sched.kind_of(common) == "onecycle" and common["warmup"]:
+        common["warmup"] = 0.0  # the control is hidden for onecycle; a link's warmup is reported by the parser
+    if common["warmup"] >= steps:
+        problems.append((label, f"warmup must be fewer than the run's {steps} steps; using warmup={steps - 1}"))
+        common["warmup"] = float(steps - 1)
+    try:
+        return make_spec(spec.name, {**spec.hparams, **common})
+    except SpecError as err:
+        problems.append((label, f"{err}; using a constant lr"))
+        return spec
 
 
 def _custom_formula() -> tuple[str, tuple, tuple[str, str] | None]:

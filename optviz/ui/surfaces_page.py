@@ -14,14 +14,14 @@ from optviz.link import TOLERANCES, RaceConfig
 from optviz.numbers import sig
 from optviz.plots.common import PathData
 from optviz.plots.animation import playback_gif
-from optviz.plots.curves import curves_figure
+from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.surfaces import Surface
 from optviz.trajectory import Run
 
 from . import controls, state
 from .charts import chart
-from .compute import cached_runs
+from .compute import cached_runs, cached_stability
 from .inside import inside_section
 from .notes import input_problem, link_warnings, markdown_table
 from .share import share_section
@@ -199,9 +199,22 @@ def _curves(scene: Scene) -> None:
     else:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
+    if any(spec.scheduled for spec in scene.cfg.specs):  # a thin strip: each racer's lr as its schedule sets it
+        chart(st, curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170),
+              key="lr_strip")
     # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
     for column, panel, key in zip(st.columns(len(panels)), panels, ("curves", "curves_distance")):
         chart(column, curves_figure(scene.paths, [panel]), key=key)
+    _stability(scene)
+
+
+def _stability(scene: Scene) -> None:
+    """The Stability chart: does a run cross its threshold at the step it starts to oscillate?"""
+    st.markdown("**Stability**: solid, the sharpness λmax(H) at the point each update starts from; dotted, the "
+                "preconditioned sharpness λmax(P⁻¹H) of the Adam family, RMSprop and Adagrad; dashed, the "
+                "threshold of the quantity that governs the optimizer (2/η for SGD, (2+2μ)/η with momentum, "
+                "(2+2β₁)/((1−β₁)η) for Adam). Above it, steps overshoot. See Learn: *Why does it diverge?*")
+    chart(st, stability_figure(scene.paths, cached_stability(scene.cfg)), key="stability")
 
 
 @st.fragment

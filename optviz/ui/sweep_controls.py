@@ -15,7 +15,7 @@ from optviz.link import TOLERANCES, SweepConfig
 from optviz.link.sweep_view import METRICS, default_axis, format_axis, nearest_index
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY
-from optviz.spec import OptSpec, SpecError, SweepAxis, format_spec, parse_axis, parse_spec
+from optviz.spec import OptSpec, SpecError, SweepAxis, format_spec, parse_axis, parse_spec, sweepable_keys
 from optviz.surfaces import SURFACES
 
 from .views import fresh, seed
@@ -92,7 +92,7 @@ def _second(text: str, x: SweepAxis, y: SweepAxis, problems: Problems) -> OptSpe
 
 
 def _axis_keys(opt: OptSpec) -> list[str]:
-    return ["x", "y"] + [h.name for h in REGISTRY[opt.name].hparams if h.kind == "float"]
+    return ["x", "y"] + list(sweepable_keys(opt.name))
 
 
 def _axis(label: str, opt: OptSpec, previous: SweepAxis, problems: Problems) -> SweepAxis:

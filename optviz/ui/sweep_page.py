@@ -97,8 +97,8 @@ def heatmaps(cfg: SweepConfig, results: list[SweepResult]) -> None:
     title = METRIC_TITLES[cfg.metric] + (" (one scale for both)" if shared else "")
     names = [f"({m.x:.2f}, {m.y:.2f})" for m in surface.minima]
     for k, (spec, result, z, column) in enumerate(zip(cfg.specs, results, zs, st.columns(len(cfg.specs)))):
-        default = (nearest_index(cfg.y, cfg.start[1] if cfg.y.is_start else spec.hparams[cfg.y.key]),
-                   nearest_index(cfg.x, cfg.start[0] if cfg.x.is_start else spec.hparams[cfg.x.key]))
+        default = (nearest_index(cfg.y, cfg.start[1] if cfg.y.is_start else spec.settings()[cfg.y.key]),
+                   nearest_index(cfg.x, cfg.start[0] if cfg.x.is_start else spec.settings()[cfg.x.key]))
         fig = heatmap_figure(z, cfg.x.values, cfg.y.values, cfg.x.key, cfg.y.key, cfg.x.log, cfg.y.log, title,
                              spec.label(), default, result.best_cell(), cfg.cell_index(),
                              categorical=names if cfg.metric == "basin" else None,

@@ -22,6 +22,9 @@ MAX_WORKERS = 64  # Streamlit replicas of `python -m optviz serve`
 MAX_TRAIN = 60_000  # MNIST training images (the full set)
 MAX_TEST = 10_000  # MNIST test images (the full set)
 MIN_LANDSCAPE_GRID = 3
+MAX_EOS_STEPS = 2000  # full-batch steps of an edge-of-stability run
+MAX_EOS_IMAGES = 5000  # its training images (one batch)
+MAX_EOS_ITERS = 50  # power iterations per sharpness measurement
 # The Learn page's demos: (low, high) of each control.
 LEARN_B1 = (0.0, 0.99)  # beta1 in the bias-correction demo
 LEARN_B2 = (0.0, 0.9999)  # beta2 in the bias-correction demo

@@ -7,10 +7,11 @@ import io
 import json
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptools import APP, open_page, query, shown
+from apptools import APP, open_page, query, shown, xy
 from optviz.link import MnistConfig
 
 MNIST = "optviz/ui/pages/mnist.py"
@@ -154,3 +155,22 @@ def test_18_10_both_slices_are_kept_and_named_by_their_directions():
     assert "mn_landscape_go" not in [b.key for b in at.button]
     assert any(f["layout"].get("uirevision") == "mn_land" for f in _figs(at))
     assert query(at).get("directions") is None and query(at)["grid"] == ["11"]
+
+
+def test_14_edge_of_stability_from_a_link_measures_and_keeps_its_settings():
+    at = open_link({"model": "logreg", "eos": "sgd:lr=0.3", "eos_steps": "40", "eos_images": "100"})
+    assert not at.exception
+    assert at.text_input(key="mn_eos").value == "sgd:lr=0.3" and at.number_input(key="mn_eos_steps").value == 40
+    assert not any("sharpness (log)" in json.dumps(f) for f in _figs(at))  # nothing measured yet
+    at.button(key="mn_eos_run").click().run()
+    assert not at.exception
+    fig = next(f for f in _figs(at) if "sharpness (log)" in json.dumps(f["layout"]))
+    names = [t["name"] for t in fig["data"]]
+    assert names[:2] == ["sharpness λmax(H)", "threshold"] and "sgd: training loss" in names
+    steps, limits = xy(fig["data"][1])
+    assert steps == list(range(0, 41, 2)) and np.allclose(limits, 2 / 0.3)  # every 40 // 16 = 2 steps
+    q = query(at)
+    assert q["eos"] == ["sgd:lr=0.3"] and q["eos_steps"] == ["40"] and q["eos_images"] == ["100"]
+    at.text_input(key="mn_eos").set_value("sgd:lr=-1").run()
+    assert any("The edge-of-stability optimizer 'sgd:lr=-1' was not used" in w for w in shown(at.warning))
+    assert query(at)["eos"] == ["sgd:lr=0.3"]

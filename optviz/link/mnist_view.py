@@ -2,7 +2,8 @@
 
 ``model``, ``opt`` (repeated, SPEC syntax), ``epochs``, ``batch``, ``train``, ``test``, ``seed``;
 the view: ``directions`` (pca or random) and ``grid`` of the landscape, ``pred=K`` (whose test
-predictions are shown, 1-based). Sizes are checked against the limits here and against the
+predictions are shown, 1-based); the edge-of-stability experiment: ``eos`` (a SPEC), ``eos_steps``
+and ``eos_images``. Sizes are checked against the limits here and against the
 data actually loaded by the page (the bundled subset has 12,000 + 2,000 images).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
 from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_RUNS, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
 from ..spec import OptSpec, SpecError, format_spec, parse_int, parse_seed, parse_spec
 from .query import Params, Query, Reader, too_long
@@ -17,6 +19,7 @@ from .query import Params, Query, Reader, too_long
 MODELS = ("logreg", "mlp", "cnn")
 DIRECTIONS = ("pca", "random")
 DEFAULT_OPTS = ("adam", "sgd", "adagrad")
+DEFAULT_EOS = "sgd:lr=0.2"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class MnistConfig:
     directions: str = "pca"
     grid: int = 21
     pred: int = 0  # whose test predictions are shown (0-based)
+    eos: OptSpec = field(default_factory=lambda: parse_spec(DEFAULT_EOS))  # full-batch training, sharpness measured
+    eos_steps: int = 200
+    eos_images: int = 500
 
     @property
     def race_key(self) -> tuple:
@@ -62,6 +68,11 @@ class MnistConfig:
             grid=read.value("grid", lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), 21,
                             (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), whole=True),
             pred=read.value("pred", lambda t: parse_int("pred", t, 1, len(specs)), 1, (1, len(specs)), whole=True) - 1,
+            eos=read.value("eos", parse_spec, parse_spec(DEFAULT_EOS)),
+            eos_steps=read.value("eos_steps", lambda t: parse_int("eos_steps", t, 1, MAX_EOS_STEPS), 200,
+                                 (1, MAX_EOS_STEPS), whole=True),
+            eos_images=read.value("eos_images", lambda t: parse_int("eos_images", t, 1, MAX_EOS_IMAGES), 500,
+                                  (1, MAX_EOS_IMAGES), whole=True),
         )
         return cfg, read.warnings
 
@@ -77,6 +88,12 @@ class MnistConfig:
             query["grid"] = str(self.grid)
         if self.pred:
             query["pred"] = str(self.pred + 1)
+        if format_spec(self.eos) != DEFAULT_EOS:
+            query["eos"] = format_spec(self.eos)
+        if self.eos_steps != 200:
+            query["eos_steps"] = str(self.eos_steps)
+        if self.eos_images != 500:
+            query["eos_images"] = str(self.eos_images)
         return query
 
 

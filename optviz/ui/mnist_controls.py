@@ -21,7 +21,8 @@ Problems = list[tuple[str, str]]
 def _widget_values(cfg: MnistConfig) -> dict:
     return {"mn_model": cfg.model, "mn_opts": "\n".join(format_spec(s) for s in cfg.specs), "mn_epochs": cfg.epochs,
             "mn_batch": cfg.batch, "mn_train": cfg.train, "mn_test": cfg.test, "mn_seed": cfg.seed, "mn_folder": "",
-            "mn_pred": cfg.pred, "mn_dirs": cfg.directions, "mn_grid": cfg.grid}
+            "mn_pred": cfg.pred, "mn_dirs": cfg.directions, "mn_grid": cfg.grid, "mn_eos": format_spec(cfg.eos),
+            "mn_eos_steps": cfg.eos_steps, "mn_eos_images": cfg.eos_images}
 
 
 def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
@@ -46,8 +47,19 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
     ss["mn_pred"] = min(int(ss["mn_pred"]), len(specs) - 1)
     new = replace(cfg, model=ss["mn_model"], specs=specs, epochs=int(ss["mn_epochs"]), batch=int(ss["mn_batch"]),
                   train=int(ss["mn_train"]), test=int(ss["mn_test"]), seed=int(ss["mn_seed"]), pred=ss["mn_pred"],
-                  directions=ss["mn_dirs"], grid=int(ss["mn_grid"]))
+                  directions=ss["mn_dirs"], grid=int(ss["mn_grid"]), eos=_eos_spec(cfg, problems),
+                  eos_steps=int(ss["mn_eos_steps"]), eos_images=int(ss["mn_eos_images"]))
     return new, problems, folder
+
+
+def _eos_spec(cfg: MnistConfig, problems: Problems):
+    """The edge-of-stability experiment's optimizer (its box is drawn with the experiment)."""
+    text = st.session_state["mn_eos"]
+    try:
+        return parse_spec(text)
+    except SpecError as err:
+        problems.append((f"The edge-of-stability optimizer {text!r}", f"{err}; keeping {format_spec(cfg.eos)}"))
+        return cfg.eos
 
 
 def _specs(text: str, previous) -> tuple[tuple, Problems]:

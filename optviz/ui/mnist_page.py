@@ -26,6 +26,7 @@ from optviz.plots.mnist import digits_figure
 from . import mnist_controls as controls
 from .cache import Shared, shared
 from .charts import chart
+from .edge_section import edge_section
 from .landscape_section import landscape_section
 from .notes import input_problem, link_warnings
 from .share import share_section
@@ -63,11 +64,17 @@ def page() -> None:
         runs, stopped = st.session_state["mn_partial"][1], True
     if not runs:
         st.caption("Press Train: every optimizer starts from the same initialisation and sees the same batches.")
-        return
-    if stopped:
-        st.info(f"Training was stopped: showing every epoch that finished ({_done(runs, cfg)}).")
-    results(cfg, runs, data)
-    landscape_section(cfg, runs, labels(cfg)[: len(runs)], data, key)
+    else:
+        if stopped:
+            st.info(f"Training was stopped: showing every epoch that finished ({_done(runs, cfg)}).")
+        results(cfg, runs, data)
+        landscape_section(cfg, runs, labels(cfg)[: len(runs)], data, key)
+    edge_section(cfg, data)
+    if runs:
+        _share(cfg, runs, data)
+
+
+def _share(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     share_section("mnist", [("Curves (CSV)", functools.partial(mnist_csv, log_every=log_every(cfg)), "text/csv", "csv"),
                             ("Configuration and results (JSON)", functools.partial(mnist_json, source=data.source),
                              "application/json", "json")], cfg, runs)

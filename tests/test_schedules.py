@@ -188,3 +188,14 @@ def test_mnist_schedules_count_batches():
     assert np.abs(stop.snapshots[3] - stop.snapshots[1]).max() < 1e-4 * moved
     with pytest.raises(SpecError, match="warmup: must be fewer than the run's 3 steps"):
         train_race("logreg", [parse_spec("sgd:warmup=3")], data, **kw)
+
+
+def test_a_sweep_over_clip_matches_single_runs():
+    surface, spec = SURFACES["cliff"], parse_spec("momentum:lr=0.02")
+    x, y = parse_axis("x", "clip=0:2:3", "momentum"), parse_axis("y", "lr=0.01:0.02:2", "momentum")
+    result = run_sweep(surface, spec, x, y, surface.start, 300)
+    for row in range(2):
+        for col in range(3):
+            cell, start = cell_settings(spec, x, y, row, col, surface.start)
+            single = run_one(surface, start, 300, cell)
+            np.testing.assert_allclose(result.final_point[row, col], single.path[-1], rtol=1e-3, atol=1e-4)

@@ -145,6 +145,46 @@ def _parse_value(name: str, key: str, raw: str) -> float:
     return parse_number(f"{name}: {key}", raw)
 
 
+def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
+    """:func:`parse_spec` for a link: a schedule or clipping value that is not allowed becomes the
+    nearest allowed one (an unknown schedule, constant; onecycle's warmup is dropped), each change
+    said in one line. Any other fault raises SpecError as parse_spec does."""
+    try:
+        return parse_spec(text), []
+    except SpecError as err:
+        first = err
+    name, _, rest = str(text).strip().partition(":")
+    parts, notes = [], []
+    for part in rest.split(",") if rest.strip() else []:
+        key, eq, raw = (p.strip() for p in part.partition("="))
+        hp = sched.BY_NAME.get(key)
+        fixed = _nearest_allowed(hp, raw) if hp is not None and eq else raw
+        if fixed != raw:
+            notes.append(f"{name.strip()}: {hp.allowed()} (got {raw}); using {key}={fixed}")
+        parts.append(f"{key}{eq}{fixed}")
+    if any(p == "schedule=onecycle" for p in parts) and any(p.startswith("warmup=") for p in parts):
+        notes.append(f"{name.strip()}: onecycle has its own warmup; using no warmup")
+        parts = [p for p in parts if not p.startswith("warmup=")]
+    if not notes:
+        raise first
+    return parse_spec(name + (":" + ",".join(parts) if parts else "")), notes
+
+
+def _nearest_allowed(hp, raw: str) -> str:
+    """The allowed value of a common key nearest to ``raw`` (its default when ``raw`` is no number)."""
+    if hp.kind == "choice":
+        return raw.lower() if raw.lower() in hp.choices else hp.choices[int(hp.default)]
+    try:
+        value = parse_number(hp.name, raw)
+    except SpecError:
+        return format_number(hp.default)
+    if hp.kind == "int":
+        value = round(value)
+    low = hp.slider[0] if hp.low_open else hp.low  # an open bound: its slider's nearest stop
+    value = min(max(value, low), hp.high)
+    return raw if format_number(value) == format_number(parse_number(hp.name, raw)) else format_number(value)
+
+
 def format_spec(spec: OptSpec, full: bool = False) -> str:
     """The SPEC text of ``spec``; only non-default values unless ``full``."""
     opt = REGISTRY[spec.name]
@@ -228,7 +268,6 @@ class SweepAxis:
 
 def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:
     """``KEY=LO:HI:N[:log]`` for ``optimizer``; KEY is one of its hyperparameters, or x or y."""
-    opt = REGISTRY[optimizer]
     key, eq, rest = str(text).partition("=")
     key = key.strip()
     parts = rest.split(":")

@@ -199,3 +199,19 @@ def test_a_sweep_over_clip_matches_single_runs():
             cell, start = cell_settings(spec, x, y, row, col, surface.start)
             single = run_one(surface, start, 300, cell)
             np.testing.assert_allclose(result.final_point[row, col], single.path[-1], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("text,want,fragment", [
+    ("adam:lr=0.1,min_lr=-1,schedule=cosine", "adam:lr=0.1,schedule=cosine", "using min_lr=0"),
+    ("adam:schedule=onecycle,warmup=10", "adam:schedule=onecycle", "onecycle has its own warmup; using no warmup"),
+    ("sgd:schedule=sometimes,warmup=2.6", "sgd:warmup=3", "using schedule=constant"),
+    ("sgd:clip=-3,step_size=0,schedule=step", "sgd:schedule=step,step_size=1", "using step_size=1"),
+])
+def test_a_link_fits_bad_schedule_values_to_the_nearest_allowed(text, want, fragment):
+    from optviz.link import SurfacesConfig
+
+    cfg, warnings = SurfacesConfig.from_query({"opt": [text]})
+    assert [format_spec(s) for s in cfg.race.specs] == [want]
+    assert any(fragment in w for w in warnings), warnings
+    with pytest.raises(SpecError):  # the command line refuses it instead
+        SurfacesConfig.from_query({"opt": [text]}, strict=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
-from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_RUNS, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
-from ..spec import OptSpec, SpecError, format_spec, parse_int, parse_seed, parse_spec
+from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
+from ..spec import OptSpec, format_spec, parse_int, parse_seed, parse_spec
 from .query import Params, Query, Reader, too_long
 
 MODELS = ("logreg", "mlp", "cnn")
@@ -53,7 +53,7 @@ class MnistConfig:
         if problem:
             return cls(), [problem]
         read = Reader(params, strict)
-        specs = _read_specs(read)
+        specs = read.specs("opt", MnistConfig().specs)
         train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
         cfg = cls(
             model=read.choice("model", MODELS, "cnn"), specs=specs,
@@ -68,7 +68,7 @@ class MnistConfig:
             grid=read.value("grid", lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), 21,
                             (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), whole=True),
             pred=read.value("pred", lambda t: parse_int("pred", t, 1, len(specs)), 1, (1, len(specs)), whole=True) - 1,
-            eos=read.value("eos", parse_spec, parse_spec(DEFAULT_EOS)),
+            eos=read.value("eos", lambda t: read.spec("eos", t), parse_spec(DEFAULT_EOS)),
             eos_steps=read.value("eos_steps", lambda t: parse_int("eos_steps", t, 1, MAX_EOS_STEPS), 200,
                                  (1, MAX_EOS_STEPS), whole=True),
             eos_images=read.value("eos_images", lambda t: parse_int("eos_images", t, 1, MAX_EOS_IMAGES), 500,
@@ -97,17 +97,3 @@ class MnistConfig:
         return query
 
 
-def _read_specs(read: Reader) -> tuple[OptSpec, ...]:
-    texts = read.texts("opt")
-    if len(texts) > MAX_RUNS:
-        read.warn(f"opt: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
-        texts = texts[:MAX_RUNS]
-    specs = []
-    for text in texts:
-        try:
-            specs.append(parse_spec(text))
-        except SpecError as err:
-            read.warn(f"opt: {err}; that optimizer is left out", f"opt: {err}")
-    if texts and not specs:
-        read.warn("opt: no valid optimizer in the link; using the default race")
-    return tuple(specs) or MnistConfig().specs

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, Sequence, TypeVar
 
-from ..limits import MAX_QUERY_LENGTH
-from ..spec import SpecError, format_number, parse_number
+from ..limits import MAX_QUERY_LENGTH, MAX_RUNS
+from ..spec import OptSpec, SpecError, fit_spec, format_number, parse_number, parse_spec
 
 Params = Mapping[str, "Sequence[str] | str"]
 Query = dict[str, "str | list[str]"]
@@ -96,6 +96,32 @@ class Reader:
         self.warn(f"{key}: must be one of {', '.join(format_number(s) for s in stops)} (got {text}); "
                   f"using the nearest allowed value, {format_number(nearest)}")
         return nearest
+
+    def spec(self, item: str, text: str) -> OptSpec:
+        """An optimizer SPEC from the link: a schedule or clipping value that is not allowed takes
+        the nearest allowed one, with a warning (strictly, it is refused); other faults raise."""
+        if self.strict:
+            return parse_spec(text)
+        spec, notes = fit_spec(text)
+        for note in notes:
+            self.warn(f"{item}: {note}")
+        return spec
+
+    def specs(self, key: str, default: tuple[OptSpec, ...]) -> tuple[OptSpec, ...]:
+        """The repeated SPECs of ``key`` (at most MAX_RUNS); one that is not valid is left out."""
+        texts = self.texts(key)
+        if len(texts) > MAX_RUNS:
+            self.warn(f"{key}: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
+            texts = texts[:MAX_RUNS]
+        specs = []
+        for text in texts:
+            try:
+                specs.append(self.spec(key, text))
+            except SpecError as err:
+                self.warn(f"{key}: {err}; that optimizer is left out", f"{key}: {err}")
+        if texts and not specs:
+            self.warn(f"{key}: no valid optimizer in the link; using the default race")
+        return tuple(specs) or default
 
     def choice(self, key: str, options: Sequence[str], default: str) -> str:
         """One of ``options``; anything else becomes the default, with a warning."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..expr import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
-from ..limits import MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
-from ..spec import (OptSpec, SpecError, format_number, format_spec, parse_int, parse_noise, parse_point, parse_seed,
+from ..limits import MAX_NOISE, MAX_SEED, MAX_STEPS
+from ..spec import (OptSpec, format_number, format_spec, parse_int, parse_noise, parse_point, parse_seed,
                     parse_spec, parse_steps)
 from ..surfaces import SURFACES, Surface
 from .query import Params, Query, Reader, too_long
@@ -125,22 +125,6 @@ def _read_surface(read: Reader) -> tuple[str, str, tuple]:
     return surface or DEFAULT_SURFACE, "", DEFAULT_DOMAIN
 
 
-def _read_specs(read: Reader) -> tuple[OptSpec, ...]:
-    texts = read.texts("opt")
-    if len(texts) > MAX_RUNS:
-        read.warn(f"opt: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
-        texts = texts[:MAX_RUNS]
-    specs = []
-    for text in texts:
-        try:
-            specs.append(parse_spec(text))
-        except SpecError as err:
-            read.warn(f"opt: {err}; that optimizer is left out", f"opt: {err}")
-    if texts and not specs:
-        read.warn("opt: no valid optimizer in the link; using the default race")
-    return tuple(specs) or RaceConfig().specs
-
-
 def _read_race(read: Reader) -> RaceConfig:
     surface, expr, domain = _read_surface(read)
     default_start = custom_surface(expr, domain).start if surface == CUSTOM else SURFACES[surface].start
@@ -148,7 +132,7 @@ def _read_race(read: Reader) -> RaceConfig:
         surface=surface, expr=expr, domain=domain,
         start=read.value("start", lambda t: parse_point("start", t), default_start),
         steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
-        specs=_read_specs(read),
+        specs=read.specs("opt", RaceConfig().specs),
         noise=read.value("noise", parse_noise, 0.0, (0.0, MAX_NOISE)),
         seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
     )

@@ -92,7 +92,7 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
         # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, and
         # the final loss is recomputed from the final point after the loop.
         point, state, hit, died = carry
-        grad = surface_grad(surface, point) + sigma * noise[:, None]
+        grad = surface_grad(surface, opt.gradient_point(point, state, hp)) + sigma * noise[:, None]
         if "clip" in features:
             grad = clip_gradient(grad, hp, axis=0)
         hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
@@ -133,7 +133,13 @@ def compiled_sweep(opt_name: str, surface: Surface, length: int, features: froze
 
     def kernel(starts, hps, steps, tol, f_min, sigma, seed):
         traced("sweep")
-        return _cells(opt_name, surface, length, features, starts, hps, steps, tol, f_min, sigma, seed)
+        if REGISTRY[opt_name].elementwise:
+            return _cells(opt_name, surface, length, features, starts, hps, steps, tol, f_min, sigma, seed)
+        # Sums over a run's coordinates (Prodigy): one run per array, the runs vmapped.
+        axes = {k: 0 if jnp.ndim(v) else None for k, v in hps.items()}
+        out = jax.vmap(lambda s, h: _cells(opt_name, surface, length, features, s[None], h, steps, tol, f_min, sigma,
+                                           seed), in_axes=(0, axes))(starts, hps)
+        return tuple(o[:, 0] for o in out)
 
     return jax.jit(kernel)
 

@@ -82,13 +82,15 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     grads = [functools.partial(surface_grad, s) for s in surfaces]
     inits = [packed.init_branch(n) for n in optimizers]
     updates = [packed.update_branch(n) for n in optimizers]
+    points = [packed.point_branch(n) for n in optimizers]
 
     def run(s, o, start, hvec, steps, sigma, noise):
         traced("paths")
 
         def body(t, carry):
             point, state, alive, out = carry
-            grad = _choose(grads, s, point) + sigma * noise[t]
+            at = _choose(points, o, point, state, hvec)  # the point itself, or where the method asks (y)
+            grad = _choose(grads, s, at) + sigma * noise[t]
             new_point, new_state, info, lr = _choose(updates, o, grad, state, point, hvec, t, steps)
             loss = _choose(losses, s, new_point)
             ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)

@@ -163,8 +163,130 @@ def swats(x, g, s, hp):
     return x
 
 
+# --- torch.optim: RAdam, Adadelta, Rprop (torch 2.x single-tensor code, written out) ---------
+
+
+def radam(x, g, s, hp):
+    g = g + hp["weight_decay"] * x
+    t = s["t"] = s.get("t", 0) + 1
+    b1, b2 = hp["b1"], hp["b2"]
+    m = s["m"] = s.get("m", _zeros(x)) + (g - s.get("m", _zeros(x))) * (1 - b1)
+    v = s["v"] = b2 * s.get("v", _zeros(x)) + (1 - b2) * g * g
+    bc1, bc2 = 1 - b1**t, 1 - b2**t
+    m_hat = m / bc1
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * (b2**t) / bc2
+    if rho_t > 5.0:
+        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        adaptive = math.sqrt(bc2) / (np.sqrt(v) + hp["eps"])
+        return x - m_hat * hp["lr"] * adaptive * rect
+    return x - m_hat * hp["lr"]
+
+
+def adadelta(x, g, s, hp):
+    g = g + hp["weight_decay"] * x
+    rho, eps = hp["rho"], hp["eps"]
+    square_avg = s["square_avg"] = rho * s.get("square_avg", _zeros(x)) + (1 - rho) * g * g
+    acc_delta = s.get("acc_delta", _zeros(x))
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+    s["acc_delta"] = rho * acc_delta + (1 - rho) * delta * delta
+    return x - hp["lr"] * delta
+
+
+def rprop(x, g, s, hp):
+    prev = s.get("prev", _zeros(x))
+    step_size = s.get("step_size", np.full_like(x, hp["lr"]))
+    sign = np.sign(g * prev)
+    sign = np.where(sign > 0, hp["etaplus"], np.where(sign < 0, hp["etaminus"], 1.0))
+    step_size = np.clip(step_size * sign, hp["step_size_min"], hp["step_size_max"])
+    g = np.where(sign == hp["etaminus"], 0.0, g)
+    s["prev"], s["step_size"] = g, step_size
+    return x - np.sign(g) * step_size
+
+
+# --- optax: AdaBelief, Yogi, and optax.contrib's ADOPT, AdEMAMix, Schedule-Free, Prodigy -------
+
+
+def adabelief(x, g, s, hp):
+    t = s["t"] = s.get("t", 0) + 1
+    mu = s["mu"] = hp["b1"] * s.get("mu", _zeros(x)) + (1 - hp["b1"]) * g
+    nu = s["nu"] = hp["b2"] * s.get("nu", _zeros(x)) + (1 - hp["b2"]) * (g - mu) ** 2 + hp["eps_root"]
+    return x - hp["lr"] * (mu / (1 - hp["b1"] ** t)) / (np.sqrt(nu / (1 - hp["b2"] ** t)) + hp["eps"])
+
+
+def yogi(x, g, s, hp):
+    t = s["t"] = s.get("t", 0) + 1
+    mu = s["mu"] = hp["b1"] * s.get("mu", np.full_like(x, 1e-6)) + (1 - hp["b1"]) * g
+    nu = s.get("nu", np.full_like(x, 1e-6))
+    nu = s["nu"] = nu - (1 - hp["b2"]) * np.sign(nu - g * g) * g * g
+    return x - hp["lr"] * (mu / (1 - hp["b1"] ** t)) / (np.sqrt(nu / (1 - hp["b2"] ** t)) + hp["eps"])
+
+
+def adopt(x, g, s, hp):
+    count = s.get("count", 0)
+    b1 = hp["b1"] if count > 0 else 1.0
+    b2 = hp["b2"] if count > 0 else 0.0
+    nu_prev = s.get("nu", _zeros(x))
+    s["nu"] = b2 * nu_prev + (1 - b2) * g * g
+    clip = count**0.25
+    normed = np.clip(g / np.maximum(np.sqrt(nu_prev), hp["eps"]), -clip, clip)
+    mu = s["mu"] = b1 * s.get("mu", _zeros(x)) + (1 - b1) * normed
+    s["count"] = count + 1
+    return x - hp["lr"] * mu
+
+
+def ademamix(x, g, s, hp):
+    t = s["t"] = s.get("t", 0) + 1
+    m1 = s["m1"] = hp["b1"] * s.get("m1", _zeros(x)) + (1 - hp["b1"]) * g
+    m2 = s["m2"] = hp["b3"] * s.get("m2", _zeros(x)) + (1 - hp["b3"]) * g
+    nu = s["nu"] = hp["b2"] * s.get("nu", _zeros(x)) + (1 - hp["b2"]) * g * g
+    update = (m1 / (1 - hp["b1"] ** t) + hp["alpha"] * m2) / (np.sqrt(nu / (1 - hp["b2"] ** t)) + hp["eps"])
+    return x - hp["lr"] * (update + hp["weight_decay"] * x)
+
+
+def sfadamw(x, g, s, hp):
+    """optax's form: the iterate is y (where gradients are taken), x = (y - (1-b1) z)/b1 is reported."""
+    b1 = hp["b1"]
+    if "y" not in s:
+        s.update(y=x.copy(), z=x.copy(), nu=_zeros(x), count=0, weight_sum=0.0, max_lr=0.0)
+    y, z = s["y"], s["z"]
+    g = s["grad"](y)
+    s["count"] += 1
+    s["nu"] = hp["b2"] * s["nu"] + (1 - hp["b2"]) * g * g
+    nu_hat = s["nu"] / (1 - hp["b2"] ** s["count"])
+    base = -hp["lr"] * (g / (np.sqrt(nu_hat) + hp["eps"]) + hp["weight_decay"] * y)
+    s["max_lr"] = max(s["max_lr"], hp["lr"])
+    weight = s["max_lr"] ** hp["weight_lr_power"]
+    s["weight_sum"] += weight
+    ck = weight / s["weight_sum"]
+    new_z = z + base
+    prev_x = (y - (1 - b1) * z) / b1
+    new_x = (1 - ck) * prev_x + ck * new_z
+    s["y"], s["z"] = b1 * new_x + (1 - b1) * new_z, new_z
+    return (s["y"] - (1 - b1) * s["z"]) / b1
+
+
+def prodigy(x, g, s, hp):
+    b1, b2, d0 = hp["b1"], hp["b2"], hp["estim_lr0"]
+    b3 = b2**0.5
+    if "d" not in s:
+        s.update(d=d0, exp_avg=_zeros(x), exp_avg_sq=_zeros(x), grad_sum=_zeros(x), x0=x.copy(), num=0.0, t=0)
+    s["t"] += 1
+    t, d = s["t"], s["d"]
+    dlr = d * hp["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+    dg = d * g
+    acc = float(np.dot(g, s["x0"] - x))
+    s["exp_avg"] = b1 * s["exp_avg"] + (1 - b1) * dg
+    s["exp_avg_sq"] = b2 * s["exp_avg_sq"] + (1 - b2) * dg * dg
+    s["grad_sum"] = b3 * s["grad_sum"] + dlr * dg / d0
+    s["num"] = b3 * s["num"] + (d / d0) * dlr * acc
+    s["d"] = max(d, hp["estim_lr_coef"] * s["num"] / np.sum(np.abs(s["grad_sum"])))
+    return x - hp["weight_decay"] * dlr * x - dlr * s["exp_avg"] / (np.sqrt(s["exp_avg_sq"]) + s["d"] * hp["eps"])
+
+
 OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad,
-                                      adamax, nadam, lion, swats)}
+                                      adamax, nadam, lion, swats, radam, adadelta, rprop, adabelief, yogi,
+                                      adopt, ademamix, sfadamw, prodigy)}
 
 
 def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,
@@ -178,6 +300,7 @@ def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, cl
     x = np.asarray(start, np.float64)
     state: dict = {}
     path, loss = [x], [f(x)[0]]
+    state["grad"] = lambda p: f(p)[1]  # for methods that take gradients elsewhere (Schedule-Free)
     with np.errstate(over="ignore", invalid="ignore"):  # diverging runs are compared on purpose
         for t in range(steps):
             g = clip_grad(f(x)[1], clip, clip_value)

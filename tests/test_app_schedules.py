@@ -29,15 +29,20 @@ def test_choosing_a_schedule_writes_it_into_the_link():
     at = make_app(surface="bowl", steps="100", opt=["sgd:lr=0.1"])
     at.run()
     assert "lr_strip" not in charts(at)  # no schedule: no strip
+    assert not at.get("selectbox") or all(s.key != "r0_c_schedule" for s in at.selectbox)  # behind its toggle
+    at.toggle(key="r0_sched_open").set_value(True).run()
     at.selectbox(key="r0_c_schedule").set_value(3).run()  # step
     at.number_input(key="r0_c_step_size").set_value(25).run()
     assert query(at)["opt"] == ["sgd:lr=0.1,schedule=step,step_size=25"]
     assert "lr_strip" in charts(at)
+    at.toggle(key="r0_sched_open").set_value(False).run()  # off: a constant lr again
+    assert query(at)["opt"] == ["sgd:lr=0.1"] and "lr_strip" not in charts(at)
 
 
 def test_a_warmup_longer_than_the_run_is_shortened_with_a_warning():
-    at = make_app(surface="bowl", steps="50", opt=["sgd:lr=0.1"])
+    at = make_app(surface="bowl", steps="50", opt=["sgd:lr=0.1,warmup=10"])
     at.run()
+    assert at.toggle(key="r0_sched_open").value  # a link with a schedule opens its controls
     at.number_input(key="r0_c_warmup").set_value(80).run()
     assert any("warmup must be fewer than the run's 50 steps; using warmup=49" in w for w in shown(at.warning))
     assert parse_spec(query(at)["opt"][0]).common["warmup"] == 49

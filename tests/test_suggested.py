@@ -18,7 +18,11 @@ def test_every_surface_and_optimizer_has_a_suggestion():
     # scripts/suggest_lr.py writes the table; rerun it when an optimizer or a surface is added
     assert set(SUGGESTED_LR) == set(SURFACES)
     for surface, row in SUGGESTED_LR.items():
-        assert set(row) == set(REGISTRY), surface
+        for name in set(REGISTRY) - set(row):  # left out only when no lr keeps its path in the picture
+            s = SURFACES[surface]
+            stops = slider_stops(REGISTRY[name].hparam("lr"))
+            assert not any(math.isfinite(score(run_one(s, s.start, BUDGET, make_spec(name, {"lr": lr})), s))
+                           for lr in stops), (surface, name)
 
 
 @pytest.mark.parametrize("surface", list(SURFACES))

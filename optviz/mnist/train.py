@@ -74,7 +74,8 @@ def _programs(model_name: str, opt_name: str):
 
     def step(flat, state, hp, images, labels, t, total):
         """Update ``t`` (0-based, counting batches) of ``total``: clipped, at the schedule's lr."""
-        loss, grad = jax.value_and_grad(loss_fn)(flat, images, labels)
+        at = opt.gradient_point(flat, state, hp)  # where the method takes its gradient (Schedule-Free: y)
+        loss, grad = jax.value_and_grad(loss_fn)(at, images, labels)
         flat, state = opt.update(clip_gradient(grad, hp), state, flat, scheduled_hparams(hp, t, total))
         return flat, state, loss
 

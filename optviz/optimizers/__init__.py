@@ -7,17 +7,47 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .adam import ADAM, ADAMAX, ADAMW, AMSGRAD, NADAM
 from .adaptive import ADAGRAD, RMSPROP
 from .base import HParam, OptimizerDef
+from .free import PRODIGY, SFADAMW
 from .lion import LION
+from .recent import ADABELIEF, ADADELTA, ADEMAMIX, ADOPT, RADAM, RPROP, YOGI
 from .sgd import MOMENTUM, NESTEROV, SGD
 from .swats import SWATS
 
+# The Learn page's family tree: each optimizer's branch and what it changed in its parent.
+LINEAGE: dict[str, tuple[str, str]] = {
+    "sgd": ("gradient descent", "the baseline: step against the gradient"),
+    "momentum": ("gradient descent", "SGD + a velocity (Polyak's heavy ball): damps zig-zags"),
+    "nesterov": ("gradient descent", "momentum that looks ahead before it steps"),
+    "adagrad": ("adaptive", "per-coordinate steps from the sum of squared gradients"),
+    "rmsprop": ("adaptive", "Adagrad with a running average instead of a sum: steps stop shrinking"),
+    "adadelta": ("adaptive", "RMSprop whose step has the parameters' units (no global lr needed)"),
+    "adam": ("adaptive", "RMSprop + momentum + bias correction"),
+    "adamax": ("adaptive", "Adam with the infinity norm in place of v"),
+    "nadam": ("adaptive", "Adam with Nesterov's look-ahead"),
+    "amsgrad": ("adaptive", "Adam that never lets v shrink: fixes Reddi et al.'s counterexample"),
+    "adamw": ("adaptive", "Adam with weight decay taken out of the gradient (decoupled)"),
+    "radam": ("adaptive", "Adam with a derived warmup: no adaptive step until v's variance is tractable"),
+    "adabelief": ("adaptive", "Adam whose v is the variance around the prediction m"),
+    "yogi": ("adaptive", "Adam whose v moves additively, so bursts cannot inflate the step"),
+    "adopt": ("adaptive", "Adam normalising by the previous v: converges for any b2"),
+    "ademamix": ("adaptive", "Adam + a second, very slow momentum"),
+    "swats": ("adaptive", "Adam that switches to SGD once its steps settle"),
+    "rprop": ("sign", "the gradient's sign only, one step size per coordinate"),
+    "lion": ("sign", "sign of an interpolated momentum (found by program search)"),
+    "sfadamw": ("learning-rate-free", "AdamW steps averaged on the fly: no decay schedule"),
+    "prodigy": ("learning-rate-free", "Adam whose lr is estimated from the distance travelled"),
+}
+FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free")
+
 REGISTRY: dict[str, OptimizerDef] = {
-    opt.name: opt
+    opt.name: replace(opt, family=LINEAGE[opt.name][0], lineage=LINEAGE[opt.name][1])
     for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW, AMSGRAD, ADAMAX, NADAM,
-                LION, SWATS)
+                LION, SWATS, ADADELTA, RPROP, RADAM, ADABELIEF, YOGI, ADOPT, ADEMAMIX, SFADAMW, PRODIGY)
 }
 
-__all__ = ["REGISTRY", "HParam", "OptimizerDef"]
+__all__ = ["FAMILIES", "LINEAGE", "REGISTRY", "HParam", "OptimizerDef"]

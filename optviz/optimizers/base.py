@@ -104,6 +104,17 @@ class OptimizerDef:
     update: UpdateFn = field(repr=False, compare=False)
     inspect: InspectFn = field(repr=False, compare=False)
     reference: str = ""
+    # Where the gradient is taken, given the reported parameters and the state: the parameters
+    # themselves, except for methods that evaluate one sequence and differentiate at another
+    # (Schedule-Free reports x and takes gradients at y).
+    gradient_point: Callable[[Array, NamedTuple, Hparams], Array] = field(
+        default=lambda params, state, hp: params, repr=False, compare=False)
+    # The Learn page's family tree: the branch, and who fixed what in whom.
+    family: str = ""
+    lineage: str = ""
+    # Whether the update acts on each coordinate alone (no sums over a run's parameters), so a
+    # sweep may lay many runs side by side in one array.
+    elementwise: bool = True
 
     def hparam(self, key: str) -> HParam:
         """The hyperparameter called ``key``; KeyError if it has none such."""

@@ -112,6 +112,17 @@ def update_branch(name: str) -> Callable:
     return step
 
 
+def point_branch(name: str) -> Callable:
+    """(params, packed state, value vector) -> the point where the optimizer takes its gradient."""
+    opt, layout = REGISTRY[name], LAYOUTS[name]
+
+    def point(params, packed, hvec):
+        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
+        return opt.gradient_point(params, _unpack_state(layout, packed), hp)
+
+    return point
+
+
 def unpack_info(name: str, rows) -> dict:
     """Per-step inspection values [steps, ISIZE, 2] back into {key: [steps, 2] or [steps]}.
 

@@ -13,12 +13,13 @@ from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
 from optviz.counterexample import reddi_path
 from optviz.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
 from optviz.link import LearnConfig, RaceConfig, to_query
-from optviz.optimizers import REGISTRY
+from optviz.optimizers import FAMILIES, REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
 from optviz.numbers import sig
-from optviz.spec import make_spec, parse_spec
+from optviz.spec import format_number, make_spec, parse_spec
+from optviz.suggested import suggested_lr
 from optviz.stability import stability
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
@@ -93,6 +94,20 @@ def section_what() -> None:
         "second, after correcting both for starting at zero. RMSprop plus momentum, made unbiased.")
     try_it(("Adam, RMSprop and momentum on Rosenbrock",
             surfaces_link("rosenbrock", ["adam:lr=0.05", "rmsprop:lr=0.005", "momentum:lr=0.0005"], 1500)))
+    family_tree()
+
+
+def family_tree() -> None:
+    """Who fixed what in whom: every optimizer in the registry, by branch."""
+    st.subheader("Adam's family")
+    lines = []
+    for family in FAMILIES:
+        members = [o for o in REGISTRY.values() if o.family == family]
+        lines.append(f"- **{family}**: " + "; ".join(f"*{o.display_name}*: {o.lineage}" for o in members))
+    st.markdown("\n".join(lines))
+    racers = ("adam", "radam", "adabelief", "adopt", "sfadamw", "prodigy")
+    try_it(("Adam's successors on Rosenbrock, each at its suggested learning rate", surfaces_link(
+        "rosenbrock", [f"{n}:lr={format_number(suggested_lr('rosenbrock', n))}" for n in racers], 300)))
 
 
 def section_algorithm() -> None:

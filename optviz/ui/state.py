@@ -110,6 +110,7 @@ def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool =
         for key, value in spec.common.items():
             kind = sched.BY_NAME[key].kind
             put(common_key(rid, key), int(value) if kind in ("int", "choice") else float(value))
+        put(f"r{rid}_sched_open", spec.common != sched.DEFAULTS)
 
 
 def suggest_lrs(surface: str) -> list[str]:
@@ -224,6 +225,8 @@ def _with_schedule(rid: int, spec: OptSpec, steps: int, problems: list) -> OptSp
     """``spec`` with the racer's schedule and clipping; a setting that does not fit is replaced by
     the nearest valid one (warmup shortened or dropped), and said so."""
     ss = st.session_state
+    if not ss.get(f"r{rid}_sched_open"):  # the toggle off: a constant lr, no clipping
+        return spec
     common = {k: float(ss.get(common_key(rid, k), v)) for k, v in sched.DEFAULTS.items()}
     label = f"{REGISTRY[spec.name].display_name}'s schedule"
     if sched.kind_of(common) == "onecycle" and common["warmup"]:

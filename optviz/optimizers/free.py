@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from .base import Array, HParam, Hparams, OptimizerDef, beta, bias_powers, eps, lr, one_minus_power, weight_decay
+from .base import Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power, weight_decay
 
 
 # --- Schedule-Free AdamW (Defazio et al. 2024; optax.contrib.schedule_free_adamw) ---------

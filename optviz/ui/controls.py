@@ -76,12 +76,14 @@ def schedule_controls(rid: int) -> None:
     """The racer's lr schedule (with only the settings its kind reads) and gradient clipping, behind
     a toggle that is on when any of them is set (each control costs every rerun: thirty students)."""
     ss = st.session_state
-    for key, value in sched.DEFAULTS.items():
-        ss.setdefault(common_key(rid, key), int(value) if sched.BY_NAME[key].kind in ("int", "choice") else value)
-    ss.setdefault(f"r{rid}_sched_open", any(float(ss[common_key(rid, k)]) != v for k, v in sched.DEFAULTS.items()))
+    ss.setdefault(f"r{rid}_sched_open", False)
     if not st.toggle("schedule and clipping", key=f"r{rid}_sched_open",
                      help="a learning-rate schedule (warmup, cosine, ...) and gradient clipping"):
         return
+    # Only now: every key in the session state costs each number box on every rerun (Streamlit
+    # copies the state for it), so closed racers keep none.
+    for key, value in sched.DEFAULTS.items():
+        ss.setdefault(common_key(rid, key), int(value) if sched.BY_NAME[key].kind in ("int", "choice") else value)
     st.selectbox("lr schedule", range(len(sched.KINDS)), key=common_key(rid, "schedule"),
                  format_func=lambda i: sched.KINDS[i], help=sched.BY_NAME["schedule"].help)
     kind = sched.KINDS[int(ss[common_key(rid, "schedule")])]

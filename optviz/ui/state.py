@@ -107,10 +107,14 @@ def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool =
         put(f"r{rid}_lr_hand", lrs_by_hand and spec.hparams["lr"] != REGISTRY[spec.name].hparam("lr").default)
         for hp in REGISTRY[spec.name].hparams:
             seed_hparam(rid, spec.name, hp, spec.hparams[hp.name], only_missing)
+        scheduled = spec.common != sched.DEFAULTS
+        put(f"r{rid}_sched_open", scheduled)
         for key, value in spec.common.items():
             kind = sched.BY_NAME[key].kind
-            put(common_key(rid, key), int(value) if kind in ("int", "choice") else float(value))
-        put(f"r{rid}_sched_open", spec.common != sched.DEFAULTS)
+            if scheduled:  # a racer without a schedule keeps no keys for it (see controls.schedule_controls)
+                put(common_key(rid, key), int(value) if kind in ("int", "choice") else float(value))
+            elif not only_missing:
+                st.session_state.pop(common_key(rid, key), None)
 
 
 def suggest_lrs(surface: str) -> list[str]:

@@ -88,22 +88,24 @@ def preconditioner(run: Run) -> np.ndarray | None:
     return None
 
 
-def threshold(run: Run) -> np.ndarray | None:
-    """The stability threshold of every update [k] at the lr it used, or None (no threshold known).
-
-    For the optimizers with a preconditioner it bounds the preconditioned sharpness; for
-    SGD and its momentum forms, the sharpness itself.
-    """
-    lr, hp = run.lr.astype(np.float64), run.hparams
-    if run.optimizer in ("sgd", "rmsprop", "adagrad"):
+def threshold_at(name: str, hp: dict, lr):
+    """The stability threshold of optimizer ``name`` at learning rate ``lr`` (a number or an
+    array), or None where none is known. For the optimizers with a preconditioner it bounds the
+    preconditioned sharpness; for SGD and its momentum forms, the sharpness itself."""
+    if name in ("sgd", "rmsprop", "adagrad"):
         return 2.0 / lr
-    if run.optimizer == "momentum":
+    if name == "momentum":
         return (2.0 + 2.0 * hp["momentum"]) / lr
-    if run.optimizer == "nesterov":
+    if name == "nesterov":
         return (2.0 + 2.0 * hp["momentum"]) / ((1.0 + 2.0 * hp["momentum"]) * lr)
-    if run.optimizer in ("adam", "adamw", "amsgrad", "adamax"):
+    if name in ("adam", "adamw", "amsgrad", "adamax"):
         return (2.0 + 2.0 * hp["b1"]) / ((1.0 - hp["b1"]) * lr)
     return None
+
+
+def threshold(run: Run) -> np.ndarray | None:
+    """The stability threshold of every update [k] at the lr it used, or None (no threshold known)."""
+    return threshold_at(run.optimizer, run.hparams, run.lr.astype(np.float64))
 
 
 def stability(run: Run, surface: Surface) -> dict[str, np.ndarray]:

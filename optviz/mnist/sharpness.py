@@ -24,6 +24,7 @@ from ..optimizers import REGISTRY
 from ..optimizers.base import one_minus_power
 from ..optimizers.schedule import clip_gradient, scheduled_hparams
 from ..spec import OptSpec, SpecError, check_steps
+from ..stability import threshold_at
 from .data import Mnist
 from .models import MODELS
 from .train import cross_entropy
@@ -57,19 +58,6 @@ def preconditioner(name: str, state, hp) -> jnp.ndarray | None:
     if name == "amsgrad":
         return bc1 * (jnp.sqrt(state.v_max / bc2) + hp["eps"])
     return bc1 * state.u  # adamax
-
-
-def threshold(name: str, hp: dict, lr: float) -> float | None:
-    """The stability threshold of the (preconditioned) sharpness at learning rate ``lr``."""
-    if name in ("sgd", "rmsprop", "adagrad"):
-        return 2.0 / lr
-    if name == "momentum":
-        return (2.0 + 2.0 * hp["momentum"]) / lr
-    if name == "nesterov":
-        return (2.0 + 2.0 * hp["momentum"]) / ((1.0 + 2.0 * hp["momentum"]) * lr)
-    if name in ("adam", "adamw", "amsgrad", "adamax"):
-        return (2.0 + 2.0 * hp["b1"]) / ((1.0 - hp["b1"]) * lr)
-    return None
 
 
 @dataclass
@@ -164,7 +152,7 @@ def edge_of_stability(model_name: str, spec: OptSpec, data: Mnist, steps: int = 
             run.sharpness.append(float(lam))
             if spec.name in PRECONDITIONED:  # no preconditioner before the first step: NaN there
                 run.preconditioned.append(float(lam_p) if t > 0 else float("nan"))
-            limit = threshold(spec.name, spec.hparams, lr)
+            limit = threshold_at(spec.name, spec.hparams, lr)
             if limit is not None:
                 run.threshold.append(limit)
             if progress is not None:

@@ -56,3 +56,13 @@ def test_bad_schedule_links_warn_and_the_page_works():
     texts = " ".join(shown(at.warning))
     assert "onecycle has its own warmup" in texts and "schedule must be one of" in texts
     assert "surface3d" in charts(at)
+
+
+def test_schedule_free_shows_its_gradient_points_beside_its_path():
+    at = make_app(surface="booth", steps="40", opt=["sfadamw:lr=0.05", "adam:lr=0.05"])
+    at.run()
+    contour = charts(at)["contour"]
+    names = [t.get("name") for t in contour["data"]]
+    dotted = next(t for t in contour["data"] if str(t.get("name", "")).endswith("y, where gradients are taken"))
+    assert dotted["line"]["dash"] == "dot" and len(xy(dotted)[0]) == 40
+    assert sum(str(n).endswith("where gradients are taken") for n in names) == 1  # Adam has none

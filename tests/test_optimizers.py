@@ -316,3 +316,10 @@ def test_prodigy_estimate_only_grows():
 def test_rprop_step_sizes_grow_while_the_sign_holds():
     run = _ours("rprop", "bowl", (0.8, -0.6), {"lr": 0.001, "etaplus": 1.5}, 6)
     np.testing.assert_allclose(run.state["step_size"][:, 0], [0.001 * 1.5 ** k for k in range(6)], rtol=1e-5)
+
+
+def test_schedule_free_records_where_each_gradient_was_taken():
+    run = run_race(SURFACES["booth"], (-3.0, -2.0), 30, [make_spec("sfadamw", {"lr": 0.05, "b1": 0.8})])[0]
+    y, z, x = run.state["y"], run.state["z"], run.path
+    np.testing.assert_allclose(y[0], x[0])
+    np.testing.assert_allclose(y[1:], 0.8 * x[1:-1] + 0.2 * z[:-1], rtol=1e-5, atol=1e-6)

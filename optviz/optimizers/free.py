@@ -14,19 +14,21 @@ from .base import Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus
 
 
 class ScheduleFreeState(NamedTuple):
-    """z (the base optimizer's iterate), its RMS state nu, and the averaging weights."""
+    """z (the base optimizer's iterate), its RMS state nu, the averaging weights, and y, the point
+    where the last gradient was taken (kept to be shown)."""
 
     count: Array
     z: Array
     nu: Array
     weight_sum: Array
     max_lr: Array
+    y: Array
 
 
 def sf_init(params: Array) -> ScheduleFreeState:
     """z starts at x_0; no weight yet."""
     zero = jnp.zeros([], jnp.float32)
-    return ScheduleFreeState(jnp.zeros([], jnp.int32), params, jnp.zeros_like(params), zero, zero)
+    return ScheduleFreeState(jnp.zeros([], jnp.int32), params, jnp.zeros_like(params), zero, zero, params)
 
 
 def sf_gradient_point(params: Array, state: ScheduleFreeState, hp: Hparams) -> Array:
@@ -48,13 +50,13 @@ def sf_update(grad: Array, state: ScheduleFreeState, params: Array, hp: Hparams)
     total = state.weight_sum + weight
     c = jnp.nan_to_num(weight / total, nan=0.0)
     x = (1.0 - c) * params + c * z
-    return x, ScheduleFreeState(count, z, nu, total, max_lr)
+    return x, ScheduleFreeState(count, z, nu, total, max_lr, y)
 
 
 def sf_inspect(state: ScheduleFreeState, hp: Hparams) -> dict[str, Array]:
-    """z, the averaging weight c of the last step, and nu."""
+    """y (where the step's gradient was taken), z, the averaging weight c of the step, and nu."""
     weight = state.max_lr ** hp["weight_lr_power"]
-    return {"z": state.z, "nu": state.nu, "c": jnp.nan_to_num(weight / state.weight_sum, nan=0.0)}
+    return {"y": state.y, "z": state.z, "nu": state.nu, "c": jnp.nan_to_num(weight / state.weight_sum, nan=0.0)}
 
 
 SFADAMW = OptimizerDef(

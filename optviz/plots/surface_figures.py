@@ -111,7 +111,7 @@ def arrow_trace(points: np.ndarray, grads: np.ndarray, cell: float) -> dict:
 
 def _path_2d(p: PathData, idx: np.ndarray) -> dict:
     return {"type": "scatter", "x": p.xy[idx, 0], "y": p.xy[idx, 1], "mode": "lines+markers", "name": p.label,
-            "line": {"color": p.color, "width": 2.5}, "marker": {"size": 4, "color": p.color},
+            "line": {"color": p.color, "width": 2.5, "dash": p.dash}, "marker": {"size": 4, "color": p.color},
             "text": idx, "hovertemplate": _hover(p.label)}
 
 

@@ -169,8 +169,21 @@ def views(scene: Scene) -> None:
         if arrows_on:
             pts, grads, _ = gradient_field(scene.surface)
             arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-        chart(c2, contour_figure(*args[:-1], scene.log, arrows, key=scene.surface.name), key="contour")
+        top = (xs, ys, z, scene.paths + _gradient_points(scene), *args[4:-1])
+        chart(c2, contour_figure(*top, scene.log, arrows, key=scene.surface.name), key="contour")
     _view_toggles(scene, playing)
+
+
+def _gradient_points(scene: Scene) -> list[PathData]:
+    """For methods that take gradients away from the reported path (Schedule-Free: at y), those
+    points, dotted, beside the path."""
+    extra = []
+    for lab, run, p in zip(scene.labels, scene.runs, scene.paths):
+        if "y" in run.state and len(run.state["y"]):
+            ys = np.asarray(run.state["y"])
+            extra.append(PathData(f"{lab}: y, where gradients are taken", ys, np.zeros(len(ys), np.float32), p.color,
+                                  dash="dot"))
+    return extra
 
 
 def _view_toggles(scene: Scene, playing: bool) -> None:

@@ -107,6 +107,13 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
     return OptSpec(key, values, common)
 
 
+def check_network(spec: OptSpec) -> None:
+    """Refuse an optimizer that cannot train a network (it needs the exact Hessian: 2D only)."""
+    if REGISTRY[spec.name].needs_hessian:
+        raise SpecError(f"{spec.name}: works on the 2D surfaces only (it needs the exact Hessian, which a "
+                        "network's is too large for)")
+
+
 def check_steps(spec: OptSpec, steps: int) -> None:
     """Refuse a schedule that does not fit a run of ``steps`` updates (warmup too long)."""
     problem = sched.check(spec.common, steps)

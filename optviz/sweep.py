@@ -96,6 +96,8 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
         if "clip" in features:
             grad = clip_gradient(grad, hp, axis=0)
         hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
+        if opt.needs_hessian:
+            hp_t = {**hp_t, "hessian": _hessians(surface, point)}
         new_point, new_state = opt.update(grad, state, point, hp_t)
         new_loss = surface.fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)
@@ -121,6 +123,14 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
     (point, _, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
     loss = surface.fn(point[0], point[1])
     return point.T, loss, hit, died
+
+
+def _hessians(surface: Surface, point):
+    """Each run's 2x2 Hessian [2, 2, C] for points [2, C]: two forward-mode passes over the gradient
+    (the runs are independent, so one tangent per coordinate serves them all)."""
+    columns = [jax.jvp(lambda p: surface_grad(surface, p), (point,), (jnp.zeros_like(point).at[i].set(1.0),))[1]
+               for i in range(2)]
+    return jnp.stack(columns, axis=1)
 
 
 @functools.lru_cache(maxsize=128)

@@ -83,15 +83,20 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     inits = [packed.init_branch(n) for n in optimizers]
     updates = [packed.update_branch(n) for n in optimizers]
     points = [packed.point_branch(n) for n in optimizers]
+    hessians = [jax.hessian(s.loss) for s in surfaces]
 
     def run(s, o, start, hvec, steps, sigma, noise):
         traced("paths")
+        # The surface's Hessian, for the optimizers that need it (Newton): closed over by their
+        # branches only, so no other optimizer pays for it.
+        hessian = functools.partial(_choose, hessians, s)
+        branches = [functools.partial(u, hessian=hessian) for u in updates]
 
         def body(t, carry):
             point, state, alive, out = carry
             at = _choose(points, o, point, state, hvec)  # the point itself, or where the method asks (y)
             grad = _choose(grads, s, at) + sigma * noise[t]
-            new_point, new_state, info, lr = _choose(updates, o, grad, state, point, hvec, t, steps)
+            new_point, new_state, info, lr = _choose(branches, o, grad, state, point, hvec, t, steps)
             loss = _choose(losses, s, new_point)
             ok = alive & jnp.all(jnp.isfinite(new_point)) & jnp.isfinite(loss)
             out = tuple(buf.at[t].set(v) for buf, v in zip(out, (new_point, loss, ok, info, lr)))

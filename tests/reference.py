@@ -284,9 +284,57 @@ def prodigy(x, g, s, hp):
     return x - hp["weight_decay"] * dlr * x - dlr * s["exp_avg"] / (np.sqrt(s["exp_avg_sq"]) + s["d"] * hp["eps"])
 
 
+def newton(x, g, s, hp):
+    """Eigenvalues made positive and at least the damping; the step at most max_step long. The
+    Hessian by central differences of the analytic gradient (s["grad"], set by trajectory)."""
+    h = 1e-6
+    cols = [(s["grad"](x + h * e) - s["grad"](x - h * e)) / (2 * h) for e in np.eye(len(x))]
+    hess = np.array(cols).T
+    lam, vec = np.linalg.eigh((hess + hess.T) / 2)
+    step = -hp["lr"] * vec @ ((vec.T @ g) / np.maximum(np.abs(lam), hp["damping"]))
+    norm = np.linalg.norm(step)
+    return x + step * min(1.0, hp["max_step"] / norm) if norm > 0 else x
+
+
+def lbfgs(x, g, s, hp):
+    """torch.optim.LBFGS.step with max_iter=1, line_search_fn=None (its loop body, written out)."""
+    if np.abs(g).max() <= 1e-7:
+        return x
+    s["n_iter"] = s.get("n_iter", 0) + 1
+    if s["n_iter"] == 1:
+        d = -g
+        s.update(old_dirs=[], old_stps=[], ro=[], H_diag=1.0)
+    else:
+        y = g - s["prev_flat_grad"]
+        st = s["d"] * s["t"]
+        ys = float(y @ st)
+        if ys > 1e-10:
+            if len(s["old_dirs"]) == int(hp["history_size"]):
+                s["old_dirs"].pop(0), s["old_stps"].pop(0), s["ro"].pop(0)
+            s["old_dirs"].append(y), s["old_stps"].append(st), s["ro"].append(1.0 / ys)
+            s["H_diag"] = ys / float(y @ y)
+        num_old = len(s["old_dirs"])
+        al = [0.0] * num_old
+        q = -g
+        for i in range(num_old - 1, -1, -1):
+            al[i] = float(s["old_stps"][i] @ q) * s["ro"][i]
+            q = q - al[i] * s["old_dirs"][i]
+        d = r = q * s["H_diag"]
+        for i in range(num_old):
+            be_i = float(s["old_dirs"][i] @ r) * s["ro"][i]
+            r = r + (al[i] - be_i) * s["old_stps"][i]
+        d = r
+    s["prev_flat_grad"] = g.copy()
+    t = min(1.0, 1.0 / np.abs(g).sum()) * hp["lr"] if s["n_iter"] == 1 else hp["lr"]
+    s["d"], s["t"] = d, t
+    if float(g @ d) > -1e-9:
+        return x
+    return x + t * d
+
+
 OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad,
                                       adamax, nadam, lion, swats, radam, adadelta, rprop, adabelief, yogi,
-                                      adopt, ademamix, sfadamw, prodigy)}
+                                      adopt, ademamix, sfadamw, prodigy, newton, lbfgs)}
 
 
 def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,

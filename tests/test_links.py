@@ -12,13 +12,15 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EPOCHS,
+from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EOS_IMAGES,
+                           MAX_EOS_STEPS, MAX_EPOCHS,
                            MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS, MAX_SWEEP_SIDE,
                            MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN)
 from optviz.link import (CUSTOM, TOLERANCES, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
 from optviz.link.sweep_view import METRICS
 from optviz.optimizers import REGISTRY
+from optviz.optimizers import schedule as sched
 from optviz.spec import SweepAxis, make_spec
 from optviz.surfaces import SURFACES
 
@@ -31,13 +33,24 @@ coord = st.floats(-MAX_COORD, MAX_COORD, **finite)
 def hparam_value(draw, hp):
     if hp.kind == "flag":
         return float(draw(st.sampled_from([0.0, 1.0])))
+    if hp.kind in ("int", "choice"):
+        return float(draw(st.integers(int(hp.low), int(hp.high))))
     return draw(st.floats(hp.low, hp.high, exclude_min=hp.low_open, exclude_max=hp.high_open, **finite))
 
 
 @st.composite
-def spec(draw, name=None):
-    name = name or draw(st.sampled_from(sorted(REGISTRY)))
-    return make_spec(name, {hp.name: draw(hparam_value(hp)) for hp in REGISTRY[name].hparams})
+def spec(draw, name=None, names=None):
+    """Any optimizer with any hyperparameters, and sometimes a schedule and clipping."""
+    name = name or draw(st.sampled_from(sorted(names or REGISTRY)))
+    values = {hp.name: draw(hparam_value(hp)) for hp in REGISTRY[name].hparams}
+    if draw(st.booleans()):
+        values.update({hp.name: draw(hparam_value(hp)) for hp in sched.COMMON})
+        if sched.kind_of(values) == "onecycle":
+            values["warmup"] = 0.0
+    return make_spec(name, values)
+
+
+NETWORK_OPTIMIZERS = sorted(n for n, o in REGISTRY.items() if not o.needs_hessian)
 
 
 @st.composite
@@ -92,12 +105,14 @@ def sweep_config(draw):
 
 @st.composite
 def mnist_config(draw):
-    specs = tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS)))
+    specs = tuple(draw(st.lists(spec(names=NETWORK_OPTIMIZERS), min_size=1, max_size=MAX_RUNS)))
     train = draw(st.integers(1, MAX_TRAIN))
     return MnistConfig(draw(st.sampled_from(MODELS)), specs, draw(st.integers(1, MAX_EPOCHS)),
                        draw(st.integers(1, min(MAX_BATCH, train))), train, draw(st.integers(1, MAX_TEST)),
                        draw(st.integers(0, MAX_SEED)), draw(st.sampled_from(DIRECTIONS)),
-                       draw(st.integers(3, MAX_LANDSCAPE_GRID)), draw(st.integers(0, len(specs) - 1)))
+                       draw(st.integers(3, MAX_LANDSCAPE_GRID)), draw(st.integers(0, len(specs) - 1)),
+                       draw(spec(names=NETWORK_OPTIMIZERS)), draw(st.integers(1, MAX_EOS_STEPS)),
+                       draw(st.integers(1, MAX_EOS_IMAGES)))
 
 
 @st.composite

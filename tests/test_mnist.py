@@ -125,8 +125,9 @@ def test_same_initialisation_and_batches_for_everyone():
 
 def test_all_twelve_optimizers_in_one_race():
     data = load_bundled()
-    runs = train_race("logreg", [parse_spec(n) for n in REGISTRY], data, 1, 50, 1000, 200, seed=0, log_every=1)
-    assert [r.optimizer for r in runs] == list(REGISTRY)
+    names = [n for n, o in REGISTRY.items() if not o.needs_hessian]  # Newton is for the 2D surfaces
+    runs = train_race("logreg", [parse_spec(n) for n in names], data, 1, 50, 1000, 200, seed=0, log_every=1)
+    assert [r.optimizer for r in runs] == names
     for r in runs:
         assert np.all(np.isfinite(r.train_loss)) and len(r.train_loss) == 20
         assert 0.0 <= r.test_accuracy[-1] <= 1.0

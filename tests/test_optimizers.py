@@ -37,6 +37,8 @@ CASES = {
     "ademamix": dict(lr=0.01, b1=0.8, b2=0.99, b3=0.995, alpha=2.0, eps=1e-6, weight_decay=0.01),
     "sfadamw": dict(lr=0.05, b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.01, weight_lr_power=1.5),
     "prodigy": dict(lr=0.2, b1=0.8, b2=0.99, eps=1e-6, estim_lr0=1e-2, estim_lr_coef=1.5, weight_decay=0.01),
+    "newton": dict(lr=0.05, damping=0.5, max_step=0.3),
+    "lbfgs": dict(lr=0.05, history_size=4),
 }
 PLACES = [("himmelblau", (0.5, -0.5)), ("ellipse", (-1.8, 0.6)), ("booth", (-3.0, -2.0)),
           ("beale", (1.0, 1.3))]
@@ -80,9 +82,10 @@ def test_defaults_match_reference_on_rosenbrock(name):
         np.testing.assert_allclose(run.path[:4], path[:4], rtol=1e-5, atol=1e-5)
     else:
         # Float32 and float64 part ways where the path is sensitive: Adadelta zig-zagging up the
-        # valley after ~200 steps, Prodigy's d (a ratio of running sums) from step ~20. There the
-        # first steps are compared here, and the whole run against optax in float32 below.
-        n = {"adadelta": 200, "prodigy": 15}.get(name, len(path))
+        # valley after ~200 steps, Prodigy's d (a ratio of running sums) from step ~20 (its whole
+        # run is checked against optax in float32 below), L-BFGS's unsearched unit steps thrown
+        # across the valley after ~30. There the first steps are compared.
+        n = {"adadelta": 200, "prodigy": 15, "lbfgs": 30}.get(name, len(path))
         np.testing.assert_allclose(run.path[:n], path[:n], rtol=1e-4, atol=5e-5)
 
 
@@ -99,6 +102,8 @@ def _random_hparams(name: str, rng: np.random.Generator) -> dict:
             lo = 0.8
         if hp.kind == "flag":
             out[hp.name] = float(rng.integers(0, 2))
+        elif hp.kind == "int":
+            out[hp.name] = float(rng.integers(int(lo), int(hi) + 1))
         elif hp.log:
             out[hp.name] = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
         else:
@@ -323,3 +328,27 @@ def test_schedule_free_records_where_each_gradient_was_taken():
     y, z, x = run.state["y"], run.state["z"], run.path
     np.testing.assert_allclose(y[0], x[0])
     np.testing.assert_allclose(y[1:], 0.8 * x[1:-1] + 0.2 * z[:-1], rtol=1e-5, atol=1e-6)
+
+
+def test_newton_lands_on_a_quadratic_minimum_in_one_undamped_step():
+    run = _ours("newton", "booth", (-8.0, -6.0), {"lr": 1.0, "damping": 1e-6, "max_step": 100.0}, 1)
+    np.testing.assert_allclose(run.path[1], [1.0, 3.0], atol=1e-5)
+    run = _ours("newton", "ellipse", (-1.8, 0.6), {"lr": 1.0, "damping": 1e-6, "max_step": 100.0}, 1)
+    np.testing.assert_allclose(run.path[1], [0.0, 0.0], atol=1e-6)
+
+
+def test_newton_is_refused_for_networks():
+    from optviz.link import MnistConfig
+    from optviz.spec import SpecError
+
+    cfg, warnings = MnistConfig.from_query({"opt": ["newton", "adam"]})
+    assert [s.name for s in cfg.specs] == ["adam"] and any("2D surfaces only" in w for w in warnings)
+    with pytest.raises(SpecError, match="2D surfaces only"):
+        MnistConfig.from_query({"opt": ["newton"]}, strict=True)
+
+
+def test_lbfgs_keeps_at_most_history_size_pairs():
+    run = _ours("lbfgs", "rosenbrock", (-1.2, 1.0), {"lr": 0.1, "history_size": 3}, 40)
+    pairs = run.state["pairs"]
+    assert pairs[0] == 0 and pairs.max() == 3 and np.all(np.diff(pairs) >= 0)
+    assert run.loss[-1] < run.loss[0]

@@ -12,7 +12,7 @@ from optviz.limits import SWEEP_CHUNK
 from optviz.spec import SpecError, SweepAxis, parse_axis, parse_spec
 from optviz.surfaces import SURFACES
 from optviz.sweep import cell_settings, run_sweep
-from optviz.trajectory import run_race
+from optviz.trajectory import run_one, run_race
 from optviz.traces import count
 
 
@@ -158,3 +158,23 @@ def test_cli_errors(capsys, argv, fragment):
     code = main(["sweep", "--surface", "bowl", "--opt", "adam"] + argv)
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name,x_axis,y_axis", [("newton", "lr=0.05:1:4:log", "damping=1e-3:1:3:log"),
+                                                ("prodigy", "lr=0.1:1:4:log", "b1=0.5:0.9:3"),
+                                                ("sfadamw", "lr=0.01:0.1:4:log", "b1=0.5:0.9:3"),
+                                                ("lbfgs", "lr=0.05:0.5:4:log", "y=-7:-5:3")])
+def test_sweeps_of_coupled_optimizers_match_single_runs(name, x_axis, y_axis):
+    """Newton, L-BFGS and Prodigy mix a run's coordinates (swept one run per array, vmapped);
+    Schedule-Free takes gradients at y: every cell is still the single run it stands for."""
+    from optviz.spec import parse_axis, parse_spec
+    from optviz.sweep import cell_settings
+
+    surface, spec = SURFACES["booth"], parse_spec(name)
+    x, y = parse_axis("x", x_axis, name), parse_axis("y", y_axis, name)
+    result = run_sweep(surface, spec, x, y, surface.start, 100)
+    for row in range(3):
+        for col in range(4):
+            cell, start = cell_settings(spec, x, y, row, col, surface.start)
+            single = run_one(surface, start, 100, cell)
+            np.testing.assert_allclose(result.final_point[row, col], single.path[-1], rtol=1e-4, atol=1e-5)

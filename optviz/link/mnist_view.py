@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
 from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
-from ..spec import OptSpec, format_spec, parse_int, parse_seed, parse_spec
+from ..spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
 from .query import Params, Query, Reader, too_long
 
 MODELS = ("logreg", "mlp", "cnn")
@@ -53,7 +53,7 @@ class MnistConfig:
         if problem:
             return cls(), [problem]
         read = Reader(params, strict)
-        specs = read.specs("opt", MnistConfig().specs)
+        specs = read.specs("opt", MnistConfig().specs, check_network)
         train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
         cfg = cls(
             model=read.choice("model", MODELS, "cnn"), specs=specs,
@@ -68,7 +68,7 @@ class MnistConfig:
             grid=read.value("grid", lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), 21,
                             (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), whole=True),
             pred=read.value("pred", lambda t: parse_int("pred", t, 1, len(specs)), 1, (1, len(specs)), whole=True) - 1,
-            eos=read.value("eos", lambda t: read.spec("eos", t), parse_spec(DEFAULT_EOS)),
+            eos=read.value("eos", lambda t: _network_spec(read.spec("eos", t)), parse_spec(DEFAULT_EOS)),
             eos_steps=read.value("eos_steps", lambda t: parse_int("eos_steps", t, 1, MAX_EOS_STEPS), 200,
                                  (1, MAX_EOS_STEPS), whole=True),
             eos_images=read.value("eos_images", lambda t: parse_int("eos_images", t, 1, MAX_EOS_IMAGES), 500,
@@ -97,3 +97,8 @@ class MnistConfig:
         return query
 
 
+
+
+def _network_spec(spec: OptSpec) -> OptSpec:
+    check_network(spec)
+    return spec

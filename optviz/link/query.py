@@ -107,8 +107,9 @@ class Reader:
             self.warn(f"{item}: {note}")
         return spec
 
-    def specs(self, key: str, default: tuple[OptSpec, ...]) -> tuple[OptSpec, ...]:
-        """The repeated SPECs of ``key`` (at most MAX_RUNS); one that is not valid is left out."""
+    def specs(self, key: str, default: tuple[OptSpec, ...], check=None) -> tuple[OptSpec, ...]:
+        """The repeated SPECs of ``key`` (at most MAX_RUNS); one that is not valid (or that
+        ``check`` refuses with SpecError) is left out."""
         texts = self.texts(key)
         if len(texts) > MAX_RUNS:
             self.warn(f"{key}: {len(texts)} optimizers given; at most {MAX_RUNS} per race, using the first {MAX_RUNS}")
@@ -116,7 +117,10 @@ class Reader:
         specs = []
         for text in texts:
             try:
-                specs.append(self.spec(key, text))
+                spec = self.spec(key, text)
+                if check is not None:
+                    check(spec)
+                specs.append(spec)
             except SpecError as err:
                 self.warn(f"{key}: {err}; that optimizer is left out", f"{key}: {err}")
         if texts and not specs:

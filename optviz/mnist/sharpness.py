@@ -23,7 +23,7 @@ from ..limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
 from ..optimizers import REGISTRY
 from ..optimizers.base import one_minus_power
 from ..optimizers.schedule import clip_gradient, scheduled_hparams
-from ..spec import OptSpec, SpecError, check_steps
+from ..spec import OptSpec, SpecError, check_network, check_steps
 from ..stability import threshold_at
 from .data import Mnist
 from .models import MODELS
@@ -130,6 +130,7 @@ def edge_of_stability(model_name: str, spec: OptSpec, data: Mnist, steps: int = 
                       progress: Callable[[float, str], None] | None = None) -> EdgeRun:
     """Train on the first ``images`` training images as one batch; measure every ``every`` steps."""
     check_edge(steps, every, images, iters, len(data.train_images))
+    check_network(spec)
     check_steps(spec, steps)
     if loss not in LOSSES:
         raise SpecError(f"loss: must be one of {', '.join(LOSSES)} (got {loss!r})")

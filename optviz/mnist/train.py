@@ -22,7 +22,7 @@ from jax.flatten_util import ravel_pytree
 from ..limits import MAX_BATCH, MAX_EPOCHS
 from ..optimizers import REGISTRY
 from ..optimizers.schedule import clip_gradient, scheduled_hparams
-from ..spec import OptSpec, SpecError, check_steps
+from ..spec import OptSpec, SpecError, check_network, check_steps
 from .data import Mnist
 from .models import MODELS
 
@@ -124,6 +124,7 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
     for k, spec in enumerate(specs):
         step_fn, predict = _programs(model_name, spec.name)
         opt = REGISTRY[spec.name]
+        check_network(spec)
         check_steps(spec, epochs * n_batches)
         hp = {name: jnp.float32(v) for name, v in spec.settings().items()}
         flat, state = flat0, opt.init(flat0)

@@ -13,7 +13,9 @@ from .adam import ADAM, ADAMAX, ADAMW, AMSGRAD, NADAM
 from .adaptive import ADAGRAD, RMSPROP
 from .base import HParam, OptimizerDef
 from .free import PRODIGY, SFADAMW
+from .lbfgs import LBFGS
 from .lion import LION
+from .newton import NEWTON
 from .recent import ADABELIEF, ADADELTA, ADEMAMIX, ADOPT, RADAM, RPROP, YOGI
 from .sgd import MOMENTUM, NESTEROV, SGD
 from .swats import SWATS
@@ -41,13 +43,16 @@ LINEAGE: dict[str, tuple[str, str]] = {
     "lion": ("sign", "sign of an interpolated momentum (found by program search)"),
     "sfadamw": ("learning-rate-free", "AdamW steps averaged on the fly: no decay schedule"),
     "prodigy": ("learning-rate-free", "Adam whose lr is estimated from the distance travelled"),
+    "newton": ("curvature", "steps by the inverse Hessian: one step on a quadratic (2D surfaces only)"),
+    "lbfgs": ("curvature", "Newton's step with the inverse Hessian rebuilt from recent gradient changes"),
 }
-FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free")
+FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curvature")
 
 REGISTRY: dict[str, OptimizerDef] = {
     opt.name: replace(opt, family=LINEAGE[opt.name][0], lineage=LINEAGE[opt.name][1])
     for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW, AMSGRAD, ADAMAX, NADAM,
-                LION, SWATS, ADADELTA, RPROP, RADAM, ADABELIEF, YOGI, ADOPT, ADEMAMIX, SFADAMW, PRODIGY)
+                LION, SWATS, ADADELTA, RPROP, RADAM, ADABELIEF, YOGI, ADOPT, ADEMAMIX, SFADAMW, PRODIGY,
+                NEWTON, LBFGS)
 }
 
 __all__ = ["FAMILIES", "LINEAGE", "REGISTRY", "HParam", "OptimizerDef"]

@@ -112,9 +112,12 @@ class OptimizerDef:
     # The Learn page's family tree: the branch, and who fixed what in whom.
     family: str = ""
     lineage: str = ""
-    # Whether the update acts on each coordinate alone (no sums over a run's parameters), so a
-    # sweep may lay many runs side by side in one array.
+    # Whether the update acts on each coordinate alone (no sums over a run's parameters, no
+    # per-run scalars that depend on its hyperparameters), so a sweep may lay many runs side by
+    # side in one array.
     elementwise: bool = True
+    # Needs the exact Hessian of the loss (hp["hessian"]): offered on the 2D surfaces only.
+    needs_hessian: bool = False
 
     def hparam(self, key: str) -> HParam:
         """The hyperparameter called ``key``; KeyError if it has none such."""

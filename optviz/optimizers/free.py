@@ -78,6 +78,7 @@ SFADAMW = OptimizerDef(
                     help="the averaging weight of a step is lr_max to this power")),
     init=sf_init, update=sf_update, inspect=sf_inspect, reference="optax.contrib.schedule_free_adamw",
     gradient_point=sf_gradient_point,
+    elementwise=False,  # its averaging weights are one number per run, set by that run's lr
 )
 
 

@@ -95,17 +95,20 @@ def init_branch(name: str) -> Callable[[Array], Array]:
 
 
 def update_branch(name: str) -> Callable:
-    """(grad, packed state, params, value vector, t, T) -> (new params, packed state, packed inspection, lr).
+    """(grad, packed state, params, value vector, t, T[, hessian function]) -> (new params, packed
+    state, packed inspection, lr).
 
     The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
     the lr the update used is returned with it.
     """
     opt, layout = REGISTRY[name], LAYOUTS[name]
 
-    def step(grad, packed, params, hvec, t, total):
+    def step(grad, packed, params, hvec, t, total, hessian=None):
         hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
         hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
         hp_t = schedule.scheduled_hparams(hp, t, total)
+        if opt.needs_hessian:  # only this branch evaluates it
+            hp_t["hessian"] = hessian(params)
         new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)
         return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp_t)), hp_t["lr"]
 

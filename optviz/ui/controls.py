@@ -98,11 +98,15 @@ def schedule_controls(rid: int) -> None:
 
 
 def _linear_step(hp: HParam) -> float:
+    if hp.kind == "int":
+        return 1.0
     lo, hi = hp.slider
     return float(10 ** math.floor(math.log10((hi - lo) / 1000)))
 
 
 def _number_step(hp: HParam) -> float:
+    if hp.kind == "int":
+        return 1.0
     if hp.log:
         return float(10 ** math.floor(math.log10(hp.default)))
     return _linear_step(hp) * 10

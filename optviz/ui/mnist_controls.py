@@ -10,7 +10,7 @@ from optviz.limits import MAX_BATCH, MAX_EPOCHS, MAX_RUNS, MAX_SEED, MAX_TEST, M
 from optviz.link import MnistConfig
 from optviz.link.mnist_view import MODELS
 from optviz.mnist.data import Mnist
-from optviz.spec import SpecError, format_spec, parse_spec
+from optviz.spec import SpecError, check_network, format_spec, parse_spec
 
 from .views import fresh, seed
 
@@ -56,7 +56,9 @@ def _eos_spec(cfg: MnistConfig, problems: Problems):
     """The edge-of-stability experiment's optimizer (its box is drawn with the experiment)."""
     text = st.session_state["mn_eos"]
     try:
-        return parse_spec(text)
+        spec = parse_spec(text)
+        check_network(spec)
+        return spec
     except SpecError as err:
         problems.append((f"The edge-of-stability optimizer {text!r}", f"{err}; keeping {format_spec(cfg.eos)}"))
         return cfg.eos
@@ -67,7 +69,9 @@ def _specs(text: str, previous) -> tuple[tuple, Problems]:
     for line in text.splitlines():
         if line.strip():
             try:
-                specs.append(parse_spec(line))
+                spec = parse_spec(line)
+                check_network(spec)
+                specs.append(spec)
             except SpecError as err:
                 problems.append((f"The optimizer line {line.strip()!r}", f"{err}; that optimizer is left out"))
     if len(specs) > MAX_RUNS:

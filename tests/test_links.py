@@ -18,10 +18,10 @@ from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MA
                            MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN)
 from optviz.link import (CUSTOM, TOLERANCES, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
-from optviz.link.sweep_view import METRICS
+from optviz.link.sweep_view import METRICS, format_axis
 from optviz.optimizers import REGISTRY
 from optviz.optimizers import schedule as sched
-from optviz.spec import SweepAxis, make_spec
+from optviz.spec import SpecError, SweepAxis, make_spec, parse_axis
 from optviz.surfaces import SURFACES
 
 FORMULAS = [("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)), ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5))]
@@ -87,12 +87,22 @@ def axis(draw, key: str, name: str):
     return SweepAxis(key, lo, hi, n, log=lo > 0 and draw(st.booleans()))
 
 
+def _axes_fit(name: str, *axes) -> bool:
+    """Whether both axes' values are valid for ``name`` too (AdEMAMix's alpha is not RMSprop's)."""
+    try:
+        for a in axes:
+            parse_axis("x", format_axis(a), name)
+    except SpecError:
+        return False
+    return True
+
+
 @st.composite
 def sweep_config(draw):
     opt = draw(spec())
     kx, ky = draw(st.lists(st.sampled_from(_axis_keys(opt.name)), min_size=2, max_size=2, unique=True))
     x, y = draw(axis(kx, opt.name)), draw(axis(ky, opt.name))
-    partners = [n for n in sorted(REGISTRY) if {kx, ky} <= set(_axis_keys(n))]
+    partners = [n for n in sorted(REGISTRY) if {kx, ky} <= set(_axis_keys(n)) and _axes_fit(n, x, y)]
     opt2 = draw(st.one_of(st.none(), st.sampled_from(partners).flatmap(spec)))
     metric = draw(st.sampled_from([m for m in METRICS if m != "basin" or x.is_start or y.is_start]))
     surface = draw(st.sampled_from(sorted(SURFACES)))

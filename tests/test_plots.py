@@ -16,10 +16,10 @@ import pytest
 
 from optviz.analysis import gradient_field, loss_grid
 from optviz.plots.common import PathData, encode, typed_array
-from optviz.plots.curves import curves_figure, state_figure
+from optviz.plots.curves import curves_figure, stability_figure, state_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
-from optviz.plots.mnist import digits_figure
+from optviz.plots.mnist import digits_figure, edge_figure
 from optviz.surfaces import SURFACES
 
 
@@ -60,6 +60,10 @@ def figures() -> dict[str, dict]:
         "basins": heatmap_figure(heat.round() % 3, np.linspace(-5, 5, 9), np.linspace(-5, 5, 12), "x", "y", False,
                                  False, "minimum", "RMSprop", None, None, categorical=["a", "b", "c"], clickable=False),
         "digits": digits_figure(digits, labels, (labels + (np.arange(20) % 7 == 0)) % 10),
+        "stability": stability_figure(paths, [{"sharpness": np.full(700, 25.0), "threshold": np.full(700, 40.0)},
+                                              {"sharpness": np.linspace(1, 9, 700),
+                                               "preconditioned_sharpness": np.linspace(0, 900, 700)}, {}]),
+        "edge": edge_figure("sgd", [0, 10, 20], [44.0, 2.4, 9.8], [], [10.0, 10.0, 10.0], np.linspace(1, 0.1, 20)),
     }
 
 

@@ -18,8 +18,9 @@ def test_defaults_fill_unnamed_keys():
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_format_parse_round_trip(name):
     opt = REGISTRY[name]
-    spec = make_spec(name, {hp.name: (hp.slider[0] + hp.slider[1]) / 3 if hp.kind == "float" else 0.0
-                            for hp in opt.hparams})
+    third = {"float": lambda hp: (hp.slider[0] + hp.slider[1]) / 3, "int": lambda hp: float(hp.slider[1]),
+             "flag": lambda hp: 0.0}
+    spec = make_spec(name, {hp.name: third[hp.kind](hp) for hp in opt.hparams})
     assert parse_spec(format_spec(spec)) == spec
     assert parse_spec(format_spec(spec, full=True)) == spec
     assert format_spec(make_spec(name)) == name

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
+
+from .common import PALETTE, PathData
+from .curves import curves_figure
 
 
 def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray | None = None,
@@ -34,3 +39,24 @@ def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarra
               "xaxis": {"visible": False, "range": [-1, columns * 30]},
               "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x"}}
     return {"data": data, "layout": layout}
+
+
+def edge_figure(optimizer: str, measured_at: Sequence[int], sharpness: Sequence[float],
+                preconditioned: Sequence[float], threshold: Sequence[float], loss: Sequence[float]) -> dict:
+    """The edge of stability: sharpness (and preconditioned sharpness, dotted) at the measured
+    steps against the threshold (dashed), beside the training loss. Measurements are evenly spaced."""
+    steps = np.asarray(measured_at, np.float64)
+    empty = np.zeros((0, 2), np.float32)
+    series = [("sharpness λmax(H)", sharpness, "solid")]
+    if len(preconditioned):
+        series.append(("preconditioned λmax(P⁻¹H)", preconditioned, "dot"))
+    if len(threshold):
+        series.append(("threshold", threshold, "dash"))
+    paths = [PathData(name, empty, empty[:, 0], PALETTE[i % len(PALETTE)], dash=dash)
+             for i, (name, _, dash) in enumerate(series)]
+    every = int(steps[1] - steps[0]) if len(steps) > 1 else 1
+    values = [np.asarray(v, np.float64)[: len(steps)] for _, v, _ in series]
+    loss_path = [PathData(f"{optimizer}: training loss", empty, empty[:, 0], PALETTE[3])]
+    return curves_figure(paths + loss_path, [("sharpness (log)", values + [None], True, "step", every),
+                                             ("training loss (log)", [None] * len(paths) + [np.asarray(loss)],
+                                              True)], height=320)

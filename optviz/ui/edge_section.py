@@ -7,15 +7,13 @@ progress bar. The settings are part of the page's view (its link).
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from optviz.limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
 from optviz.link import MnistConfig
 from optviz.mnist.data import Mnist
 from optviz.mnist.sharpness import EdgeRun, edge_of_stability
-from optviz.plots.common import PALETTE, PathData
-from optviz.plots.curves import curves_figure
+from optviz.plots.mnist import edge_figure
 from optviz.spec import SpecError, format_spec
 
 from .cache import Shared
@@ -65,25 +63,5 @@ def edge_section(cfg: MnistConfig, data: Mnist) -> None:
     if run is None:
         st.caption("Press Measure: the run and its measurements are shared with everyone who asks for the same.")
         return
-    chart(st, edge_figure(run), key="mn_eos_chart")
-
-
-def edge_figure(run: EdgeRun) -> dict:
-    """Sharpness (and preconditioned sharpness) at the measured steps, the threshold, and the loss."""
-    label = run.optimizer
-    steps = np.asarray(run.measured_at, np.float64)
-    empty = np.zeros((0, 2), np.float32)
-    series = [("sharpness λmax(H)", run.sharpness, "solid")]
-    if run.preconditioned:
-        series.append(("preconditioned λmax(P⁻¹H)", run.preconditioned, "dot"))
-    if run.threshold:
-        series.append(("threshold", run.threshold, "dash"))
-    paths = [PathData(name, empty, empty[:, 0], PALETTE[i % len(PALETTE)], dash=dash)
-             for i, (name, _, dash) in enumerate(series)]
-    every = int(steps[1] - steps[0]) if len(steps) > 1 else 1
-    values = [np.asarray(v, np.float64)[: len(steps)] for _, v, _ in series]
-    loss_path = [PathData(f"{label}: training loss", empty, empty[:, 0], PALETTE[3])]
-    fig = curves_figure(paths + loss_path, [("sharpness (log)", values + [None], True, "step", every),
-                                            ("training loss (log)", [None] * len(paths) + [np.asarray(run.loss)],
-                                             True)], height=320)
-    return fig
+    chart(st, edge_figure(run.optimizer, run.measured_at, run.sharpness, run.preconditioned, run.threshold,
+                          run.loss), key="mn_eos_chart")

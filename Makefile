@@ -28,7 +28,7 @@ test: $(VENV)/.dev
 	$(PY) -m pytest -q tests
 
 bench: $(VENV)/.dev
-	$(PY) benchmarks/bench_trajectory.py
+	$(PY) benchmarks/bench_sweep.py  # the others: see benchmarks/ (crowd.py takes ~10 min)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -70,11 +70,11 @@ SFADAMW = OptimizerDef(
     ),
     update_rule=(r"y_t = \beta_1 x_t + (1-\beta_1) z_t,\quad g_t = \nabla f(y_t) \\ "
                  r"z_{t+1} = z_t - \eta\left(\frac{g_t}{\sqrt{\hat v_t}+\epsilon} + \lambda y_t\right) \\ "
-                 r"x_{t+1} = (1-c_{t+1})\, x_t + c_{t+1} z_{t+1},\ c_{t+1} = \frac{\eta_{\max}^p}"
-                 r"{\sum_{i \le t+1} \eta_{\max}^p}"),
+                 r"x_{t+1} = (1-c_{t+1})\, x_t + c_{t+1} z_{t+1},\ c_{t+1} = \frac{\eta_{\max}^{p_w}}"
+                 r"{\sum_{i \le t+1} \eta_{\max}^{p_w}}"),
     hparams=(lr(0.0025), beta("b1", 0.9, r"\beta_1", "interpolation between x and z for the gradient point"),
              beta("b2", 0.999, r"\beta_2", "decay rate of the second moment"), eps(1e-8), weight_decay(0.0),
-             HParam("weight_lr_power", 2.0, 0.0, 10.0, slider=(0.0, 4.0), symbol="p",
+             HParam("weight_lr_power", 2.0, 0.0, 10.0, slider=(0.0, 4.0), symbol="p_w",
                     help="the averaging weight of a step is lr_max to this power")),
     init=sf_init, update=sf_update, inspect=sf_inspect, reference="optax.contrib.schedule_free_adamw",
     gradient_point=sf_gradient_point,
@@ -149,7 +149,7 @@ PRODIGY = OptimizerDef(
              beta("b2", 0.999, r"\beta_2", "decay rate of the second moment (b3 = sqrt(b2))"), eps(1e-8),
              HParam("estim_lr0", 1e-6, 0.0, 1.0, low_open=True, slider=(1e-9, 1e-1), log=True, symbol="d_0",
                     help="the starting estimate of d"),
-             HParam("estim_lr_coef", 1.0, 0.0, 100.0, low_open=True, slider=(0.1, 10.0), log=True, symbol="c",
+             HParam("estim_lr_coef", 1.0, 0.0, 100.0, low_open=True, slider=(0.1, 10.0), log=True,
                     help="multiplies each new estimate of d"),
              weight_decay(0.0)),
     init=prodigy_init, update=prodigy_update, inspect=prodigy_inspect, reference="optax.contrib.prodigy",

@@ -116,7 +116,7 @@ LBFGS = OptimizerDef(
                  r"H_0 = \tfrac{y^\top s}{y^\top y} I) \\ x_t = x_{t-1} + \eta\, d_t"),
     hparams=(lr(1.0, slider=(1e-3, 1.0)),
              HParam("history_size", 10.0, 1.0, float(MAX_HISTORY), kind="int", slider=(1.0, float(MAX_HISTORY)),
-                    symbol="m", help=f"curvature pairs kept (at most {MAX_HISTORY}; torch's default is 100)")),
+                    help=f"curvature pairs kept (at most {MAX_HISTORY}; torch's default is 100)")),
     init=lbfgs_init, update=lbfgs_update, inspect=lbfgs_inspect, reference="torch.optim.LBFGS(max_iter=1)",
     elementwise=False,
 )

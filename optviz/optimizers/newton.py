@@ -63,11 +63,11 @@ NEWTON = OptimizerDef(
         "most max_step long (a trust region). The yardstick of 'fast' on Rosenbrock. 2D only."
     ),
     update_rule=(r"H = V \Lambda V^\top,\quad |H|_\delta = V\, \max(|\Lambda|, \delta)\, V^\top \\ "
-                 r"x_t = x_{t-1} - \eta\, |H|_\delta^{-1} g_t \quad (\lVert\cdot\rVert \le r)"),
+                 r"x_t = x_{t-1} - \eta\, |H|_\delta^{-1} g_t \quad (\lVert\cdot\rVert \le \Delta_{\max})"),
     hparams=(lr(1.0, slider=(1e-3, 1.0)),
              HParam("damping", 1e-3, 0.0, 1e3, low_open=True, slider=(1e-6, 10.0), log=True, symbol=r"\delta",
                     help="smallest curvature divided by: larger is more cautious, like gradient descent"),
-             HParam("max_step", 1.0, 0.0, 1e4, low_open=True, slider=(1e-3, 10.0), log=True, symbol="r",
+             HParam("max_step", 1.0, 0.0, 1e4, low_open=True, slider=(1e-3, 10.0), log=True, symbol=r"\Delta_{\max}",
                     help="trust region: the longest step allowed")),
     init=newton_init, update=newton_update, inspect=newton_inspect, reference="damped Newton (Nocedal & Wright ch. 3-4)",
     needs_hessian=True,

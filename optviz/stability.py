@@ -26,7 +26,7 @@ from .limits import MAX_STEPS
 from .surfaces import Surface
 from .trajectory import CATALOGUE, SURFACE_INDEX, Run
 
-ADAPTIVE = ("adam", "adamw", "amsgrad", "adamax", "rmsprop", "adagrad")
+PRECONDITIONED = ("adam", "adamw", "amsgrad", "adamax", "rmsprop", "adagrad")
 
 
 @functools.lru_cache(maxsize=32)
@@ -65,27 +65,31 @@ def top_eigenvalue(h: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:
     return (a + c) / 2 + np.sqrt(((a - c) / 2) ** 2 + b * b)
 
 
-def _bias(beta: float, t: np.ndarray) -> np.ndarray:
-    return 1.0 - np.power(float(beta), t)
+def diagonal_preconditioner(name: str, hp, t, fields, xp=np):
+    """P of optimizer ``name`` after update ``t`` (>= 1) from its state ``fields`` (the recorded
+    per-step state of a 2D run, or an optimizer state's fields), with NumPy or ``jax.numpy`` as
+    ``xp``; None for the optimizers that have none. The one formula both the 2D runs and the
+    MNIST measurements use."""
+    if name not in PRECONDITIONED:
+        return None
+    if name in ("rmsprop", "adagrad"):
+        return xp.sqrt(fields["square_avg" if name == "rmsprop" else "sum_sq"]) + hp["eps"]
+    bc1 = -xp.expm1(t * xp.log1p(hp["b1"] - 1.0))  # 1 - b1^t, precise for b near 1
+    bc2 = -xp.expm1(t * xp.log1p(hp["b2"] - 1.0))
+    if name in ("adam", "adamw"):
+        on = hp.get("bias_correction", 1.0) > 0.5
+        bc1, bc2 = xp.where(on, bc1, 1.0), xp.where(on, bc2, 1.0)
+        return bc1 * (xp.sqrt(fields["v"] / bc2) + hp["eps"])
+    if name == "amsgrad":
+        return bc1 * (xp.sqrt(fields["v_max"] / bc2) + hp["eps"])
+    return bc1 * fields["u"]  # adamax
 
 
 def preconditioner(run: Run) -> np.ndarray | None:
-    """P of every update [k, 2] from the run's recorded state, or None where it is not defined."""
-    hp, st = run.hparams, run.state
+    """P of every update [k, 2] from the run's recorded state, in float64, or None where it is not defined."""
     t = np.arange(1, len(run.loss), dtype=np.float64)[:, None]
-    if run.optimizer in ("adam", "adamw"):
-        on = hp.get("bias_correction", 1.0) > 0.5
-        bc1, bc2 = (_bias(hp["b1"], t), _bias(hp["b2"], t)) if on else (1.0, 1.0)
-        return bc1 * (np.sqrt(st["v"].astype(np.float64) / bc2) + hp["eps"])
-    if run.optimizer == "amsgrad":
-        return _bias(hp["b1"], t) * (np.sqrt(st["v_max"].astype(np.float64) / _bias(hp["b2"], t)) + hp["eps"])
-    if run.optimizer == "adamax":
-        return _bias(hp["b1"], t) * st["u"].astype(np.float64)
-    if run.optimizer == "rmsprop":
-        return np.sqrt(st["square_avg"].astype(np.float64)) + hp["eps"]
-    if run.optimizer == "adagrad":
-        return np.sqrt(st["sum_sq"].astype(np.float64)) + hp["eps"]
-    return None
+    fields = {k: np.asarray(v, np.float64) for k, v in run.state.items()}
+    return diagonal_preconditioner(run.optimizer, run.hparams, t, fields)
 
 
 def threshold_at(name: str, hp: dict, lr):

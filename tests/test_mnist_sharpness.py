@@ -98,3 +98,25 @@ def test_bad_edge_settings_are_refused():
         edge_of_stability("mlp", parse_spec("sgd"), data, steps=10, every=5, images=9000)
     with pytest.raises(SpecError, match="warmup"):
         edge_of_stability("mlp", parse_spec("sgd:warmup=20"), data, steps=10, every=5, images=100)
+
+
+def test_adams_preconditioned_measurement_is_an_eigenpair_of_p_inverse_h():
+    """After a few Adam steps: lam_p and v satisfy P^-1/2 H P^-1/2 v = lam_p v, with P written out
+    here in float64 from the state (1 - b1^t)(sqrt(v / (1 - b2^t)) + eps)."""
+    from optviz.mnist.models import MODELS
+    from optviz.optimizers import REGISTRY
+
+    data = load_bundled()
+    step, measure = _programs("mlp", "adam", "mse")
+    flat, _ = ravel_pytree(MODELS["mlp"].init(jax.random.PRNGKey(0)))
+    x, y = jnp.asarray(data.train_images[:200]), jnp.asarray(data.train_labels[:200].astype(np.int32))
+    hp = {k: jnp.float32(v) for k, v in parse_spec("adam:lr=0.01,b1=0.8").settings().items()}
+    state = REGISTRY["adam"].init(flat)
+    for t in range(3):
+        flat, state, _ = step(flat, state, hp, x, y, np.int32(t), np.int32(3))
+    v0 = jax.random.normal(jax.random.PRNGKey(4), flat.shape)
+    _, lam_p, _, v = measure(flat, state, hp, x, y, v0, v0, np.int32(150))
+    p = (1 - 0.8**3) * (np.sqrt(np.asarray(state.v, np.float64) / (1 - 0.999**3)) + 1e-8)
+    s = jnp.asarray(1 / np.sqrt(p), jnp.float32)
+    mv = s * _hvp_mse(flat, x, y, s * v)
+    assert float(lam_p) > 0 and float(jnp.linalg.norm(mv - lam_p * v)) < 0.05 * float(lam_p)

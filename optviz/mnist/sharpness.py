@@ -21,16 +21,14 @@ from jax.flatten_util import ravel_pytree
 
 from ..limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
 from ..optimizers import REGISTRY
-from ..optimizers.base import one_minus_power
 from ..optimizers.schedule import clip_gradient, scheduled_hparams
 from ..spec import OptSpec, SpecError, check_network, check_steps
-from ..stability import threshold_at
+from ..stability import PRECONDITIONED, diagonal_preconditioner, threshold_at
 from .data import Mnist
 from .models import MODELS
 from .train import cross_entropy
 
 LOSSES = ("mse", "cross_entropy")
-PRECONDITIONED = ("adam", "adamw", "amsgrad", "adamax", "rmsprop", "adagrad")
 
 
 def top_eigenvalue(hvp: Callable, v0, iters: int):
@@ -44,20 +42,11 @@ def top_eigenvalue(hvp: Callable, v0, iters: int):
 
 
 def preconditioner(name: str, state, hp) -> jnp.ndarray | None:
-    """The diagonal P of the optimizer's next step (as in :mod:`optviz.stability`), or None."""
+    """The diagonal P of the optimizer's last step (the 2D runs' formula), or None."""
     if name not in PRECONDITIONED:
         return None
-    if name in ("rmsprop", "adagrad"):
-        return jnp.sqrt(state.square_avg if name == "rmsprop" else state.sum_sq) + hp["eps"]
     t = state.count.astype(jnp.float32)
-    bc1, bc2 = one_minus_power(hp["b1"], t), one_minus_power(hp["b2"], t)
-    if name in ("adam", "adamw"):
-        on = hp.get("bias_correction", 1.0) > 0.5
-        bc1, bc2 = jnp.where(on, bc1, 1.0), jnp.where(on, bc2, 1.0)
-        return bc1 * (jnp.sqrt(state.v / bc2) + hp["eps"])
-    if name == "amsgrad":
-        return bc1 * (jnp.sqrt(state.v_max / bc2) + hp["eps"])
-    return bc1 * state.u  # adamax
+    return diagonal_preconditioner(name, hp, t, state._asdict(), xp=jnp)
 
 
 @dataclass

@@ -65,6 +65,16 @@ def query(at: AppTest) -> dict[str, list[str]]:
     return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
 
 
+def open_link_on(page_path: str, params, timeout: int = 120) -> AppTest:
+    """A fresh session that opens a link to ``page_path`` (the first page it shows)."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page_path)
+    at.run()
+    return at
+
+
 def open_page(page_path: str) -> AppTest:
     """An AppTest that has run the app once and then switched to ``page_path``."""
     at = make_app()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptools import APP, open_page, query, shown, xy
+from apptools import open_link_on, open_page, query, shown, xy
 from optviz.link import MnistConfig
 
 MNIST = "optviz/ui/pages/mnist.py"
@@ -26,13 +26,8 @@ def _figs(at):
 
 
 def open_link(params) -> AppTest:
-    """A fresh session that opens an MNIST link (the MNIST page is the first page it shows)."""
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(MNIST)
-    at.run()
-    return at
+    """A fresh session that opens an MNIST link."""
+    return open_link_on(MNIST, params, timeout=300)
 
 
 def _tiny(at, opts="adam:lr=0.01\nsgd:lr=0.1\nswats", epochs=2):

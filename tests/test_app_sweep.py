@@ -177,18 +177,11 @@ def test_13_every_change_is_in_the_link_and_the_link_reopens_the_view():
     assert _heatmaps(opened) and json.dumps(_heatmaps(opened)[1]["data"][0]["z"]) == json.dumps(_heatmaps(at)[1]["data"][0]["z"])
 
 
-def open_link(params) -> "AppTest":  # noqa: F821
-    """A fresh session that opens a Sweep link (the Sweep page is the first page it shows)."""
-    from streamlit.testing.v1 import AppTest
+def open_link(params):
+    """A fresh session that opens a Sweep link."""
+    from apptools import open_link_on
 
-    from apptools import APP
-
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(SWEEP)
-    at.run()
-    return at
+    return open_link_on(SWEEP, params)
 
 
 def test_exports_hold_the_grid_and_its_link(sweep_app):

@@ -51,8 +51,8 @@ def edge_section(cfg: MnistConfig, data: Mnist) -> None:
         "power iteration on Hessian-vector products (and, for the Adam family, RMSprop and Adagrad, the "
         "preconditioned sharpness λmax(P⁻¹H)). Gradient descent cannot stay where the sharpness exceeds 2/η: "
         "it is pushed back to the threshold and trains *at* it (Cohen et al., 2021); Adam's preconditioned "
-        "sharpness climbs to its own threshold 38/η and stays there (Cohen et al., 2022). Try `sgd:lr=0.2` and "
-        "`adam:lr=0.01`.")
+        "sharpness climbs to its own threshold 38/η (Cohen et al., 2022). Try `sgd:lr=0.2`, and "
+        "`adam:lr=0.01` with 1000 images and 400 steps.")
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.text_input("optimizer (SPEC)", key="mn_eos", help="schedules and clipping included, e.g. sgd:lr=0.2,warmup=50")
     c2.number_input("steps", 1, MAX_EOS_STEPS, key="mn_eos_steps")

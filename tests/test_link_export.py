@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from optviz.link import DEFAULT_RACE, RaceConfig, parse_query, to_query
+from optviz.limits import MAX_QUERY_LENGTH
 from optviz.spec import parse_spec
 from optviz.surfaces import SURFACES
 from optviz.trajectory import run_race
@@ -40,8 +41,8 @@ def test_surface_without_start_takes_its_default_start():
 def test_too_long_and_too_many():
     cfg, warnings = parse_query({"opt": ["adam"] * 11})
     assert len(cfg.specs) == 10 and "at most 10 per race" in warnings[0]
-    cfg, warnings = parse_query({"opt": ["adam:lr=0.1" * 50] * 10})
-    assert cfg == RaceConfig() and "at most 4000" in warnings[0]
+    cfg, warnings = parse_query({"opt": ["adam:lr=0.1" * 80] * 10})
+    assert cfg == RaceConfig() and f"at most {MAX_QUERY_LENGTH}" in warnings[0]
 
 
 @pytest.mark.parametrize("params", [{"steps": "0"}, {"seed": "x"}, {"start": "1,2,3"}, {"noise": "inf"}])

@@ -76,3 +76,18 @@ def state_per_parameter(name: str) -> int:
     params = jnp.zeros(7, jnp.float32)  # an odd size that no scalar field shares
     state = REGISTRY[name].init(params)
     return sum(1 for leaf in jax.tree.leaves(state) if jnp.shape(leaf) == params.shape)
+
+
+def state_per_network_parameter(name: str, model: str = "cnn") -> float | None:
+    """Numbers of optimizer state per trainable number of an MNIST model (shapes only, nothing
+    computed); None for an optimizer that cannot train a network. Adafactor's factored matrices
+    show here: far below Adam's 2."""
+    from .mnist.models import MODELS
+    from .mnist.step import network_rule
+    from .optimizers import NETWORK_NAMES
+
+    if name not in NETWORK_NAMES:
+        return None
+    n = MODELS[model].param_count()
+    state = jax.eval_shape(network_rule(model, name)[0], jax.ShapeDtypeStruct((n,), jnp.float32))
+    return sum(leaf.size for leaf in jax.tree.leaves(state) if leaf.ndim > 0) / n

@@ -19,7 +19,7 @@ from .link import MnistConfig, RaceConfig, SurfacesConfig
 from .limits import MAX_LANDSCAPE_GRID, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
 from .optimizers import REGISTRY
 from .spec import (SpecError, format_spec, parse_axis, parse_int, parse_noise, parse_number, parse_point,
-                   parse_seed, parse_spec, parse_sweep_steps)
+                   parse_seed, parse_surface_spec, parse_sweep_steps)
 from .surfaces import SURFACES
 
 
@@ -128,7 +128,7 @@ def cmd_sweep(args) -> str:
     """Run a grid of one optimizer and print its metrics."""
     surface = _parse_surface(args)
     try:
-        spec = parse_spec(args.opt)
+        spec = parse_surface_spec(args.opt)
     except SpecError as err:
         raise SpecError(f"opt: {err}") from None
     x = parse_axis("x", args.x, spec.name)

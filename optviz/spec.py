@@ -93,6 +93,8 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
     opt = REGISTRY[key]
     values, common = opt.defaults(), dict(sched.DEFAULTS)
     for hp_name, value in (overrides or {}).items():
+        if hp_name not in values:
+            hp_name = sched.ALIASES.get(hp_name, hp_name)
         into = values if hp_name in values else common if hp_name in common else None
         if into is None:
             raise SpecError(f"{key}: unknown hyperparameter {hp_name!r}; "
@@ -112,6 +114,20 @@ def check_network(spec: OptSpec) -> None:
     if REGISTRY[spec.name].needs_hessian:
         raise SpecError(f"{spec.name}: works on the 2D surfaces only (it needs the exact Hessian, which a "
                         "network's is too large for)")
+
+
+def check_surface(spec: OptSpec) -> None:
+    """Refuse an optimizer that is not offered on the 2D surfaces (Muon: it needs weight matrices)."""
+    note = REGISTRY[spec.name].surface_note
+    if note:
+        raise SpecError(f"{spec.name}: not offered on the 2D surfaces: {note}")
+
+
+def parse_surface_spec(text: str) -> OptSpec:
+    """``parse_spec`` for a run on a 2D surface: an optimizer not offered there is refused."""
+    spec = parse_spec(text)
+    check_surface(spec)
+    return spec
 
 
 def check_steps(spec: OptSpec, steps: int) -> None:
@@ -164,7 +180,8 @@ def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
     parts, notes = [], []
     for part in rest.split(",") if rest.strip() else []:
         key, eq, raw = (p.strip() for p in part.partition("="))
-        hp = sched.BY_NAME.get(key)
+        own = REGISTRY[name.strip().lower()].hparam_names if name.strip().lower() in REGISTRY else ()
+        hp = None if key in own else sched.BY_NAME.get(sched.ALIASES.get(key, key))
         fixed = _nearest_allowed(hp, raw) if hp is not None and eq else raw
         if fixed != raw:
             notes.append(f"{name.strip()}: {hp.allowed()} (got {raw}); using {key}={fixed}")

@@ -98,6 +98,9 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
         hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
         if opt.needs_hessian:
             hp_t = {**hp_t, "hessian": _hessians(surface, point)}
+        if opt.hessian_diag_due is not None:  # [2, C]: each run's own diagonal
+            h = _hessians(surface, point)
+            hp_t = {**hp_t, "hessian_diag": jnp.stack([h[0, 0], h[1, 1]])}
         new_point, new_state = opt.update(grad, state, point, hp_t)
         new_loss = surface.fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from optviz.optimizers import REGISTRY  # noqa: E402
+from optviz.optimizers import REGISTRY, SURFACE_NAMES  # noqa: E402
 from optviz.spec import format_number, make_spec  # noqa: E402
 from optviz.suggested import BUDGET, score  # noqa: E402
 from optviz.surfaces import SURFACES  # noqa: E402
@@ -34,7 +34,7 @@ def main() -> None:
     table: dict[str, dict[str, float]] = {}
     for surface in SURFACES.values():
         table[surface.name] = {}
-        for name in REGISTRY:
+        for name in SURFACE_NAMES:
             stops = slider_stops(REGISTRY[name].hparam("lr"))
             scores = [score(run_one(surface, surface.start, BUDGET, make_spec(name, {"lr": lr})), surface)
                       for lr in stops]

@@ -332,9 +332,87 @@ def lbfgs(x, g, s, hp):
     return x + t * d
 
 
+def _hessian_diagonal(x, grad, h=1e-6):
+    """diag(H) by central differences of the analytic gradient."""
+    return np.array([(grad(x + h * e) - grad(x - h * e))[i] / (2 * h) for i, e in enumerate(np.eye(len(x)))])
+
+
+def sophia(x, g, s, hp):
+    """Liu et al. (2023) as optax.contrib.sophia: bias-corrected momentum over max(gamma h, eps),
+    clipped per coordinate to rho; h refreshed with the exact diagonal every k-th update (after
+    the step direction is formed); decoupled weight decay; all times lr."""
+    if "m" not in s:
+        s.update(m=np.zeros_like(x), h=np.zeros_like(x), t=0)
+    t = s["t"] = s["t"] + 1
+    s["m"] = hp["b1"] * s["m"] + (1 - hp["b1"]) * g
+    u = (s["m"] / (1 - hp["b1"] ** t)) / np.maximum(hp["gamma"] * s["h"], hp["eps"])
+    u = np.clip(u, -hp["clip_threshold"], hp["clip_threshold"])
+    if (t - 1) % int(hp["update_interval"]) == 0:
+        s["h"] = hp["b2"] * s["h"] + (1 - hp["b2"]) * _hessian_diagonal(x, s["grad"])
+    return x - hp["lr"] * (u + hp["weight_decay"] * x)
+
+
+def adafactor_tensor(p, g, s, hp, t):
+    """torch.optim.Adafactor's update of one tensor (torch's layout), written out: returns the new
+    tensor; s holds row/col (matrices, factored over the last two dims) or v (vectors)."""
+    one_minus_beta2 = t ** hp["beta2_decay"]
+    rho = min(hp["lr"], 1 / np.sqrt(t))
+    alpha = max(hp["eps2"], np.sqrt(np.sum(p * p) / p.size)) * rho
+    p = p * (1 - hp["lr"] * hp["weight_decay"])
+    if g.ndim > 1:
+        s.setdefault("row", np.zeros(g.shape[:-1] + (1,)))
+        s.setdefault("col", np.zeros(g.shape[:-2] + (1, g.shape[-1])))
+        s["row"] = (1 - one_minus_beta2) * s["row"] + one_minus_beta2 * np.mean(g * g, axis=-1, keepdims=True)
+        s["col"] = (1 - one_minus_beta2) * s["col"] + one_minus_beta2 * np.mean(g * g, axis=-2, keepdims=True)
+        v = s["row"] @ s["col"] / np.maximum(np.mean(s["row"], axis=-2, keepdims=True), hp["eps1"])
+    else:
+        s.setdefault("v", np.zeros_like(g))
+        s["v"] = (1 - one_minus_beta2) * s["v"] + one_minus_beta2 * g * g
+        v = s["v"]
+    u = g / np.sqrt(np.maximum(v, hp["eps1"] ** 2))
+    return p - alpha / max(1.0, np.sqrt(np.sum(u * u) / u.size) / hp["d"]) * u
+
+
+def adafactor(x, g, s, hp):
+    """A 2D surface's parameters: one vector, so Adafactor is unfactored there."""
+    s["t"] = s.get("t", 0) + 1
+    return adafactor_tensor(x, g, s, hp, s["t"])
+
+
+def newton_schulz(g, steps, eps=1e-7, coefficients=(3.4445, -4.7750, 2.0315)):
+    """torch.optim.Muon's _zeropower_via_newtonschulz, in float64."""
+    a, b, c = coefficients
+    x = g.T if g.shape[0] > g.shape[1] else g
+    x = x / max(np.linalg.norm(x), eps)
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.T if g.shape[0] > g.shape[1] else x
+
+
+def muon_matrix(p, g, s, hp):
+    """torch.optim.Muon's _single_tensor_muon for one (out, in) matrix, adjust_lr_fn=None."""
+    s.setdefault("buf", np.zeros_like(g))
+    s["buf"] = s["buf"] + (1 - hp["momentum"]) * (g - s["buf"])
+    update = g + hp["momentum"] * (s["buf"] - g) if hp["nesterov"] else s["buf"]
+    o = newton_schulz(update, int(hp["ns_steps"]), hp["eps"])
+    adjusted = hp["lr"] * np.sqrt(max(1.0, p.shape[0] / p.shape[1]))
+    return p * (1 - hp["lr"] * hp["weight_decay"]) - adjusted * o
+
+
+def adamw_tensor(p, g, s, hp, t):
+    """torch.optim.AdamW for one tensor."""
+    s.setdefault("m", np.zeros_like(g)), s.setdefault("v", np.zeros_like(g))
+    p = p * (1 - hp["lr"] * hp["weight_decay"])
+    s["m"] = hp["b1"] * s["m"] + (1 - hp["b1"]) * g
+    s["v"] = hp["b2"] * s["v"] + (1 - hp["b2"]) * g * g
+    denom = np.sqrt(s["v"]) / np.sqrt(1 - hp["b2"] ** t) + hp["eps"]
+    return p - hp["lr"] / (1 - hp["b1"] ** t) * s["m"] / denom
+
+
 OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad,
                                       adamax, nadam, lion, swats, radam, adadelta, rprop, adabelief, yogi,
-                                      adopt, ademamix, sfadamw, prodigy, newton, lbfgs)}
+                                      adopt, ademamix, sfadamw, prodigy, newton, lbfgs, sophia, adafactor)}
 
 
 def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,

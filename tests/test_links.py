@@ -19,7 +19,7 @@ from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MA
 from optviz.link import (CUSTOM, TOLERANCES, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
 from optviz.link.sweep_view import METRICS, format_axis
-from optviz.optimizers import REGISTRY
+from optviz.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
 from optviz.optimizers import schedule as sched
 from optviz.spec import SpecError, SweepAxis, make_spec, parse_axis
 from optviz.surfaces import SURFACES
@@ -41,7 +41,7 @@ def hparam_value(draw, hp):
 @st.composite
 def spec(draw, name=None, names=None):
     """Any optimizer with any hyperparameters, and sometimes a schedule and clipping."""
-    name = name or draw(st.sampled_from(sorted(names or REGISTRY)))
+    name = name or draw(st.sampled_from(sorted(names or SURFACE_NAMES)))
     values = {hp.name: draw(hparam_value(hp)) for hp in REGISTRY[name].hparams}
     if draw(st.booleans()):
         values.update({hp.name: draw(hparam_value(hp)) for hp in sched.COMMON})
@@ -50,7 +50,7 @@ def spec(draw, name=None, names=None):
     return make_spec(name, values)
 
 
-NETWORK_OPTIMIZERS = sorted(n for n, o in REGISTRY.items() if not o.needs_hessian)
+NETWORK_OPTIMIZERS = sorted(NETWORK_NAMES)
 
 
 @st.composite
@@ -102,7 +102,7 @@ def sweep_config(draw):
     opt = draw(spec())
     kx, ky = draw(st.lists(st.sampled_from(_axis_keys(opt.name)), min_size=2, max_size=2, unique=True))
     x, y = draw(axis(kx, opt.name)), draw(axis(ky, opt.name))
-    partners = [n for n in sorted(REGISTRY) if {kx, ky} <= set(_axis_keys(n)) and _axes_fit(n, x, y)]
+    partners = [n for n in sorted(SURFACE_NAMES) if {kx, ky} <= set(_axis_keys(n)) and _axes_fit(n, x, y)]
     opt2 = draw(st.one_of(st.none(), st.sampled_from(partners).flatmap(spec)))
     metric = draw(st.sampled_from([m for m in METRICS if m != "basin" or x.is_start or y.is_start]))
     surface = draw(st.sampled_from(sorted(SURFACES)))

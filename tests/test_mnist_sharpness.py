@@ -113,7 +113,7 @@ def test_adams_preconditioned_measurement_is_an_eigenpair_of_p_inverse_h():
     hp = {k: jnp.float32(v) for k, v in parse_spec("adam:lr=0.01,b1=0.8").settings().items()}
     state = REGISTRY["adam"].init(flat)
     for t in range(3):
-        flat, state, _ = step(flat, state, hp, x, y, np.int32(t), np.int32(3))
+        flat, state, _ = step(flat, state, hp, x, y, np.int32(t), np.int32(3), jax.random.PRNGKey(0))
     v0 = jax.random.normal(jax.random.PRNGKey(4), flat.shape)
     _, lam_p, _, v = measure(flat, state, hp, x, y, v0, v0, np.int32(150))
     p = (1 - 0.8**3) * (np.sqrt(np.asarray(state.v, np.float64) / (1 - 0.999**3)) + 1e-8)

@@ -20,7 +20,7 @@ from optviz.sweep import cell_settings, run_sweep
 from optviz.trajectory import run_one
 
 
-def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, gamma=0.5, step_size=100,
+def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, lr_gamma=0.5, step_size=100,
                  cooldown=0.2) -> list[float]:
     """The schedule the issue defines, built from torch's schedulers after the warmup."""
     if kind == "onecycle":
@@ -30,8 +30,8 @@ def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, gamma=0
         "constant": lambda: [lr] * span,
         "linear": lambda: ref.linear_lr(lr, 1.0, min_lr / lr, span, span),
         "cosine": lambda: ref.cosine_annealing(lr, min_lr, span, span),
-        "step": lambda: ref.step_lr(lr, step_size, gamma, span),
-        "exp": lambda: ref.exponential_lr(lr, gamma, span),
+        "step": lambda: ref.step_lr(lr, step_size, lr_gamma, span),
+        "exp": lambda: ref.exponential_lr(lr, lr_gamma, span),
         "wsd": lambda: [lr if s < span - math.ceil(cooldown * span) else
                         lr + (min_lr - lr) * (s - span + math.ceil(cooldown * span)) / math.ceil(cooldown * span)
                         for s in range(span)],
@@ -45,10 +45,10 @@ CASES = [  # (kind, lr, steps, settings): non-default values throughout
     ("linear", 0.2, 137, {"min_lr": 0.05, "warmup": 20}),
     ("cosine", 0.1, 300, {"min_lr": 0.001}),
     ("cosine", 0.5, 143, {"min_lr": 0.02, "warmup": 31}),
-    ("step", 0.4, 250, {"gamma": 0.3, "step_size": 40}),
-    ("step", 0.4, 251, {"gamma": 0.7, "step_size": 17, "warmup": 5}),
-    ("exp", 0.2, 120, {"gamma": 0.97}),
-    ("exp", 0.2, 90, {"gamma": 0.9, "warmup": 10}),
+    ("step", 0.4, 250, {"lr_gamma": 0.3, "step_size": 40}),
+    ("step", 0.4, 251, {"lr_gamma": 0.7, "step_size": 17, "warmup": 5}),
+    ("exp", 0.2, 120, {"lr_gamma": 0.97}),
+    ("exp", 0.2, 90, {"lr_gamma": 0.9, "warmup": 10}),
     ("wsd", 0.3, 200, {"min_lr": 0.003, "cooldown": 0.25}),
     ("wsd", 0.3, 171, {"min_lr": 0.0, "cooldown": 0.33, "warmup": 12}),
     ("onecycle", 0.3, 100, {}),
@@ -124,7 +124,7 @@ def test_spec_keys_round_trip_and_change_nothing_by_default():
     ("adam:min_lr=-1", "min_lr must satisfy 0 <= min_lr <= 10"),
     ("adam:schedule=onecycle,warmup=10", "onecycle has its own warmup"),
     ("adam:warmup=2.5", "warmup must be a whole number"),
-    ("adam:gamma=0", "gamma must satisfy 0 < gamma <= 1"),
+    ("adam:gamma=0", "lr_gamma must satisfy 0 < lr_gamma <= 1"),
     ("sgd:clip=-1", "clip must satisfy"),
 ])
 def test_bad_schedule_input_says_what_is_allowed(text, fragment):

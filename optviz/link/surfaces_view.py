@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from ..expr import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
 from ..limits import MAX_NOISE, MAX_SEED, MAX_STEPS
-from ..spec import (OptSpec, format_number, format_spec, parse_int, parse_noise, parse_point, parse_seed,
-                    parse_spec, parse_steps)
+from ..spec import (OptSpec, check_surface, format_number, format_spec, parse_int, parse_noise, parse_point,
+                    parse_seed, parse_spec, parse_steps)
 from ..surfaces import SURFACES, Surface
 from .query import Params, Query, Reader, too_long
 
@@ -132,7 +132,7 @@ def _read_race(read: Reader) -> RaceConfig:
         surface=surface, expr=expr, domain=domain,
         start=read.value("start", lambda t: parse_point("start", t), default_start),
         steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
-        specs=read.specs("opt", RaceConfig().specs),
+        specs=read.specs("opt", RaceConfig().specs, check_surface),
         noise=read.value("noise", parse_noise, 0.0, (0.0, MAX_NOISE)),
         seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
     )

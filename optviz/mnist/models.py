@@ -13,6 +13,8 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
+from ..optimizers.base import Leaf
+
 
 @dataclass(frozen=True)
 class Model:
@@ -90,3 +92,22 @@ MODELS = {
     "cnn": Model("cnn", ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU",
                          "Dense 10 (softmax)"), cnn_init, cnn_apply),
 }
+
+
+def leaves(model: Model) -> tuple[Leaf, ...]:
+    """Each tensor's place in the raveled parameters (``ravel_pytree``'s order) and torch's shape
+    of it: a dense weight (in, out) is torch's Linear (out, in); the convolution kernel (9, C)
+    is torch's Conv2d (C, 1, 3, 3); a bias is the same vector."""
+    params = model.init(jax.random.PRNGKey(0))
+    out, start = [], 0
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        layer, kind = (p.key for p in path)
+        shape = tuple(leaf.shape)
+        if kind == "b":
+            out.append(Leaf(start, shape, shape))
+        elif layer == "conv":
+            out.append(Leaf(start, shape, (shape[1], 1, 3, 3), transpose=True))
+        else:
+            out.append(Leaf(start, shape, shape[::-1], transpose=True))
+        start += leaf.size
+    return tuple(out)

@@ -20,12 +20,12 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from ..limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
-from ..optimizers import REGISTRY
-from ..optimizers.schedule import clip_gradient, scheduled_hparams
+from ..optimizers.schedule import scheduled_hparams
 from ..spec import OptSpec, SpecError, check_network, check_steps
 from ..stability import PRECONDITIONED, diagonal_preconditioner, threshold_at
 from .data import Mnist
 from .models import MODELS
+from .step import network_rule, training_step
 from .train import cross_entropy
 
 LOSSES = ("mse", "cross_entropy")
@@ -72,7 +72,7 @@ class EdgeRun:
 @functools.lru_cache(maxsize=16)
 def _programs(model_name: str, opt_name: str, loss: str):
     """Jitted: one full-batch step, and one measurement (sharpness, preconditioned, vectors)."""
-    model, opt = MODELS[model_name], REGISTRY[opt_name]
+    model = MODELS[model_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))
 
     def loss_fn(flat, images, labels):
@@ -80,12 +80,6 @@ def _programs(model_name: str, opt_name: str, loss: str):
         if loss == "mse":  # squared error to the one-hot labels, as in Cohen et al.'s clearest plots
             return 0.5 * jnp.mean(jnp.sum((logits - jax.nn.one_hot(labels, 10)) ** 2, axis=1))
         return cross_entropy(logits, labels)
-
-    def step(flat, state, hp, images, labels, t, total):
-        at = opt.gradient_point(flat, state, hp)  # where the method takes its gradient (Schedule-Free: y)
-        loss, grad = jax.value_and_grad(loss_fn)(at, images, labels)
-        flat, state = opt.update(clip_gradient(grad, hp), state, flat, scheduled_hparams(hp, t, total))
-        return flat, state, loss
 
     def measure(flat, state, hp, images, labels, v_h, v_p, iters):
         grad = jax.grad(loss_fn)
@@ -102,7 +96,7 @@ def _programs(model_name: str, opt_name: str, loss: str):
         # before the first step P is 0/0: keep the start vector for the next measurement
         return lam, lam_p, v_h, jnp.where(jnp.isfinite(lam_p), v_new, v_p)
 
-    return jax.jit(step), jax.jit(measure)
+    return jax.jit(training_step(model_name, opt_name, loss_fn)), jax.jit(measure)
 
 
 def check_edge(steps: int, every: int, images: int, iters: int, available: int) -> None:
@@ -127,7 +121,7 @@ def edge_of_stability(model_name: str, spec: OptSpec, data: Mnist, steps: int = 
     x = jnp.asarray(data.train_images[:images])
     y = jnp.asarray(data.train_labels[:images].astype(np.int32))
     flat, _ = ravel_pytree(MODELS[model_name].init(jax.random.PRNGKey(seed)))
-    state = REGISTRY[spec.name].init(flat)
+    state = network_rule(model_name, spec.name)[0](flat)
     hp = {k: jnp.float32(v) for k, v in spec.settings().items()}
     key = jax.random.PRNGKey(seed + 1)
     v_h = v_p = jax.random.normal(key, flat.shape)
@@ -148,7 +142,7 @@ def edge_of_stability(model_name: str, spec: OptSpec, data: Mnist, steps: int = 
             if progress is not None:
                 progress(t / steps, f"step {t} of {steps}: sharpness {float(lam):.3g}")
         if t < steps:
-            flat, state, loss = step(flat, state, hp, x, y, np.int32(t), np.int32(steps))
+            flat, state, loss = step(flat, state, hp, x, y, np.int32(t), np.int32(steps), key)
             run.loss.append(float(loss))
             if not np.isfinite(run.loss[-1]):
                 break

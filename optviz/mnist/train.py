@@ -21,10 +21,10 @@ from jax.flatten_util import ravel_pytree
 
 from ..limits import MAX_BATCH, MAX_EPOCHS
 from ..optimizers import REGISTRY
-from ..optimizers.schedule import clip_gradient, scheduled_hparams
 from ..spec import OptSpec, SpecError, check_network, check_steps
 from .data import Mnist
 from .models import MODELS
+from .step import network_rule, training_step
 
 
 @dataclass
@@ -41,6 +41,8 @@ class TrainRun:
     switched_at: int | None = None
     predictions: np.ndarray | None = None  # test predictions after the last epoch
     snapshots: list = field(default_factory=list)  # flat parameters every record_every steps (start first)
+    # The optimizer's own one-number state after each epoch (Sophia's clip fraction, Prodigy's d, ...)
+    state: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def epochs_done(self) -> int:
@@ -49,13 +51,14 @@ class TrainRun:
     def copy(self) -> "TrainRun":
         """A copy whose lists do not grow with the original (a stopped race keeps what it had)."""
         return replace(self, train_loss=list(self.train_loss), train_accuracy=list(self.train_accuracy),
-                       test_accuracy=list(self.test_accuracy), snapshots=list(self.snapshots))
+                       test_accuracy=list(self.test_accuracy), snapshots=list(self.snapshots),
+                       state={k: list(v) for k, v in self.state.items()})
 
     def to_json(self) -> dict:
         """The CLI's JSON shape for one run."""
         return {"optimizer": self.optimizer, "hparams": self.hparams, "train_loss": self.train_loss,
                 "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
-                "seconds": self.seconds, "switched_at": self.switched_at}
+                "seconds": self.seconds, "switched_at": self.switched_at, "state": self.state}
 
 
 def cross_entropy(logits, labels):
@@ -66,23 +69,16 @@ def cross_entropy(logits, labels):
 @functools.lru_cache(maxsize=64)
 def _programs(model_name: str, opt_name: str):
     """The jitted training step and prediction functions for one model and optimizer."""
-    model, opt = MODELS[model_name], REGISTRY[opt_name]
+    model = MODELS[model_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))  # the structure, whatever the key
 
     def loss_fn(flat, images, labels):
         return cross_entropy(model.apply(unravel(flat), images), labels)
 
-    def step(flat, state, hp, images, labels, t, total):
-        """Update ``t`` (0-based, counting batches) of ``total``: clipped, at the schedule's lr."""
-        at = opt.gradient_point(flat, state, hp)  # where the method takes its gradient (Schedule-Free: y)
-        loss, grad = jax.value_and_grad(loss_fn)(at, images, labels)
-        flat, state = opt.update(clip_gradient(grad, hp), state, flat, scheduled_hparams(hp, t, total))
-        return flat, state, loss
-
     def predict(flat, images):
         return jnp.argmax(model.apply(unravel(flat), images), axis=1)
 
-    return jax.jit(step), jax.jit(predict)
+    return jax.jit(training_step(model_name, opt_name, loss_fn)), jax.jit(predict)
 
 
 def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, np.ndarray]:
@@ -127,7 +123,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
         check_network(spec)
         check_steps(spec, epochs * n_batches)
         hp = {name: jnp.float32(v) for name, v in spec.settings().items()}
-        flat, state = flat0, opt.init(flat0)
+        flat, state = flat0, network_rule(model_name, spec.name)[0](flat0)
+        key = jax.random.PRNGKey(seed)
         run = TrainRun(spec.name, dict(spec.hparams))
         if record_every:
             run.snapshots.append(np.asarray(flat0))
@@ -138,7 +135,7 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             step_losses = []
             for b in range(n_batches):  # dispatched asynchronously: the host runs ahead of the device
                 flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b], np.int32(e * n_batches + b),
-                                            np.int32(epochs * n_batches))
+                                            np.int32(epochs * n_batches), key)
                 step_losses.append(loss)
                 if record_every and (e * n_batches + b + 1) % record_every == 0:
                     run.snapshots.append(np.asarray(flat))
@@ -151,6 +148,9 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             run.test_accuracy.append(acc)
             run.predictions = preds
             run.eval_seconds += time.perf_counter() - t0
+            for item, value in network_rule(model_name, spec.name)[2](state, hp).items():
+                if jnp.ndim(value) == 0:
+                    run.state.setdefault(item, []).append(float(value))
             switched = getattr(state, "switched_at", None)
             run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
             if progress is not None:

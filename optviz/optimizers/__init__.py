@@ -15,9 +15,11 @@ from .base import HParam, OptimizerDef
 from .free import PRODIGY, SFADAMW
 from .lbfgs import LBFGS
 from .lion import LION
+from .matrix import ADAFACTOR, MUON
 from .newton import NEWTON
 from .recent import ADABELIEF, ADADELTA, ADEMAMIX, ADOPT, RADAM, RPROP, YOGI
 from .sgd import MOMENTUM, NESTEROV, SGD
+from .sophia import SOPHIA
 from .swats import SWATS
 
 # The Learn page's family tree: each optimizer's branch and what it changed in its parent.
@@ -45,14 +47,21 @@ LINEAGE: dict[str, tuple[str, str]] = {
     "prodigy": ("learning-rate-free", "Adam whose lr is estimated from the distance travelled"),
     "newton": ("curvature", "steps by the inverse Hessian: one step on a quadratic (2D surfaces only)"),
     "lbfgs": ("curvature", "Newton's step with the inverse Hessian rebuilt from recent gradient changes"),
+    "sophia": ("curvature", "momentum over a running Hessian diagonal, each coordinate's step clipped"),
+    "adafactor": ("matrix-aware", "Adam's v factored into row and column means: memory O(n+m), not O(nm)"),
+    "muon": ("matrix-aware", "momentum orthogonalised per weight matrix (Newton-Schulz): MNIST only"),
 }
-FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curvature")
+FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curvature", "matrix-aware")
 
 REGISTRY: dict[str, OptimizerDef] = {
     opt.name: replace(opt, family=LINEAGE[opt.name][0], lineage=LINEAGE[opt.name][1])
     for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW, AMSGRAD, ADAMAX, NADAM,
                 LION, SWATS, ADADELTA, RPROP, RADAM, ADABELIEF, YOGI, ADOPT, ADEMAMIX, SFADAMW, PRODIGY,
-                NEWTON, LBFGS)
+                NEWTON, LBFGS, SOPHIA, ADAFACTOR, MUON)
 }
+# The optimizers offered on the 2D surfaces (Muon needs weight matrices), and on networks
+# (Newton needs the exact Hessian).
+SURFACE_NAMES: tuple[str, ...] = tuple(n for n, o in REGISTRY.items() if not o.surface_note)
+NETWORK_NAMES: tuple[str, ...] = tuple(n for n, o in REGISTRY.items() if not o.needs_hessian)
 
-__all__ = ["FAMILIES", "LINEAGE", "REGISTRY", "HParam", "OptimizerDef"]
+__all__ = ["FAMILIES", "LINEAGE", "NETWORK_NAMES", "REGISTRY", "SURFACE_NAMES", "HParam", "OptimizerDef"]

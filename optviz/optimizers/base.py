@@ -118,6 +118,16 @@ class OptimizerDef:
     elementwise: bool = True
     # Needs the exact Hessian of the loss (hp["hessian"]): offered on the 2D surfaces only.
     needs_hessian: bool = False
+    # Needs an estimate of the Hessian's diagonal (hp["hessian_diag"]) on the updates for which
+    # this says so (given the count of earlier updates): exact on the 2D surfaces, Hutchinson's
+    # u * (H u) on a network, drawn only on those updates.
+    hessian_diag_due: Callable[[Array, Hparams], Array] | None = field(default=None, repr=False, compare=False)
+    # Matrix-aware: (init, update, inspect) for a network whose flat parameters hold these
+    # tensors (Leaf, in ravel order); None when the same rule serves any flat vector.
+    for_network: Callable[[tuple["Leaf", ...]], tuple[InitFn, UpdateFn, InspectFn]] | None = field(
+        default=None, repr=False, compare=False)
+    # Why the optimizer is not offered on the 2D surfaces (empty: it is).
+    surface_note: str = ""
 
     def hparam(self, key: str) -> HParam:
         """The hyperparameter called ``key``; KeyError if it has none such."""
@@ -144,6 +154,40 @@ class OptimizerDef:
             "reference": self.reference,
             "hparams": [hp.to_json() for hp in self.hparams],
         }
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One parameter tensor inside a network's flat vector, and how torch shapes the same tensor.
+
+    Stored here a dense weight is (in, out) (``x @ w``); torch's Linear keeps (out, in), and a
+    one-channel 3x3 convolution kernel stored (9, C) is torch's (C, 1, 3, 3). ``transpose`` says
+    the stored matrix is the transpose of torch's (before reshaping to ``torch_shape``).
+    """
+
+    start: int
+    shape: tuple[int, ...]
+    torch_shape: tuple[int, ...]
+    transpose: bool = False
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def to_torch(self, flat: Array) -> Array:
+        """This tensor cut out of the flat vector, laid out as torch lays it out."""
+        seg = flat[self.start:self.start + self.size].reshape(self.shape)
+        return (seg.T if self.transpose else seg).reshape(self.torch_shape)
+
+    def from_torch(self, arr: Array) -> Array:
+        """A torch-shaped tensor back to this leaf's stretch of the flat vector (raveled)."""
+        arr = arr.reshape(self.shape[::-1]).T if self.transpose else arr.reshape(self.shape)
+        return arr.ravel()
+
+
+def vector_leaf(params: Array) -> tuple[Leaf, ...]:
+    """A flat parameter vector seen as one torch vector (the 2D surfaces' view)."""
+    return (Leaf(0, (params.size,), (params.size,)),)
 
 
 # Shared hyperparameter shapes, so that "lr" or "eps" means the same thing everywhere.

@@ -19,7 +19,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from . import REGISTRY, schedule
+from . import REGISTRY, SURFACE_NAMES, schedule
 from .base import Array
 
 DIM = 2  # parameters of a 2D surface
@@ -50,11 +50,11 @@ def _layout(name: str) -> Layout:
                   frozenset(k for k, v in info.items() if v.shape == ()))
 
 
-LAYOUTS: dict[str, Layout] = {name: _layout(name) for name in REGISTRY}
-NAMES: tuple[str, ...] = tuple(REGISTRY)
+LAYOUTS: dict[str, Layout] = {name: _layout(name) for name in SURFACE_NAMES}
+NAMES: tuple[str, ...] = SURFACE_NAMES
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 SSIZE = max(layout.size for layout in LAYOUTS.values())  # floats of packed state
-HSIZE = max(len(opt.hparams) for opt in REGISTRY.values())  # hyperparameter slots
+HSIZE = max(len(REGISTRY[name].hparams) for name in NAMES)  # hyperparameter slots
 ISIZE = max(len(layout.inspect_keys) for layout in LAYOUTS.values())  # inspection rows
 VSIZE = HSIZE + len(schedule.NAMES)  # the value vector: hyperparameters, then the common keys
 
@@ -109,6 +109,8 @@ def update_branch(name: str) -> Callable:
         hp_t = schedule.scheduled_hparams(hp, t, total)
         if opt.needs_hessian:  # only this branch evaluates it
             hp_t["hessian"] = hessian(params)
+        if opt.hessian_diag_due is not None:
+            hp_t["hessian_diag"] = jnp.diagonal(hessian(params))
         new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)
         return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp_t)), hp_t["lr"]
 

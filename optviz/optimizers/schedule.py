@@ -11,7 +11,7 @@ With W = warmup, s = t - W and S = T - W, update t uses lr_t:
 - warmup (t < W): lr (t+1)/W
 - constant: lr;  linear: lr + (min_lr - lr) s/S
 - cosine: min_lr + (lr - min_lr)(1 + cos(pi s/S))/2  (torch's CosineAnnealingLR, T_max = S)
-- step: lr gamma^floor(s/step_size);  exp: lr gamma^s  (StepLR, ExponentialLR)
+- step: lr lr_gamma^floor(s/step_size);  exp: lr lr_gamma^s  (StepLR, ExponentialLR; torch's gamma)
 - wsd: lr while s < S - D, then lr + (min_lr - lr)(s - S + D)/D, D = ceil(cooldown S)
 - onecycle: torch's OneCycleLR(max_lr=lr, total_steps=T, pct_start=0.3, anneal_strategy="cos",
   div_factor=25, final_div_factor=1e4, cycle_momentum=False); no warmup with it.
@@ -39,7 +39,7 @@ COMMON: tuple[HParam, ...] = (
            help="steps of linear warmup from lr/W to lr (not with onecycle)"),
     HParam("min_lr", 0.0, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\eta_{\min}",
            help="the lr that linear, cosine and wsd end at"),
-    HParam("gamma", 0.5, 0.0, 1.0, low_open=True, slider=(0.01, 1.0), symbol=r"\gamma",
+    HParam("lr_gamma", 0.5, 0.0, 1.0, low_open=True, slider=(0.01, 1.0), symbol=r"\gamma",
            help="decay factor: step multiplies lr by it every step_size steps, exp every step"),
     HParam("step_size", 100, 1, MAX_STEPS, kind="int", slider=(1, 1000),
            help="steps between the step schedule's decays"),
@@ -53,10 +53,13 @@ COMMON: tuple[HParam, ...] = (
 NAMES: tuple[str, ...] = tuple(h.name for h in COMMON)
 BY_NAME: dict[str, HParam] = {h.name: h for h in COMMON}
 DEFAULTS: dict[str, float] = {h.name: float(h.default) for h in COMMON}
-SCHEDULE_KEYS = ("schedule", "warmup", "min_lr", "gamma", "step_size", "cooldown")
+SCHEDULE_KEYS = ("schedule", "warmup", "min_lr", "lr_gamma", "step_size", "cooldown")
+# Older names a SPEC may use for a common key, when the optimizer has no key of that name
+# (links from before Sophia, whose own gamma took the name, wrote the decay factor as gamma).
+ALIASES: dict[str, str] = {"gamma": "lr_gamma"}
 # The keys each kind of schedule reads (warmup aside): the controls show only these.
 USES: dict[str, tuple[str, ...]] = {"constant": (), "linear": ("min_lr",), "cosine": ("min_lr",),
-                                    "step": ("gamma", "step_size"), "exp": ("gamma",),
+                                    "step": ("lr_gamma", "step_size"), "exp": ("lr_gamma",),
                                     "wsd": ("min_lr", "cooldown"), "onecycle": ()}
 
 
@@ -101,7 +104,7 @@ def lr_coefficients(t: Array, total: Array, common: dict[str, Array]) -> tuple[A
     total = jnp.asarray(total, jnp.float32)
     kind = jnp.asarray(common["schedule"], jnp.float32)
     warm = jnp.asarray(common["warmup"], jnp.float32)
-    gamma = jnp.asarray(common["gamma"], jnp.float32)
+    gamma = jnp.asarray(common["lr_gamma"], jnp.float32)
     s = t - warm
     span = jnp.maximum(total - warm, 1.0)
     frac = s / span
@@ -126,9 +129,10 @@ def lr_at(t: Array, total: Array, lr: Array, common: dict[str, Array]) -> Array:
 
 
 def scheduled_hparams(hp: dict[str, Array], t: Array, total: Array) -> dict[str, Array]:
-    """``hp`` with its lr replaced by the schedule's lr of update ``t`` (of ``total``)."""
+    """``hp`` with its lr replaced by the schedule's lr of update ``t`` (of ``total``); the
+    unscheduled one stays as ``base_lr`` (for optimizers with a second lr that follows it)."""
     common = {k: hp.get(k, DEFAULTS[k]) for k in SCHEDULE_KEYS}
-    return {**hp, "lr": lr_at(t, total, hp["lr"], common)}
+    return {**hp, "lr": lr_at(t, total, hp["lr"], common), "base_lr": hp["lr"]}
 
 
 def clip_gradient(grad: Array, hp: dict[str, Array], axis: int | None = None) -> Array:

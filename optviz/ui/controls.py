@@ -11,7 +11,7 @@ from optviz.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
 from optviz.expr import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom_surface
 from optviz.link import CUSTOM
 from optviz.numbers import sig
-from optviz.optimizers import REGISTRY, HParam
+from optviz.optimizers import REGISTRY, SURFACE_NAMES, HParam
 from optviz.optimizers import schedule as sched
 from optviz.spec import format_number
 from optviz.suggested import BUDGET, suggested_lr
@@ -19,6 +19,11 @@ from optviz.surfaces import SURFACES
 
 from .state import (common_key, hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key, slider_stops, slider_value,
                     suggest_lrs)
+
+
+# Where a user looks for an optimizer the surfaces do not offer: the optimizer menus' help.
+NOT_OFFERED = "Not offered on the 2D surfaces: " + "; ".join(
+    f"{o.display_name}: {o.surface_note}" for o in REGISTRY.values() if o.surface_note) + "."
 
 
 def _log_options(hp: HParam, value: float) -> list[float]:
@@ -164,8 +169,8 @@ def quick_row() -> None:
     hp = REGISTRY[name].hparam("lr")
     ss["quick_opt"], ss["quick_lr"] = name, ss[slider_key(rid, name, "lr")]
     c1, c2 = st.columns([1, 2])
-    c1.selectbox("racer 1", list(REGISTRY), key="quick_opt", format_func=lambda k: REGISTRY[k].display_name,
-                 on_change=_quick_optimizer, args=(rid,))
+    c1.selectbox("racer 1", SURFACE_NAMES, key="quick_opt", format_func=lambda k: REGISTRY[k].display_name,
+                 on_change=_quick_optimizer, args=(rid,), help=NOT_OFFERED)
     c2.select_slider("its learning rate", options=_log_options(hp, ss[hp_key(rid, name, "lr")]), key="quick_lr",
                      format_func=_fmt, on_change=_quick_lr, args=(rid,))
 
@@ -243,8 +248,8 @@ def sidebar() -> None:
 def _race_entry(n: int, rid: int) -> None:
     name = st.session_state[f"r{rid}_name"]
     with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
-        st.selectbox("optimizer", list(REGISTRY), key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
-                     label_visibility="collapsed", on_change=_new_optimizer, args=(rid,))
+        st.selectbox("optimizer", SURFACE_NAMES, key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
+                     label_visibility="collapsed", on_change=_new_optimizer, args=(rid,), help=NOT_OFFERED)
         for hp in REGISTRY[name].hparams:
             hparam_control(rid, name, hp)
         schedule_controls(rid)

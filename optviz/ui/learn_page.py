@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.analysis import first_step_sizes, loss_grid, state_per_parameter
+from optviz.analysis import first_step_sizes, loss_grid, state_per_network_parameter, state_per_parameter
 from optviz.counterexample import reddi_path
 from optviz.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
 from optviz.link import LearnConfig, RaceConfig, to_query
@@ -43,8 +43,13 @@ def _first_steps(name: str, scales: tuple[float, ...]) -> np.ndarray:
 
 @shared(max_entries=4)
 def _memory_rows() -> list[dict]:
-    return [{"optimizer": o.display_name, "numbers kept per parameter": state_per_parameter(n)}
-            for n, o in REGISTRY.items()]
+    rows = []
+    for n, o in REGISTRY.items():
+        on_cnn = state_per_network_parameter(n)
+        rows.append({"optimizer": o.display_name,
+                     "numbers kept per parameter (2D surface)": state_per_parameter(n) if not o.surface_note else None,
+                     "per parameter of the MNIST CNN (as stored here)": "not offered" if on_cnn is None else f"{on_cnn:.3g}"})
+    return rows
 
 
 _reddi_path = shared(max_entries=256)(reddi_path)

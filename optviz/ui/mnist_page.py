@@ -174,7 +174,9 @@ def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
                                                                            " (stopped)"),
         "test accuracy": f"{r.test_accuracy[-1]:.2%}" if r.test_accuracy else "",
         "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "",
-        "seconds": sig(r.seconds, 3), "switched to SGD at step": r.switched_at} for lab, r in zip(names, runs)]),
+        "seconds": sig(r.seconds, 3), "switched to SGD at step": r.switched_at,
+        "optimizer state at the end": "; ".join(f"{k.replace('_', ' ')} {sig(v[-1], 3)}" for k, v in r.state.items()),
+    } for lab, r in zip(names, runs)]),
         hide_index=True)
     st.subheader("Training against test accuracy")
     st.caption("Wilson et al. (2017): adaptive methods can fit the training set better yet generalize worse. "

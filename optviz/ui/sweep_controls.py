@@ -15,7 +15,8 @@ from optviz.link import TOLERANCES, SweepConfig
 from optviz.link.sweep_view import METRICS, default_axis, format_axis, nearest_index
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY
-from optviz.spec import OptSpec, SpecError, SweepAxis, format_spec, parse_axis, parse_spec, sweepable_keys
+from optviz.spec import (OptSpec, SpecError, SweepAxis, format_spec, parse_axis, parse_spec, parse_surface_spec,
+                         sweepable_keys)
 from optviz.surfaces import SURFACES
 
 from .views import fresh, seed
@@ -66,7 +67,7 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
 def _spec_box(label: str, key: str, previous: OptSpec, problems: Problems, help: str) -> OptSpec:
     text = st.text_input(label, key=key, help=help)
     try:
-        return parse_spec(text)
+        return parse_surface_spec(text)
     except SpecError as err:
         problems.append((f"The optimizer {text!r}", f"{err}; keeping {format_spec(previous)}"))
         return previous
@@ -77,7 +78,7 @@ def _second(text: str, x: SweepAxis, y: SweepAxis, problems: Problems) -> OptSpe
     if not text.strip():
         return None
     try:
-        opt2 = parse_spec(text)
+        opt2 = parse_surface_spec(text)
     except SpecError as err:
         problems.append((f"The comparison {text!r}", f"{err}; it is left out"))
         return None

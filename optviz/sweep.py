@@ -98,6 +98,8 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
         hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
         if opt.needs_hessian:
             hp_t = {**hp_t, "hessian": _hessians(surface, point)}
+        if opt.needs_objective:  # loss and gradient of runs laid out [2, C] (a line search)
+            hp_t = {**hp_t, "objective": jax.value_and_grad(lambda q: jnp.sum(surface.fn(q[0], q[1])))}
         if opt.hessian_diag_due is not None:  # [2, C]: each run's own diagonal
             h = _hessians(surface, point)
             hp_t = {**hp_t, "hessian_diag": jnp.stack([h[0, 0], h[1, 1]])}

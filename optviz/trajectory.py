@@ -84,13 +84,15 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     updates = [packed.update_branch(n) for n in optimizers]
     points = [packed.point_branch(n) for n in optimizers]
     hessians = [jax.hessian(s.loss) for s in surfaces]
+    objectives = [jax.value_and_grad(s.loss) for s in surfaces]
 
     def run(s, o, start, hvec, steps, sigma, noise):
         traced("paths")
         # The surface's Hessian, for the optimizers that need it (Newton): closed over by their
         # branches only, so no other optimizer pays for it.
         hessian = functools.partial(_choose, hessians, s)
-        branches = [functools.partial(u, hessian=hessian) for u in updates]
+        objective = functools.partial(_choose, objectives, s)  # loss and gradient, for L-BFGS's line search
+        branches = [functools.partial(u, hessian=hessian, objective=objective) for u in updates]
 
         def body(t, carry):
             point, state, alive, out = carry

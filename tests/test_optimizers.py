@@ -355,3 +355,51 @@ def test_lbfgs_keeps_at_most_history_size_pairs():
     pairs = run.state["pairs"]
     assert pairs[0] == 0 and pairs.max() == 3 and np.all(np.diff(pairs) >= 0)
     assert run.loss[-1] < run.loss[0]
+
+
+# --- L-BFGS's strong-Wolfe option --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)),
+                                           ("beale", (1.0, 1.3))])
+def test_strong_wolfe_tries_the_steps_torch_tries(surface, start):
+    """The search alone, from the steepest-descent direction: the same step and the same number
+    of evaluations as torch's _strong_wolfe, for first trials that bracket at once, extrapolate
+    or zoom, and for every evaluation budget."""
+    from optviz.optimizers.linesearch import strong_wolfe
+
+    f = ref.SURFACES[surface]
+    x = np.asarray(start, np.float64)
+    fx, g = f(x)
+    d = -g
+    objective = jax.value_and_grad(SURFACES[surface].loss)
+    seen = set()
+    # (First trials so short that f(x + t d) - f(x) is at float32's rounding level are left out:
+    # there float32 and float64 disagree on whether the interpolating cubic has a minimum.)
+    for t0 in (1e-3, 1e-2, 0.1, 1.0):
+        for max_ls in (0, 1, 3, 24):
+            want = ref.strong_wolfe(lambda x0, t, d: f(x0 + t * d), x, t0, d, fx, g, g @ d, max_ls=max_ls)
+            got = strong_wolfe(objective, jnp.asarray(x, jnp.float32), jnp.float32(t0), jnp.asarray(d, jnp.float32),
+                               jnp.float32(fx), jnp.asarray(g, jnp.float32), jnp.float32(g @ d), jnp.int32(max_ls))
+            assert int(got[3]) == want[3], (t0, max_ls)
+            np.testing.assert_allclose(float(got[2]), want[2], rtol=1e-4, atol=1e-9, err_msg=str((t0, max_ls)))
+            seen.add(want[3])
+    assert len(seen) >= 3  # the cases took different numbers of evaluations
+
+
+@pytest.mark.parametrize("surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)),
+                                           ("beale", (1.0, 1.3))])
+def test_lbfgs_with_strong_wolfe_follows_torch(surface, start):
+    hp = make_spec("lbfgs", dict(lr=1.0, history_size=5, line_search=1.0, max_eval=20)).hparams
+    steps = 50
+    run = _ours("lbfgs", surface, start, hp, steps)
+    path, loss, _ = ref.trajectory("lbfgs", surface, start, hp, steps)
+    # Float32 and float64 part ways after a dozen searched steps on Rosenbrock's curved valley,
+    # or once the loss nears float32's resolution: the path is compared until then, and both
+    # must have converged by the end.
+    n = min(12, int(np.argmax(loss < 1e-9)) if np.any(loss < 1e-9) else len(loss))
+    assert n > 5
+    np.testing.assert_allclose(run.path[:n], path[:n], rtol=1e-4, atol=1e-5)
+    assert loss[-1] < 1e-8 and run.loss[-1] < 1e-6
+    plain, _, _ = ref.trajectory("lbfgs", surface, start, dict(hp, line_search=0.0), steps)
+    assert loss[n - 1] < ref.SURFACES[surface](plain[n - 1])[0]  # the search made the difference

@@ -44,6 +44,8 @@ def training_step(model_name: str, opt_name: str, loss_fn: Callable) -> Callable
         at = opt.gradient_point(flat, state, hp)
         loss, grad = jax.value_and_grad(loss_fn)(at, images, labels)
         hp_t = scheduled_hparams(hp, t, total)
+        if opt.needs_objective:  # a line search on this batch
+            hp_t["objective"] = functools.partial(jax.value_and_grad(loss_fn), images=images, labels=labels)
         if opt.hessian_diag_due is not None:
             batch_loss = functools.partial(loss_fn, images=images, labels=labels)
             hp_t["hessian_diag"] = jax.lax.cond(

@@ -126,6 +126,9 @@ class OptimizerDef:
     # tensors (Leaf, in ravel order); None when the same rule serves any flat vector.
     for_network: Callable[[tuple["Leaf", ...]], tuple[InitFn, UpdateFn, InspectFn]] | None = field(
         default=None, repr=False, compare=False)
+    # Evaluates the loss elsewhere within an update (a line search): hp["objective"](params) ->
+    # (loss, gradient), on the surface or on the current batch.
+    needs_objective: bool = False
     # Why the optimizer is not offered on the 2D surfaces (empty: it is).
     surface_note: str = ""
 

@@ -2,9 +2,10 @@
 
 torch's ``step()`` runs up to max_iter inner iterations; one update here is one of them, with
 the state (direction, step, curvature pairs) carried from update to update exactly as torch
-carries it from one ``step()`` call to the next with max_iter=1. No line search (torch's
-default). The history holds at most MAX_HISTORY pairs (torch's default is 100; a 2D problem
-has no use for more than a few).
+carries it from one ``step()`` call to the next with max_iter=1. No line search by default
+(torch's default); ``line_search=1`` is torch's ``line_search_fn="strong_wolfe"`` with
+``max_eval`` evaluations per update. The history holds at most MAX_HISTORY pairs (torch's
+default is 100; a 2D problem has no use for more than a few).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from .base import Array, HParam, Hparams, OptimizerDef, lr
+from .linesearch import strong_wolfe
 
 MAX_HISTORY = 20
 TOLERANCE_GRAD = 1e-7  # torch's defaults
@@ -77,7 +79,8 @@ def _two_loop(grad: Array, state: LbfgsState) -> Array:
 def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
     """First update: d = -g, t = min(1, 1/||g||_1) lr. Then y = g - g_prev, s = t d; the pair is
     kept when y.s > 1e-10 (with H_0 = y.s / y.y); d = -H g by the two-loop recursion; t = lr.
-    x_t = x_{t-1} + t d, unless max|g| <= 1e-7 or g.d > -1e-9 (no step, as torch)."""
+    x_t = x_{t-1} + t d, unless max|g| <= 1e-7 or g.d > -1e-9 (no step, as torch). With
+    line_search, t is where torch's strong-Wolfe search from that t ends (t = 0: no decrease found)."""
     old, first = state, state.count == 0
     y = grad - state.prev_grad
     s = state.d * state.t
@@ -92,9 +95,22 @@ def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
     # torch returns at once when the gradient is already tiny (nothing changes), and takes no
     # step when d is not a descent direction (the state is kept)
     converged = jnp.max(jnp.abs(grad)) <= TOLERANCE_GRAD
+    gtd = jnp.vdot(grad, d)
+    move = ~converged & (gtd <= -TOLERANCE_CHANGE)
+    t = jax.lax.cond(hp["line_search"] > 0.5, lambda: _searched(grad, params, d, t, gtd, move, hp), lambda: t)
+    new_state = new_state._replace(t=jnp.asarray(t, jnp.float32))
     new_state = jax.tree.map(lambda a, b: jnp.where(converged, a, b), old, new_state)
-    move = ~converged & (jnp.vdot(grad, d) <= -TOLERANCE_CHANGE)
     return jnp.where(move, params + t * d, params), new_state
+
+
+def _searched(grad, params, d, t, gtd, move, hp) -> Array:
+    """The step length torch's strong-Wolfe search settles on (t itself where no step is taken)."""
+    objective = hp["objective"]
+    loss = objective(params)[0]
+    max_ls = jnp.round(hp["max_eval"]).astype(jnp.int32) - 1  # torch: max_eval - the closure's own call
+    searched = strong_wolfe(objective, params, t, jnp.where(move, d, 0.0), loss, grad, jnp.where(move, gtd, -1.0),
+                            max_ls)[2]
+    return jnp.where(move, searched, t)
 
 
 def lbfgs_inspect(state: LbfgsState, hp: Hparams) -> dict[str, Array]:
@@ -116,7 +132,12 @@ LBFGS = OptimizerDef(
                  r"H_0 = \tfrac{y^\top s}{y^\top y} I) \\ x_t = x_{t-1} + \eta\, d_t"),
     hparams=(lr(1.0, slider=(1e-3, 1.0)),
              HParam("history_size", 10.0, 1.0, float(MAX_HISTORY), kind="int", slider=(1.0, float(MAX_HISTORY)),
-                    help=f"curvature pairs kept (at most {MAX_HISTORY}; torch's default is 100)")),
+                    help=f"curvature pairs kept (at most {MAX_HISTORY}; torch's default is 100)"),
+             HParam("line_search", 0.0, 0.0, 1.0, kind="flag",
+                    help="torch's strong-Wolfe line search (line_search_fn='strong_wolfe'): lr is its first trial"),
+             HParam("max_eval", 25.0, 1.0, 100.0, kind="int", slider=(1.0, 50.0),
+                    help="loss evaluations per update with the line search (torch: max_eval; its default for "
+                         "max_iter=1 is 1, which only accepts or refuses the first trial)")),
     init=lbfgs_init, update=lbfgs_update, inspect=lbfgs_inspect, reference="torch.optim.LBFGS(max_iter=1)",
-    elementwise=False,
+    elementwise=False, needs_objective=True,
 )

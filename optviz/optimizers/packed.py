@@ -95,7 +95,7 @@ def init_branch(name: str) -> Callable[[Array], Array]:
 
 
 def update_branch(name: str) -> Callable:
-    """(grad, packed state, params, value vector, t, T[, hessian function]) -> (new params, packed
+    """(grad, packed state, params, value vector, t, T[, hessian, objective]) -> (new params, packed
     state, packed inspection, lr).
 
     The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
@@ -103,12 +103,14 @@ def update_branch(name: str) -> Callable:
     """
     opt, layout = REGISTRY[name], LAYOUTS[name]
 
-    def step(grad, packed, params, hvec, t, total, hessian=None):
+    def step(grad, packed, params, hvec, t, total, hessian=None, objective=None):
         hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
         hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
         hp_t = schedule.scheduled_hparams(hp, t, total)
         if opt.needs_hessian:  # only this branch evaluates it
             hp_t["hessian"] = hessian(params)
+        if opt.needs_objective:
+            hp_t["objective"] = objective
         if opt.hessian_diag_due is not None:
             hp_t["hessian_diag"] = jnp.diagonal(hessian(params))
         new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)

@@ -169,3 +169,20 @@ def test_14_edge_of_stability_from_a_link_measures_and_keeps_its_settings():
     at.text_input(key="mn_eos").set_value("sgd:lr=-1").run()
     assert any("The edge-of-stability optimizer 'sgd:lr=-1' was not used" in w for w in shown(at.warning))
     assert query(at)["eos"] == ["sgd:lr=0.3"]
+
+
+def test_15_newer_optimizers_race_and_show_their_state():
+    """Muon, Adafactor and Sophia on the page: they train, the table says Sophia's clip fraction,
+    and the inside view draws Adafactor's factors of the first layer as a 28x28 picture."""
+    at = _tiny(_open(), opts="muon:lr=0.02\nadafactor\nsophia:lr=0.003", epochs=2)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[1].value
+    assert list(table["epochs"]) == ["2 of 2"] * 3
+    state = dict(zip(table["optimizer"], table["optimizer state at the end"]))
+    assert state["Sophia (lr=0.003)"].startswith("clip fraction ")
+    assert 0 < float(state["Sophia (lr=0.003)"].split()[-1]) < 1
+    factors = next(f for f in _figs(at) if any(t["type"] == "bar" for t in f["data"]))
+    image = next(t for t in factors["data"] if t["type"] == "heatmap")
+    assert np.asarray(image["z"]["bdata"] if isinstance(image["z"], dict) else image["z"]).size > 0
+    assert any("clip fraction" in str(f["layout"]) for f in _figs(at))
+    assert query(at)["opt"] == ["muon:lr=0.02", "adafactor", "sophia:lr=0.003"]

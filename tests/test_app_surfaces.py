@@ -300,3 +300,17 @@ def test_13_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     for key in ("surface3d", "playback_chart", "curves", "state_chart"):  # the same pictures
         assert charts(again)[key] == charts(at)[key]
     assert markdown_tables(again) == markdown_tables(at) and len(markdown_tables(at)[0]) == 2
+
+
+def test_15_newer_optimizers_get_controls_and_muon_says_why_it_is_absent():
+    at = make_app(opt=["sophia:update_interval=3", "adafactor", "lbfgs:line_search=1", "muon"])
+    at.run()
+    assert not at.exception
+    warned = [w.value.replace("\\", "") for w in at.warning]  # Markdown-escaped
+    assert any("muon: not offered on the 2D surfaces" in w and "matrix" in w for w in warned), warned
+    assert at.number_input(key="r0_sophia_update_interval").value == 3
+    assert at.number_input(key="r0_sophia_gamma").value == pytest.approx(0.01)
+    assert at.number_input(key="r1_adafactor_beta2_decay").value == pytest.approx(-0.8)
+    assert at.toggle(key="r2_lbfgs_line_search").value is True
+    assert "Muon" in at.selectbox(key="r0_name").help and "muon" not in at.selectbox(key="r0_name").options
+    assert query(at)["opt"] == ["sophia:update_interval=3", "adafactor", "lbfgs:line_search=1"]

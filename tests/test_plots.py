@@ -152,3 +152,14 @@ def test_the_playback_gif_paints_every_path_on_the_surface():
         py = int(round((ys[-1] - y) / (ys[-1] - ys[0]) * 299))
         patch = last[max(py - 2, 0):py + 3, max(px - 2, 0):px + 3].reshape(-1, 3)
         assert np.abs(patch - hex_rgb(p.color)).sum(axis=1).min() < 40
+
+
+def test_factor_figure_passes_plotlys_schema():
+    from optviz.plots.mnist import factor_figure, input_factor_image
+
+    rng = np.random.default_rng(0)
+    images = [input_factor_image(rng.random(784)), input_factor_image(rng.random(5408))]
+    assert images[0].shape == (28, 28) and images[1].shape == (13, 13) and input_factor_image(rng.random(10)) is None
+    fig = factor_figure(["Adafactor", "Adafactor (lr=0.1)"], images, [rng.random((10, 1)), rng.random((128, 1))])
+    go.Figure(fig)
+    assert [t["type"] for t in fig["data"]] == ["heatmap", "bar", "heatmap", "bar"]

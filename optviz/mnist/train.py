@@ -27,6 +27,9 @@ from .models import MODELS
 from .step import network_rule, training_step
 
 
+SMALL_STATE = 10_000  # numbers: state arrays up to this size are kept for the page (Adafactor's factors)
+
+
 @dataclass
 class TrainRun:
     """One optimizer's race: losses per step, accuracies per epoch, time, SWATS's switch."""
@@ -43,6 +46,8 @@ class TrainRun:
     snapshots: list = field(default_factory=list)  # flat parameters every record_every steps (start first)
     # The optimizer's own one-number state after each epoch (Sophia's clip fraction, Prodigy's d, ...)
     state: dict[str, list[float]] = field(default_factory=dict)
+    # Its small arrays after the last epoch finished (Adafactor's row and column factors)
+    small_state: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def epochs_done(self) -> int:
@@ -151,6 +156,8 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             for item, value in network_rule(model_name, spec.name)[2](state, hp).items():
                 if jnp.ndim(value) == 0:
                     run.state.setdefault(item, []).append(float(value))
+                elif jnp.size(value) <= SMALL_STATE:
+                    run.small_state[item] = np.asarray(value)
             switched = getattr(state, "switched_at", None)
             run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
             if progress is not None:

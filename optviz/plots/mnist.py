@@ -1,4 +1,5 @@
-"""MNIST pictures: a grid of digits, with labels and predictions, mistakes in red."""
+"""MNIST pictures: a grid of digits, with labels and predictions, mistakes in red; the edge of
+stability; Adafactor's second-moment factors."""
 
 from __future__ import annotations
 
@@ -60,3 +61,40 @@ def edge_figure(optimizer: str, measured_at: Sequence[int], sharpness: Sequence[
     return curves_figure(paths + loss_path, [("sharpness (log)", values + [None], True, "step", every),
                                              ("training loss (log)", [None] * len(paths) + [np.asarray(loss)],
                                               True)], height=320)
+
+
+def input_factor_image(col: np.ndarray) -> np.ndarray | None:
+    """A first dense layer's column factor (one number per input feature) as a picture: 28x28
+    pixels (logistic regression, MLP), or the CNN's 13x13x32 pooled features averaged over
+    channels; None for other sizes."""
+    col = np.asarray(col, np.float64).ravel()
+    if col.size == 784:
+        return col.reshape(28, 28)
+    if col.size == 13 * 13 * 32:
+        return col.reshape(13, 13, 32).mean(axis=-1)
+    return None
+
+
+def factor_figure(labels: Sequence[str], images: Sequence[np.ndarray], rows: Sequence[np.ndarray]) -> dict:
+    """For each Adafactor run: its first dense layer's column factor as an image (the running mean
+    of squared gradients per input feature, log10) above its row factor (per output unit)."""
+    n = len(labels)
+    data, layout = [], {"height": 330, "margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "annotations": []}
+    for i, (label, image, row) in enumerate(zip(labels, images, rows)):
+        x0, x1 = i / n + 0.02, (i + 1) / n - 0.02
+        ax = "" if i == 0 else str(2 * i + 1)
+        bx = str(2 * i + 2)
+        data.append({"type": "heatmap", "z": np.log10(np.maximum(image, 1e-30)).astype(np.float32),
+                     "colorscale": "Viridis", "showscale": False, "xaxis": f"x{ax}", "yaxis": f"y{ax}",
+                     "hovertemplate": "log10 C = %{z:.3g}<extra></extra>"})
+        data.append({"type": "bar", "y": np.asarray(row, np.float32).ravel(), "marker": {"color": PALETTE[i % len(PALETTE)]},
+                     "xaxis": f"x{bx}", "yaxis": f"y{bx}", "showlegend": False,
+                     "hovertemplate": "unit %{x}: R = %{y:.3g}<extra></extra>"})
+        layout[f"xaxis{ax}"] = {"domain": [x0, x1], "visible": False, "anchor": f"y{ax}"}
+        layout[f"yaxis{ax}"] = {"domain": [0.35, 1.0], "visible": False, "autorange": "reversed",
+                                "scaleanchor": f"x{ax}", "anchor": f"x{ax}"}
+        layout[f"xaxis{bx}"] = {"domain": [x0, x1], "anchor": f"y{bx}", "title": {"text": "output unit"}}
+        layout[f"yaxis{bx}"] = {"domain": [0.0, 0.25], "type": "log", "anchor": f"x{bx}"}
+        layout["annotations"].append({"text": label, "x": (x0 + x1) / 2, "y": 1.08, "xref": "paper", "yref": "paper",
+                                      "showarrow": False})
+    return {"data": data, "layout": layout}

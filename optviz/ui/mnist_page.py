@@ -21,7 +21,7 @@ from optviz.mnist.train import TrainRun, train_race
 from optviz.numbers import sig
 from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
-from optviz.plots.mnist import digits_figure
+from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
 
 from . import mnist_controls as controls
 from .cache import Shared, shared
@@ -184,7 +184,41 @@ def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), PALETTE[i]) for i, lab in enumerate(names)]
     gaps = [np.r_[np.nan, np.asarray(r.train_accuracy) - np.asarray(r.test_accuracy)] for r in runs]
     chart(st, curves_figure(paths, [("train − test accuracy", gaps, False, "epoch")], height=300), key="mn_gap")
+    _inside(runs, names)
     _predictions(cfg, runs, names, data)
+
+
+def _inside(runs: list[TrainRun], names: list[str]) -> None:
+    """The optimizers' own state: one-number state per epoch (Sophia's clip fraction, Prodigy's d,
+    Adafactor's relative step) and Adafactor's factors of the first dense layer."""
+    keys = sorted({k for r in runs for k in r.state})
+    factored = [(lab, f) for lab, r in zip(names, runs) if (f := _first_factors(r)) is not None]
+    if not keys and not factored:
+        return
+    with st.expander("Inside the optimizers: their own state, per epoch"):
+        empty = np.zeros((0, 2))
+        for key in keys:
+            who = [(i, lab, r) for i, (lab, r) in enumerate(zip(names, runs)) if key in r.state]
+            paths = [PathData(lab, empty, empty[:, 0], PALETTE[i]) for i, lab, _ in who]
+            series = [np.r_[np.nan, r.state[key]] for _, _, r in who]
+            chart(st, curves_figure(paths, [(key.replace("_", " "), series, False, "epoch")], height=240),
+                  key=f"mn_state_{key}")
+        if factored:
+            st.caption("Adafactor keeps, for each weight matrix, one running mean of squared gradients per input "
+                       "(the column factor C, drawn as the picture it comes from: pixels, or the CNN's pooled "
+                       "13×13 features averaged over channels; log10) and per output unit (the row factor R, "
+                       "bars); v ≈ R Cᵀ / mean(R). Adam would keep one number per weight.")
+            chart(st, factor_figure([lab for lab, _ in factored], [f[0] for _, f in factored],
+                                    [f[1] for _, f in factored]), key="mn_factors")
+
+
+def _first_factors(run: TrainRun):
+    """(column factor as an image, row factor) of the run's first dense layer, or None."""
+    for key in sorted(k for k in run.small_state if k.startswith("col_")):
+        image = input_factor_image(run.small_state[key])
+        if image is not None:
+            return image, run.small_state["row_" + key[4:]]
+    return None
 
 
 def _predictions(cfg: MnistConfig, runs: list[TrainRun], names: list[str], data: Mnist) -> None:

@@ -38,20 +38,27 @@ class Plane:
     explained_variance: tuple[float, float] | None = None
 
     def project(self, points: np.ndarray) -> np.ndarray:
-        """Least-squares (a, b) of each point [n, P] in this plane's coordinates."""
-        basis = np.stack([self.d1, self.d2], axis=1).astype(np.float64)  # [P, 2]
-        coords, *_ = np.linalg.lstsq(basis, (points - self.origin).T.astype(np.float64), rcond=None)
-        return coords.T
+        """Least-squares (a, b) of each point [n, P] in this plane's coordinates (normal equations:
+        the basis is two vectors)."""
+        basis = np.stack([self.d1, self.d2], axis=1).astype(np.float32)  # [P, 2]
+        rhs = ((np.asarray(points, np.float32) - self.origin) @ basis).astype(np.float64)  # [n, 2]
+        gram = basis.T.astype(np.float64) @ basis.astype(np.float64)
+        return np.linalg.solve(gram, rhs.T).T
 
 
 def pca_plane(paths: list[np.ndarray]) -> Plane:
     """The top two principal directions of all recorded points [n_i, P], about the mean of the final points."""
-    origin = np.mean([p[-1] for p in paths], axis=0)
-    points = np.concatenate(paths).astype(np.float64) - origin
-    _, s, vt = np.linalg.svd(points, full_matrices=False)
-    total = float((s**2).sum()) or 1.0
+    origin = np.mean([p[-1] for p in paths], axis=0, dtype=np.float64).astype(np.float32)
+    points = np.concatenate(paths) - origin  # float32: the top two directions need no more
+    # Through the small Gram matrix X X^T [n, n] rather than an SVD of X [n, P]: the same right
+    # singular vectors, V = U^T X / s, in a fraction of the time (n is ~100, P ~700,000).
+    eig, u = np.linalg.eigh((points @ points.T).astype(np.float64))
+    order = np.argsort(eig)[::-1][:2]
+    s2 = np.maximum(eig[order], 1e-300)
+    vt = (u[:, order].T.astype(np.float32) @ points) / np.sqrt(s2).astype(np.float32)[:, None]
+    total = float(np.maximum(eig, 0.0).sum()) or 1.0
     return Plane(origin.astype(np.float32), vt[0].astype(np.float32), vt[1].astype(np.float32),
-                 (float(s[0] ** 2 / total), float(s[1] ** 2 / total)))
+                 (float(s2[0] / total), float(s2[1] / total)))
 
 
 def filter_normalize(direction, weights):
@@ -81,57 +88,91 @@ def random_plane(model_name: str, center: np.ndarray, seed: int = 0) -> Plane:
     return Plane(np.asarray(center, np.float32), dirs[0], dirs[1], None)
 
 
+BLOCK = 8  # points per compiled call: every call has this shape (the last block is padded)
+IMAGE_CHUNK = 200  # images per step of the inner loop (measured best of 25..1000 for the CNN here)
+
+
 @functools.lru_cache(maxsize=8)
-def _grid_loss_fn(model_name: str):
+def _block_loss_fns(model_name: str):
+    """Jitted: the mean loss over the images at each of BLOCK points, given as flat parameter
+    vectors [BLOCK, P] (``raw``), or as plane coordinates [BLOCK, 2] (``planar``: the points are
+    made on the device, so a grid costs no host memory or transfers)."""
     model = MODELS[model_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))
 
-    def loss_at(flat, images, labels):
-        return cross_entropy(model.apply(unravel(flat), images), labels)
+    def at_point(flat, xs, ys):
+        # Images in chunks: the CNN's activations for 1,000 images at once are 86 MB.
+        params = unravel(flat)
+        return jnp.mean(jax.lax.map(lambda b: cross_entropy(model.forward(params, b[0]), b[1]), (xs, ys)))
 
-    def chunked_loss(flat, images, labels):
-        # Images in chunks: one chunk's activations stay in cache (all 1,000 of the CNN's at once
-        # are 86 MB, and the same point then took 2.6 times as long on this CPU).
-        n = images.shape[0]
-        chunk = next(c for c in (50, 40, 25, 20, 10, 8, 5, 4, 2, 1) if n % c == 0)
-        xs, ys = images.reshape(n // chunk, chunk, *images.shape[1:]), labels.reshape(n // chunk, chunk)
-        return jnp.mean(jax.lax.map(lambda b: loss_at(flat, b[0], b[1]), (xs, ys)))
+    def raw(points, xs, ys):
+        return jax.lax.map(lambda p: at_point(p, xs, ys), points)
 
-    def row(origin, d1, d2, alphas, beta, images, labels):
-        points = origin + alphas[:, None] * d1 + beta * d2
-        return jax.lax.map(lambda p: chunked_loss(p, images, labels), points)
+    def planar(origin, d1, d2, coords, xs, ys):
+        return jax.lax.map(lambda c: at_point(origin + c[0] * d1 + c[1] * d2, xs, ys), coords)
 
-    return jax.jit(row), jax.jit(jax.vmap(loss_at, in_axes=(0, None, None)))
+    return jax.jit(raw), jax.jit(planar)
+
+
+def _chunked(images, labels):
+    n = len(images)
+    chunk = next(c for c in (IMAGE_CHUNK, 100, 50, 40, 25, 20, 10, 8, 5, 4, 2, 1) if n % c == 0)
+    xs = jnp.asarray(images).reshape(n // chunk, chunk, *images.shape[1:])
+    return xs, jnp.asarray(labels).reshape(n // chunk, chunk)
+
+
+def _in_blocks(call, items: np.ndarray, progress: Callable[[int], None] | None) -> np.ndarray:
+    """``call(block)`` over ``items`` BLOCK at a time (the last block padded), the values concatenated."""
+    out = []
+    for start in range(0, len(items), BLOCK):
+        block = items[start:start + BLOCK]
+        padded = np.concatenate([block, np.repeat(block[-1:], BLOCK - len(block), axis=0)])
+        out.append(np.asarray(call(jnp.asarray(padded)))[: len(block)])
+        if progress is not None:
+            progress(start + len(block))
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def point_losses(model_name: str, points: np.ndarray, images, labels,
+                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The loss over the images at each flat parameter vector of ``points`` [n, P];
+    ``progress(points done)`` after each block."""
+    raw, _ = _block_loss_fns(model_name)
+    xs, ys = _chunked(images, labels)
+    return _in_blocks(lambda block: raw(block, xs, ys), np.asarray(points, np.float32), progress)
+
+
+def plane_losses(model_name: str, plane: Plane, coords: np.ndarray, images, labels,
+                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The loss at origin + a d1 + b d2 for each (a, b) of ``coords`` [n, 2]."""
+    _, planar = _block_loss_fns(model_name)
+    xs, ys = _chunked(images, labels)
+    origin, d1, d2 = (jnp.asarray(v, jnp.float32) for v in (plane.origin, plane.d1, plane.d2))
+    return _in_blocks(lambda block: planar(origin, d1, d2, block, xs, ys), np.asarray(coords, np.float32), progress)
 
 
 def slice_losses(model_name: str, plane: Plane, alphas: np.ndarray, betas: np.ndarray, images, labels,
                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """The loss [len(betas), len(alphas)] at origin + a d1 + b d2 over the fixed batch.
 
-    One jitted call per row of the grid; ``progress(rows done, rows)`` is called after each.
+    ``progress(points done, points)`` is called after each block of points.
     """
     if max(len(alphas), len(betas)) > MAX_LANDSCAPE_GRID:
         raise SpecError(f"grid: at most {MAX_LANDSCAPE_GRID} (got {max(len(alphas), len(betas))})")
-    row, _ = _grid_loss_fn(model_name)
-    a = jnp.asarray(alphas, jnp.float32)
-    out = []
-    for i, beta in enumerate(betas):
-        out.append(np.asarray(row(plane.origin, plane.d1, plane.d2, a, np.float32(beta), images, labels)))
-        if progress is not None:
-            progress(i + 1, len(betas))
-    return np.stack(out)
+    a, b = np.meshgrid(np.asarray(alphas, np.float32), np.asarray(betas, np.float32))  # rows: beta
+    done = (lambda k: progress(k, a.size)) if progress is not None else None
+    return plane_losses(model_name, plane, np.stack([a.ravel(), b.ravel()], 1), images, labels,
+                        done).reshape(len(betas), len(alphas))
 
 
 def true_losses(model_name: str, points: np.ndarray, images, labels) -> np.ndarray:
     """The loss at each recorded point [n, P] (off the plane, where the path really was)."""
-    _, batch = _grid_loss_fn(model_name)
-    return np.asarray(batch(jnp.asarray(points), images, labels))
+    return point_losses(model_name, points, images, labels)
 
 
 def plane_point_losses(model_name: str, plane: Plane, coords: np.ndarray, images, labels) -> np.ndarray:
     """The slice's loss at each projected point (a, b)."""
-    points = plane.origin + coords[:, :1] * plane.d1 + coords[:, 1:] * plane.d2
-    return true_losses(model_name, points.astype(np.float32), images, labels)
+    return plane_losses(model_name, plane, coords, images, labels)
 
 
 def grid_axes(coords: list[np.ndarray], n: int, margin: float = 0.25,
@@ -147,7 +188,8 @@ def landscape(model_name: str, runs, directions: str, grid: int, images, labels,
               progress: Callable[[int, int], None] | None = None) -> dict:
     """The slice, the projected paths and their losses, in the CLI's JSON shape (NumPy arrays).
 
-    ``progress(rows done, rows)`` reports the slice's evaluation, row by row.
+    ``progress(losses done, losses)`` reports the evaluation: the grid's points, then every
+    path point's true loss and the slice's loss under it.
     """
     if directions not in ("pca", "random"):
         raise SpecError(f"directions: choose pca or random (got {directions!r})")
@@ -158,11 +200,18 @@ def landscape(model_name: str, runs, directions: str, grid: int, images, labels,
     coords = [plane.project(p) for p in paths]
     # Random filter-normalised directions are read over +-1 (Li et al.), whatever the paths' extent.
     alphas, betas = grid_axes(coords, grid, at_least=0.0 if directions == "pca" else 1.0)
-    loss = slice_losses(model_name, plane, alphas, betas, images, labels, progress)
+    total = grid * grid + 2 * sum(len(p) for p in paths)
+    report = (lambda offset: (lambda k, *_: progress(offset + k, total))) if progress else (lambda offset: None)
+    loss = slice_losses(model_name, plane, alphas, betas, images, labels, report(0))
+    # Every path's points, then their shadows on the plane.
+    n_points = sum(len(p) for p in paths)
+    true = point_losses(model_name, np.concatenate(paths), images, labels, report(grid * grid))
+    under = plane_losses(model_name, plane, np.concatenate(coords), images, labels, report(grid * grid + n_points))
+    bounds = np.cumsum([0] + [len(p) for p in paths])
+    parts = [v[a:b] for v in (true, under) for a, b in zip(bounds[:-1], bounds[1:])]
     out = {"directions": directions, "alpha": alphas, "beta": betas, "loss": loss,
-           "paths": [{"optimizer": r.optimizer, "coords": c, "loss": true_losses(model_name, p, images, labels),
-                      "slice_loss": plane_point_losses(model_name, plane, c, images, labels)}
-                     for r, c, p in zip(runs, coords, paths)]}
+           "paths": [{"optimizer": r.optimizer, "coords": c, "loss": parts[i], "slice_loss": parts[len(runs) + i]}
+                     for i, (r, c) in enumerate(zip(runs, coords))]}
     if plane.explained_variance is not None:
         out["explained_variance"] = list(plane.explained_variance)
     return out

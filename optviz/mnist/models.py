@@ -24,6 +24,13 @@ class Model:
     layers: tuple[str, ...]
     init: Callable = None
     apply: Callable = None
+    # The same function for evaluation only (no gradient taken): free to use what is fastest
+    # forward, which for the convolution is not what is fastest backward.
+    forward: Callable = None
+
+    def __post_init__(self):
+        if self.forward is None:
+            object.__setattr__(self, "forward", self.apply)
 
     def param_count(self) -> int:
         """How many trainable numbers the model has."""
@@ -86,11 +93,24 @@ def cnn_apply(params, images):
     return h @ params["out"]["w"] + params["out"]["b"]
 
 
+def cnn_forward(params, images):
+    """cnn_apply by XLA's own convolution and pooling, and pooled before the bias and ReLU (max
+    commutes with both: the bias is the same across a window, ReLU is monotone), so they touch a
+    quarter of the numbers: 2.4x faster forward on this CPU, but slower backward."""
+    x = _scale(images)[..., None]
+    w = params["conv"]["w"].reshape(3, 3, 1, -1)  # row i*3+j of the stored kernel is offset (i, j)
+    h = jax.lax.conv_general_dilated(x, w, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    h = jax.nn.relu(h + params["conv"]["b"])
+    h = jax.nn.relu(h.reshape(h.shape[0], 13 * 13 * 32) @ params["hidden"]["w"] + params["hidden"]["b"])
+    return h @ params["out"]["w"] + params["out"]["b"]
+
+
 MODELS = {
     "logreg": Model("logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply),
     "mlp": Model("mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply),
     "cnn": Model("cnn", ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU",
-                         "Dense 10 (softmax)"), cnn_init, cnn_apply),
+                         "Dense 10 (softmax)"), cnn_init, cnn_apply, cnn_forward),
 }
 
 

@@ -42,9 +42,9 @@ def _compute(cfg: MnistConfig, runs: list[TrainRun], data: Mnist, key) -> dict:
     bar = st.progress(0.0, text=f"{cfg.grid * cfg.grid} losses over {IMAGES} images…")
     t0 = time.perf_counter()
 
-    def progress(rows: int, total: int) -> None:
-        left = (time.perf_counter() - t0) / rows * (total - rows)
-        bar.progress(rows / total, text=f"row {rows} of {total}: about {left:.0f} s left")
+    def progress(done: int, total: int) -> None:
+        left = (time.perf_counter() - t0) / done * (total - done)
+        bar.progress(done / total, text=f"{done} of {total} losses (the slice, then the paths): about {left:.0f} s left")
 
     n = min(IMAGES, len(data.train_images))
     out = LANDSCAPES.get_or_compute(key, lambda: landscape(

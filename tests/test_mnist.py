@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -211,3 +213,20 @@ def test_download_offline_is_a_clear_error(tmp_path):
     with pytest.raises(MnistError, match="no mirror gave a good copy"):
         download(str(tmp_path), ["http://127.0.0.1:9/"], timeout=2)
     assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())
+
+
+def test_the_cnns_fast_forms_equal_the_written_out_one():
+    """Training (XLA's convolution, pooled before bias and ReLU) and evaluation (reduce_window) give
+    the written-out CNN's logits and gradients to float32 rounding."""
+    from optviz.mnist.models import cnn_apply_slices
+
+    model = MODELS["cnn"]
+    key = jax.random.PRNGKey(3)
+    params = jax.tree.map(lambda a: a + 0.05 * jax.random.normal(key, a.shape), model.init(jax.random.PRNGKey(0)))
+    images = jnp.asarray(load_bundled().train_images[:32])
+    want = np.asarray(cnn_apply_slices(params, images))
+    for form in (model.apply, model.forward):
+        np.testing.assert_allclose(np.asarray(form(params, images)), want, rtol=1e-5, atol=1e-5)
+    grads = [jax.grad(lambda p, f=f: jnp.sum(jnp.sin(f(p, images))))(params) for f in (model.apply, cnn_apply_slices)]
+    for ours, ref in zip(jax.tree.leaves(grads[0]), jax.tree.leaves(grads[1])):
+        np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-5 * float(jnp.abs(ref).max()))

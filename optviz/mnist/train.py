@@ -81,7 +81,7 @@ def _programs(model_name: str, opt_name: str):
         return cross_entropy(model.apply(unravel(flat), images), labels)
 
     def predict(flat, images):
-        return jnp.argmax(model.apply(unravel(flat), images), axis=1)
+        return jnp.argmax(model.forward(unravel(flat), images), axis=1)
 
     return jax.jit(training_step(model_name, opt_name, loss_fn)), jax.jit(predict)
 

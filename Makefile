@@ -27,8 +27,20 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest -q tests
 
+# Every benchmark, each against its peer in the same run (about 25 minutes on 2 cores). They need
+# torch (installed here, CPU build; never a runtime dependency), Debian's chromium, and the full
+# MNIST files in ../shared/mnist for the MNIST one (skipped with a note when absent).
 bench: $(VENV)/.dev
-	$(PY) benchmarks/bench_sweep.py  # the others: see benchmarks/ (crowd.py takes ~10 min)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
+	$(PY) benchmarks/bench_sweep.py
+	if [ -d ../shared/mnist ]; then $(PY) benchmarks/bench_mnist.py; else echo "bench_mnist: no ../shared/mnist, skipped"; fi
+	$(PY) benchmarks/bench_landscape.py
+	$(PY) benchmarks/bench_first_visit.py
+	$(PY) benchmarks/bench_cold_start.py
+	$(PY) benchmarks/bench_surfaces_page.py
+	$(PY) benchmarks/bench_browser_redraw.py
+	$(PY) benchmarks/load_test.py
+	$(PY) benchmarks/crowd.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

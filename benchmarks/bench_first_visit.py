@@ -1,0 +1,77 @@
+"""First visit: a fresh server as `make run` serves it, opened in headless Chromium, until the
+page is idle with its charts drawn; beside it a bare Streamlit + Plotly page of the same size.
+
+Run:  .venv/bin/python benchmarks/bench_first_visit.py [--repeats 3]
+(needs Debian's chromium and playwright from the dev requirements)
+
+Each repeat starts both servers fresh (the app as `python -m optviz.ui.launch`, which `make run`
+runs after `python -m optviz warmup`; the compilation cache is the one `make run` leaves), then
+times, in a new browser, from navigation to the moment the page's 3D chart and every other
+chart are drawn and Streamlit's "running" indicator is gone. Prints medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+from protocol import Server  # noqa: E402
+
+IDLE = """() => {
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const drawn = plots.length >= %d && plots.every(e => e._fullData && e._fullData.length > 0)
+    && plots.some(e => e._fullData[0].type === 'surface');
+  const running = document.querySelector('[data-testid="stStatusWidget"]');
+  return drawn && !running;
+}"""
+
+
+def first_visit(server: Server, charts: int) -> float:
+    """Seconds from navigation to an idle page with ``charts`` charts drawn, a 3D surface among them."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        t = time.perf_counter()
+        page.goto(server.base + "/")
+        page.wait_for_function(IDLE % charts, timeout=120_000, polling=50)
+        seconds = time.perf_counter() - t
+        browser.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "optviz", "warmup"], cwd=ROOT, check=True, capture_output=True)
+    targets = {
+        "bare Streamlit + Plotly page": (lambda: Server(script="benchmarks/bare_page.py"), 2),
+        "optviz, as `make run` serves it": (lambda: Server(command=[
+            sys.executable, "-m", "optviz.ui.launch", "--server.port", "{port}", "--server.address", "127.0.0.1",
+            "--server.headless", "true"], timeout=300), 2),
+    }
+    times: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(args.repeats):
+        for name, (make, charts) in targets.items():
+            with make() as server:
+                times[name].append(first_visit(server, charts))
+    print(f"machine: {os.cpu_count()} cores; first visit of a fresh server to /, headless Chromium, until idle "
+          f"with its charts drawn (median of {args.repeats}, each on a fresh server)")
+    for name, values in times.items():
+        print(f"{name:34s} {statistics.median(values):5.2f} s   (all: {', '.join(f'{v:.2f}' for v in values)})")
+    bare, ours = (statistics.median(v) for v in times.values())
+    print(f"optviz / bare page: {ours / bare:.2f}x   (target <= 1.3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""``python -m optviz``: surfaces, optimizers, run, sweep, mnist, landscape, warmup, serve.
+"""``python -m optviz``: surfaces, optimizers, run, sweep, mnist, landscape, compare, lrfind, warmup, serve.
 
 Flags are read with the same validators as the pages' links (optviz.link, optviz.spec). Bad
 input exits with status 2 and one line on stderr naming the flag and what is allowed.
@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--directions", default="pca", choices=["pca", "random"])
     p.add_argument("--grid", default="21", help="points along each axis, 3..51 (default 21)")
     p.set_defaults(func=cmd_landscape)
+    from .cli_compare import add_parsers
+
+    add_parsers(sub)
     p = sub.add_parser("warmup", help="compile the app's programs into the persistent cache")
     p.set_defaults(func=cmd_warmup)
     p = sub.add_parser("serve", help="serve the app: N Streamlit replicas behind a sticky HAProxy")
@@ -315,7 +318,8 @@ FLAGS = {"surface": "--surface", "expr": "--expr", "domain": "--domain", "start"
          "opt": "--opt", "noise": "--noise", "seed": "--seed", "tol": "--tol", "x": "--x", "y": "--y",
          "axes": "--x and --y", "model": "--model", "epochs": "--epochs", "batch": "--batch-size",
          "train": "--train-size", "test": "--test-size", "grid": "--grid", "directions": "--directions",
-         "data": "--data", "port": "--port", "workers": "--workers"}
+         "data": "--data", "port": "--port", "workers": "--workers", "starts": "--starts", "seeds": "--seeds",
+         "budget": "--budget", "tune": "--tune", "surfaces": "--surfaces", "lr_min": "--lr-min", "lr_max": "--lr-max"}
 
 
 def flag_message(message: str) -> str:

@@ -201,12 +201,32 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     _check_schedule(spec, x, y, steps)
     start = surface.start if start is None else start
     starts, hps = _grid_inputs(spec, x, y, start)
-    kernel = compiled_sweep(spec.name, surface, _sweep_bucket(steps), _features(spec, x, y))
+    t0 = time.perf_counter()
+    point, loss, hit, died = run_cells(surface, spec.name, starts, hps, steps, tol, noise, seed,
+                                       _features(spec, x, y), progress)
+    seconds = time.perf_counter() - t0
+    shape = (y.n, x.n)
+    diverged = (died != 0).reshape(shape)
+    final_loss = np.where(diverged, np.nan, loss.reshape(shape)).astype(np.float32)
+    minimum_index = None
+    if x.is_start or y.is_start:
+        minimum_index = _basins(point, diverged.ravel(), surface).reshape(shape)
+    return SweepResult(x, y, final_loss, hit.reshape(shape), diverged, np.maximum(died, 0).reshape(shape),
+                       point.reshape(shape + (2,)), minimum_index, seconds)
+
+
+def run_cells(surface: Surface, opt_name: str, starts: np.ndarray, hps: dict, steps: int, tol: float,
+              noise: float = 0.0, seed: int = 0, features: frozenset = frozenset(), progress=None):
+    """Independent runs of one optimizer on one surface, cell i from ``starts[i]`` with the
+    hyperparameters ``hps`` (each a scalar, or one value per cell): (final point [C, 2], final
+    loss, first step within ``tol`` of the minimum or -1, divergence step or 0). The sweep
+    engine: chunks of cells in one compiled shape, all dispatched before any is awaited."""
+    cells = len(starts)
+    kernel = compiled_sweep(opt_name, surface, _sweep_bucket(steps), features)
     f_min = surface.f_min if surface.f_min is not None else -np.inf
     scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
     chunk = min(SWEEP_CHUNK, _round_up(cells))
     pending = []
-    t0 = time.perf_counter()
     for lo in range(0, cells, chunk):
         part = slice(lo, min(lo + chunk, cells))
         pad = chunk - (part.stop - part.start)
@@ -220,16 +240,7 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
         outs.append([a[:keep] for a in jax.device_get(result)])
         if progress is not None:
             progress(done, cells)
-    seconds = time.perf_counter() - t0
-    point, loss, hit, died = (np.concatenate([o[i] for o in outs]) for i in range(4))
-    shape = (y.n, x.n)
-    diverged = (died != 0).reshape(shape)
-    final_loss = np.where(diverged, np.nan, loss.reshape(shape)).astype(np.float32)
-    minimum_index = None
-    if x.is_start or y.is_start:
-        minimum_index = _basins(point, diverged.ravel(), surface).reshape(shape)
-    return SweepResult(x, y, final_loss, hit.reshape(shape), diverged, np.maximum(died, 0).reshape(shape),
-                       point.reshape(shape + (2,)), minimum_index, seconds)
+    return tuple(np.concatenate([o[i] for o in outs]) for i in range(4))
 
 
 def _features(spec: OptSpec, x: SweepAxis, y: SweepAxis) -> frozenset:

@@ -8,6 +8,7 @@ pages = [
     st.Page("optviz/ui/pages/surfaces.py", title="Surfaces", icon="⛰️", url_path="surfaces", default=True),
     st.Page("optviz/ui/pages/sweep.py", title="Sweep", icon="🔥", url_path="sweep"),
     st.Page("optviz/ui/pages/mnist.py", title="MNIST", icon="✍️", url_path="mnist"),
+    st.Page("optviz/ui/pages/compare.py", title="Compare", icon="🏁", url_path="compare"),
     st.Page("optviz/ui/pages/learn.py", title="Learn", icon="📖", url_path="learn"),
 ]
 st.navigation(pages).run()

@@ -341,3 +341,21 @@ def test_18_12_surfaces_on_a_phone(server):
         table = page.locator('[data-testid="stMarkdownContainer"]:has(table)').first
         assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")  # no sideways scrolling
         browser.close()
+
+
+def test_17_compare_opens_from_a_link_and_draws_the_profile(server):
+    from playwright.sync_api import sync_playwright
+
+    link = "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200"
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + link)
+        page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(e =>
+            e._fullData && e._fullData.length === 2 && e._fullData[0].line && e._fullData[0].line.shape === 'hv')""",
+                               timeout=180_000)
+        names = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .find(e => e._fullData && e._fullData[0].line && e._fullData[0].line.shape === 'hv')._fullData.map(t => t.name)""")
+        assert names == ["adam", "momentum"]
+        assert "budget=4" in page.url and "opt=momentum" in page.url
+        browser.close()

@@ -129,3 +129,14 @@ def test_range_test_truth_equals_direct_runs():
 def test_range_test_refuses_what_it_cannot_run():
     with pytest.raises(SpecError, match="first-order"):
         lr_range_test_surface(SURFACES["bowl"], parse_spec("newton"))
+
+
+def test_lrfind_cli_on_a_surface_and_on_mnist(capsys):
+    assert main(["lrfind", "--surface", "booth", "--opt", "adam", "--steps", "60", "--grid", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["suggested"]) == {"steep", "min/10"} and len(out["grid"]["lrs"]) == 8
+    assert out["grid"]["best_lr"] in out["grid"]["lrs"] and out["verdict"]["steep"]["factor_from_best"] >= 1
+    assert main(["lrfind", "--model", "logreg", "--opt", "sgd", "--steps", "20", "--grid", "3", "--lr-min", "1e-3",
+                 "--lr-max", "10"]) == 0
+    text = capsys.readouterr().out
+    assert "LR range test of sgd on logreg" in text and "from the grid's best" in text

@@ -16,7 +16,8 @@ from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MA
                            MAX_EOS_STEPS, MAX_EPOCHS,
                            MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS, MAX_SWEEP_SIDE,
                            MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN)
-from optviz.link import (CUSTOM, TOLERANCES, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig)
+from optviz.link import (CUSTOM, TOLERANCES, CompareConfig, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig,
+                         SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
 from optviz.link.sweep_view import METRICS, format_axis
 from optviz.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
@@ -131,8 +132,20 @@ def learn_config(draw):
                        draw(st.floats(*LEARN_C, **finite)), draw(st.sampled_from(LEARN_LRS)))
 
 
+@st.composite
+def compare_config(draw):
+    from optviz.compare import MAX_BUDGET, MAX_STARTS, TUNES
+    from optviz.link.compare_view import WITH_MINIMUM
+
+    return CompareConfig(tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),
+                         tuple(draw(st.lists(st.sampled_from(WITH_MINIMUM), min_size=1, max_size=5, unique=True))),
+                         draw(st.integers(1, MAX_STARTS)), draw(st.integers(1, MAX_BUDGET)), draw(st.sampled_from(TUNES)),
+                         draw(st.integers(1, MAX_SWEEP_STEPS)), draw(st.sampled_from(TOLERANCES)),
+                         draw(st.sampled_from(sorted(SURFACES))), draw(spec()))
+
+
 CONFIGS = [(SurfacesConfig, surfaces_config()), (SweepConfig, sweep_config()), (MnistConfig, mnist_config()),
-           (LearnConfig, learn_config())]
+           (LearnConfig, learn_config()), (CompareConfig, compare_config())]
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -165,9 +178,16 @@ def test_learn_view_survives_its_link(cfg):
     _roundtrip(LearnConfig, cfg)
 
 
+@PROPERTY
+@given(compare_config())
+def test_compare_view_survives_its_link(cfg):
+    _roundtrip(CompareConfig, cfg)
+
+
 KEYS = ["surface", "start", "steps", "opt", "opt2", "noise", "seed", "expr", "domain", "log", "arrows", "tol",
         "playback", "frame", "inside", "inside_step", "x", "y", "metric", "cell", "scale", "model", "epochs", "batch",
-        "train", "test", "directions", "grid", "pred", "b1", "b2", "C", "lr", "junk"]
+        "train", "test", "directions", "grid", "pred", "b1", "b2", "C", "lr", "surfaces", "starts", "budget", "tune",
+        "lr_surface", "lr_opt", "junk"]
 junk_text = st.one_of(st.text(max_size=40), st.sampled_from(["nan", "inf", "-1", "1e999", "0", "99999999", "adam:lr=-1",
                                                             "lr=0:1:300", "x=1:0:5", "3,4", ",", "custom", "1,2,3"]))
 queries = st.dictionaries(st.sampled_from(KEYS), st.lists(junk_text, min_size=1, max_size=3), max_size=12)

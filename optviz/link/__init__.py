@@ -4,6 +4,7 @@ One module per page (``*_view``), all reading their links the same way (:mod:`.q
 through the validators the command line uses. No Streamlit here.
 """
 
+from .compare_view import CompareConfig
 from .learn_view import LearnConfig
 from .mnist_view import MnistConfig
 from .query import Params, Query, Reader
@@ -11,5 +12,5 @@ from .surfaces_view import (CUSTOM, DEFAULT_RACE, DEFAULT_STEPS, DEFAULT_SURFACE
                             parse_query, to_query)
 from .sweep_view import SweepConfig
 
-__all__ = ["CUSTOM", "DEFAULT_RACE", "DEFAULT_STEPS", "DEFAULT_SURFACE", "TOLERANCES", "LearnConfig", "MnistConfig",
+__all__ = ["CompareConfig", "CUSTOM", "DEFAULT_RACE", "DEFAULT_STEPS", "DEFAULT_SURFACE", "TOLERANCES", "LearnConfig", "MnistConfig",
            "Params", "Query", "RaceConfig", "Reader", "SurfacesConfig", "SweepConfig", "parse_query", "to_query"]

@@ -1,0 +1,93 @@
+"""The Compare page's link: the tuned comparison and the LR range test.
+
+``opt`` (repeated SPECs), ``surfaces`` (comma-separated), ``starts``, ``budget``, ``tune``
+(lr|all), ``steps``, ``tol``; then the range test: ``lr_surface`` and ``lr_opt``. Each is
+written only where it differs from the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..compare import MAX_BUDGET, MAX_STARTS, TUNES
+from ..limits import MAX_SWEEP_STEPS
+from ..spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
+from ..surfaces import SURFACES
+from .query import Params, Query, Reader, too_long
+from .surfaces_view import TOLERANCES
+
+DEFAULT_OPTS = ("adam", "momentum", "rmsprop", "adagrad")
+DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")
+WITH_MINIMUM = tuple(n for n, s in SURFACES.items() if s.f_min is not None)
+
+
+def _surfaces(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    bad = [n for n in names if n not in WITH_MINIMUM]
+    if bad or not names:
+        raise SpecError(f"surfaces: {', '.join(bad) or 'none given'} not allowed; choose from: {', '.join(WITH_MINIMUM)}")
+    return names
+
+
+def _surface_spec(spec: OptSpec) -> OptSpec:
+    check_surface(spec)
+    return spec
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """The Compare page's view."""
+
+    specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_OPTS))
+    surfaces: tuple[str, ...] = DEFAULT_SURFACES
+    starts: int = 2
+    budget: int = 8
+    tune: str = "lr"
+    steps: int = 300
+    tol: float = 1e-3
+    lr_surface: str = "rosenbrock"
+    lr_opt: OptSpec = field(default_factory=lambda: parse_spec("adam"))
+
+    @classmethod
+    def from_query(cls, params: Params, strict: bool = False) -> tuple["CompareConfig", list[str]]:
+        """The configuration a link describes, and one warning per item that had to be replaced."""
+        problem = too_long(params)
+        if problem:
+            return cls(), [problem]
+        read, d = Reader(params, strict), cls()
+        cfg = cls(specs=read.specs("opt", d.specs, check_surface),
+                  surfaces=read.value("surfaces", _surfaces, d.surfaces),
+                  starts=read.value("starts", lambda t: parse_int("starts", t, 1, MAX_STARTS), d.starts,
+                                    (1, MAX_STARTS), whole=True),
+                  budget=read.value("budget", lambda t: parse_int("budget", t, 1, MAX_BUDGET), d.budget,
+                                    (1, MAX_BUDGET), whole=True),
+                  tune=read.choice("tune", TUNES, d.tune),
+                  steps=read.value("steps", lambda t: parse_int("steps", t, 1, MAX_SWEEP_STEPS), d.steps,
+                                   (1, MAX_SWEEP_STEPS), whole=True),
+                  tol=read.stop("tol", TOLERANCES, d.tol),
+                  lr_surface=read.choice("lr_surface", tuple(SURFACES), d.lr_surface),
+                  lr_opt=read.value("lr_opt", lambda t: _surface_spec(read.spec("lr_opt", t)), d.lr_opt))
+        return cfg, read.warnings
+
+    def to_query(self) -> Query:
+        """The parameters that reproduce this view (only values other than the defaults)."""
+        d, q = CompareConfig(), {}
+        if self.specs != d.specs:
+            q["opt"] = [format_spec(s) for s in self.specs]
+        if self.surfaces != d.surfaces:
+            q["surfaces"] = ",".join(self.surfaces)
+        for key in ("starts", "budget", "steps"):
+            if getattr(self, key) != getattr(d, key):
+                q[key] = str(getattr(self, key))
+        if self.tune != d.tune:
+            q["tune"] = self.tune
+        if self.tol != d.tol:
+            q["tol"] = format_number(self.tol)
+        if self.lr_surface != d.lr_surface:
+            q["lr_surface"] = self.lr_surface
+        if self.lr_opt != d.lr_opt:
+            q["lr_opt"] = format_spec(self.lr_opt)
+        return q
+
+
+__all__ = ["CompareConfig", "DEFAULT_OPTS", "DEFAULT_SURFACES", "WITH_MINIMUM"]

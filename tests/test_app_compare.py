@@ -1,0 +1,38 @@
+"""The Compare page under AppTest: a link opens a tuned comparison and a range test; controls flow into the link."""
+
+from __future__ import annotations
+
+import json
+
+from apptools import open_link_on, query
+
+COMPARE = "optviz/ui/pages/compare.py"
+LINK = {"opt": ["adam", "sgd:lr=0.05"], "surfaces": "bowl,booth", "starts": "1", "budget": "4", "steps": "200"}
+
+
+def _figs(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_17_a_link_opens_the_profile_table_and_range_test():
+    at = open_link_on(COMPARE, LINK, timeout=300)
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    figs = _figs(at)
+    profile = next(f for f in figs if "ρ(τ)" in str(f["layout"]))
+    assert [t["name"] for t in profile["data"]] == ["adam", "sgd:lr=0.05"]
+    assert all(t["line"]["shape"] == "hv" for t in profile["data"])
+    assert any("range test: smoothed loss" in str(f["data"]) for f in figs)
+    table = at.markdown[0].value
+    assert "| adam |" in table and "wins" in table
+    assert any("suggests lr" in m.value for m in at.markdown)
+    assert query(at)["opt"] == ["adam", "sgd:lr=0.05"] and query(at)["budget"] == ["4"]
+
+
+def test_17_controls_write_the_link_and_bad_lines_are_named():
+    at = open_link_on(COMPARE, LINK, timeout=300)
+    at.text_area(key="cp_opts").set_value("adam\nmuon\nmomentum:lr=0.003").run()
+    assert not at.exception
+    assert any("muon" in w.value and "not offered" in w.value for w in at.warning)
+    assert query(at)["opt"] == ["adam", "momentum:lr=0.003"]
+    at.selectbox(key="cp_lr_surface").set_value("booth").run()
+    assert query(at)["lr_surface"] == ["booth"]

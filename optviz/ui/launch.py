@@ -25,7 +25,10 @@ def rehearse() -> None:
 
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    for page in ("optviz/ui/pages/sweep.py", "optviz/ui/pages/mnist.py", "optviz/ui/pages/learn.py"):
+    # The Compare page's default comparison is computed here too, into the shared cache: a class
+    # sent to /compare finds it ready.
+    for page in ("optviz/ui/pages/sweep.py", "optviz/ui/pages/mnist.py", "optviz/ui/pages/learn.py",
+                 "optviz/ui/pages/compare.py"):
         at.switch_page(page).run()
 
 

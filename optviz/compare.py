@@ -6,8 +6,8 @@ f(x_t) - f* <= tol, and steps-to-target is the first such t, the sweep's steps-t
 Each optimizer gets B trials per problem: B learning rates log-spaced over its lr slider's
 range (``tune="lr"``), or B points of a Halton sequence over all its float hyperparameters'
 slider ranges, log-scaled where the slider is (``tune="all"``). Its result on a problem is its
-best trial. All trials of one optimizer on one surface (every start, every trial) are one call
-of the sweep engine.
+best trial. All trials of one optimizer on the whole suite (every surface, start and trial)
+are one call of the sweep engine, the surfaces chosen per cell inside it.
 
 The profile: with r_po = t_po / min_o t_po (steps counted from 1: a start already on target
 counts as one step), rho_o(tau) = the fraction of problems with r_po <= tau.
@@ -161,28 +161,34 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
     solved = np.zeros((len(specs), budget))
     lrs = np.zeros((len(specs), budget))
     total, done = len(specs) * len(surfaces) * len(seed_list), 0
+    surface_tuple = tuple(SURFACES[name] for name in surfaces)
+    starts_of = {name: problem_starts(name, starts) for name in surfaces}
+    # Cells: surface-major, then start, then trial; one call of the sweep engine per optimizer
+    # (and noise seed) covers the whole suite.
+    cell_surface = np.repeat(np.arange(len(surfaces)), starts * budget).astype(np.float32)
+    cell_start = np.asarray([st for name in surfaces for st in starts_of[name] for _ in range(budget)], np.float32)
+    total, done = len(specs) * len(seed_list), 0
     for j, spec in enumerate(specs):
         settings = trials(spec, budget, tune)
         lrs[j] = [t["lr"] for t in settings]
-        for surface in surfaces:
-            pts = problem_starts(surface, starts)
-            for sd in seed_list:
-                start_arr = np.repeat(np.asarray(pts, np.float32), budget, axis=0)  # start-major, trial-minor
-                hps = {k: np.tile(np.asarray([t[k] for t in settings], np.float32), len(pts)) for k in settings[0]}
-                hps.update({k: np.float32(v) for k, v in spec.common.items()})
-                features = frozenset(n for n, on in (("clip", spec.common["clip"] > 0 or spec.common["clip_value"] > 0),
-                                                     ("schedule", spec.scheduled)) if on)
-                _, _, hit, _ = run_cells(SURFACES[surface], spec.name, start_arr, hps, steps, tol, noise, sd, features)
-                hit = hit.reshape(len(pts), budget)
-                for i, st in enumerate(pts):
+        hps = {k: np.tile(np.asarray([t[k] for t in settings], np.float32), len(surfaces) * starts) for k in settings[0]}
+        hps.update({k: np.float32(v) for k, v in spec.common.items()})
+        hps["_surface"] = cell_surface
+        features = frozenset(n for n, on in (("clip", spec.common["clip"] > 0 or spec.common["clip_value"] > 0),
+                                             ("schedule", spec.scheduled)) if on)
+        for sd in seed_list:
+            _, _, hit, _ = run_cells(surface_tuple, spec.name, cell_start, hps, steps, tol, noise, sd, features)
+            hit = hit.reshape(len(surfaces), starts, budget)
+            for si, surface in enumerate(surfaces):
+                for i, st in enumerate(starts_of[surface]):
                     p = problems.index({"surface": surface, "start": list(st), "seed": sd})
-                    ok = np.nonzero(hit[i] >= 0)[0]
-                    solved[j] += hit[i] >= 0
+                    ok = np.nonzero(hit[si, i] >= 0)[0]
+                    solved[j] += hit[si, i] >= 0
                     if ok.size:
-                        best = int(ok[np.argmin(hit[i][ok])])
-                        result[p, j] = int(hit[i][best])
+                        best = int(ok[np.argmin(hit[si, i][ok])])
+                        result[p, j] = int(hit[si, i][best])
                         tuned[p][j] = {k: float(v) for k, v in settings[best].items()}
-                done += 1
-                if progress is not None:
-                    progress(done / total, f"{labels[j]} on {surface}")
+            done += 1
+            if progress is not None:
+                progress(done / total, f"{labels[j]}: {len(surfaces) * starts * budget} runs on {len(surfaces)} surfaces")
     return Comparison(problems, labels, result, tuned, solved / max(len(problems), 1), lrs, noise)

@@ -75,8 +75,8 @@ def _sweep_bucket(steps: int) -> int:
     raise SpecError(f"steps: must be at most {MAX_SWEEP_STEPS} in a sweep (got {steps})")
 
 
-def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, starts, hp, steps, tol, f_min, sigma,
-           seed):
+def _cells(opt_name: str, surface: Surface | tuple, length: int, features: frozenset, starts, hp, steps, tol, f_min,
+           sigma, seed):
     """Every run of a chunk at once, laid out as structure of arrays: points [2, C], hp {k: [C]}.
 
     The optimizers are elementwise, so they broadcast over the trailing run axis as they are;
@@ -84,27 +84,40 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
     Carries only the metrics: final point and loss, first step within tol, divergence step.
     ``features`` says whether the runs clip ("clip") or schedule their lr ("schedule"): a grid
     without them skips that per-cell work (a third of the step's time for Adam).
+
+    ``surface`` may be a tuple of surfaces: then ``hp["_surface"]`` says which one each cell runs
+    on and ``hp["_f_min"]`` its minimum (a comparison's problem suite in one call).
     """
     opt = REGISTRY[opt_name]
+    surfaces = surface if isinstance(surface, tuple) else (surface,)
+    pick = _picker(hp.get("_surface"), len(surfaces))
+    f_min = hp.get("_f_min", f_min)
+    hp = {k: v for k, v in hp.items() if not k.startswith("_")}
+
+    def fn(x, y):
+        return pick([s.fn(x, y) for s in surfaces])
+
+    def grad_at(p):
+        return pick([surface_grad(s, p) for s in surfaces])
 
     def step(carry, xs):
         t, noise = xs
         # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, and
         # the final loss is recomputed from the final point after the loop.
         point, state, hit, died = carry
-        grad = surface_grad(surface, opt.gradient_point(point, state, hp)) + sigma * noise[:, None]
+        grad = grad_at(opt.gradient_point(point, state, hp)) + sigma * noise[:, None]
         if "clip" in features:
             grad = clip_gradient(grad, hp, axis=0)
         hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
         if opt.needs_hessian:
-            hp_t = {**hp_t, "hessian": _hessians(surface, point)}
+            hp_t = {**hp_t, "hessian": pick([_hessians(s, point) for s in surfaces])}
         if opt.needs_objective:  # loss and gradient of runs laid out [2, C] (a line search)
-            hp_t = {**hp_t, "objective": jax.value_and_grad(lambda q: jnp.sum(surface.fn(q[0], q[1])))}
+            hp_t = {**hp_t, "objective": lambda q: (jnp.sum(fn(q[0], q[1])), grad_at(q))}
         if opt.hessian_diag_due is not None:  # [2, C]: each run's own diagonal
-            h = _hessians(surface, point)
+            h = pick([_hessians(s, point) for s in surfaces])
             hp_t = {**hp_t, "hessian_diag": jnp.stack([h[0, 0], h[1, 1]])}
         new_point, new_state = opt.update(grad, state, point, hp_t)
-        new_loss = surface.fn(new_point[0], new_point[1])
+        new_loss = fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)
         # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
         finite = jnp.isfinite(new_point[0]) & jnp.isfinite(new_point[1]) & jnp.isfinite(new_loss)
@@ -117,7 +130,7 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
         return (point, state, hit, died), None
 
     point0 = jnp.asarray(starts, jnp.float32).T
-    loss0 = surface.fn(point0[0], point0[1])
+    loss0 = fn(point0[0], point0[1])
     hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
     died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
     init = (point0, opt.init(point0), hit0, died0)
@@ -126,8 +139,23 @@ def _cells(opt_name: str, surface: Surface, length: int, features: frozenset, st
     # drawn for all steps at once rather than one key derivation per loop iteration.
     noises = jax.vmap(lambda t: step_noise(seed, t))(ts)
     (point, _, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
-    loss = surface.fn(point[0], point[1])
+    loss = fn(point[0], point[1])
     return point.T, loss, hit, died
+
+
+def _picker(which, n: int):
+    """values (one per surface, each for every cell) -> each cell's own; forward only, so a value
+    that overflows on a surface a cell is not on never reaches it (no gradient through the choice)."""
+    if n == 1:
+        return lambda values: values[0]
+
+    def pick(values):
+        out = values[0]
+        for k in range(1, n):
+            out = jnp.where(which == k, values[k], out)
+        return out
+
+    return pick
 
 
 def _hessians(surface: Surface, point):
@@ -215,15 +243,22 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
                        point.reshape(shape + (2,)), minimum_index, seconds)
 
 
-def run_cells(surface: Surface, opt_name: str, starts: np.ndarray, hps: dict, steps: int, tol: float,
+def run_cells(surface: Surface | tuple, opt_name: str, starts: np.ndarray, hps: dict, steps: int, tol: float,
               noise: float = 0.0, seed: int = 0, features: frozenset = frozenset(), progress=None):
     """Independent runs of one optimizer on one surface, cell i from ``starts[i]`` with the
     hyperparameters ``hps`` (each a scalar, or one value per cell): (final point [C, 2], final
     loss, first step within ``tol`` of the minimum or -1, divergence step or 0). The sweep
-    engine: chunks of cells in one compiled shape, all dispatched before any is awaited."""
+    engine: chunks of cells in one compiled shape, all dispatched before any is awaited.
+
+    With a tuple of surfaces, ``hps["_surface"]`` gives each cell's (an index into the tuple)."""
     cells = len(starts)
     kernel = compiled_sweep(opt_name, surface, _sweep_bucket(steps), features)
-    f_min = surface.f_min if surface.f_min is not None else -np.inf
+    if isinstance(surface, tuple):
+        which = np.asarray(hps["_surface"]).astype(int)
+        hps = {**hps, "_f_min": np.asarray([surface[i].f_min for i in which], np.float32)}
+        f_min = 0.0  # each cell's own is in hps
+    else:
+        f_min = surface.f_min if surface.f_min is not None else -np.inf
     scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
     chunk = min(SWEEP_CHUNK, _round_up(cells))
     pending = []

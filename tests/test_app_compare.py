@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+
+import numpy as np
 
 from apptools import open_link_on, query
 
@@ -34,5 +37,16 @@ def test_17_controls_write_the_link_and_bad_lines_are_named():
     assert not at.exception
     assert any("muon" in w.value and "not offered" in w.value for w in at.warning)
     assert query(at)["opt"] == ["adam", "momentum:lr=0.003"]
-    at.selectbox(key="cp_lr_surface").set_value("booth").run()
-    assert query(at)["lr_surface"] == ["booth"]
+    at.selectbox(key="cp_lr_on").set_value("booth").run()
+    assert query(at)["lr_on"] == ["booth"]
+
+
+def test_17_the_range_test_runs_on_mnist_too():
+    at = open_link_on(COMPARE, {**LINK, "lr_on": "mnist-logreg", "lr_opt": "sgd"}, timeout=300)
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    figs = _figs(at)
+    rng = next(f for f in figs if "range test: smoothed loss" in str(f["data"]))
+    x = rng["data"][1]["x"]
+    x = np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"]) if isinstance(x, dict) else np.asarray(x)
+    assert len(x) >= 3 and np.all(np.diff(x) > 0)  # the truth: constant-lr runs that did not diverge
+    assert any("suggests lr" in m.value for m in at.markdown)

@@ -135,13 +135,13 @@ def learn_config(draw):
 @st.composite
 def compare_config(draw):
     from optviz.compare import MAX_BUDGET, MAX_STARTS, TUNES
-    from optviz.link.compare_view import WITH_MINIMUM
+    from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 
     return CompareConfig(tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),
                          tuple(draw(st.lists(st.sampled_from(WITH_MINIMUM), min_size=1, max_size=5, unique=True))),
                          draw(st.integers(1, MAX_STARTS)), draw(st.integers(1, MAX_BUDGET)), draw(st.sampled_from(TUNES)),
                          draw(st.integers(1, MAX_SWEEP_STEPS)), draw(st.sampled_from(TOLERANCES)),
-                         draw(st.sampled_from(sorted(SURFACES))), draw(spec()))
+                         draw(st.sampled_from(RANGE_TARGETS)), draw(spec()))
 
 
 CONFIGS = [(SurfacesConfig, surfaces_config()), (SweepConfig, sweep_config()), (MnistConfig, mnist_config()),
@@ -187,7 +187,7 @@ def test_compare_view_survives_its_link(cfg):
 KEYS = ["surface", "start", "steps", "opt", "opt2", "noise", "seed", "expr", "domain", "log", "arrows", "tol",
         "playback", "frame", "inside", "inside_step", "x", "y", "metric", "cell", "scale", "model", "epochs", "batch",
         "train", "test", "directions", "grid", "pred", "b1", "b2", "C", "lr", "surfaces", "starts", "budget", "tune",
-        "lr_surface", "lr_opt", "junk"]
+        "lr_on", "lr_opt", "junk"]
 junk_text = st.one_of(st.text(max_size=40), st.sampled_from(["nan", "inf", "-1", "1e999", "0", "99999999", "adam:lr=-1",
                                                             "lr=0:1:300", "x=1:0:5", "3,4", ",", "custom", "1,2,3"]))
 queries = st.dictionaries(st.sampled_from(KEYS), st.lists(junk_text, min_size=1, max_size=3), max_size=12)

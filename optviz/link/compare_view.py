@@ -1,8 +1,8 @@
 """The Compare page's link: the tuned comparison and the LR range test.
 
 ``opt`` (repeated SPECs), ``surfaces`` (comma-separated), ``starts``, ``budget``, ``tune``
-(lr|all), ``steps``, ``tol``; then the range test: ``lr_surface`` and ``lr_opt``. Each is
-written only where it differs from the default.
+(lr|all), ``steps``, ``tol``; then the range test: ``lr_on`` (a surface, or ``mnist-logreg`` /
+``mnist-mlp``) and ``lr_opt``. Each is written only where it differs from the default.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .surfaces_view import TOLERANCES
 DEFAULT_OPTS = ("adam", "momentum", "rmsprop", "adagrad")
 DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")
 WITH_MINIMUM = tuple(n for n, s in SURFACES.items() if s.f_min is not None)
+RANGE_TARGETS = tuple(SURFACES) + ("mnist-logreg", "mnist-mlp")  # where the LR range test runs
 
 
 def _surfaces(text: str) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ class CompareConfig:
     tune: str = "lr"
     steps: int = 300
     tol: float = 1e-3
-    lr_surface: str = "rosenbrock"
+    lr_on: str = "rosenbrock"
     lr_opt: OptSpec = field(default_factory=lambda: parse_spec("adam"))
 
     @classmethod
@@ -65,7 +66,7 @@ class CompareConfig:
                   steps=read.value("steps", lambda t: parse_int("steps", t, 1, MAX_SWEEP_STEPS), d.steps,
                                    (1, MAX_SWEEP_STEPS), whole=True),
                   tol=read.stop("tol", TOLERANCES, d.tol),
-                  lr_surface=read.choice("lr_surface", tuple(SURFACES), d.lr_surface),
+                  lr_on=read.choice("lr_on", RANGE_TARGETS, d.lr_on),
                   lr_opt=read.value("lr_opt", lambda t: _surface_spec(read.spec("lr_opt", t)), d.lr_opt))
         return cfg, read.warnings
 
@@ -83,11 +84,11 @@ class CompareConfig:
             q["tune"] = self.tune
         if self.tol != d.tol:
             q["tol"] = format_number(self.tol)
-        if self.lr_surface != d.lr_surface:
-            q["lr_surface"] = self.lr_surface
+        if self.lr_on != d.lr_on:
+            q["lr_on"] = self.lr_on
         if self.lr_opt != d.lr_opt:
             q["lr_opt"] = format_spec(self.lr_opt)
         return q
 
 
-__all__ = ["CompareConfig", "DEFAULT_OPTS", "DEFAULT_SURFACES", "WITH_MINIMUM"]
+__all__ = ["CompareConfig", "DEFAULT_OPTS", "DEFAULT_SURFACES", "RANGE_TARGETS", "WITH_MINIMUM"]

@@ -16,10 +16,10 @@ import streamlit as st
 
 from optviz.compare import Comparison, compare
 from optviz.link import CompareConfig
-from optviz.link.compare_view import WITH_MINIMUM
+from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 from optviz.link.surfaces_view import TOLERANCES
 from optviz.limits import MAX_SWEEP_STEPS
-from optviz.lrfind import RangeTest, lr_range_test_surface
+from optviz.lrfind import RangeTest, lr_range_test_mnist, lr_range_test_surface
 from optviz.numbers import sig
 from optviz.plots.compare import profile_figure, range_test_figure, robustness_figure
 from optviz.spec import SpecError, format_spec, parse_surface_spec
@@ -58,7 +58,7 @@ def page() -> None:
 def _widget_values(cfg: CompareConfig) -> dict:
     return {"cp_opts": "\n".join(format_spec(s) for s in cfg.specs), "cp_surfaces": list(cfg.surfaces),
             "cp_starts": cfg.starts, "cp_budget": cfg.budget, "cp_tune": cfg.tune, "cp_steps": cfg.steps,
-            "cp_tol": cfg.tol, "cp_lr_surface": cfg.lr_surface, "cp_lr_opt": format_spec(cfg.lr_opt)}
+            "cp_tol": cfg.tol, "cp_lr_on": cfg.lr_on, "cp_lr_opt": format_spec(cfg.lr_opt)}
 
 
 def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
@@ -88,7 +88,7 @@ def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
     st.select_slider("target: loss − min f ≤", TOLERANCES, key="cp_tol", format_func=sig)
     return replace(cfg, specs=tuple(specs[:10]), surfaces=surfaces, starts=int(ss["cp_starts"]),
                    budget=int(ss["cp_budget"]), tune=ss["cp_tune"], steps=int(ss["cp_steps"]),
-                   tol=float(ss["cp_tol"]), lr_surface=ss["cp_lr_surface"], lr_opt=_lr_spec(cfg, problems)), problems
+                   tol=float(ss["cp_tol"]), lr_on=ss["cp_lr_on"], lr_opt=_lr_spec(cfg, problems)), problems
 
 
 def _lr_spec(cfg: CompareConfig, problems: Problems):
@@ -144,19 +144,31 @@ def range_section(cfg: CompareConfig) -> None:
     st.subheader("The LR range test, checked against the truth")
     st.caption("The range test (fastai's lr_find) ramps the lr exponentially over 100 updates and suggests where the "
                "smoothed loss falls fastest, or a tenth of where it is lowest. The dotted curve is the truth: the mean "
-               "loss of 24 real runs at constant lr over the same range.")
+               "loss of real runs at constant lr over the same range (24 on a surface; 8 on MNIST, on the same "
+               "batches of 60 of the bundled images).")
     c1, c2 = st.columns(2)
-    c1.selectbox("surface", list(SURFACES), key="cp_lr_surface", format_func=lambda n: SURFACES[n].title)
+    c1.selectbox("on", RANGE_TARGETS, key="cp_lr_on", format_func=_target_title)
     c2.text_input("optimizer (SPEC)", key="cp_lr_opt")
     try:
-        test = RANGE_TESTS.get_or_compute((cfg.lr_surface, cfg.lr_opt), lambda: lr_range_test_surface(
-            SURFACES[cfg.lr_surface], cfg.lr_opt))
+        if cfg.lr_on.startswith("mnist-"):
+            from .mnist_page import bundled
+
+            with st.spinner("training 9 short MNIST runs…"):
+                test = RANGE_TESTS.get_or_compute((cfg.lr_on, cfg.lr_opt), lambda: lr_range_test_mnist(
+                    cfg.lr_on.removeprefix("mnist-"), cfg.lr_opt, bundled()))
+        else:
+            test = RANGE_TESTS.get_or_compute((cfg.lr_on, cfg.lr_opt), lambda: lr_range_test_surface(
+                SURFACES[cfg.lr_on], cfg.lr_opt))
     except SpecError as err:
         st.warning(f"The range test cannot run: {err}")
         return
     chart(st, range_test_figure(test.lrs, test.smoothed, test.grid_lrs, test.grid_scores, test.suggested,
                                 test.best_lr), key="cp_range")
     st.markdown(_verdict(test))
+
+
+def _target_title(name: str) -> str:
+    return {"mnist-logreg": "MNIST: logistic regression", "mnist-mlp": "MNIST: MLP"}.get(name) or SURFACES[name].title
 
 
 def _verdict(test: RangeTest) -> str:

@@ -151,6 +151,7 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
     """Tune every optimizer with the same budget on every problem; steps-to-target of the best trials."""
     from .sweep import run_cells
 
+    surfaces = list(dict.fromkeys(surfaces))  # each surface once
     check_compare(specs, surfaces, starts, seeds, budget, tune, steps, tol, noise)
     seed_list = list(range(seeds)) if noise > 0 else [0]
     problems = [{"surface": s, "start": list(st), "seed": sd} for s in surfaces
@@ -160,7 +161,6 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
     tuned: list[list[dict]] = [[{} for _ in specs] for _ in problems]
     solved = np.zeros((len(specs), budget))
     lrs = np.zeros((len(specs), budget))
-    total, done = len(specs) * len(surfaces) * len(seed_list), 0
     surface_tuple = tuple(SURFACES[name] for name in surfaces)
     starts_of = {name: problem_starts(name, starts) for name in surfaces}
     # Cells: surface-major, then start, then trial; one call of the sweep engine per optimizer

@@ -16,19 +16,20 @@ counts as one step), rho_o(tau) = the fraction of problems with r_po <= tau.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .limits import MAX_SWEEP_STEPS
+from .limits import MAX_RUNS, MAX_SWEEP_STEPS
 from .optimizers import REGISTRY
 from .spec import OptSpec, SpecError, check_surface, format_number, format_spec
 from .surfaces import SURFACES
 
 DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "booth", "himmelblau", "beale")
 TUNES = ("lr", "all")
-MAX_BUDGET, MAX_STARTS, MAX_SEEDS, MAX_OPTIMIZERS = 64, 16, 8, 10
+MAX_BUDGET, MAX_STARTS, MAX_SEEDS = 64, 16, 8
+MAX_OPTIMIZERS = MAX_RUNS
 
 
 @dataclass
@@ -41,8 +42,6 @@ class Comparison:
     tuned: list[list[dict]]  # [problem][optimizer]: the best trial's hyperparameters
     reached: np.ndarray  # [optimizers, trials]: fraction of problems each trial solved (robustness)
     trial_lrs: np.ndarray  # [optimizers, trials]: each trial's lr
-    noise: float = 0.0
-    extra: dict = field(default_factory=dict)
 
     def profile(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(tau, {optimizer: rho(tau)})."""
@@ -124,7 +123,7 @@ def problem_starts(surface_name: str, k: int) -> list[tuple[float, float]]:
 
 
 def check_compare(specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int, seeds: int, budget: int,
-                  tune: str, steps: int, tol: float, noise: float) -> None:
+                  tune: str, steps: int, tol: float) -> None:
     """Refuse settings outside the bounds, naming the item and what is allowed."""
     if not 1 <= len(specs) <= MAX_OPTIMIZERS:
         raise SpecError(f"opt: give 1 to {MAX_OPTIMIZERS} optimizers (got {len(specs)})")
@@ -152,7 +151,7 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
     from .sweep import run_cells
 
     surfaces = list(dict.fromkeys(surfaces))  # each surface once
-    check_compare(specs, surfaces, starts, seeds, budget, tune, steps, tol, noise)
+    check_compare(specs, surfaces, starts, seeds, budget, tune, steps, tol)
     seed_list = list(range(seeds)) if noise > 0 else [0]
     problems = [{"surface": s, "start": list(st), "seed": sd} for s in surfaces
                 for st in problem_starts(s, starts) for sd in seed_list]
@@ -191,4 +190,4 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
             done += 1
             if progress is not None:
                 progress(done / total, f"{labels[j]}: {len(surfaces) * starts * budget} runs on {len(surfaces)} surfaces")
-    return Comparison(problems, labels, result, tuned, solved / max(len(problems), 1), lrs, noise)
+    return Comparison(problems, labels, result, tuned, solved / max(len(problems), 1), lrs)

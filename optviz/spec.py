@@ -109,25 +109,26 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
     return OptSpec(key, values, common)
 
 
-def check_network(spec: OptSpec) -> None:
-    """Refuse an optimizer that cannot train a network (it needs the exact Hessian: 2D only)."""
+def check_network(spec: OptSpec) -> OptSpec:
+    """``spec``, unless its optimizer cannot train a network (it needs the exact Hessian: 2D only)."""
     if REGISTRY[spec.name].needs_hessian:
         raise SpecError(f"{spec.name}: works on the 2D surfaces only (it needs the exact Hessian, which a "
                         "network's is too large for)")
+    return spec
 
 
-def check_surface(spec: OptSpec) -> None:
-    """Refuse an optimizer that is not offered on the 2D surfaces (Muon: it needs weight matrices)."""
+def check_surface(spec: OptSpec) -> OptSpec:
+    """``spec``, unless its optimizer is not offered on the 2D surfaces (Muon: it needs weight
+    matrices): then SpecError saying why."""
     note = REGISTRY[spec.name].surface_note
     if note:
         raise SpecError(f"{spec.name}: not offered on the 2D surfaces: {note}")
+    return spec
 
 
 def parse_surface_spec(text: str) -> OptSpec:
     """``parse_spec`` for a run on a 2D surface: an optimizer not offered there is refused."""
-    spec = parse_spec(text)
-    check_surface(spec)
-    return spec
+    return check_surface(parse_spec(text))
 
 
 def check_steps(spec: OptSpec, steps: int) -> None:

@@ -50,3 +50,13 @@ def test_17_the_range_test_runs_on_mnist_too():
     x = np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"]) if isinstance(x, dict) else np.asarray(x)
     assert len(x) >= 3 and np.all(np.diff(x) > 0)  # the truth: constant-lr runs that did not diverge
     assert any("suggests lr" in m.value for m in at.markdown)
+
+
+def test_17_a_link_at_the_bounds_reaches_the_controls():
+    """The controls allow what the link allows: a link at its bounds is shown as it is."""
+    at = open_link_on(COMPARE, {"opt": ["sgd"], "surfaces": "bowl", "starts": "16", "budget": "64", "steps": "1"},
+                      timeout=300)
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert (at.number_input(key="cp_starts").value, at.number_input(key="cp_budget").value,
+            at.slider(key="cp_steps").value) == (16, 64, 1)
+    assert query(at)["steps"] == ["1"] and query(at)["budget"] == ["64"]

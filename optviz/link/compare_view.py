@@ -30,11 +30,6 @@ def _surfaces(text: str) -> tuple[str, ...]:
     return names
 
 
-def _surface_spec(spec: OptSpec) -> OptSpec:
-    check_surface(spec)
-    return spec
-
-
 @dataclass(frozen=True)
 class CompareConfig:
     """The Compare page's view."""
@@ -67,7 +62,7 @@ class CompareConfig:
                                    (1, MAX_SWEEP_STEPS), whole=True),
                   tol=read.stop("tol", TOLERANCES, d.tol),
                   lr_on=read.choice("lr_on", RANGE_TARGETS, d.lr_on),
-                  lr_opt=read.value("lr_opt", lambda t: _surface_spec(read.spec("lr_opt", t)), d.lr_opt))
+                  lr_opt=read.value("lr_opt", lambda t: check_surface(read.spec("lr_opt", t)), d.lr_opt))
         return cfg, read.warnings
 
     def to_query(self) -> Query:

@@ -92,7 +92,7 @@ class SweepConfig:
             return cls(), [problem]
         read = Reader(params)
         surface = read.choice("surface", tuple(SURFACES), "rosenbrock")
-        opt = read.value("opt", lambda t: _surface_spec(read.spec("opt", t)), parse_spec("adam"))
+        opt = read.value("opt", lambda t: check_surface(read.spec("opt", t)), parse_spec("adam"))
         x = read.value("x", lambda t: parse_axis("x", t, opt.name), default_axis("lr", opt, surface))
         y = read.value("y", lambda t: parse_axis("y", t, opt.name), default_axis(_other_key(x.key, opt), opt, surface))
         if x.key == y.key:
@@ -140,7 +140,7 @@ def _other_key(key: str, opt: OptSpec) -> str:
 
 def _read_opt2(read: Reader, x: SweepAxis, y: SweepAxis) -> OptSpec | None:
     """The second optimizer, if its link value parses and both axes are its hyperparameters too."""
-    opt2 = read.value("opt2", lambda t: _surface_spec(read.spec("opt2", t)), None)
+    opt2 = read.value("opt2", lambda t: check_surface(read.spec("opt2", t)), None)
     if opt2 is None:
         return None
     for label, axis in (("x", x), ("y", y)):
@@ -155,8 +155,3 @@ def _read_opt2(read: Reader, x: SweepAxis, y: SweepAxis) -> OptSpec | None:
 
 def _snap(cfg: SweepConfig, cell: tuple[float, float]) -> tuple[int, int]:
     return nearest_index(cfg.y, cell[1]), nearest_index(cfg.x, cell[0])
-
-
-def _surface_spec(spec: OptSpec) -> OptSpec:
-    check_surface(spec)
-    return spec

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from optviz.compare import Comparison, compare
+from optviz.compare import MAX_BUDGET, MAX_STARTS, Comparison, compare
 from optviz.link import CompareConfig
 from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 from optviz.link.surfaces_view import TOLERANCES
@@ -22,12 +22,12 @@ from optviz.limits import MAX_SWEEP_STEPS
 from optviz.lrfind import RangeTest, lr_range_test_mnist, lr_range_test_surface
 from optviz.numbers import sig
 from optviz.plots.compare import profile_figure, range_test_figure, robustness_figure
-from optviz.spec import SpecError, format_spec, parse_surface_spec
+from optviz.spec import SpecError, check_surface, format_spec, parse_surface_spec
 from optviz.surfaces import SURFACES
 
 from .cache import Shared
 from .charts import chart
-from .notes import input_problem, link_warnings, markdown_table
+from .notes import input_problem, link_warnings, markdown_table, spec_lines
 from .share import share_section
 from .views import arrive, fresh, seed, settle
 
@@ -64,29 +64,20 @@ def _widget_values(cfg: CompareConfig) -> dict:
 def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
     """The controls, seeded from ``cfg``; the view they describe, and what was refused."""
     seed(_widget_values(cfg), overwrite=fresh("compare"))
-    ss, problems = st.session_state, []
+    ss = st.session_state
     st.text_area("Optimizers (one SPEC per line)", key="cp_opts", height=120,
                  help="name[:key=value,...]; the settings not tuned stay as given")
-    specs = []
-    for line in ss["cp_opts"].splitlines():
-        if line.strip():
-            try:
-                specs.append(parse_surface_spec(line))
-            except SpecError as err:
-                problems.append((f"The optimizer line {line.strip()!r}", f"{err}; that optimizer is left out"))
-    if not specs:
-        problems.append(("The optimizers", "none is valid; keeping " + ", ".join(format_spec(s) for s in cfg.specs)))
-        specs = list(cfg.specs)
+    specs, problems = spec_lines(ss["cp_opts"], cfg.specs, check_surface)
     st.multiselect("Surfaces (problems)", WITH_MINIMUM, key="cp_surfaces", format_func=lambda n: SURFACES[n].title)
     surfaces = tuple(ss["cp_surfaces"]) or cfg.surfaces
     c1, c2 = st.columns(2)
-    c1.number_input("starts per surface", 1, 16, key="cp_starts")
-    c2.number_input("trials per problem", 1, 64, key="cp_budget", help="the tuning budget, the same for everyone")
+    c1.number_input("starts per surface", 1, MAX_STARTS, key="cp_starts")
+    c2.number_input("trials per problem", 1, MAX_BUDGET, key="cp_budget", help="the tuning budget, the same for everyone")
     st.radio("tune", ["lr", "all"], key="cp_tune", horizontal=True,
              format_func=lambda t: {"lr": "lr on a log grid", "all": "all hyperparameters (Halton)"}[t])
-    st.slider("steps per run", 10, MAX_SWEEP_STEPS, key="cp_steps")
+    st.slider("steps per run", 1, MAX_SWEEP_STEPS, key="cp_steps")
     st.select_slider("target: loss − min f ≤", TOLERANCES, key="cp_tol", format_func=sig)
-    return replace(cfg, specs=tuple(specs[:10]), surfaces=surfaces, starts=int(ss["cp_starts"]),
+    return replace(cfg, specs=specs, surfaces=surfaces, starts=int(ss["cp_starts"]),
                    budget=int(ss["cp_budget"]), tune=ss["cp_tune"], steps=int(ss["cp_steps"]),
                    tol=float(ss["cp_tol"]), lr_on=ss["cp_lr_on"], lr_opt=_lr_spec(cfg, problems)), problems
 

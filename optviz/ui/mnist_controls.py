@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz.limits import MAX_BATCH, MAX_EPOCHS, MAX_RUNS, MAX_SEED, MAX_TEST, MAX_TRAIN
+from optviz.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
 from optviz.link import MnistConfig
 from optviz.link.mnist_view import MODELS
 from optviz.mnist.data import Mnist
 from optviz.spec import SpecError, check_network, format_spec, parse_spec
 
+from .notes import spec_lines
 from .views import fresh, seed
 
 MODEL_NAMES = {"logreg": "Logistic regression", "mlp": "MLP 784-256-10", "cnn": "CNN (the seed's)"}
@@ -41,7 +42,7 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
     folder = st.text_input("Full MNIST folder (optional)", key="mn_folder",
                            help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
                                 "or the bundled subset of 12,000 + 2,000")
-    specs, problems = _specs(ss["mn_opts"], cfg.specs)
+    specs, problems = spec_lines(ss["mn_opts"], cfg.specs, check_network)
     # The view's controls below the results (whose predictions, the landscape's settings) are
     # read here too, so the page writes its whole view into the link once.
     ss["mn_pred"] = min(int(ss["mn_pred"]), len(specs) - 1)
@@ -62,25 +63,6 @@ def _eos_spec(cfg: MnistConfig, problems: Problems):
     except SpecError as err:
         problems.append((f"The edge-of-stability optimizer {text!r}", f"{err}; keeping {format_spec(cfg.eos)}"))
         return cfg.eos
-
-
-def _specs(text: str, previous) -> tuple[tuple, Problems]:
-    specs, problems = [], []
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                spec = parse_spec(line)
-                check_network(spec)
-                specs.append(spec)
-            except SpecError as err:
-                problems.append((f"The optimizer line {line.strip()!r}", f"{err}; that optimizer is left out"))
-    if len(specs) > MAX_RUNS:
-        problems.append(("The optimizers", f"{len(specs)} given; at most {MAX_RUNS}, so the first {MAX_RUNS} race"))
-        specs = specs[:MAX_RUNS]
-    if not specs:
-        problems.append(("The optimizers", "none is valid; keeping " + ", ".join(format_spec(s) for s in previous)))
-        return previous, problems
-    return tuple(specs), problems
 
 
 def fit_to(cfg: MnistConfig, data: Mnist) -> tuple[MnistConfig, Problems]:

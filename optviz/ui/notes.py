@@ -42,3 +42,26 @@ def markdown_table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def spec_lines(text: str, previous: tuple, check) -> tuple[tuple, list[tuple[str, str]]]:
+    """The optimizers of a text box, one SPEC a line, each passed through ``check`` (which
+    raises SpecError for one this page cannot run); at most MAX_RUNS. Returns them and one
+    (source, problem) per line left out; with none valid, ``previous`` is kept."""
+    from optviz.limits import MAX_RUNS
+    from optviz.spec import SpecError, format_spec, parse_spec
+
+    specs, problems = [], []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                specs.append(check(parse_spec(line)))
+            except SpecError as err:
+                problems.append((f"The optimizer line {line.strip()!r}", f"{err}; that optimizer is left out"))
+    if len(specs) > MAX_RUNS:
+        problems.append(("The optimizers", f"{len(specs)} given; at most {MAX_RUNS}, so the first {MAX_RUNS} are used"))
+        specs = specs[:MAX_RUNS]
+    if not specs:
+        problems.append(("The optimizers", "none is valid; keeping " + ", ".join(format_spec(s) for s in previous)))
+        return tuple(previous), problems
+    return tuple(specs), problems

@@ -230,3 +230,25 @@ def test_the_cnns_fast_forms_equal_the_written_out_one():
     grads = [jax.grad(lambda p, f=f: jnp.sum(jnp.sin(f(p, images))))(params) for f in (model.apply, cnn_apply_slices)]
     for ours, ref in zip(jax.tree.leaves(grads[0]), jax.tree.leaves(grads[1])):
         np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-5 * float(jnp.abs(ref).max()))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_flat_gradient_is_jaxs_through_unravel(name):
+    """The training step's gradient (over the tensors, raveled slice by slice) equals jax's own
+    gradient through ravel_pytree's unravel, exactly: the same numbers in the same places."""
+    from jax.flatten_util import ravel_pytree
+
+    from optviz.mnist.step import flat_value_and_grad, ravel
+    from optviz.mnist.train import cross_entropy
+
+    model = MODELS[name]
+    params = model.init(jax.random.PRNGKey(1))
+    flat, unravel = ravel_pytree(params)
+    np.testing.assert_array_equal(np.asarray(jax.jit(ravel)(params)), np.asarray(flat))
+    data = load_bundled()
+    x, y = jnp.asarray(data.train_images[:50]), jnp.asarray(data.train_labels[:50].astype(np.int32))
+    ours = jax.jit(flat_value_and_grad(lambda p, a, b: cross_entropy(model.apply(p, a), b), unravel))(flat, x, y)
+    ref = jax.jit(jax.value_and_grad(lambda f, a, b: cross_entropy(model.apply(unravel(f), a), b)))(flat, x, y)
+    assert float(ours[0]) == float(ref[0])
+    np.testing.assert_allclose(np.asarray(ours[1]), np.asarray(ref[1]), rtol=1e-6, atol=1e-9)
+    assert np.abs(np.asarray(ref[1])).max() > 0

@@ -25,7 +25,7 @@ from ..spec import OptSpec, SpecError, check_network, check_steps
 from ..stability import PRECONDITIONED, diagonal_preconditioner, threshold_at
 from .data import Mnist
 from .models import MODELS
-from .step import network_rule, training_step
+from .step import flat_value_and_grad, network_rule, training_step
 from .train import cross_entropy
 
 LOSSES = ("mse", "cross_entropy")
@@ -75,17 +75,17 @@ def _programs(model_name: str, opt_name: str, loss: str):
     model = MODELS[model_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))
 
-    def loss_fn(flat, images, labels):
-        logits = model.apply(unravel(flat), images)
+    def loss_fn(params, images, labels):
+        logits = model.apply(params, images)
         if loss == "mse":  # squared error to the one-hot labels, as in Cohen et al.'s clearest plots
             return 0.5 * jnp.mean(jnp.sum((logits - jax.nn.one_hot(labels, 10)) ** 2, axis=1))
         return cross_entropy(logits, labels)
 
-    def measure(flat, state, hp, images, labels, v_h, v_p, iters):
-        grad = jax.grad(loss_fn)
+    value_and_grad = flat_value_and_grad(loss_fn, unravel)
 
+    def measure(flat, state, hp, images, labels, v_h, v_p, iters):
         def hvp(v):
-            return jax.jvp(lambda p: grad(p, images, labels), (flat,), (v,))[1]
+            return jax.jvp(lambda p: value_and_grad(p, images, labels)[1], (flat,), (v,))[1]
 
         lam, v_h = top_eigenvalue(hvp, v_h, iters)
         p = preconditioner(opt_name, state, hp)
@@ -96,7 +96,7 @@ def _programs(model_name: str, opt_name: str, loss: str):
         # before the first step P is 0/0: keep the start vector for the next measurement
         return lam, lam_p, v_h, jnp.where(jnp.isfinite(lam_p), v_new, v_p)
 
-    return jax.jit(training_step(model_name, opt_name, loss_fn)), jax.jit(measure)
+    return jax.jit(training_step(model_name, opt_name, value_and_grad)), jax.jit(measure)
 
 
 def check_edge(steps: int, every: int, images: int, iters: int, available: int) -> None:

@@ -24,7 +24,7 @@ from ..optimizers import REGISTRY
 from ..spec import OptSpec, SpecError, check_network, check_steps
 from .data import Mnist
 from .models import MODELS
-from .step import network_rule, training_step
+from .step import flat_value_and_grad, network_rule, training_step
 
 
 SMALL_STATE = 10_000  # numbers: state arrays up to this size are kept for the page (Adafactor's factors)
@@ -77,13 +77,14 @@ def _programs(model_name: str, opt_name: str):
     model = MODELS[model_name]
     _, unravel = ravel_pytree(model.init(jax.random.PRNGKey(0)))  # the structure, whatever the key
 
-    def loss_fn(flat, images, labels):
-        return cross_entropy(model.apply(unravel(flat), images), labels)
+    def loss_fn(params, images, labels):
+        return cross_entropy(model.apply(params, images), labels)
 
     def predict(flat, images):
         return jnp.argmax(model.forward(unravel(flat), images), axis=1)
 
-    return jax.jit(training_step(model_name, opt_name, loss_fn)), jax.jit(predict)
+    step = training_step(model_name, opt_name, flat_value_and_grad(loss_fn, unravel))
+    return jax.jit(step), jax.jit(predict)
 
 
 def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, np.ndarray]:

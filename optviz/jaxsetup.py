@@ -1,7 +1,13 @@
-"""Process-wide JAX settings for the app: a persistent compilation cache.
+"""Process-wide JAX settings for the app: one CPU device per core, a persistent compilation cache.
 
-A fresh server then loads the optimizers' compiled programs from disk instead of compiling
-them again, which is most of a cold start.
+One device per core: XLA's CPU client runs one device's calls one after another, and on this
+2-core VM spreading a single call over both cores gained nothing (a sweep ran as fast pinned to
+one core); split over two devices, the sweep's cells run at once, about twice as fast. With
+512-bit vectors where the CPU has them. Both are set when ``optviz`` is imported, before JAX
+starts its backend.
+
+The cache: a fresh server loads the optimizers' compiled programs from disk instead of
+compiling them again, which is most of a cold start.
 """
 
 from __future__ import annotations
@@ -11,6 +17,38 @@ import os
 import jax
 
 _done = False
+
+
+def tune_for_this_cpu() -> dict[str, int]:
+    """Before JAX starts its backend: one CPU device per core, and 512-bit vectors in XLA's loops
+    where the CPU has AVX-512. Each is left alone if the user chose it (JAX_NUM_CPU_DEVICES,
+    XLA_FLAGS) or if JAX has already started; returns what was set."""
+    done: dict[str, int] = {}
+    flags = os.environ.get("XLA_FLAGS", "")
+    if not _backend_started():
+        if jax.config.jax_num_cpu_devices < 0 and "xla_force_host_platform_device_count" not in flags:
+            done["cpu_devices"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            jax.config.update("jax_num_cpu_devices", done["cpu_devices"])
+        if "xla_cpu_prefer_vector_width" not in flags and _has_avx512():
+            # XLA reads XLA_FLAGS when the backend starts. Elementwise results do not change with
+            # the width; the sweep's cell loop ran 1.3x faster on this AMD EPYC.
+            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_prefer_vector_width=512").strip()
+            done["vector_width"] = 512
+    return done
+
+
+def _backend_started() -> bool:
+    from jax._src import xla_bridge  # no public way to ask; jax.devices() would start it
+
+    return xla_bridge.backends_are_initialized()
+
+
+def _has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return " avx512f" in f.read(1 << 16)
+    except OSError:
+        return False
 
 
 def enable_compilation_cache(path: str | None = None) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from .optimizers import REGISTRY
@@ -260,15 +261,19 @@ def run_cells(surface: Surface | tuple, opt_name: str, starts: np.ndarray, hps: 
     else:
         f_min = surface.f_min if surface.f_min is not None else -np.inf
     scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
-    chunk = min(SWEEP_CHUNK, _round_up(cells))
+    sharding = _cell_sharding()
+    per_call = len(sharding.device_set)
+    chunk = min(SWEEP_CHUNK, _round_up(-(-cells // per_call))) * per_call
     pending = []
     for lo in range(0, cells, chunk):
         part = slice(lo, min(lo + chunk, cells))
         pad = chunk - (part.stop - part.start)
         s = np.pad(starts[part], ((0, pad), (0, 0)), mode="edge")
         h = {k: np.pad(v[part], (0, pad), mode="edge") if np.ndim(v) else v for k, v in hps.items()}
-        # Dispatch every chunk before waiting on any: JAX runs them asynchronously, so the
-        # machine's cores work on several chunks at once.
+        # Each call's cells are split over the devices (one per core, jaxsetup), which run their
+        # shares at once; and every call is dispatched before any is awaited.
+        s, cell_hps = jax.device_put((s, {k: v for k, v in h.items() if np.ndim(v)}), sharding)
+        h = {**h, **cell_hps}
         pending.append((kernel(s, h, *scalars), chunk - pad, part.stop))
     outs = []
     for result, keep, done in pending:
@@ -276,6 +281,12 @@ def run_cells(surface: Surface | tuple, opt_name: str, starts: np.ndarray, hps: 
         if progress is not None:
             progress(done, cells)
     return tuple(np.concatenate([o[i] for o in outs]) for i in range(4))
+
+
+@functools.lru_cache(maxsize=1)
+def _cell_sharding() -> NamedSharding:
+    """Cells split over every local device: one per core on a CPU (``jaxsetup.tune_for_this_cpu``)."""
+    return NamedSharding(Mesh(np.array(jax.local_devices()), ("cells",)), PartitionSpec("cells"))
 
 
 def _features(spec: OptSpec, x: SweepAxis, y: SweepAxis) -> frozenset:

@@ -332,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
+        from .jaxsetup import enable_compilation_cache
+
+        enable_compilation_cache()  # a second run of the same command loads its programs instead of compiling
         print(args.func(args))
     except (UsageError, SpecError) as err:
         print(f"optviz: error: {flag_message(str(err))}", file=sys.stderr)

@@ -3,6 +3,10 @@
 One learning-rate box; three gradient-descent paths of ``?steps=N`` steps (default 150)
 computed in NumPy on the bowl; a 100x100 3D surface with the paths, a contour with the paths,
 two curve panels and a table. Used by the page benchmarks as the peer to compare with.
+
+``?charts=5`` draws what the Surfaces page draws today (issue 14 added its Stability chart):
+the two curve panels as two charts, and a fifth chart of one line per path with a dashed
+threshold. The crowd benchmark keeps the three charts its figures were measured with.
 """
 
 import numpy as np
@@ -29,9 +33,22 @@ c1.plotly_chart(go.Figure({"data": [{"type": "surface", "x": xs, "y": xs, "z": z
 c2.plotly_chart(go.Figure({"data": [{"type": "contour", "x": xs, "y": xs, "z": z, "showscale": False}] +
                            [{"type": "scatter", "x": p[:, 0], "y": p[:, 1], "mode": "lines+markers", "name": n}
                             for n, p, f in paths], "layout": {"height": 520}}), key="contour")
-st.plotly_chart(go.Figure({"data": [{"type": "scatter", "y": f, "name": n} for n, p, f in paths] +
-                          [{"type": "scatter", "y": np.linalg.norm(p, axis=1), "xaxis": "x2", "yaxis": "y2", "name": n}
-                           for n, p, f in paths],
-                           "layout": {"height": 340, "xaxis": {"domain": [0, 0.46]}, "xaxis2": {"domain": [0.54, 1]},
-                                      "yaxis": {"type": "log"}, "yaxis2": {"type": "log", "anchor": "x2"}}}), key="curves")
+curves = [{"type": "scatter", "y": f, "name": n} for n, p, f in paths]
+distances = [{"type": "scatter", "y": np.linalg.norm(p, axis=1), "name": n} for n, p, f in paths]
+if st.query_params.get("charts") == "5":
+    d1, d2 = st.columns(2)
+    d1.plotly_chart(go.Figure({"data": curves, "layout": {"height": 340, "yaxis": {"type": "log"}}}), key="curves")
+    d2.plotly_chart(go.Figure({"data": distances, "layout": {"height": 340, "yaxis": {"type": "log"}}}),
+                    key="distances")
+    st.markdown("**Stability**: one line per path, its threshold dashed.")
+    levels = [{"type": "scatter", "y": np.full(len(f), 2.0), "name": n} for n, p, f in paths]
+    st.plotly_chart(go.Figure({"data": levels +
+                               [{"type": "scatter", "y": np.full(len(f), 2 / rate), "name": f"2/lr {n}",
+                                 "line": {"dash": "dash"}} for (n, p, f), rate in zip(paths, (lr, lr / 2, lr * 2))],
+                               "layout": {"height": 300, "yaxis": {"type": "log"}}}), key="stability")
+else:
+    st.plotly_chart(go.Figure({"data": curves + [{**d, "xaxis": "x2", "yaxis": "y2"} for d in distances],
+                               "layout": {"height": 340, "xaxis": {"domain": [0, 0.46]},
+                                          "xaxis2": {"domain": [0.54, 1]}, "yaxis": {"type": "log"},
+                                          "yaxis2": {"type": "log", "anchor": "x2"}}}), key="curves")
 st.dataframe([{"run": n, "final loss": float(f[-1])} for n, p, f in paths])

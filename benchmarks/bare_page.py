@@ -1,6 +1,6 @@
 """The floor: a bare Streamlit + Plotly page that draws what the Surfaces page draws.
 
-One learning-rate box; three gradient-descent paths of ``?steps=N`` steps (default 150)
+One learning rate (a slider and a number box, as the app has); three gradient-descent paths of ``?steps=N`` steps (default 150)
 computed in NumPy on the bowl; a 100x100 3D surface with the paths, a contour with the paths,
 two curve panels and a table. Used by the page benchmarks as the peer to compare with.
 
@@ -14,7 +14,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 st.set_page_config(layout="wide")
-lr = st.sidebar.number_input("lr", 0.0001, 0.4, 0.05, key="lr", format="%g")
+# The app's pair of controls: a slider over log-spaced stops, the exact value in a number box (key "lr").
+ss = st.session_state
+ss.setdefault("lr", 0.05)
+ss["lr_slider"] = float(ss["lr"])  # the slider shows the box's value, whichever was changed
+st.sidebar.select_slider("lr", options=sorted({float(f"{v:.3g}") for v in np.geomspace(1e-4, 0.4, 37)} | {ss["lr"]}),
+                         key="lr_slider", on_change=lambda: ss.update(lr=ss["lr_slider"]))
+lr = st.sidebar.number_input("lr (exact)", 0.0001, 0.4, key="lr", format="%g")
 steps = min(max(int(st.query_params.get("steps", 150)), 1), 5000)
 xs = np.linspace(-1, 1, 100, dtype=np.float32)
 z = xs[None, :] ** 2 + xs[:, None] ** 2

@@ -3,7 +3,7 @@ page is idle with its charts drawn; beside it a bare Streamlit + Plotly page of 
 (five charts, as the Surfaces page has had since issue 14) and the three-chart one it was
 first compared with.
 
-Run:  .venv/bin/python benchmarks/bench_first_visit.py [--repeats 3]
+Run:  .venv/bin/python benchmarks/bench_first_visit.py [--repeats 5]
 (needs Debian's chromium and playwright from the dev requirements)
 
 Each repeat starts every server fresh (the app as `python -m optviz.ui.launch`, which `make run`
@@ -53,7 +53,7 @@ def first_visit(server: Server, charts: int, query: str = "") -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "optviz", "warmup"], cwd=ROOT, check=True, capture_output=True)
     bare = lambda: Server(script="benchmarks/bare_page.py")  # noqa: E731

@@ -27,8 +27,12 @@ def tune_for_this_cpu() -> dict[str, int]:
     flags = os.environ.get("XLA_FLAGS", "")
     if not _backend_started():
         if jax.config.jax_num_cpu_devices < 0 and "xla_force_host_platform_device_count" not in flags:
-            done["cpu_devices"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            jax.config.update("jax_num_cpu_devices", done["cpu_devices"])
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            try:
+                jax.config.update("jax_num_cpu_devices", cores)
+                done["cpu_devices"] = cores
+            except RuntimeError:  # JAX started after all: keep what it has
+                pass
         if "xla_cpu_prefer_vector_width" not in flags and _has_avx512():
             # XLA reads XLA_FLAGS when the backend starts. Elementwise results do not change with
             # the width; the sweep's cell loop ran 1.3x faster on this AMD EPYC.
@@ -38,9 +42,12 @@ def tune_for_this_cpu() -> dict[str, int]:
 
 
 def _backend_started() -> bool:
-    from jax._src import xla_bridge  # no public way to ask; jax.devices() would start it
+    try:  # no public way to ask (jax.devices() would start it)
+        from jax._src import xla_bridge
 
-    return xla_bridge.backends_are_initialized()
+        return xla_bridge.backends_are_initialized()
+    except (ImportError, AttributeError):  # a later JAX: the device count's own check still guards
+        return False
 
 
 def _has_avx512() -> bool:

@@ -1,7 +1,7 @@
 """MNIST training as a user runs it: whole processes, optviz's CLI against the same model trained
 the same way in PyTorch, same machine, same run.
 
-Run:  .venv/bin/python benchmarks/bench_mnist.py [--data ../shared/mnist] [--repeats 2]
+Run:  .venv/bin/python benchmarks/bench_mnist.py [--data ../shared/mnist] [--repeats 3]
 (needs the full MNIST files and `pip install torch==2.13.0`)
 
 Workload: the seed's CNN, Adam lr 1e-3, batch 60, one epoch of the first N training images,
@@ -72,7 +72,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "mnist"))
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     data = os.path.abspath(args.data)
     try:

@@ -297,7 +297,13 @@ def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(serv
         other.goto(page.url)
         other.get_by_role("button", name="Train").wait_for(timeout=90_000)
         assert other.evaluate("() => location.search") == page.evaluate("() => location.search")
-        assert other.locator('[data-testid="stTextArea"] textarea').input_value() == "adam\nsgd"
+        # the box's value, once the first run has drawn it (a fresh-clone CI run once read it empty
+        # right after the Train button appeared)
+        box = "() => document.querySelector('[data-testid=\"stTextArea\"] textarea')?.value"
+        try:
+            other.wait_for_function(f"() => ({box})() === 'adam\\nsgd'", timeout=30_000)
+        except Exception as err:
+            raise AssertionError(f"the optimizers box shows {other.evaluate(box)!r}, not 'adam\\nsgd'") from err
         browser.close()
 
 

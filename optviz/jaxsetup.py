@@ -13,8 +13,7 @@ compiling them again, which is most of a cold start.
 from __future__ import annotations
 
 import os
-
-import jax
+import sys
 
 _done = False
 
@@ -22,22 +21,32 @@ _done = False
 def tune_for_this_cpu() -> dict[str, int]:
     """Before JAX starts its backend: one CPU device per core, and 512-bit vectors in XLA's loops
     where the CPU has AVX-512. Each is left alone if the user chose it (JAX_NUM_CPU_DEVICES,
-    XLA_FLAGS) or if JAX has already started; returns what was set."""
+    XLA_FLAGS) or if JAX has already started; returns what was set.
+
+    Does not import JAX (a page sends its placeholder chart before that import): if JAX is not
+    imported yet, the settings go into the environment, which JAX and XLA read when they start."""
     done: dict[str, int] = {}
+    jax = sys.modules.get("jax")
+    if jax is not None and _backend_started():
+        return done
     flags = os.environ.get("XLA_FLAGS", "")
-    if not _backend_started():
-        if jax.config.jax_num_cpu_devices < 0 and "xla_force_host_platform_device_count" not in flags:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    chosen = "JAX_NUM_CPU_DEVICES" in os.environ or "xla_force_host_platform_device_count" in flags
+    if not chosen and (jax is None or jax.config.jax_num_cpu_devices < 0):
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if jax is None:
+            os.environ["JAX_NUM_CPU_DEVICES"] = str(cores)
+            done["cpu_devices"] = cores
+        else:
             try:
                 jax.config.update("jax_num_cpu_devices", cores)
                 done["cpu_devices"] = cores
             except RuntimeError:  # JAX started after all: keep what it has
                 pass
-        if "xla_cpu_prefer_vector_width" not in flags and _has_avx512():
-            # XLA reads XLA_FLAGS when the backend starts. Elementwise results do not change with
-            # the width; the sweep's cell loop ran 1.3x faster on this AMD EPYC.
-            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_prefer_vector_width=512").strip()
-            done["vector_width"] = 512
+    if "xla_cpu_prefer_vector_width" not in flags and _has_avx512():
+        # Elementwise results do not change with the width; the sweep's cell loop ran 1.3x
+        # faster on this AMD EPYC.
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_prefer_vector_width=512").strip()
+        done["vector_width"] = 512
     return done
 
 
@@ -61,6 +70,8 @@ def _has_avx512() -> bool:
 def enable_compilation_cache(path: str | None = None) -> str:
     """Keep compiled XLA programs in ``path`` (default: $OPTVIZ_JAX_CACHE or ~/.cache/optviz/jax)."""
     global _done
+    import jax
+
     path = path or os.environ.get("OPTVIZ_JAX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "optviz", "jax")
     if not _done:
         os.makedirs(path, exist_ok=True)

@@ -42,6 +42,13 @@ def test_optviz_asks_for_one_device_per_core_unless_the_user_chose():
     assert int(_python(code, XLA_FLAGS="--xla_force_host_platform_device_count=2")) == 2
     # JAX already running when optviz is imported: left as it is, no error
     assert int(_python("import jax; jax.numpy.ones(2).block_until_ready(); " + code)) == 1
+    # JAX imported but not started: still one device per core
+    assert int(_python("import jax; " + code)) == cores
+
+
+def test_importing_optviz_does_not_import_jax():
+    """A page sends its placeholder chart before JAX is imported (optviz.ui.boot)."""
+    assert _python("import sys, optviz; print('jax' in sys.modules)").strip() == "False"
 
 
 def test_a_sweep_gives_the_same_numbers_on_one_device_and_on_three():

@@ -95,8 +95,11 @@ def c_time(binary: str, side: int, steps: int) -> float:
                                     check=True, env=env).stdout.split()[0]) for _ in range(5))
 
 
-def cli_time(side: int, steps: int, repeats: int = 3) -> float:
-    """`python -m optviz sweep` as a user runs it: a whole process (imports, compile or cache load, output)."""
+def cli_time(side: int, steps: int, repeats: int = 7) -> float:
+    """`python -m optviz sweep` as a user runs it: a whole process (imports, compile or cache load, output).
+
+    The best of ``repeats``: the grid's steps take about 0.1 s of a 1 s process, so the process's
+    own jitter (tens of ms) would swamp the marginal rate in a best of three."""
     cmd = [sys.executable, "-m", "optviz", "sweep", "--surface", "rosenbrock", "--opt", "adam",
            "--x", f"lr=1e-4:1:{side}:log", "--y", f"b1=0:0.99:{side}", "--start=-1.5,2", "--steps", str(steps),
            "--json"]

@@ -31,7 +31,7 @@ def tune_for_this_cpu() -> dict[str, int]:
         return done
     flags = os.environ.get("XLA_FLAGS", "")
     chosen = "JAX_NUM_CPU_DEVICES" in os.environ or "xla_force_host_platform_device_count" in flags
-    if not chosen and (jax is None or jax.config.jax_num_cpu_devices < 0):
+    if not chosen and (jax is None or getattr(jax.config, "jax_num_cpu_devices", -1) < 0):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if jax is None:
             os.environ["JAX_NUM_CPU_DEVICES"] = str(cores)

@@ -103,9 +103,10 @@ def _cells(opt_name: str, surface: Surface | tuple, length: int, features: froze
 
     def step(carry, xs):
         t, noise = xs
-        # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, and
-        # the final loss is recomputed from the final point after the loop.
-        point, state, hit, died = carry
+        # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, hit and
+        # died share one int32, and the final loss is recomputed from the final point after the loop.
+        point, state, marks = carry
+        hit, died = _unpack_marks(marks)
         grad = grad_at(opt.gradient_point(point, state, hp)) + sigma * noise[:, None]
         if "clip" in features:
             grad = clip_gradient(grad, hp, axis=0)
@@ -124,24 +125,49 @@ def _cells(opt_name: str, surface: Surface | tuple, length: int, features: froze
         finite = jnp.isfinite(new_point[0]) & jnp.isfinite(new_point[1]) & jnp.isfinite(new_loss)
         ok = active & finite
         point = jnp.where(ok, new_point, point)
-        # Shared scalars (the step count) advance for all; per-run leaves freeze where a run stopped.
-        state = jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
+        state = new_state if opt.elementwise else _freeze_stopped(ok, new_state, state)
         hit = jnp.where(ok & (hit < 0) & (new_loss - f_min <= tol), t + 1, hit)
         died = jnp.where(active & ~finite, t + 1, died)
-        return (point, state, hit, died), None
+        return (point, state, _pack_marks(hit, died)), None
 
     point0 = jnp.asarray(starts, jnp.float32).T
     loss0 = fn(point0[0], point0[1])
     hit0 = jnp.where(loss0 - f_min <= tol, 0, -1).astype(jnp.int32)
     died0 = jnp.where(jnp.isfinite(loss0), 0, -1).astype(jnp.int32)  # -1: the start itself is bad
-    init = (point0, opt.init(point0), hit0, died0)
+    init = (point0, opt.init(point0), _pack_marks(hit0, died0))
     ts = jnp.arange(length, dtype=jnp.int32)
     # The same noise for every run, as in a single run (it depends on seed and step only),
     # drawn for all steps at once rather than one key derivation per loop iteration.
     noises = jax.vmap(lambda t: step_noise(seed, t))(ts)
-    (point, _, hit, died), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
+    (point, _, marks), _ = jax.lax.scan(step, init, (ts, noises), unroll=UNROLL)
     loss = fn(point[0], point[1])
-    return point.T, loss, hit, died
+    return (point.T, loss) + _unpack_marks(marks)
+
+
+# Steps-to-tolerance and divergence step (each -1..MAX_SWEEP_STEPS) packed into one int32,
+# hit in the high bits: one carried array is one pass over memory a step instead of two.
+MARK_BITS = 12
+assert STEP_BUCKETS[-1] + 1 < 1 << MARK_BITS
+
+
+def _pack_marks(hit, died):
+    """(hit, died), each -1..MAX_SWEEP_STEPS, -> one int32 per run."""
+    return ((hit + 1) << MARK_BITS) | (died + 1)
+
+
+def _unpack_marks(marks):
+    """The inverse of ``_pack_marks``."""
+    return (marks >> MARK_BITS) - 1, (marks & ((1 << MARK_BITS) - 1)) - 1
+
+
+def _freeze_stopped(ok, new_state, state):
+    """The optimizer state, kept where a run stopped (shared scalars such as the step count advance).
+
+    Only the vmapped optimizers need it: a stopped run's point never moves again, so an elementwise
+    optimizer's state there is never read (freezing it cost a pass over memory per leaf and step,
+    a quarter of Adam's sweep time here); but a vmapped line search loops until all its runs are done, and
+    a stopped run's NaN state could keep it looping to its limit."""
+    return jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
 
 
 def _picker(which, n: int):

@@ -178,3 +178,15 @@ def test_sweeps_of_coupled_optimizers_match_single_runs(name, x_axis, y_axis):
             cell, start = cell_settings(spec, x, y, row, col, surface.start)
             single = run_one(surface, start, 100, cell)
             np.testing.assert_allclose(result.final_point[row, col], single.path[-1], rtol=1e-4, atol=1e-5)
+
+
+def test_marks_round_trip_over_every_step_count():
+    """hit and died share one int32 in the sweep's carry: every pair from -1 to the longest bucket survives."""
+    import jax.numpy as jnp
+
+    from optviz.sweep import STEP_BUCKETS, _pack_marks, _unpack_marks
+
+    values = jnp.arange(-1, STEP_BUCKETS[-1] + 1, dtype=jnp.int32)
+    hit, died = jnp.meshgrid(values, values[::-1])
+    back_hit, back_died = _unpack_marks(_pack_marks(hit, died))
+    assert (back_hit == hit).all() and (back_died == died).all()

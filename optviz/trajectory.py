@@ -75,7 +75,7 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
 
     Call it as ``run(surface_index, optimizer_index, start[2], values[VSIZE], steps, sigma,
     noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
-    the first non-finite step on), inspection rows [MAX_STEPS, ISIZE, 2], each update's lr
+    the first non-finite step on), inspection rows [MAX_STEPS, packed.info_rows(), 2], each update's lr
     [MAX_STEPS] and the start's loss.
     """
     losses = [s.loss for s in surfaces]
@@ -106,7 +106,7 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
 
         loss0 = _choose(losses, s, start)
         buffers = (jnp.zeros((MAX_STEPS, 2), jnp.float32), jnp.zeros(MAX_STEPS, jnp.float32),
-                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.ISIZE, 2), jnp.float32),
+                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.info_rows(), 2), jnp.float32),
                    jnp.zeros(MAX_STEPS, jnp.float32))
         alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
         init = (start, _choose(inits, o, start), alive0, buffers)

@@ -4,7 +4,7 @@ Each optimizer keeps a different NamedTuple state and reports different inspecti
 For one compiled program to run any of them, ``lax.switch`` needs branches with equal input
 and output shapes, so here each optimizer's state is packed into one float vector of a
 common length, its hyperparameters into a vector in registry order, and its inspection
-values into a fixed [ISIZE, 2] block (scalars repeated on both coordinates). The layouts
+values into a fixed [info_rows(), 2] block (scalars repeated on both coordinates). The layouts
 are read off ``init`` and ``inspect`` with ``jax.eval_shape``, for 2D parameters.
 
 Integer state (step counts, SWATS's switch step) travels as float32, exact up to 2**24.
@@ -12,6 +12,7 @@ Integer state (step counts, SWATS's switch step) travels as float32, exact up to
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -50,12 +51,26 @@ def _layout(name: str) -> Layout:
                   frozenset(k for k, v in info.items() if v.shape == ()))
 
 
-LAYOUTS: dict[str, Layout] = {name: _layout(name) for name in SURFACE_NAMES}
+@functools.cache
+def layouts() -> dict[str, Layout]:
+    """Every optimizer's layout, read off on first use: the eval_shapes take 0.1 s, which a
+    process that runs no single trajectory (a sweep from the CLI) need not pay at import."""
+    return {name: _layout(name) for name in SURFACE_NAMES}
+
+
+def state_size() -> int:
+    """Floats of packed state: the largest optimizer's."""
+    return max(layout.size for layout in layouts().values())
+
+
+def info_rows() -> int:
+    """Rows of the inspection block: the most inspection values any optimizer reports."""
+    return max(len(layout.inspect_keys) for layout in layouts().values())
+
+
 NAMES: tuple[str, ...] = SURFACE_NAMES
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
-SSIZE = max(layout.size for layout in LAYOUTS.values())  # floats of packed state
 HSIZE = max(len(REGISTRY[name].hparams) for name in NAMES)  # hyperparameter slots
-ISIZE = max(len(layout.inspect_keys) for layout in LAYOUTS.values())  # inspection rows
 VSIZE = HSIZE + len(schedule.NAMES)  # the value vector: hyperparameters, then the common keys
 
 
@@ -70,7 +85,7 @@ def pack_hparams(name: str, settings: dict[str, float]) -> list[float]:
 def _pack_state(state) -> Array:
     leaves = [jnp.ravel(leaf).astype(jnp.float32) for leaf in jax.tree.leaves(state)]
     flat = jnp.concatenate(leaves) if leaves else jnp.zeros(0, jnp.float32)
-    return jnp.pad(flat, (0, SSIZE - flat.shape[0]))
+    return jnp.pad(flat, (0, state_size() - flat.shape[0]))
 
 
 def _unpack_state(layout: Layout, vec: Array):
@@ -84,7 +99,7 @@ def _unpack_state(layout: Layout, vec: Array):
 
 def _pack_info(layout: Layout, info: dict) -> Array:
     rows = [jnp.broadcast_to(jnp.asarray(info[k], jnp.float32), (DIM,)) for k in layout.inspect_keys]
-    rows += [jnp.zeros(DIM, jnp.float32)] * (ISIZE - len(rows))
+    rows += [jnp.zeros(DIM, jnp.float32)] * (info_rows() - len(rows))
     return jnp.stack(rows) if rows else jnp.zeros((0, DIM), jnp.float32)
 
 
@@ -101,7 +116,7 @@ def update_branch(name: str) -> Callable:
     The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
     the lr the update used is returned with it.
     """
-    opt, layout = REGISTRY[name], LAYOUTS[name]
+    opt, layout = REGISTRY[name], layouts()[name]
 
     def step(grad, packed, params, hvec, t, total, hessian=None, objective=None):
         hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
@@ -121,7 +136,7 @@ def update_branch(name: str) -> Callable:
 
 def point_branch(name: str) -> Callable:
     """(params, packed state, value vector) -> the point where the optimizer takes its gradient."""
-    opt, layout = REGISTRY[name], LAYOUTS[name]
+    opt, layout = REGISTRY[name], layouts()[name]
 
     def point(params, packed, hvec):
         hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
@@ -131,9 +146,9 @@ def point_branch(name: str) -> Callable:
 
 
 def unpack_info(name: str, rows) -> dict:
-    """Per-step inspection values [steps, ISIZE, 2] back into {key: [steps, 2] or [steps]}.
+    """Per-step inspection values [steps, info_rows(), 2] back into {key: [steps, 2] or [steps]}.
 
     Keys whose values were scalars per step come back as one column.
     """
-    layout = LAYOUTS[name]
+    layout = layouts()[name]
     return {k: rows[:, i, 0] if k in layout.scalar_keys else rows[:, i, :] for i, k in enumerate(layout.inspect_keys)}

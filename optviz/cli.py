@@ -148,7 +148,7 @@ def cmd_sweep(args) -> str:
     cells = x.n * y.n
     best = result.best_cell()
     lines = [f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
-             f"{steps} steps, {cells} runs in {result.seconds:.2f} s",
+             f"{steps} steps, {cells} runs in {result.seconds:.3f} s",
              f"diverged: {int(result.diverged.sum())} of {cells}",
              (f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"
               if surface.f_min is not None else "steps to tolerance: no known minimum on this surface")]

@@ -1,8 +1,8 @@
 """Sweeps: a grid of runs of one optimizer, keeping only what the metrics need.
 
 One jitted call per chunk of cells (SWEEP_CHUNK on each device, padded, so every call has
-the same shapes), the chunk split over the devices (one per core); each run is a ``lax.scan`` whose carry holds the point, the optimizer state and the
-metrics, never the trajectory. Steps, tolerance, hyperparameters, start points, noise and
+the same shapes), the chunk split over the devices (one per core); each run is a ``lax.scan``
+whose carry holds the point, the optimizer state and the metrics, never the trajectory. Steps, tolerance, hyperparameters, start points, noise and
 seed are all traced: a new grid of the same optimizer and surface does not recompile.
 """
 
@@ -163,10 +163,10 @@ def _unpack_marks(marks):
 def _freeze_stopped(ok, new_state, state):
     """The optimizer state, kept where a run stopped (shared scalars such as the step count advance).
 
-    Only the vmapped optimizers need it: a stopped run's point never moves again, so an elementwise
-    optimizer's state there is never read (freezing it cost a pass over memory per leaf and step,
-    a quarter of Adam's sweep time here); but a vmapped line search loops until all its runs are done, and
-    a stopped run's NaN state could keep it looping to its limit."""
+    Used for the vmapped optimizers only. A stopped run's point never moves again, so an
+    elementwise optimizer's state there is never read, and freezing it cost a pass over memory
+    per leaf and step (a quarter of Adam's sweep time here). A vmapped line search, though, loops
+    until all its runs are done, and a stopped run's NaN state could keep it looping to its limit."""
     return jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
 
 

@@ -2,8 +2,9 @@
 
 One jitted call per chunk of cells (SWEEP_CHUNK on each device, padded, so every call has
 the same shapes), the chunk split over the devices (one per core); each run is a ``lax.scan``
-whose carry holds the point, the optimizer state and the metrics, never the trajectory. Steps, tolerance, hyperparameters, start points, noise and
-seed are all traced: a new grid of the same optimizer and surface does not recompile.
+whose carry holds the point, the optimizer state and the metrics, never the trajectory.
+Steps, tolerance, hyperparameters, start points, noise and seed are all traced: a new grid of
+the same optimizer and surface does not recompile.
 """
 
 from __future__ import annotations

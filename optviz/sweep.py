@@ -167,7 +167,8 @@ def _freeze_stopped(ok, new_state, state):
     Used for the vmapped optimizers only. A stopped run's point never moves again, so an
     elementwise optimizer's state there is never read, and freezing it cost a pass over memory
     per leaf and step (a quarter of Adam's sweep time here). A vmapped line search, though, loops
-    until all its runs are done, and a stopped run's NaN state could keep it looping to its limit."""
+    until all its runs are done, and a stopped run's NaN state could keep it looping to its limit:
+    a precaution (a sweep with 53 diverged L-BFGS runs took the same time either way)."""
     return jax.tree.map(lambda a, b: a if jnp.ndim(a) == 0 else jnp.where(ok, a, b), new_state, state)
 
 

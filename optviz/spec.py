@@ -170,23 +170,37 @@ def _parse_value(name: str, key: str, raw: str) -> float:
 
 
 def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
-    """:func:`parse_spec` for a link: a schedule or clipping value that is not allowed becomes the
-    nearest allowed one (an unknown schedule, constant; onecycle's warmup is dropped), each change
-    said in one line. Any other fault raises SpecError as parse_spec does."""
+    """:func:`parse_spec` for a link: a value that is not allowed becomes the nearest allowed one
+    (a number outside its range, the nearest bound or, for an open bound, its slider's end; text
+    that is not a number, the default; an unknown schedule, constant; onecycle's warmup is
+    dropped), and a key the optimizer does not take is left out, each change said in one line.
+    An unknown optimizer, or text that is not ``name[:key=value,...]``, raises SpecError as
+    parse_spec does."""
     try:
         return parse_spec(text), []
     except SpecError as err:
         first = err
     name, _, rest = str(text).strip().partition(":")
-    parts, notes = [], []
+    key_name = name.strip().lower()
+    if key_name not in REGISTRY or len(str(text)) > MAX_SPEC_LENGTH:
+        raise first
+    own = REGISTRY[key_name].hparam_names
+    parts, notes, seen = [], [], set()
     for part in rest.split(",") if rest.strip() else []:
         key, eq, raw = (p.strip() for p in part.partition("="))
-        own = REGISTRY[name.strip().lower()].hparam_names if name.strip().lower() in REGISTRY else ()
-        hp = None if key in own else sched.BY_NAME.get(sched.ALIASES.get(key, key))
-        fixed = _nearest_allowed(hp, raw) if hp is not None and eq else raw
+        if not eq or not key or key in seen:
+            raise first
+        seen.add(key)
+        hp = REGISTRY[key_name].hparam(key) if key in own else sched.BY_NAME.get(sched.ALIASES.get(key, key))
+        if hp is None:
+            notes.append(f"{name.strip()}: unknown hyperparameter {key!r} ({name.strip()} takes: "
+                         f"{', '.join(own + sched.NAMES)}); left out")
+            continue
+        fixed = _nearest_allowed(hp, raw)
         if fixed != raw:
-            notes.append(f"{name.strip()}: {hp.allowed()} (got {raw}); using {key}={fixed}")
-        parts.append(f"{key}{eq}{fixed}")
+            instead = "the nearest allowed value" if _is_number(raw) and hp.kind != "choice" else "the default"
+            notes.append(f"{name.strip()}: {hp.allowed()} (got {raw}); using {instead}, {key}={fixed}")
+        parts.append(f"{key}={fixed}")
     if any(p == "schedule=onecycle" for p in parts) and any(p.startswith("warmup=") for p in parts):
         notes.append(f"{name.strip()}: onecycle has its own warmup; using no warmup")
         parts = [p for p in parts if not p.startswith("warmup=")]
@@ -195,19 +209,31 @@ def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
     return parse_spec(name + (":" + ",".join(parts) if parts else "")), notes
 
 
+def _is_number(text: str) -> bool:
+    try:
+        parse_number("", text)
+        return True
+    except SpecError:
+        return False
+
+
 def _nearest_allowed(hp, raw: str) -> str:
-    """The allowed value of a common key nearest to ``raw`` (its default when ``raw`` is no number)."""
+    """The allowed value of ``hp`` nearest to ``raw`` (``raw`` itself when allowed; its default
+    when ``raw`` is no number). An open bound is met at its slider's end, the nearest value the
+    controls offer."""
     if hp.kind == "choice":
-        return raw.lower() if raw.lower() in hp.choices else hp.choices[int(hp.default)]
+        return raw if raw.lower() in hp.choices else hp.choices[int(hp.default)]
     try:
         value = parse_number(hp.name, raw)
     except SpecError:
         return format_number(hp.default)
-    if hp.kind == "int":
+    if hp.is_valid(value):
+        return raw
+    if hp.kind in ("int", "flag"):
         value = round(value)
-    low = hp.slider[0] if hp.low_open else hp.low  # an open bound: its slider's nearest stop
-    value = min(max(value, low), hp.high)
-    return raw if format_number(value) == format_number(parse_number(hp.name, raw)) else format_number(value)
+    low = hp.slider[0] if hp.low_open else hp.low
+    high = hp.slider[1] if hp.high_open else hp.high
+    return format_number(min(max(value, low), high))
 
 
 def format_spec(spec: OptSpec, full: bool = False) -> str:
@@ -289,6 +315,11 @@ class SweepAxis:
     @property
     def is_start(self) -> bool:
         return self.key in ("x", "y")
+
+
+def format_axis(axis: SweepAxis) -> str:
+    """``KEY=LO:HI:N[:log]``, which :func:`parse_axis` reads back exactly."""
+    return f"{axis.key}={format_number(axis.low)}:{format_number(axis.high)}:{axis.n}" + (":log" if axis.log else "")
 
 
 def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:

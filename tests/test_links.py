@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from optviz.link.mnist_view import DIRECTIONS, MODELS
 from optviz.link.sweep_view import METRICS, format_axis
 from optviz.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
 from optviz.optimizers import schedule as sched
-from optviz.spec import SpecError, SweepAxis, make_spec, parse_axis
+from optviz.spec import SpecError, SweepAxis, format_spec, make_spec, parse_axis
 from optviz.surfaces import SURFACES
 
 FORMULAS = [("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)), ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5))]
@@ -216,3 +217,18 @@ def test_each_bad_item_is_named_and_the_rest_kept():
     cfg, warnings = SurfacesConfig.from_query({"tol": "0.002", "inside": "7", "opt": ["adam", "sgd"]})
     assert cfg.tol == 1e-3 and cfg.inside == 1 and len(warnings) == 2
     assert math.isclose(LearnConfig.from_query({"C": "50"})[0].C, LEARN_C[1])
+
+
+@pytest.mark.parametrize("text, want, said", [
+    ("adam:lr=-1", "adam:lr=1e-05", "adam: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, lr=1e-05"),
+    ("adam:b1=2,lr=0.05", "adam:lr=0.05,b1=0.9999", "(got 2); using the nearest allowed value, b1=0.9999"),
+    ("adam:lr=x", "adam", "(got x); using the default, lr=0.001"),
+    ("sgd:foo=3,lr=0.1", "sgd:lr=0.1", "sgd: unknown hyperparameter 'foo' (sgd takes: lr,"),
+    ("momentum:momentum=1.5,nesterov=2", "momentum:momentum=0.999", "using the nearest allowed value, momentum=0.999"),
+])
+def test_a_bad_hyperparameter_in_a_link_is_fitted_and_the_racer_kept(text, want, said):
+    cfg, warnings = SurfacesConfig.from_query({"opt": [text, "sgd:lr=0.02"]})
+    assert [format_spec(s) for s in cfg.race.specs] == [want, "sgd:lr=0.02"]
+    assert any(said in w for w in warnings), warnings
+    with pytest.raises(SpecError):  # the command line refuses it instead
+        SurfacesConfig.from_query({"opt": [text]}, strict=True)

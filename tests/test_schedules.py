@@ -202,10 +202,10 @@ def test_a_sweep_over_clip_matches_single_runs():
 
 
 @pytest.mark.parametrize("text,want,fragment", [
-    ("adam:lr=0.1,min_lr=-1,schedule=cosine", "adam:lr=0.1,schedule=cosine", "using min_lr=0"),
+    ("adam:lr=0.1,min_lr=-1,schedule=cosine", "adam:lr=0.1,schedule=cosine", "using the nearest allowed value, min_lr=0"),
     ("adam:schedule=onecycle,warmup=10", "adam:schedule=onecycle", "onecycle has its own warmup; using no warmup"),
-    ("sgd:schedule=sometimes,warmup=2.6", "sgd:warmup=3", "using schedule=constant"),
-    ("sgd:clip=-3,step_size=0,schedule=step", "sgd:schedule=step,step_size=1", "using step_size=1"),
+    ("sgd:schedule=sometimes,warmup=2.6", "sgd:warmup=3", "using the default, schedule=constant"),
+    ("sgd:clip=-3,step_size=0,schedule=step", "sgd:schedule=step,step_size=1", "using the nearest allowed value, step_size=1"),
 ])
 def test_a_link_fits_bad_schedule_values_to_the_nearest_allowed(text, want, fragment):
     from optviz.link import SurfacesConfig

@@ -13,7 +13,7 @@ import math
 from typing import Callable, Mapping, Sequence, TypeVar
 
 from ..limits import MAX_QUERY_LENGTH, MAX_RUNS
-from ..spec import OptSpec, SpecError, fit_spec, format_number, parse_number, parse_spec
+from ..spec import OptSpec, SpecError, SweepAxis, fit_spec, format_axis, format_number, format_spec, parse_number, parse_spec
 
 Params = Mapping[str, "Sequence[str] | str"]
 Query = dict[str, "str | list[str]"]
@@ -160,7 +160,11 @@ def too_long(params: Params) -> str | None:
 
 
 def shown(value) -> str:
-    """A value as a link writes it."""
+    """A value as a link writes it (``adam:lr=0.01``, ``lr=1e-05:1:48:log``, ``0.8,-0.6``), never as Python would."""
+    if isinstance(value, OptSpec):
+        return format_spec(value)
+    if isinstance(value, SweepAxis):
+        return format_axis(value)
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, (int, float)) and not isinstance(value, bool):

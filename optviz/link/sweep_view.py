@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from ..limits import MAX_SWEEP_STEPS
 from ..optimizers import REGISTRY
-from ..spec import (OptSpec, check_surface, hparam_of, SpecError, SweepAxis, format_number, format_spec, parse_axis, parse_point, parse_spec,
-                    parse_sweep_steps)
+from ..spec import (OptSpec, SpecError, SweepAxis, check_surface, format_axis, format_number, format_spec, hparam_of,
+                    parse_axis, parse_point, parse_spec, parse_sweep_steps)
 from ..surfaces import SURFACES
 from .query import Params, Query, Reader, too_long
 from .surfaces_view import TOLERANCES
@@ -33,11 +33,6 @@ def default_axis(key: str, spec: OptSpec, surface: str, n: int = DEFAULT_CELLS) 
     if hp.kind == "int" and n > 1:  # whole values: a whole step, the range stretched to fit
         high = low + max(1, round((high - low) / (n - 1))) * (n - 1)
     return SweepAxis(key, low, high, n, hp.log)
-
-
-def format_axis(axis: SweepAxis) -> str:
-    """``KEY=LO:HI:N[:log]``, which :func:`optviz.spec.parse_axis` reads back exactly."""
-    return f"{axis.key}={format_number(axis.low)}:{format_number(axis.high)}:{axis.n}" + (":log" if axis.log else "")
 
 
 def nearest_index(axis: SweepAxis, value: float) -> int:

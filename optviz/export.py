@@ -16,7 +16,7 @@ import numpy as np
 
 from .link import MnistConfig, RaceConfig, SweepConfig
 from .link.surfaces_view import SurfacesConfig
-from .spec import format_spec
+from .spec import format_axis, format_spec
 
 
 def _csv(header: list[str], rows) -> str:
@@ -50,11 +50,13 @@ def paths_csv(cfg: SurfacesConfig, runs) -> str:
 
 
 def race_json(cfg: SurfacesConfig, runs=None) -> str:
-    """The race, complete (every hyperparameter), and its link."""
+    """The race, complete (every hyperparameter, schedule and clipping), the surface's own domain,
+    and its link."""
     race: RaceConfig = cfg.race
-    return _json({"surface": race.surface, "expr": race.expr or None, "domain": list(race.domain),
+    return _json({"surface": race.surface, "expr": race.expr or None, "domain": list(race.surface_obj().domain),
                   "start": list(race.start), "steps": race.steps, "opt": [format_spec(s, full=True) for s in race.specs],
-                  "hparams": [s.hparams for s in race.specs], "noise": race.noise, "seed": race.seed}, cfg.to_query())
+                  "hparams": [s.hparams for s in race.specs], "common": [s.common for s in race.specs],
+                  "noise": race.noise, "seed": race.seed}, cfg.to_query())
 
 
 def sweep_csv(cfg: SweepConfig, results) -> str:
@@ -75,7 +77,8 @@ def sweep_csv(cfg: SweepConfig, results) -> str:
 def sweep_json(cfg: SweepConfig, results) -> str:
     """The grid's configuration, its link, and each optimizer's metrics in the CLI's JSON shape."""
     return _json({"surface": cfg.surface, "opt": [format_spec(s, full=True) for s in cfg.specs],
-                  "start": list(cfg.start), "steps": cfg.steps, "tol": cfg.tol}, cfg.to_query(),
+                  "x": format_axis(cfg.x), "y": format_axis(cfg.y), "start": list(cfg.start), "steps": cfg.steps,
+                  "tol": cfg.tol}, cfg.to_query(),
                  results=[{"optimizer": format_spec(s, full=True), **r.to_json()} for s, r in zip(cfg.specs, results)])
 
 

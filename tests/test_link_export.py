@@ -63,3 +63,47 @@ def test_csv_and_json_exports():
     data = json.loads(race_json(view, runs))
     assert data["opt"][1] == "sgd:lr=0.01" and data["steps"] == 5
     assert SurfacesConfig.from_query(parse_qs(data["query"])) == (view, [])  # the JSON's link is the view
+
+
+@pytest.mark.parametrize("view", [
+    SurfacesConfig(RaceConfig("rosenbrock", (-1.5, 2.0), 20, (parse_spec("adam:lr=0.05,warmup=5"),
+                                                              parse_spec("sgd:lr=0.001")), 0.1, 7), tol=1e-4),
+    SurfacesConfig(RaceConfig("himmelblau", (0.5, -0.25), 12, (parse_spec("rmsprop:schedule=cosine,clip=1"),))),
+    SurfacesConfig(RaceConfig("custom", (0.3, 0.2), 9, (parse_spec("adam"),), expr="x**2 + 3*y**2",
+                              domain=(-1.5, 1.0, -3.0, 0.5)), arrows=True),
+], ids=["rosenbrock", "himmelblau", "custom"])
+def test_every_exported_field_is_the_views_own_value(view):
+    race = view.race
+    surface = race.surface_obj()
+    runs = run_race(surface, race.start, race.steps, list(race.specs), race.noise, race.seed)
+    data = json.loads(race_json(view, runs))
+    assert data["surface"] == race.surface and data["expr"] == (race.expr or None)
+    assert tuple(data["domain"]) == surface.domain  # Rosenbrock's is [-2, 2] x [-1, 3], not the custom default
+    assert tuple(data["start"]) == race.start and data["steps"] == race.steps
+    assert (data["noise"], data["seed"]) == (race.noise, race.seed)
+    assert tuple(parse_spec(t) for t in data["opt"]) == race.specs
+    assert data["hparams"] == [s.hparams for s in race.specs] and data["common"] == [s.common for s in race.specs]
+    assert SurfacesConfig.from_query(parse_qs(data["query"])) == (view, [])
+    rows = list(csv.DictReader(io.StringIO(paths_csv(view, runs))))
+    for k, run in enumerate(runs):
+        mine = [r for r in rows if r["run"] == str(k)]
+        assert [parse_spec(r["spec"]) for r in mine[:1]] == [race.specs[k]]
+        assert [(float(r["x"]), float(r["y"]), float(r["loss"])) for r in mine] == \
+            [(float(x), float(y), float(f)) for (x, y), f in zip(run.path, run.loss)]
+
+
+def test_the_sweep_export_names_its_axes_and_reopens_its_view():
+    from optviz.export import sweep_json
+    from optviz.link import SweepConfig
+    from optviz.spec import parse_axis
+    from optviz.sweep import run_sweep
+
+    cfg = SweepConfig("beale", parse_spec("adam:b2=0.99"), None, parse_axis("x", "lr=0.001:0.1:3:log", "adam"),
+                      parse_axis("y", "b1=0.5:0.9:2", "adam"), (1.0, 1.0), 30, 1e-2, "steps")
+    results = [run_sweep(SURFACES["beale"], cfg.opt, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol)]
+    data = json.loads(sweep_json(cfg, results))
+    assert (data["surface"], data["x"], data["y"], data["steps"], data["tol"]) == \
+        ("beale", "lr=0.001:0.1:3:log", "b1=0.5:0.9:2", 30, 1e-2)
+    assert tuple(data["start"]) == cfg.start and [parse_spec(t) for t in data["opt"]] == cfg.specs
+    assert SweepConfig.from_query(parse_qs(data["query"])) == (cfg, [])
+    assert data["results"][0]["final_loss"] == results[0].to_json()["final_loss"]

@@ -260,7 +260,7 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     starts, hps = _grid_inputs(spec, x, y, start)
     t0 = time.perf_counter()
     point, loss, hit, died = run_cells(surface, spec.name, starts, hps, steps, tol, noise, seed,
-                                       _features(spec, x, y), progress)
+                                       sweep_features(spec, x, y), progress)
     seconds = time.perf_counter() - t0
     shape = (y.n, x.n)
     diverged = (died != 0).reshape(shape)
@@ -317,9 +317,9 @@ def _cell_sharding() -> NamedSharding:
     return NamedSharding(Mesh(np.array(jax.local_devices()), ("cells",)), PartitionSpec("cells"))
 
 
-def _features(spec: OptSpec, x: SweepAxis, y: SweepAxis) -> frozenset:
-    """Which of clipping and scheduling the grid's runs use (in some cell)."""
-    keys = {a.key for a in (x, y)}
+def sweep_features(spec: OptSpec, *axes: SweepAxis) -> frozenset:
+    """Which of clipping and scheduling the runs use (in some cell of a grid over ``axes``)."""
+    keys = {a.key for a in axes}
     clip = keys & {"clip", "clip_value"} or spec.common["clip"] > 0 or spec.common["clip_value"] > 0
     schedule = keys & set(SCHEDULE_KEYS) or spec.scheduled
     return frozenset(name for name, on in (("clip", clip), ("schedule", schedule)) if on)

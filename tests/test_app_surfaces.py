@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from apptools import chart_with, charts, make_app, markdown_tables, path_trace, query, shown, xy
@@ -314,3 +316,13 @@ def test_15_newer_optimizers_get_controls_and_muon_says_why_it_is_absent():
     assert at.toggle(key="r2_lbfgs_line_search").value is True
     assert "Muon" in at.selectbox(key="r0_name").help and "muon" not in at.selectbox(key="r0_name").options
     assert query(at)["opt"] == ["sophia:update_interval=3", "adafactor", "lbfgs:line_search=1"]
+
+
+def test_fair_race_says_when_a_tuned_lr_is_at_the_end_of_its_grid():
+    at = make_app(surface="rosenbrock", steps="150", opt=["adam", "sgd"])
+    at.run()
+    at.button(key="fair_race").click().run()
+    note = next(s.value for s in at.success if s.value.startswith("Fair race"))
+    assert "Adam: lr = 1, the highest value tried (1): a larger lr might end lower" in note
+    sgd = re.search(r"SGD: lr = ([0-9.e-]+) \(final loss", note).group(1)
+    assert sgd == f"{float(sgd):.3g}" and query(at)["opt"][1] == f"sgd:lr={sgd}"  # short, and the link keeps it

@@ -197,21 +197,30 @@ def _fair_race() -> None:
 
     cfg, _ = current_config()
     surface = cfg.surface_obj()
-    tuned = []
+    tunings = []
     for rid, spec in zip(st.session_state["race"], cfg.specs):
-        best, _ = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
-        seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), best.hparams["lr"])
+        tuned = tune_lr(surface, spec, cfg.start, cfg.steps, cfg.noise, cfg.seed)
+        seed_hparam(rid, spec.name, REGISTRY[spec.name].hparam("lr"), tuned.spec.hparams["lr"])
         st.session_state[f"r{rid}_lr_hand"] = False  # tuned for this surface: another surface retunes
-        tuned.append(best)
+        tunings.append(tuned)
     # Quote the runs the page is about to draw, not the tuning grid's (another program: its
     # float32 rounding can differ, and chaotic runs amplify that).
-    runs = cached_runs(replace(cfg, specs=tuple(tuned)))
-    lines = [f"{REGISTRY[s.name].display_name}: lr = {format_number(s.hparams['lr'])} "
-             + (f"(diverged at step {r.diverged_at})" if r.diverged_at else f"(final loss {sig(r.loss[-1])})")
-             for s, r in zip(tuned, runs)]
+    runs = cached_runs(replace(cfg, specs=tuple(t.spec for t in tunings)))
+    lines = [_tuned_line(t, r) for t, r in zip(tunings, runs)]
     st.session_state["fair_race_note"] = (
         f"Fair race: each lr tuned over {TUNING_POINTS} log-spaced values across its slider range, "
         f"{cfg.steps} steps each, lowest final loss wins. " + "; ".join(lines) + ".")
+
+
+def _tuned_line(tuned, run) -> str:
+    """One racer's outcome: its lr, where that lies in the grid when at an end, and how its run ends."""
+    spec = tuned.spec
+    line = f"{REGISTRY[spec.name].display_name}: lr = {format_number(spec.hparams['lr'])}"
+    if tuned.edge:
+        bound = tuned.grid[0] if tuned.edge == "lowest" else tuned.grid[-1]
+        beyond = "smaller" if tuned.edge == "lowest" else "larger"
+        line += f", the {tuned.edge} value tried ({format_number(bound)}): a {beyond} lr might end lower"
+    return line + (f" (diverged at step {run.diverged_at})" if run.diverged_at else f" (final loss {sig(run.loss[-1])})")
 
 
 def sidebar() -> None:

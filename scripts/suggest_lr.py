@@ -1,14 +1,11 @@
-"""Write optviz/suggested.py: each catalogue surface's suggested learning rate for each optimizer.
+"""Write optviz/suggested.py's table: each catalogue surface's suggested learning rate for each optimizer.
 
-Run:  .venv/bin/python scripts/suggest_lr.py   (about two minutes; rerun when an optimizer or a
-surface is added, tests/test_suggested.py says when it is needed)
+Run:  .venv/bin/python scripts/suggest_lr.py   (a few minutes; rerun when an optimizer or a surface
+is added, or the criteria in optviz/suggested.py change: tests/test_suggested.py says when)
 
-The suggestion is the lr, among the stops of the optimizer's slider (1, 1.5, 2, 3, 5, 7 times
-each power of ten in its range), whose run from the surface's default start, for BUDGET steps
-without noise and with every other hyperparameter at its default, has the lowest mean of
-log10(f - min f) over its steps: fast and steady descent. (The lowest final loss alone picks
-rates at the edge of divergence, whose paths bounce across the plot.) Surfaces without a
-minimum use the mean loss. A run that diverges or leaves the picture is never suggested.
+For every surface and every optimizer offered on the surfaces, each stop of the optimizer's lr
+slider runs BUDGET steps from the surface's default start, every other hyperparameter at its
+default, and :func:`optviz.suggested.choose` picks (or says why there is no pick).
 """
 
 from __future__ import annotations
@@ -18,37 +15,40 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-
 from optviz.optimizers import REGISTRY, SURFACE_NAMES  # noqa: E402
 from optviz.spec import format_number, make_spec  # noqa: E402
-from optviz.suggested import BUDGET, score  # noqa: E402
+from optviz.suggested import BUDGET, choose, score  # noqa: E402
 from optviz.surfaces import SURFACES  # noqa: E402
 from optviz.trajectory import run_one  # noqa: E402
-from optviz.ui.state import slider_stops  # noqa: E402
 
 TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optviz", "suggested.py")
 
 
 def main() -> None:
     table: dict[str, dict[str, float]] = {}
+    reasons: dict[str, dict[str, str]] = {}
     for surface in SURFACES.values():
-        table[surface.name] = {}
+        table[surface.name], reasons[surface.name] = {}, {}
         for name in SURFACE_NAMES:
-            stops = slider_stops(REGISTRY[name].hparam("lr"))
+            stops = REGISTRY[name].hparam("lr").stops()
             scores = [score(run_one(surface, surface.start, BUDGET, make_spec(name, {"lr": lr})), surface)
                       for lr in stops]
-            best = int(np.argmin(scores))
-            if not np.isfinite(scores[best]):
-                print(f"{surface.name:16s} {name:10s} no lr keeps the path in the picture: none suggested")
-                continue
-            table[surface.name][name] = stops[best]
-            print(f"{surface.name:16s} {name:10s} lr={stops[best]:g} score {scores[best]:.3g}", flush=True)
+            lr, why = choose(stops, scores)
+            if lr is None:
+                reasons[surface.name][name] = why
+                print(f"{surface.name:16s} {name:10s} none: {why}", flush=True)
+            else:
+                table[surface.name][name] = lr
+                print(f"{surface.name:16s} {name:10s} lr={lr:g}", flush=True)
     with open(TARGET) as f:
         head = f.read().split("# --- generated below")[0]
     lines = [head + "# --- generated below by scripts/suggest_lr.py; do not edit by hand\n", "SUGGESTED_LR = {"]
     for surface, row in table.items():
         items = ", ".join(f'"{k}": {format_number(v)}' for k, v in row.items())
+        lines.append(f'    "{surface}": {{{items}}},')
+    lines += ["}", "", "NO_SUGGESTION = {"]
+    for surface, row in reasons.items():
+        items = ", ".join(f'"{k}": "{v}"' for k, v in row.items())
         lines.append(f'    "{surface}": {{{items}}},')
     lines.append("}\n")
     with open(TARGET, "w") as f:

@@ -10,6 +10,7 @@ network weights (``jax.flatten_util.ravel_pytree``) for MNIST.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping, NamedTuple
@@ -69,6 +70,10 @@ class HParam:
         below = value < self.high if self.high_open else value <= self.high
         return above and below
 
+    def stops(self) -> tuple[float, ...]:
+        """A log slider's stops: its ends, and 1, 1.5, 2, 3, 5, 7 times each power of ten between."""
+        return _log_stops(*self.slider)
+
     def to_json(self) -> dict:
         """The description as plain JSON-ready data."""
         return {
@@ -89,6 +94,20 @@ class HParam:
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _log_stops(lo: float, hi: float) -> tuple[float, ...]:
+    stops = {lo, hi}
+    for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for mant in NICE_MANTISSAS:
+            v = float(f"{mant}e{exp}")
+            if lo <= v <= hi:
+                stops.add(v)
+    return tuple(sorted(stops))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
 from optviz.numbers import sig
 from optviz.spec import format_number, make_spec, parse_spec
-from optviz.suggested import suggested_lr
+from optviz.suggested import BUDGET, suggested_lr
 from optviz.stability import stability
 from optviz.surfaces import SURFACES
 from optviz.ui.cache import shared
@@ -111,8 +111,9 @@ def family_tree() -> None:
         lines.append(f"- **{family}**: " + "; ".join(f"*{o.display_name}*: {o.lineage}" for o in members))
     st.markdown("\n".join(lines))
     racers = ("adam", "radam", "adabelief", "adopt", "sfadamw", "prodigy")
+    suggested = [(n, suggested_lr("rosenbrock", n)) for n in racers]
     try_it(("Adam's successors on Rosenbrock, each at its suggested learning rate", surfaces_link(
-        "rosenbrock", [f"{n}:lr={format_number(suggested_lr('rosenbrock', n))}" for n in racers], 300)))
+        "rosenbrock", [f"{n}:lr={format_number(lr)}" for n, lr in suggested if lr is not None], BUDGET)))
 
 
 def section_algorithm() -> None:

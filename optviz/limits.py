@@ -2,6 +2,7 @@
 
 MAX_STEPS = 5000  # steps of one trajectory
 MAX_RUNS = 10  # optimizers in one race
+RACER_COLORS = 10  # colours a racer may take (optviz.plots.common.PALETTE): one each, however many race
 MAX_COORD = 1e4  # |x|, |y| of a start point
 MAX_NOISE = 100.0  # gradient-noise sigma
 MAX_SEED = 2**31 - 1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EOS_IMAGES,
                            MAX_EOS_STEPS, MAX_EPOCHS,
                            MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS, MAX_SWEEP_SIDE,
-                           MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN)
+                           MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN, RACER_COLORS)
 from optviz.link import (CUSTOM, TOLERANCES, CompareConfig, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig,
                          SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
@@ -69,9 +69,11 @@ def race(draw):
 def surfaces_config(draw):
     r = draw(race())
     maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+    colors = maybe(st.permutations(range(RACER_COLORS)).map(lambda p: tuple(p[: len(r.specs)])))
     return SurfacesConfig(r, draw(maybe(st.booleans())), draw(st.booleans()), draw(st.sampled_from(TOLERANCES)),
                           draw(st.booleans()), draw(maybe(st.integers(0, r.steps))),
-                          draw(maybe(st.integers(0, len(r.specs) - 1))), draw(maybe(st.integers(1, r.steps))))
+                          draw(maybe(st.integers(0, len(r.specs) - 1))), draw(maybe(st.integers(1, r.steps))),
+                          draw(colors))
 
 
 def _axis_keys(name: str) -> list[str]:

@@ -124,7 +124,7 @@ class Reader:
             except SpecError as err:
                 self.warn(f"{key}: {err}; that optimizer is left out", f"{key}: {err}")
         if texts and not specs:
-            self.warn(f"{key}: no valid optimizer in the link; using the default race")
+            self.warn(f"{key}: no valid optimizer in the link; using {' '.join(shown(s) for s in default)}")
         return tuple(specs) or default
 
     def choice(self, key: str, options: Sequence[str], default: str) -> str:

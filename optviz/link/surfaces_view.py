@@ -3,27 +3,44 @@
 ``surface``, ``start=X,Y``, ``steps``, ``opt`` (repeated, SPEC syntax), ``noise`` and ``seed``
 (when there is noise), ``expr`` and ``domain`` (custom formulas); then the view, written only
 where it differs from the default: ``log=1|0``, ``arrows=1``, ``tol``, ``playback=1`` and
-``frame`` (the step shown), ``inside=K`` (the K-th racer's state, 1-based) and ``inside_step``.
+``frame`` (the step shown), ``inside=K`` (the K-th racer's state, 1-based) and ``inside_step``;
+``colors=C1,C2,...`` (each racer's colour, a number from 1 to RACER_COLORS in the palette) when
+they are not simply 1, 2, 3, ...: a racer keeps its colour for life, and a slide's legend must
+match what a student who opens the link sees.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..expr import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
-from ..limits import MAX_NOISE, MAX_SEED, MAX_STEPS
-from ..spec import (OptSpec, check_surface, format_number, format_spec, parse_int, parse_noise, parse_point,
-                    parse_seed, parse_spec, parse_steps)
+from ..limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
+from ..spec import (OptSpec, SpecError, check_surface, format_number, format_spec, make_spec, parse_int, parse_noise,
+                    parse_point, parse_seed, parse_steps)
+from ..suggested import suggested_lr
 from ..surfaces import SURFACES, Surface
 from .query import Params, Query, Reader, too_long
 
 DEFAULT_SURFACE = "bowl"
 DEFAULT_STEPS = 150
-# The first picture: the seed's three optimizers on the seed's bowl, at learning rates that
-# reach the minimum within the default number of steps.
-DEFAULT_RACE = ("adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2")
+DEFAULT_OPTIMIZERS = ("adam", "sgd", "adagrad")  # the seed's three
 CUSTOM = "custom"
 TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)  # loss - min f counted as reached: the tolerance control's stops
+
+
+def default_specs(surface: str) -> tuple[OptSpec, ...]:
+    """A link that names no optimizer: the seed's three at ``surface``'s suggested learning
+    rates (optviz.suggested); on a custom formula, which has none, the bowl's."""
+    def lr(name: str) -> dict[str, float]:
+        value = suggested_lr(surface, name)
+        value = suggested_lr(DEFAULT_SURFACE, name) if value is None else value
+        return {} if value is None else {"lr": value}
+
+    return tuple(make_spec(name, lr(name)) for name in DEFAULT_OPTIMIZERS)
+
+
+# The first picture: the seed's three optimizers on the seed's bowl.
+DEFAULT_RACE = tuple(format_spec(s) for s in default_specs(DEFAULT_SURFACE))
 
 
 @dataclass(frozen=True)
@@ -33,15 +50,11 @@ class RaceConfig:
     surface: str = DEFAULT_SURFACE
     start: tuple[float, float] = SURFACES[DEFAULT_SURFACE].start
     steps: int = DEFAULT_STEPS
-    specs: tuple[OptSpec, ...] = field(default_factory=lambda: tuple(parse_spec(s) for s in DEFAULT_RACE))
+    specs: tuple[OptSpec, ...] = field(default_factory=lambda: default_specs(DEFAULT_SURFACE))
     noise: float = 0.0
     seed: int = 0
     expr: str = ""  # the formula, when surface is "custom"
     domain: tuple[float, float, float, float] = DEFAULT_DOMAIN  # its plotting domain
-
-    def with_surface(self, name: str) -> "RaceConfig":
-        """The same race on another catalogue surface, from that surface's default start."""
-        return replace(self, surface=name, start=SURFACES[name].start)
 
     def surface_obj(self) -> Surface:
         """The Surface itself: from the catalogue, or compiled from the custom formula."""
@@ -62,6 +75,15 @@ class SurfacesConfig:
     frame: int | None = None  # the playback step shown; None: the last
     inside: int | None = None  # the racer whose state is shown (0-based); None: the section is closed
     inside_step: int | None = None  # the step whose numbers are written out; None: step 10 (or the last)
+    colors: tuple[int, ...] | None = None  # each racer's palette index (0-based); None: 0, 1, 2, ... in order
+
+    def __post_init__(self):
+        if self.colors is not None and tuple(self.colors) == tuple(range(len(self.race.specs))):
+            object.__setattr__(self, "colors", None)  # the default order is written as nothing, and read back so
+
+    def racer_colors(self) -> tuple[int, ...]:
+        """Each racer's palette index, in race order."""
+        return self.colors if self.colors is not None else tuple(range(len(self.race.specs)))
 
     @property
     def log_scale(self) -> bool:
@@ -88,6 +110,7 @@ class SurfacesConfig:
             inside=_minus_one(read.value("inside", lambda t: parse_int("inside", t, 1, n), None, (1, n), whole=True)),
             inside_step=read.value("inside_step", lambda t: parse_int("inside_step", t, 1, steps), None, (1, steps),
                                    whole=True),
+            colors=_read_colors(read, n),
         )
         return cfg, read.warnings
 
@@ -99,9 +122,33 @@ class SurfacesConfig:
                 "playback": "1" if self.playback else None,
                 "frame": None if self.frame is None else str(self.frame),
                 "inside": None if self.inside is None else str(self.inside + 1),
-                "inside_step": None if self.inside_step is None else str(self.inside_step)}
+                "inside_step": None if self.inside_step is None else str(self.inside_step),
+                "colors": None if self.colors is None else ",".join(str(c + 1) for c in self.colors)}
         query.update({k: v for k, v in view.items() if v is not None})
         return query
+
+
+def parse_colors(text: str, racers: int) -> tuple[int, ...]:
+    """``C1,C2,...``: one palette number (1 to RACER_COLORS) per racer, no two alike; 0-based out."""
+    parts = [p.strip() for p in str(text).split(",")]
+    allowed = f"one colour number from 1 to {RACER_COLORS} per racer, no two alike"
+    if len(parts) != racers:
+        raise SpecError(f"colors: {allowed}; {len(parts)} given for {racers} racers (got {text!r})")
+    numbers = [parse_int("colors", p, 1, RACER_COLORS) for p in parts]
+    if len(set(numbers)) != len(numbers):
+        raise SpecError(f"colors: {allowed} (got {text!r})")
+    return tuple(c - 1 for c in numbers)
+
+
+def _read_colors(read: Reader, racers: int) -> tuple[int, ...] | None:
+    text = read.text("colors")
+    if text is None:
+        return None
+    try:
+        return parse_colors(text, racers)
+    except SpecError as err:
+        read.warn(f"{err}; using {','.join(str(i + 1) for i in range(racers))}")
+        return None
 
 
 def _minus_one(value: int | None) -> int | None:
@@ -132,7 +179,7 @@ def _read_race(read: Reader) -> RaceConfig:
         surface=surface, expr=expr, domain=domain,
         start=read.value("start", lambda t: parse_point("start", t), default_start),
         steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
-        specs=read.specs("opt", RaceConfig().specs, check_surface),
+        specs=read.specs("opt", default_specs(surface), check_surface),
         noise=read.value("noise", parse_noise, 0.0, (0.0, MAX_NOISE)),
         seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
     )

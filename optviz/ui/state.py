@@ -6,7 +6,6 @@ session's first run and writes the query string back whenever the race changes.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import streamlit as st
@@ -38,23 +37,9 @@ def slider_value(hp: HParam, value: float) -> float:
     return float(min(max(value, lo), hi))
 
 
-NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
-
-
-@functools.lru_cache(maxsize=None)
-def _log_stops(lo: float, hi: float) -> tuple[float, ...]:
-    stops = {lo, hi}
-    for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for mant in NICE_MANTISSAS:
-            v = float(f"{mant}e{exp}")
-            if lo <= v <= hi:
-                stops.add(v)
-    return tuple(sorted(stops))
-
-
 def slider_stops(hp: HParam) -> tuple[float, ...]:
-    """A log slider's stops: the nice numbers 1, 1.5, 2, 3, 5, 7 times each power of ten in range."""
-    return _log_stops(*hp.slider)
+    """A log slider's stops (:meth:`HParam.stops`)."""
+    return hp.stops()
 
 
 def log_slider_value(hp: HParam, value: float) -> float:
@@ -78,13 +63,15 @@ def seed_hparam(rid: int, name: str, hp: HParam, value: float, only_missing: boo
     _put(slider_key(rid, name, hp.name), (log_slider_value if hp.log else slider_value)(hp, value), only_missing)
 
 
-def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool = False) -> None:
+def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool = False,
+                colors: tuple[int, ...] | None = None) -> None:
     """Set the widgets' keys from ``cfg`` (before the widgets are drawn).
 
     With ``only_missing``, keys that exist keep their values: used to restore what Streamlit
     dropped while another page was shown, without undoing a change the browser just sent.
     With ``lrs_by_hand`` (a link that names its optimizers), learning rates other than the
-    registry's defaults count as chosen by hand, and survive a change of surface.
+    registry's defaults count as chosen by hand, and survive a change of surface. ``colors``
+    are the racers' palette indices (the link's; in race order by default).
     """
     ss = st.session_state
     put = lambda key, value: _put(key, value, only_missing)  # noqa: E731
@@ -101,9 +88,9 @@ def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool =
     if not only_missing:
         ss["race"] = list(range(len(cfg.specs)))
         ss["next_rid"] = len(cfg.specs)
-    for rid, spec in zip(ss["race"], cfg.specs):
+    for i, (rid, spec) in enumerate(zip(ss["race"], cfg.specs)):
         put(f"r{rid}_name", spec.name)
-        put(f"r{rid}_color", rid % len(PALETTE))
+        put(f"r{rid}_color", colors[i] if colors is not None else rid % len(PALETTE))
         put(f"r{rid}_lr_hand", lrs_by_hand and spec.hparams["lr"] != REGISTRY[spec.name].hparam("lr").default)
         for hp in REGISTRY[spec.name].hparams:
             seed_hparam(rid, spec.name, hp, spec.hparams[hp.name], only_missing)
@@ -156,10 +143,11 @@ def init_session() -> tuple[SurfacesConfig, list[str]]:
     cfg, warnings = arrive(SurfacesConfig, "surfaces")
     if fresh("surfaces"):
         # Learning rates a link names were chosen by its author: a change of surface keeps them.
-        load_config(cfg.race, lrs_by_hand=from_link("surfaces") and bool(current_params().get("opt")))
+        load_config(cfg.race, lrs_by_hand=from_link("surfaces") and bool(current_params().get("opt")),
+                    colors=cfg.racer_colors())
         seed(view_values(cfg), overwrite=True)
     else:
-        load_config(cfg.race, only_missing=True)
+        load_config(cfg.race, only_missing=True, colors=cfg.racer_colors())
         seed(view_values(cfg))
     return cfg, warnings
 
@@ -182,7 +170,8 @@ def current_view(race: RaceConfig) -> SurfacesConfig:
                           tol=float(ss.get("tol", 1e-3)), playback=bool(ss.get("playback")),
                           frame=_clamped(ss.get("frame"), 0, race.steps) if ss.get("playback") else None,
                           inside=min(inside, len(race.specs) - 1) if inside is not None else None,
-                          inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None)
+                          inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None,
+                          colors=tuple(int(ss.get(f"r{rid}_color", rid)) % len(PALETTE) for rid in ss["race"]))
 
 
 def _clamped(value, low: int, high: int) -> int | None:

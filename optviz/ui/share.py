@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import functools
 from typing import Callable, Sequence
-from urllib.parse import urlencode
 
 import streamlit as st
 
-from .views import current_params
-
-
-def share_url() -> str:
-    """The full link to this view (relative when the server's address is unknown)."""
-    base = ""
-    try:
-        base = st.context.url or ""
-    except Exception:  # outside a browser session (tests), there is no URL to build on
-        base = ""
-    return f"{base}?{urlencode(current_params(), doseq=True)}"
-
-
-COPY_BUTTON = """
+SHARE_BOX = """
+<div id="l" title="the link to this view: select it, or press Copy link"
+ style="font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace;color:#31333f;background:#f0f2f6;
+ border-radius:8px;padding:8px 10px;word-break:break-all;user-select:all;max-height:5.8em;overflow-y:auto"></div>
+<div style="margin-top:8px">
 <button id="b" style="font:14px sans-serif;padding:6px 14px;border-radius:8px;
  border:1px solid #bbb;background:#fff;cursor:pointer">Copy link</button>
-<span id="s" style="font:13px sans-serif;margin-left:8px;color:#2e7d32"></span>
+<span id="s" style="font:13px sans-serif;margin-left:8px;color:#2e7d32"></span></div>
 <script>
-// Reads the address bar at click time (the app keeps it current), so this HTML never changes
-// and the frame is not reloaded on every rerun.
+// The printed link is the address bar itself, read here in the browser: a change made inside a
+// fragment (which reruns only its own part of the page) updates the address bar, and this box
+// follows it within a moment. So the printed link, the Copy button and the address bar are one
+// value, always. The HTML never changes, so the frame is not reloaded on a rerun.
+const box = document.getElementById('l');
+const current = () => window.parent.location.href;
+const show = () => { const url = current(); if (box.textContent !== url) box.textContent = url; };
+show();
+setInterval(show, 250);
 document.getElementById('b').onclick = async () => {
-  const url = window.parent.location.href;
+  const url = current();
   try { await navigator.clipboard.writeText(url); }
   catch (e) { const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t);
               t.select(); document.execCommand('copy'); t.remove(); }
@@ -38,9 +35,9 @@ document.getElementById('b').onclick = async () => {
 </script>"""
 
 
-def copy_button() -> None:
-    """A "Copy link" button that copies the page's current address (the share link)."""
-    st.iframe(COPY_BUTTON, height=44)
+def link_box() -> None:
+    """The link to this view, as the address bar has it, with a "Copy link" button."""
+    st.iframe(SHARE_BOX, height=150, alt="the link to this view, with a button to copy it")
 
 
 Download = tuple[str, Callable, str, str]  # label, builder (called with the page's arguments), MIME type, extension
@@ -48,10 +45,10 @@ Download = tuple[str, Callable, str, str]  # label, builder (called with the pag
 
 def share_section(page: str, downloads: Sequence[Download], *args) -> None:
     """The link that reproduces this view, a Copy link button, and the page's downloads (built when clicked)."""
-    st.subheader("Share and export")
-    st.caption("This link reproduces exactly what you see; the address bar is kept up to date too.")
-    copy_button()
-    st.code(share_url(), language=None, wrap_lines=True)
+    st.subheader("Share and export" if downloads else "Share")
+    st.caption("This link reproduces exactly what you see: it is the address bar's, kept up to date with every "
+               "change.")
+    link_box()
     for column, (label, build, mime, ext) in zip(st.columns(len(downloads)) if downloads else [], downloads):
         column.download_button(label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime,
                                key=f"dl_{page}_{ext}")

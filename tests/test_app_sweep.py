@@ -142,7 +142,8 @@ def test_basins_on_a_start_grid():
     at.radio(key="sw_metric").set_value("basin").run()
     assert not at.exception and not at.error
     heat = _heatmaps(at)[0]
-    assert heat["data"][0]["colorbar"]["ticktext"][0] == "none"
+    legend = [t["name"] for t in heat["data"] if t.get("marker", {}).get("symbol") == "square"]
+    assert legend[0].startswith("minimum (") and legend[-2:] == ["no minimum reached", "diverged"]
     assert query(at)["metric"] == ["basin"]
 
 
@@ -199,3 +200,22 @@ def test_exports_hold_the_grid_and_its_link(sweep_app):
     from urllib.parse import parse_qs
 
     assert SweepConfig.from_query(parse_qs(data["query"])) == (cfg, [])
+
+
+def test_a_start_grid_is_drawn_to_scale_with_a_basin_legend_and_opens_on_the_default_cell():
+    from apptools import open_link_on
+
+    at = open_link_on(SWEEP, {"surface": "himmelblau", "opt": "adam:lr=0.1", "x": "x=-5:5:16", "y": "y=-5:5:12",
+                              "steps": "300", "metric": "basin", "start": "1,-2"})
+    assert not at.exception and not at.warning
+    heat = _heatmaps(at)[0]
+    assert heat["layout"]["yaxis"]["scaleanchor"] == "x"  # a square domain is a square
+    legend = [t["name"] for t in heat["data"] if t.get("marker", {}).get("symbol") == "square"]
+    assert legend[-2:] == ["no minimum reached", "diverged"] and len(legend) == 2 + len(SURFACES["himmelblau"].minima)
+    assert heat["data"][0]["showscale"] is False
+    # the inspected cell is the default one (the start the link gives), not the grid's centre
+    default = path_trace(heat, "default")
+    assert (default["x"][0], default["y"][0]) == (path_trace(heat, "inspected")["x"][0],
+                                                 path_trace(heat, "inspected")["y"][0])
+    cfg, _ = SweepConfig.from_query(query(at))
+    assert cfg.cell_index() == cfg.default_cell() != (cfg.y.n // 2, cfg.x.n // 2)

@@ -58,7 +58,8 @@ def figures() -> dict[str, dict]:
         "heatmap": heatmap_figure(heat, np.geomspace(1e-4, 1, 9), np.linspace(0, 0.99, 12), "lr", "b1", True, False,
                                   "log10 loss", "Adam", (3, 4), (0, 0), (5, 5)),
         "basins": heatmap_figure(heat.round() % 3, np.linspace(-5, 5, 9), np.linspace(-5, 5, 12), "x", "y", False,
-                                 False, "minimum", "RMSprop", None, None, categorical=["a", "b", "c"], clickable=False),
+                                 False, "minimum", "RMSprop", None, None, categorical=["a", "b", "c"], clickable=False,
+                                 equal_scale=True),
         "digits": digits_figure(digits, labels, (labels + (np.arange(20) % 7 == 0)) % 10),
         "stability": stability_figure(paths, [{"sharpness": np.full(700, 25.0), "threshold": np.full(700, 40.0)},
                                               {"sharpness": np.linspace(1, 9, 700),
@@ -117,9 +118,10 @@ def _lab(hexes, vision: str) -> np.ndarray:
 
 @pytest.mark.parametrize("vision", list(CVD))
 def test_ten_racer_colours_stay_apart_for_colour_blind_eyes(vision):
+    from optviz.limits import MAX_RUNS, RACER_COLORS
     from optviz.plots.common import COLORSCALE, PALETTE
 
-    assert len(set(PALETTE)) == 10
+    assert len(set(PALETTE)) == len(PALETTE) == RACER_COLORS == 10 >= MAX_RUNS  # a link's colour numbers
     lab = _lab(PALETTE, vision)
     gaps = np.linalg.norm(lab[:, None] - lab[None], axis=-1) + np.eye(10) * 1e9
     assert gaps.min() >= 19, f"two racer colours look alike under {vision}: delta E {gaps.min():.1f}"
@@ -163,3 +165,92 @@ def test_factor_figure_passes_plotlys_schema():
     fig = factor_figure(["Adafactor", "Adafactor (lr=0.1)"], images, [rng.random((10, 1)), rng.random((128, 1))])
     go.Figure(fig)
     assert [t["type"] for t in fig["data"]] == ["heatmap", "bar", "heatmap", "bar"]
+
+
+def _gif_frames(gif: bytes) -> list[np.ndarray]:
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(gif))
+    out = []
+    for k in range(image.n_frames):
+        image.seek(k)
+        out.append(np.asarray(image.convert("RGB"), np.int16))
+    return out
+
+
+def test_the_gif_starts_where_the_playback_chart_opens():
+    from optviz.plots.animation import playback_gif
+
+    s, xs, ys, z = _grid()
+    paths, minima = _paths(n=2, steps=150), [(m.x, m.y, m.f) for m in s.minima]
+    args = (xs, ys, z, paths, minima, s.start, 0.0, True)
+    chart = playback_figure(*args, frames=20, step=90)
+    from_90 = _gif_frames(playback_gif(*args, frames=20, size=200, step=90))
+    from_0 = _gif_frames(playback_gif(*args, frames=20, size=200))
+    assert len(from_90) == len(chart["frames"]) < len(from_0)  # the same steps as the chart: 90 and after
+    assert [f["name"] for f in chart["frames"]][0] == "90"
+    # its first frame has the paths drawn to step 90 already: more of the picture differs from the bare surface
+    bare = _gif_frames(playback_gif(xs, ys, z, [], minima, s.start, 0.0, True, frames=2, size=200))[0]
+    drawn = lambda frame: int((np.abs(frame - bare).sum(axis=-1) > 60).sum())  # noqa: E731
+    assert drawn(from_90[0]) > drawn(from_0[0]) + 200
+
+
+def test_log_axes_that_span_decades_are_labelled_in_powers_of_ten():
+    paths = _paths(n=2, steps=300)
+    fig = curves_figure(paths, [("loss − min f (log)", [np.geomspace(1, 1e-3, 301), np.geomspace(2, 1e-2, 301)], True)])
+    assert fig["layout"]["yaxis"]["type"] == "log" and fig["layout"]["yaxis"]["dtick"] == 1
+    narrow = curves_figure(paths, [("loss", [np.linspace(2, 5, 301), None], True)])
+    assert "dtick" not in narrow["layout"]["yaxis"]  # under a decade Plotly writes whole numbers itself
+
+
+def test_every_legend_sits_under_its_axis_titles_and_a_strip_may_have_none():
+    for name, fig in figures().items():
+        legend = fig["layout"].get("legend")
+        if legend is not None:
+            assert legend.get("yref") == "container" and legend.get("y") == 0, name
+    strip = curves_figure(_paths(n=2), [("lr", [p.loss for p in _paths(n=2)], False, "update t")], legend=False)
+    assert strip["layout"]["showlegend"] is False
+
+
+def test_basins_are_flat_colours_with_a_legend_and_a_start_grid_is_drawn_to_scale():
+    fig = figures()["basins"]
+    heat = fig["data"][0]
+    assert heat["showscale"] is False and heat["zmin"] == -2.5 and heat["zmax"] == 2.5
+    scale = heat["colorscale"]
+    assert all(scale[2 * i][1] == scale[2 * i + 1][1] for i in range(len(scale) // 2))  # bands, nothing blends
+    names = [t["name"] for t in fig["data"] if t.get("marker", {}).get("symbol") == "square"]
+    assert names == ["c", "b", "a", "no minimum reached", "diverged"]
+    assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
+
+
+def test_markers_show_on_any_cell_colour():
+    fig = figures()["heatmap"]
+    default = [t for t in fig["data"] if t.get("name") == "default"]
+    assert {t["marker"]["color"] for t in default} == {"#111111", "#ffffff"}  # a dark mark in a white rim
+
+
+def test_top_views_draw_no_white_zero_lines_and_no_overlapping_divergence_labels():
+    for name in ("contour", "playback"):
+        layout = figures()[name]["layout"]
+        assert layout["xaxis"]["zeroline"] is False and layout["yaxis"]["zeroline"] is False
+    for name in ("contour", "surface"):
+        marks = [t for t in figures()[name]["data"] if t.get("marker", {}).get("symbol") == "x"]
+        assert marks and all("text" not in t.get("mode", "") and "diverged at step" in t["hovertemplate"] for t in marks)
+
+
+def test_the_3d_view_keeps_its_z_title_whole_and_in_frame():
+    layout = figures()["surface"]["layout"]["scene"]
+    assert len(layout["zaxis"]["title"]["text"]) <= 14  # "log10(1 + f - min f)" was clipped to "(…"
+    eye = layout["camera"]["eye"]
+    assert np.hypot(eye["x"], eye["y"]) >= 2.3  # far enough back that the z axis stays inside the frame
+
+
+def test_digit_captions_are_light_on_the_black_strip():
+    from optviz.plots.raster import hex_rgb
+
+    fig = figures()["digits"]
+    for note in fig["layout"]["annotations"]:
+        r, g, b = hex_rgb(note["font"]["color"])
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b > 120, note  # not dark grey on black

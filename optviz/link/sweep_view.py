@@ -56,7 +56,7 @@ class SweepConfig:
     steps: int = 500
     tol: float = 1e-3
     metric: str = "loss"
-    cell: tuple[float, float] | None = None  # the inspected cell's (x, y) axis values; None: the middle cell
+    cell: tuple[float, float] | None = None  # the inspected cell's (x, y) axis values; None: the default cell
     shared_scale: bool = True
 
     @property
@@ -69,10 +69,17 @@ class SweepConfig:
         """Whether an axis is a start coordinate (then basins can be shown)."""
         return self.x.is_start or self.y.is_start
 
+    def default_cell(self, spec: OptSpec | None = None) -> tuple[int, int]:
+        """(row, column) of the cell nearest ``spec``'s own settings and the start (the first
+        optimizer's by default): the run the SPEC alone describes."""
+        values = (spec or self.opt).settings()
+        at = lambda axis: self.start["xy".index(axis.key)] if axis.is_start else values[axis.key]  # noqa: E731
+        return nearest_index(self.y, at(self.y)), nearest_index(self.x, at(self.x))
+
     def cell_index(self) -> tuple[int, int]:
-        """(row, column) of the inspected cell."""
+        """(row, column) of the inspected cell: the link's, else the default cell."""
         if self.cell is None:
-            return self.y.n // 2, self.x.n // 2
+            return self.default_cell()
         return nearest_index(self.y, self.cell[1]), nearest_index(self.x, self.cell[0])
 
     def at_cell(self, row: int, col: int) -> "SweepConfig":

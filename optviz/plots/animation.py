@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .common import PathData, thin
+from .common import PathData, playback_marks, thin
 from .raster import hex_rgb, surface_image
 
 MAX_POINTS = 400  # per path and frame, as in the figures
@@ -41,15 +41,16 @@ def _legend(draw: ImageDraw.ImageDraw, paths: Sequence[PathData]) -> None:
 
 def playback_frames(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                     minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                    log: bool = False, frames: int = 60, size: int = 480) -> list[Image.Image]:
-    """The playback's frames as RGB images [size, size]."""
+                    log: bool = False, frames: int = 60, size: int = 480, step: int = 0) -> list[Image.Image]:
+    """The playback's frames as RGB images [size, size], from ``step`` (where the playback chart
+    opens) to the end: the same steps as the chart's."""
     back = Image.fromarray(surface_image(z, floor, log, size=size))
     pixels = [_to_pixels(p.xy.astype(np.float64), xs, ys, size) for p in paths]
     colors = [tuple(int(v) for v in hex_rgb(p.color)) for p in paths]
     marks = _to_pixels(np.array([[m[0], m[1]] for m in minima]).reshape(-1, 2), xs, ys, size)
     sx, sy = _to_pixels(np.array([start], np.float64), xs, ys, size)[0]
     out = []
-    for step in thin(max((len(p.xy) for p in paths), default=1), frames):
+    for step in playback_marks(max((len(p.xy) for p in paths), default=1), frames, step):
         img = back.copy()
         draw = ImageDraw.Draw(img)
         for mx, my in marks:

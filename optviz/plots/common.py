@@ -18,6 +18,30 @@ PALETTE = ("#0077BB", "#E69F00", "#EE3377", "#000000", "#56B4E9", "#997700", "#3
 COLORSCALE = [[0.0, "#f7fbff"], [0.5, "#c6d3df"], [1.0, "#8da0b3"]]
 
 
+def legend_below() -> dict:
+    """A horizontal legend along the figure's bottom edge, below the x axis's ticks and title.
+
+    Placed against the figure (``yref: container``), Plotly reserves the room for it under the
+    plot area; a legend placed a fraction of the plot's height below it (the usual y = -0.2)
+    covers the axis title on a short chart or a phone. Above the plot, it runs under the toolbar.
+    """
+    return {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0, "yanchor": "bottom"}
+
+
+def log_axis(values, **extra) -> dict:
+    """A log axis for ``values`` (arrays; NaN and non-positive entries ignored). Where they span a
+    decade or more, every tick is a power of ten: Plotly's own choice there labels the minor
+    ticks as bare digits ("2 3 5 ... 10 2 3"), which read as values."""
+    axis = {"type": "log", "exponentformat": "power", **extra}
+    finite = [np.asarray(v, np.float64) for v in values if v is not None and len(v)]
+    positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in finite]) if finite else np.zeros(0)
+    if positive.size:
+        decades = float(np.log10(positive.max()) - np.log10(positive.min()))
+        if decades >= 1:
+            axis["dtick"] = max(1, int(np.ceil(decades / 8)))  # at most about eight labels
+    return axis
+
+
 @dataclass(frozen=True)
 class PathData:
     """One optimizer's path for plotting: points [k, 2], losses [k], a label and a colour."""
@@ -41,6 +65,14 @@ def thin(n: int, most: int) -> np.ndarray:
     out = np.arange(n) if n <= most else np.unique(np.linspace(0, n - 1, most).round().astype(int))
     out.flags.writeable = False
     return out
+
+
+def playback_marks(longest: int, frames: int, step: int = 0) -> list[int]:
+    """The steps an animation shows: ``step`` first (where it opens), then evenly spread steps
+    after it up to the last, at most about ``frames`` in all. The playback chart and its GIF
+    show the same ones."""
+    step = int(min(max(step, 0), max(longest - 1, 0)))
+    return [step] + [int(m) for m in thin(max(longest, 1), frames) if m > step]
 
 
 _GRIDS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}

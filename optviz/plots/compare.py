@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .common import PALETTE
+from .common import PALETTE, legend_below, log_axis
 
 
 def profile_figure(tau: np.ndarray, rho: Mapping[str, np.ndarray]) -> dict:
@@ -18,7 +18,7 @@ def profile_figure(tau: np.ndarray, rho: Mapping[str, np.ndarray]) -> dict:
     layout = {"height": 380, "margin": {"l": 60, "r": 10, "t": 30, "b": 50},
               "xaxis": {"type": "log", "title": {"text": "τ: within this factor of the best optimizer's steps"}},
               "yaxis": {"range": [0, 1.02], "tickformat": ".0%", "title": {"text": "ρ(τ): fraction of problems"}},
-              "legend": {"orientation": "h", "y": -0.25}}
+              "legend": legend_below()}
     return {"data": data, "layout": layout}
 
 
@@ -29,9 +29,9 @@ def robustness_figure(names: Sequence[str], lrs: np.ndarray, reached: np.ndarray
              "hovertemplate": f"{name}<br>lr=%{{x:.3g}}: %{{y:.0%}} of problems<extra></extra>"}
             for i, name in enumerate(names)]
     layout = {"height": 320, "margin": {"l": 60, "r": 10, "t": 30, "b": 50},
-              "xaxis": {"type": "log", "title": {"text": "learning rate tried"}},
+              "xaxis": log_axis(list(lrs), title={"text": "learning rate tried"}),
               "yaxis": {"range": [0, 1.02], "tickformat": ".0%", "title": {"text": "problems on target"}},
-              "legend": {"orientation": "h", "y": -0.3}}
+              "legend": legend_below()}
     return {"data": data, "layout": layout}
 
 
@@ -53,6 +53,6 @@ def range_test_figure(lrs: np.ndarray, smoothed: np.ndarray, grid_lrs: np.ndarra
         notes.append({"x": float(np.log10(lr)), "yref": "paper", "y": 1.02 + 0.06 * len(notes), "text": text,
                       "showarrow": False, "font": {"color": color, "size": 11}})
     layout = {"height": 400, "margin": {"l": 60, "r": 10, "t": 70, "b": 50}, "shapes": shapes, "annotations": notes,
-              "xaxis": {"type": "log", "title": {"text": "learning rate"}},
-              "yaxis": {"type": "log", "title": {"text": "loss"}}, "legend": {"orientation": "h", "y": -0.25}}
+              "xaxis": log_axis([lrs, grid_lrs], title={"text": "learning rate"}),
+              "yaxis": log_axis([smoothed, grid_scores], title={"text": "loss"}), "legend": legend_below()}
     return {"data": data, "layout": layout}

@@ -6,21 +6,23 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .common import PathData, thin
+from .common import PathData, log_axis, thin
 from .surface_figures import LEGEND
 
 MAX_CURVE_POINTS = 1000
 
 
 def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340,
-                  marks: Sequence[tuple[float, str]] = ()) -> dict:
-    """Side-by-side panels of per-step curves sharing one legend.
+                  marks: Sequence[tuple[float, str]] = (), legend: bool = True) -> dict:
+    """Side-by-side panels of per-step curves sharing one legend (none with ``legend=False``: a
+    thin strip whose colours the chart beside it names).
 
     ``panels`` holds (y title, one array per path or None, log y[, x title[, x step]]) for each
     panel; the x values are index * x step (default: "step", 1). Short series get markers.
     ``marks`` are (x, label) events drawn as dashed vertical lines across every panel.
     """
-    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND}
+    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND,
+                        "showlegend": legend}
     n, gap = len(panels), 0.08
     shown: set[str] = set()  # each label in the legend once, wherever it first appears
     width = (1 - gap * (n - 1)) / n
@@ -35,8 +37,8 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
             layout[f"xaxis{axis}"]["tickformat"] = "d"
             if x_title == "epoch":
                 layout[f"xaxis{axis}"].update(tick0=0, dtick=1)
-        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "title": {"text": title},
-                                  "type": "log" if log_y else "linear", "exponentformat": "power"}
+        layout[f"yaxis{axis}"] = (log_axis(values, anchor=f"x{axis}", title={"text": title}) if log_y else
+                                  {"anchor": f"x{axis}", "title": {"text": title}, "exponentformat": "power"})
         for p, v in zip(paths, values):
             if v is None or len(v) == 0:
                 continue
@@ -80,7 +82,7 @@ def stability_figure(paths: Sequence[PathData], series: Sequence[Mapping[str, np
             shown.add(p.label)
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND,
               "xaxis": {"title": {"text": "update t"}, "tickformat": "d"},
-              "yaxis": {"title": {"text": "sharpness (log)"}, "type": "log", "exponentformat": "power"}}
+              "yaxis": log_axis([v for s in series for v in s.values()], title={"text": "sharpness (log)"})}
     return {"data": data, "layout": layout}
 
 

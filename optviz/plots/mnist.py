@@ -27,7 +27,8 @@ def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarra
         wrong = predictions is not None and predictions[k] != labels[k]
         text = f"{labels[k]}" if predictions is None else f"{predictions[k]}" + (f" (not {labels[k]})" if wrong else "")
         annotations.append({"x": c * 30 + 15, "y": r * pitch + 30, "text": text, "showarrow": False,
-                            "font": {"size": 11, "color": "#d7263d" if wrong else "#333"}, "yanchor": "top"})
+                            # light on the black strip under each digit (dark grey did not show)
+                            "font": {"size": 11, "color": "#ff6b6b" if wrong else "#eeeeee"}, "yanchor": "top"})
     data = [{"type": "heatmap", "z": tile, "colorscale": "Greys", "showscale": False, "hoverinfo": "skip"}]
     if predictions is not None:  # red frames around the mistakes
         for k in np.nonzero(predictions[:n] != labels[:n])[0]:

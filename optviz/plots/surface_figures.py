@@ -10,16 +10,16 @@ from typing import Sequence
 
 import numpy as np
 
-from .common import COLORSCALE, PathData, display_z, thin
+from .common import COLORSCALE, PathData, display_z, legend_below, playback_marks, thin
 from .raster import background
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
-# Under the plot area: above it, a legend that wraps (a phone, many racers) runs under Plotly's toolbar.
-LEGEND = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}
+LEGEND = legend_below()
 
 
 def _z_title(log: bool) -> str:
-    return "log10(1 + f - min f)" if log else "f(x, y)"
+    # Short: a 3D scene clips a long axis title to "(…" (the toggle's help gives the formula).
+    return "f, log scale" if log else "f(x, y)"
 
 
 def _inside(xy: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -27,6 +27,12 @@ def _inside(xy: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     mx, my = 0.05 * (xs[-1] - xs[0]), 0.05 * (ys[-1] - ys[0])
     return ((xy[:, 0] >= xs[0] - mx) & (xy[:, 0] <= xs[-1] + mx) &
             (xy[:, 1] >= ys[0] - my) & (xy[:, 1] <= ys[-1] + my))
+
+
+def _diverged_hover(p: PathData) -> str:
+    # In the hover, not written on the chart: several runs that leave at one corner wrote their
+    # labels over each other. The page says who diverged where in words above the charts.
+    return f"diverged at step {p.diverged_at}<extra>" + p.label.replace("<", "&lt;") + "</extra>"
 
 
 def _hover(label: str) -> str:
@@ -55,9 +61,8 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                      "text": idx, "hovertemplate": _hover(p.label)})
         if p.diverged_at is not None and len(p.xy) and _inside(p.xy[-1:], xs, ys)[0]:
             data.append({"type": "scatter3d", "x": p.xy[-1:, 0], "y": p.xy[-1:, 1],
-                         "z": display_z(p.loss[-1:], floor, log) + lift, "mode": "markers+text",
-                         "text": [f"diverged at step {p.diverged_at}"], "showlegend": False,
-                         "marker": {"symbol": "x", "size": 6, "color": p.color}, "textfont": {"color": p.color}})
+                         "z": display_z(p.loss[-1:], floor, log) + lift, "mode": "markers", "showlegend": False,
+                         "hovertemplate": _diverged_hover(p), "marker": {"symbol": "x", "size": 6, "color": p.color}})
     data.append({"type": "scatter3d", "x": [start[0]], "y": [start[1]],
                  "z": display_z(np.array([start_loss]), floor, log) + lift, "mode": "markers", "name": "start",
                  "marker": {"symbol": "circle-open", "size": 8, "color": "black"}})
@@ -68,11 +73,12 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
                      "marker": {"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "black", "width": 1}}})
     layout = {
         "height": 560, "margin": {"l": 0, "r": 0, "t": 10, "b": 10}, "uirevision": key,
-        "legend": dict(LEGEND, y=0.02),
+        "legend": LEGEND,
         "scene": {"xaxis": {"title": {"text": axes[0]}, "range": [float(xs[0]), float(xs[-1])]},
                   "yaxis": {"title": {"text": axes[1]}, "range": [float(ys[0]), float(ys[-1])]},
                   "zaxis": {"title": {"text": _z_title(log)}, "range": [z_lo - lift, z_hi + 12 * lift]},
-                  "camera": {"eye": {"x": -1.4, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
+                  # far enough back that the z axis, its ticks and its title stay inside the frame
+                  "camera": {"eye": {"x": -1.65, "y": -1.75, "z": 1.25}}, "aspectmode": "manual",
                   "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
     }
     return {"data": data, "layout": layout}
@@ -126,18 +132,19 @@ def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
     for p in paths:
         data.append(_path_2d(p, thin(len(p.xy), MAX_DRAWN_POINTS)))
         if p.diverged_at is not None and len(p.xy):
-            data.append({"type": "scatter", "x": p.xy[-1:, 0], "y": p.xy[-1:, 1], "mode": "markers+text",
-                         "showlegend": False, "text": [f"diverged at step {p.diverged_at}"],
-                         "textposition": "top center", "marker": {"symbol": "x", "size": 12, "color": p.color},
-                         "textfont": {"color": p.color}})
+            data.append({"type": "scatter", "x": p.xy[-1:, 0], "y": p.xy[-1:, 1], "mode": "markers",
+                         "showlegend": False, "hovertemplate": _diverged_hover(p),
+                         "marker": {"symbol": "x", "size": 12, "color": p.color}})
     data += _markers(minima, start)
     return {"data": data, "layout": _top_layout(xs, ys, key, axes)}
 
 
 def _top_layout(xs, ys, key: str, axes: tuple[str, str] = ("x", "y")) -> dict:
     return {"height": 520, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "uirevision": key, "legend": LEGEND,
-            "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": axes[0]}},
-            "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": axes[1]}, "scaleanchor": "x"}}
+            # No zero lines: Plotly draws them white, across the contours.
+            "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": axes[0]}, "zeroline": False},
+            "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": axes[1]}, "scaleanchor": "x",
+                      "zeroline": False}}
 
 
 def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
@@ -150,9 +157,8 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     The surface is a layout image (optviz.plots.raster), not a contour trace: plotly.js drops
     the traces a frame does not animate once playback starts.
     """
-    longest = max((len(p.xy) for p in paths), default=1)
-    step = int(min(max(step, 0), longest - 1))
-    marks = [step] + [int(m) for m in thin(longest, frames) if m > step]
+    marks = playback_marks(max((len(p.xy) for p in paths), default=1), frames, step)
+    step = marks[0]
     base = _markers(minima, start)
     first = len(base)
     base += [_path_2d(p, thin(min(step + 1, len(p.xy)), MAX_DRAWN_POINTS)) for p in paths]
@@ -166,7 +172,7 @@ def playback_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     layout = _top_layout(xs, ys, "playback")
     layout.update(
-        height=600, images=[background(xs, ys, z, floor, log)], legend=dict(LEGEND, y=-0.2),
+        height=600, images=[background(xs, ys, z, floor, log)], legend=LEGEND,
         xaxis=dict(layout["xaxis"], showgrid=False), yaxis=dict(layout["yaxis"], showgrid=False),
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.06, "xanchor": "left", "yanchor": "top",
                       "buttons": [

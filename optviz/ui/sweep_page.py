@@ -13,7 +13,7 @@ import streamlit as st
 from optviz.analysis import loss_grid
 from optviz.export import sweep_csv, sweep_json
 from optviz.link import SweepConfig
-from optviz.link.sweep_view import nearest_index
+from optviz.numbers import sig
 from optviz.optimizers import REGISTRY
 from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
@@ -24,6 +24,7 @@ from optviz.sweep import SweepResult, cell_settings, run_sweep
 
 from . import sweep_controls as controls
 from .cache import Shared
+from .boxes import show_fitted
 from .charts import chart
 from .compute import racer
 from .notes import input_problem, link_warnings
@@ -32,6 +33,7 @@ from .views import arrive, settle
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
 SWEEPS = Shared(max_entries=32)  # whole grids: up to 65,536 cells of metrics each
+DIVERGED = -2  # a basin map's value for a run that diverged (-1: it ended at no minimum)
 METRIC_TITLES = {"loss": "log10(final loss − min f)", "steps": "steps to reach the tolerance",
                  "diverged": "diverged (1) or not (0)", "basin": "which minimum (basins of attraction)"}
 
@@ -58,6 +60,7 @@ def page() -> None:
     link_warnings(warnings)
     with st.sidebar:
         cfg, problems = controls.sidebar(cfg)
+    show_fitted()
     for source, problem in problems:
         input_problem(source, problem)
     cfg = controls.view_options(cfg)
@@ -80,7 +83,7 @@ def _metric(result: SweepResult, metric: str, f_min: float | None) -> np.ndarray
         return np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
     if metric == "diverged":
         return result.diverged.astype(float)
-    return result.minimum_index.astype(float)
+    return np.where(result.diverged, DIVERGED, result.minimum_index).astype(float)  # basins
 
 
 def _shared_range(zs: list[np.ndarray]) -> tuple[float, float] | None:
@@ -95,14 +98,15 @@ def heatmaps(cfg: SweepConfig, results: list[SweepResult]) -> None:
     zs = [_metric(r, cfg.metric, surface.f_min) for r in results]
     shared = _shared_range(zs) if cfg.shared_scale and len(zs) > 1 and cfg.metric != "basin" else None
     title = METRIC_TITLES[cfg.metric] + (" (one scale for both)" if shared else "")
-    names = [f"({m.x:.2f}, {m.y:.2f})" for m in surface.minima]
+    names = [f"minimum ({sig(m.x)}, {sig(m.y)})" for m in surface.minima]
     for k, (spec, result, z, column) in enumerate(zip(cfg.specs, results, zs, st.columns(len(cfg.specs)))):
-        default = (nearest_index(cfg.y, cfg.start[1] if cfg.y.is_start else spec.settings()[cfg.y.key]),
-                   nearest_index(cfg.x, cfg.start[0] if cfg.x.is_start else spec.settings()[cfg.x.key]))
         fig = heatmap_figure(z, cfg.x.values, cfg.y.values, cfg.x.key, cfg.y.key, cfg.x.log, cfg.y.log, title,
-                             spec.label(), default, result.best_cell(), cfg.cell_index(),
+                             spec.label(tuned=(cfg.x.key, cfg.y.key)), cfg.default_cell(spec), result.best_cell(),
+                             cfg.cell_index(),
                              categorical=names if cfg.metric == "basin" else None,
-                             clickable=cfg.x.n * cfg.y.n <= CLICKABLE_CELLS, z_range=shared)
+                             outcomes=("no minimum reached", "diverged"),
+                             clickable=cfg.x.n * cfg.y.n <= CLICKABLE_CELLS, z_range=shared,
+                             equal_scale=cfg.x.is_start and cfg.y.is_start)
         key = f"sw_heat_{k}"
         chart(column, fig, key=key, on_select=lambda key=key: controls.clicked(key), selection_mode="points")
         column.caption(f"diverged: {int(result.diverged.sum())} of {cfg.x.n * cfg.y.n} · reached the tolerance: "

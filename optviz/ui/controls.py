@@ -13,10 +13,11 @@ from optviz.link import CUSTOM
 from optviz.numbers import sig
 from optviz.optimizers import REGISTRY, SURFACE_NAMES, HParam
 from optviz.optimizers import schedule as sched
-from optviz.spec import format_number
+from optviz.spec import format_number, nearest_allowed
 from optviz.suggested import BUDGET, suggested_lr
 from optviz.surfaces import SURFACES
 
+from .boxes import fit_box, number_box
 from .state import (common_key, hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key, slider_stops, slider_value,
                     suggest_lrs)
 
@@ -37,6 +38,9 @@ def _sync_from_slider(num: str, sl: str, rid: int, hp: HParam) -> None:
 
 
 def _sync_from_number(num: str, sl: str, rid: int, hp: HParam) -> None:
+    name = st.session_state.get(f"r{rid}_name", "")
+    fit_box(num, f"{REGISTRY[name].display_name if name in REGISTRY else 'The optimizer'}'s {hp.name}",
+            lambda v: nearest_allowed(hp, v), hp.allowed())
     value = st.session_state[num]
     st.session_state[sl] = log_slider_value(hp, value) if hp.log else slider_value(hp, value)
     _by_hand(rid, hp)
@@ -70,11 +74,9 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     else:
         st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
                   format="%.4g", on_change=_sync_from_slider, args=(num, sl, rid, hp), help=label)
-    low = hp.low if not hp.low_open else min(1e-12, hp.slider[0])
-    high = hp.high if not hp.high_open else hp.high - 1e-6
-    st.number_input(f"{hp.name} (exact)", min_value=float(low), max_value=float(high), key=num,
-                    format="%g", step=_number_step(hp), on_change=_sync_from_number, args=(num, sl, rid, hp),
-                    label_visibility="collapsed")
+    # No bounds in the browser: a value out of range is fitted on the server and said (optviz.ui.boxes).
+    st.number_input(f"{hp.name} (exact)", key=num, format="%g", step=_number_step(hp), on_change=_sync_from_number,
+                    args=(num, sl, rid, hp), label_visibility="collapsed")
 
 
 def schedule_controls(rid: int) -> None:
@@ -96,10 +98,8 @@ def schedule_controls(rid: int) -> None:
     for key in shown:
         hp = sched.BY_NAME[key]
         whole = hp.kind == "int"
-        st.number_input(key, min_value=int(hp.low) if whole else float(hp.low),
-                        max_value=int(hp.high) if whole else float(hp.high), key=common_key(rid, key),
-                        step=1 if whole else 0.01 if key != "min_lr" else 1e-4, format=None if whole else "%g",
-                        help=hp.help)
+        number_box(st, key, common_key(rid, key), hp.low, hp.high, whole=whole,
+                   step=1 if whole else 0.01 if key != "min_lr" else 1e-4, format=None if whole else "%g", help=hp.help)
 
 
 def _linear_step(hp: HParam) -> float:
@@ -133,10 +133,15 @@ def _on_surface_change() -> None:
         start = SURFACES[ss["surface"]].start
         changed = suggest_lrs(ss["surface"])
         if changed:
-            ss["surface_note"] = (f"Learning rates for {SURFACES[ss['surface']].title}, suggested for "
-                                  f"{BUDGET} steps from its start: " + "; ".join(changed) + ".")
+            ss["surface_note"] = suggestion_note(SURFACES[ss["surface"]].title, int(ss["steps"]), changed)
     ss["start_x"], ss["start_y"] = map(float, start)
 
+
+
+def suggestion_note(title: str, steps: int, changed: list[str]) -> str:
+    """What a change of surface did to the learning rates, and for which run length they were tuned."""
+    length = f"runs of {BUDGET} steps from its start" + ("" if steps == BUDGET else f" (this view runs {steps})")
+    return f"Learning rates for {title}, tuned for {length}: " + "; ".join(changed) + "."
 
 
 def _add_run() -> None:
@@ -236,13 +241,13 @@ def sidebar() -> None:
                           "sqrt abs sign minimum maximum hypot")
             st.text_input("domain: xmin, xmax, ymin, ymax", key="domain")
         c1, c2 = st.columns(2)
-        c1.number_input("start x", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_x", format="%g", step=0.1)
-        c2.number_input("start y", min_value=-MAX_COORD, max_value=MAX_COORD, key="start_y", format="%g", step=0.1)
+        number_box(c1, "start x", "start_x", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
+        number_box(c2, "start y", "start_y", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
         st.slider("steps", min_value=1, max_value=MAX_STEPS, key="steps")
         c1, c2 = st.columns(2)
-        c1.number_input("gradient noise σ", min_value=0.0, max_value=MAX_NOISE, key="noise", format="%g", step=0.1,
-                        help="adds N(0, σ²) to every gradient, to mimic stochastic gradients")
-        c2.number_input("noise seed", min_value=0, max_value=MAX_SEED, key="seed", step=1)
+        number_box(c1, "gradient noise σ", "noise", 0.0, MAX_NOISE, format="%g", step=0.1,
+                   help="adds N(0, σ²) to every gradient, to mimic stochastic gradients")
+        number_box(c2, "noise seed", "seed", 0, MAX_SEED, whole=True, step=1)
 
         st.subheader("Optimizers")
         for n, rid in enumerate(st.session_state["race"]):

@@ -16,6 +16,7 @@ from optviz.mnist.sharpness import EdgeRun, edge_of_stability
 from optviz.plots.mnist import edge_figure
 from optviz.spec import SpecError, format_spec
 
+from .boxes import number_box
 from .cache import Shared
 from .charts import chart
 
@@ -55,8 +56,9 @@ def edge_section(cfg: MnistConfig, data: Mnist) -> None:
         "`adam:lr=0.01` with 1000 images and 400 steps.")
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.text_input("optimizer (SPEC)", key="mn_eos", help="schedules and clipping included, e.g. sgd:lr=0.2,warmup=50")
-    c2.number_input("steps", 1, MAX_EOS_STEPS, key="mn_eos_steps")
-    c3.number_input("images", 1, MAX_EOS_IMAGES, step=500, key="mn_eos_images")
+    number_box(c2, "steps", "mn_eos_steps", 1, MAX_EOS_STEPS, whole=True, source="The edge-of-stability steps")
+    number_box(c3, "images", "mn_eos_images", 1, MAX_EOS_IMAGES, whole=True, step=500,
+               source="The edge-of-stability images")
     run = EDGES.get(_key(cfg, data))
     if st.button("Measure the sharpness", key="mn_eos_run", help="about 10 s on two cores for the defaults"):
         run = _compute(cfg, data)

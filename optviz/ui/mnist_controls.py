@@ -12,6 +12,7 @@ from optviz.link.mnist_view import MODELS
 from optviz.mnist.data import Mnist
 from optviz.spec import SpecError, check_network, format_spec, parse_spec
 
+from .boxes import number_box
 from .notes import spec_lines
 from .views import fresh, seed
 
@@ -34,11 +35,11 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
     st.text_area("Optimizers, one SPEC a line", key="mn_opts",
                  help="name[:key=value,...], as on the command line; the seed's three by default")
     c1, c2 = st.columns(2)
-    c1.number_input("epochs", 1, MAX_EPOCHS, key="mn_epochs")
-    c2.number_input("batch size", 1, MAX_BATCH, key="mn_batch")
-    c1.number_input("training images", 1, MAX_TRAIN, step=1000, key="mn_train")
-    c2.number_input("test images", 1, MAX_TEST, step=500, key="mn_test")
-    c1.number_input("seed", 0, MAX_SEED, key="mn_seed")
+    number_box(c1, "epochs", "mn_epochs", 1, MAX_EPOCHS, whole=True)
+    number_box(c2, "batch size", "mn_batch", 1, MAX_BATCH, whole=True)
+    number_box(c1, "training images", "mn_train", 1, MAX_TRAIN, whole=True, step=1000)
+    number_box(c2, "test images", "mn_test", 1, MAX_TEST, whole=True, step=500)
+    number_box(c1, "seed", "mn_seed", 0, MAX_SEED, whole=True)
     folder = st.text_input("Full MNIST folder (optional)", key="mn_folder",
                            help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
                                 "or the bundled subset of 12,000 + 2,000")

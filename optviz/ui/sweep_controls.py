@@ -19,6 +19,7 @@ from optviz.spec import (OptSpec, SpecError, SweepAxis, format_spec, parse_axis,
                          sweepable_keys)
 from optviz.surfaces import SURFACES
 
+from .boxes import number_box
 from .views import fresh, seed
 
 METRIC_LABELS = {"loss": "log10 final loss − min f", "steps": "steps to reach the tolerance", "diverged": "diverged",
@@ -56,8 +57,8 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
     st.slider("steps", 1, MAX_SWEEP_STEPS, key="sw_steps")
     st.select_slider("tolerance", TOLERANCES, key="sw_tol", format_func=sig)
     c1, c2 = st.columns(2)
-    c1.number_input("start x", -MAX_COORD, MAX_COORD, key="sw_sx", format="%g")
-    c2.number_input("start y", -MAX_COORD, MAX_COORD, key="sw_sy", format="%g")
+    number_box(c1, "start x", "sw_sx", -MAX_COORD, MAX_COORD, format="%g")
+    number_box(c2, "start y", "sw_sy", -MAX_COORD, MAX_COORD, format="%g")
     ss = st.session_state
     new = replace(cfg, surface=ss["sw_surface"], opt=opt, opt2=opt2, x=x, y=y, steps=int(ss["sw_steps"]),
                   tol=float(ss["sw_tol"]), start=(float(ss["sw_sx"]), float(ss["sw_sy"])))
@@ -108,7 +109,7 @@ def _axis(label: str, opt: OptSpec, previous: SweepAxis, problems: Problems) -> 
     c1, c2, c3 = st.columns(3)
     c1.number_input("from", key=f"sw_{label}_lo", format="%g")
     c2.number_input("to", key=f"sw_{label}_hi", format="%g")
-    c3.number_input("cells", 1, MAX_SWEEP_SIDE, key=f"sw_{label}_n")
+    number_box(c3, "cells", f"sw_{label}_n", 1, MAX_SWEEP_SIDE, whole=True, source=f"The {label} axis's cells")
     st.checkbox("log scale", key=f"sw_{label}_log", disabled=ss[f"sw_{label}_key"] in ("x", "y"))
     axis = SweepAxis(ss[f"sw_{label}_key"], float(ss[f"sw_{label}_lo"]), float(ss[f"sw_{label}_hi"]),
                      int(ss[f"sw_{label}_n"]), bool(ss[f"sw_{label}_log"]) and ss[f"sw_{label}_key"] not in ("x", "y"))

@@ -15,10 +15,25 @@ The shape every page follows:
 from __future__ import annotations
 
 from typing import Any, Mapping, TypeVar
+from urllib.parse import urlparse
 
 import streamlit as st
 
 C = TypeVar("C")
+
+
+def unknown_page(known: set[str]) -> str | None:
+    """The page path the browser asked for when it is none of ``known`` (url paths; "" is the
+    main page), else None. Streamlit shows its main page for an unknown path."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # outside a browser session (tests) there is no address
+        return None
+    path = urlparse(url).path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].strip("/")
+    return None if path in known else path
 
 
 def current_params() -> dict[str, list[str]]:

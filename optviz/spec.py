@@ -49,10 +49,13 @@ class OptSpec:
         """Whether the learning rate changes over the run."""
         return sched.kind_of(self.common) != "constant" or self.common["warmup"] > 0
 
-    def label(self) -> str:
-        """A short legend label: the display name plus the non-default values."""
+    def label(self, tuned: tuple[str, ...] = ()) -> str:
+        """A short legend label: the display name, the learning rate (always: "SGD" beside
+        "Adam (lr=0.03)" hid SGD's), and the other values that are not the defaults; the
+        ``tuned`` keys are left out (a comparison sets them itself)."""
         opt = REGISTRY[self.name]
-        changed = [f"{k}={sig(v)}" for k, v in self.hparams.items() if v != opt.hparam(k).default]
+        changed = [f"{k}={sig(v)}" for k, v in self.hparams.items()
+                   if k not in tuned and (k == "lr" or v != opt.hparam(k).default)]
         changed += [sched.KINDS[int(v)] if k == "schedule" else f"{k}={sig(v)}"
                     for k, v in self.common.items() if v != sched.DEFAULTS[k]]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
@@ -227,13 +230,19 @@ def _nearest_allowed(hp, raw: str) -> str:
         value = parse_number(hp.name, raw)
     except SpecError:
         return format_number(hp.default)
+    return raw if hp.is_valid(value) else format_number(nearest_allowed(hp, value))
+
+
+def nearest_allowed(hp, value: float) -> float:
+    """The allowed value of ``hp`` nearest to the finite number ``value`` (``value`` itself when
+    allowed). An open bound is met at the slider's end: the nearest value the controls offer."""
     if hp.is_valid(value):
-        return raw
-    if hp.kind in ("int", "flag"):
+        return float(value)
+    if hp.kind in ("int", "flag", "choice"):
         value = round(value)
     low = hp.slider[0] if hp.low_open else hp.low
     high = hp.slider[1] if hp.high_open else hp.high
-    return format_number(min(max(value, low), high))
+    return float(min(max(value, low), high))
 
 
 def format_spec(spec: OptSpec, full: bool = False) -> str:

@@ -22,11 +22,11 @@ def test_17_a_link_opens_the_profile_table_and_range_test():
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     figs = _figs(at)
     profile = next(f for f in figs if "ρ(τ)" in str(f["layout"]))
-    assert [t["name"] for t in profile["data"]] == ["adam", "sgd:lr=0.05"]
+    assert [t["name"] for t in profile["data"]] == ["Adam", "SGD"]  # as every page names them; lr is tuned
     assert all(t["line"]["shape"] == "hv" for t in profile["data"])
     assert any("range test: smoothed loss" in str(f["data"]) for f in figs)
     table = at.markdown[0].value
-    assert "| adam |" in table and "wins" in table
+    assert "| Adam |" in table and "| SGD |" in table and "wins" in table
     assert any("suggests lr" in m.value for m in at.markdown)
     assert query(at)["opt"] == ["adam", "sgd:lr=0.05"] and query(at)["budget"] == ["4"]
 

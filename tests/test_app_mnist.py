@@ -57,10 +57,10 @@ def test_a_tiny_race_completes_and_draws_its_curves(tiny_race):
     at = tiny_race
     assert not at.exception and not at.error
     curves = next(f for f in _figs(at) if any(t.get("name") == "Adam (lr=0.01)" for t in f["data"]))
-    assert {t["name"] for t in curves["data"]} == {"Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"}
+    assert {t["name"] for t in curves["data"]} == {"Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS (lr=0.001)"}
     assert curves["layout"]["xaxis2"]["dtick"] == 1  # whole epochs on the accuracy axis
     table = at.dataframe[1].value  # [0] lists the layers
-    assert list(table["optimizer"]) == ["Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS"]
+    assert list(table["optimizer"]) == ["Adam (lr=0.01)", "SGD (lr=0.1)", "SWATS (lr=0.001)"]
     assert list(table["epochs"]) == ["2 of 2"] * 3
     assert all(float(v.rstrip("%")) > 30 for v in table["test accuracy"])
     assert any("test digits wrong" in c.value for c in at.caption)
@@ -186,3 +186,37 @@ def test_15_newer_optimizers_race_and_show_their_state():
     assert np.asarray(image["z"]["bdata"] if isinstance(image["z"], dict) else image["z"]).size > 0
     assert any("clip fraction" in str(f["layout"]) for f in _figs(at))
     assert query(at)["opt"] == ["muon:lr=0.02", "adafactor", "sophia:lr=0.003"]
+
+
+def test_the_link_is_offered_before_any_training():
+    at = _open()
+    assert any(h.value == "Share" for h in at.subheader)
+    assert at.get("iframe"), "the link box with its Copy button"
+
+
+def test_training_leaves_no_stop_button_and_no_empty_switch_column(tiny_race):
+    at = tiny_race
+    assert not [b for b in at.button if b.key == "mn_stop"]
+    table = next(d.value for d in at.dataframe if "test accuracy" in d.value.columns)
+    assert "switched to SGD at step" not in table.columns  # SWATS races here, but did not switch in 2 epochs
+    from optviz.ui.mnist_page import results_rows
+
+    cfg = MnistConfig(model="logreg", specs=MnistConfig().specs[:2])
+    runs = _tiny_runs(2)
+    runs[1].switched_at = 40
+    assert [row["switched to SGD at step"] for row in results_rows(cfg, runs, ["Adam", "SGD"])] == ["–", "40"]
+
+
+def _tiny_runs(n: int):
+    from optviz.mnist.train import TrainRun
+
+    return [TrainRun("adam", {"lr": 0.001}, [1.0], [0.5], [0.4], 0.1) for _ in range(n)]  # one epoch each
+
+
+def test_a_stopped_race_names_every_racer_even_one_never_started():
+    from optviz.ui.mnist_page import stopped_note
+
+    cfg = MnistConfig(epochs=3)
+    note = stopped_note(cfg, _tiny_runs(2))
+    names = [s.label() for s in cfg.specs]
+    assert note == f"{names[0]}: 1 of 3 epochs; {names[1]}: 1 of 3 epochs; {names[2]}: not started"

@@ -9,6 +9,10 @@ import pytest
 from apptools import chart_with, charts, make_app, markdown_tables, path_trace, query, shown, xy
 from optviz.link import DEFAULT_RACE
 from optviz.optimizers import REGISTRY
+from optviz.spec import parse_spec
+
+
+DEFAULT_LABELS = [parse_spec(text).label() for text in DEFAULT_RACE]  # "Adam (lr=0.1)", ...
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +28,9 @@ def test_renders_the_default_race_without_exception(default_app):
     assert not at.warning
     fig3d = chart_with(at, "surface")
     names = [t.get("name") for t in fig3d["data"]]
-    assert {"Adam (lr=0.05)", "SGD (lr=0.05)", "Adagrad (lr=0.2)", "start", "minima"} <= set(names)
+    assert set(DEFAULT_LABELS) | {"start", "minima"} <= set(names)
     contour = chart_with(at, "contour")
-    assert path_trace(contour, "Adam (lr=0.05)")["mode"] == "lines+markers"
+    assert path_trace(contour, DEFAULT_LABELS[0])["mode"] == "lines+markers"
 
 
 def test_url_is_written_for_the_default_view(default_app):
@@ -52,7 +56,7 @@ def test_every_selected_optimizer_has_a_control_per_hyperparameter():
 
 def test_changing_a_hyperparameter_changes_the_drawn_path(default_app):
     at = default_app
-    before = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.05)"))
+    before = xy(path_trace(chart_with(at, "contour"), DEFAULT_LABELS[0]))
     at.number_input(key="r0_adam_lr").set_value(0.01).run()
     assert not at.exception
     after = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.01)"))
@@ -126,9 +130,9 @@ def test_divergence_is_shown():
     at.run()
     assert any("diverged at step 15" in e.value for e in at.error)
     contour = chart_with(at, "contour")
-    texts = [t.get("text") for t in contour["data"] if t.get("mode") == "markers+text"]
-    assert ["diverged at step 15"] in texts
-    assert [row["diverged at"] for row in markdown_tables(at)[0]] == ["15", ""]  # the column, only now
+    marks = [t for t in contour["data"] if t.get("marker", {}).get("symbol") == "x"]
+    assert len(marks) == 1 and marks[0]["hovertemplate"].startswith("diverged at step 15")
+    assert [row["diverged at"] for row in markdown_tables(at)[0]] == ["15", "–"]  # the column, only now
 
 
 def test_the_table_has_no_empty_divergence_column():
@@ -147,7 +151,7 @@ def test_add_and_remove_an_optimizer(default_app):
     from optviz.suggested import suggested_lr
 
     # the newcomer starts at the bowl's suggested learning rate for Adam
-    assert query(at)["opt"] == ["sgd:lr=0.05", "adagrad:lr=0.2", f"adam:lr={suggested_lr('bowl', 'adam'):g}"]
+    assert query(at)["opt"] == [*DEFAULT_RACE[1:], f"adam:lr={suggested_lr('bowl', 'adam'):g}"]
     assert not at.exception
 
 
@@ -326,3 +330,50 @@ def test_fair_race_says_when_a_tuned_lr_is_at_the_end_of_its_grid():
     assert "Adam: lr = 1, the highest value tried (1): a larger lr might end lower" in note
     sgd = re.search(r"SGD: lr = ([0-9.e-]+) \(final loss", note).group(1)
     assert sgd == f"{float(sgd):.3g}" and query(at)["opt"][1] == f"sgd:lr={sgd}"  # short, and the link keeps it
+
+
+def _racer_colours(at) -> dict[str, str]:
+    """Each racer's line colour in the top view, by legend label."""
+    return {t["name"]: t["line"]["color"] for t in chart_with(at, "contour")["data"]
+            if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")}
+
+
+def test_racer_colours_travel_with_the_link():
+    at = make_app()
+    at.run()
+    at.button(key="add_racer").click().run()
+    at.selectbox(key="r3_name").set_value("rmsprop").run()
+    at.button(key="r1_remove").click().run()  # SGD leaves; Adagrad and RMSprop keep their colours
+    assert not at.exception
+    mine = _racer_colours(at)
+    assert len(set(mine.values())) == 3 and query(at)["colors"] == ["1,3,4"]
+    fresh = make_app(**query(at))  # a student opens the teacher's link in a fresh browser
+    fresh.run()
+    assert _racer_colours(fresh) == mine
+
+
+def test_a_racer_added_to_a_shared_race_takes_a_colour_nobody_has():
+    at = make_app(opt=["adam", "sgd"], colors="3,1")
+    at.run()
+    at.button(key="add_racer").click().run()
+    colours = list(_racer_colours(at).values())
+    assert len(set(colours)) == 3 and query(at)["colors"] == ["3,1,2"]
+
+
+def test_a_typed_value_out_of_range_is_fitted_and_said():
+    at = make_app(opt=["adam:lr=0.05"])
+    at.run()
+    at.number_input(key="r0_adam_lr").set_value(-1.0).run()
+    assert at.number_input(key="r0_adam_lr").value == 1e-05 and query(at)["opt"] == ["adam:lr=1e-05"]
+    assert "Adam's lr was not used: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, 1e-05" \
+        in shown(at.warning)
+    at.number_input(key="start_x").set_value(1e9).run()
+    assert at.number_input(key="start_x").value == 10000 and query(at)["start"][0].startswith("10000,")
+    assert any(w.startswith("start x was not used: must lie from -10000 to 10000 (got 1000000000)") for w in shown(at.warning))
+
+
+def test_a_step_never_reached_reads_the_same_on_every_page():
+    at = make_app(surface="rosenbrock", steps="20", opt=["sgd:lr=0.0001", "adam:lr=0.05"])
+    at.run()
+    column = next(k for k in markdown_tables(at)[0][0] if k.startswith("steps to"))
+    assert [r[column] for r in markdown_tables(at)[0]] == ["–", "–"]  # Compare writes "–" too, not a blank

@@ -286,8 +286,8 @@ def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(serv
         note = page.get_by_text("Training was stopped")
         note.wait_for(timeout=60_000)
         text = note.inner_text()  # (the results table is drawn on a canvas: its note says the same)
-        assert "Adam: 3 of 3 epochs" in text  # Adam finished
-        assert re.search(r"SGD: [12] of 3 epochs", text)  # SGD's finished epochs are kept
+        assert "Adam (lr=0.001): 3 of 3 epochs" in text  # Adam finished
+        assert re.search(r"SGD \(lr=0.01\): [12] of 3 epochs", text)  # SGD's finished epochs are kept
         assert "Press Train" not in page.content()
         curves = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])" \
                  ".map(t => t.name)).find(n => n.includes('SGD'))"
@@ -362,6 +362,169 @@ def test_17_compare_opens_from_a_link_and_draws_the_profile(server):
                                timeout=180_000)
         names = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
             .find(e => e._fullData && e._fullData[0].line && e._fullData[0].line.shape === 'hv')._fullData.map(t => t.name)""")
-        assert names == ["adam", "momentum"]
+        assert names == ["Adam", "SGD + momentum"]  # display names, as on every other page
         assert "budget=4" in page.url and "opt=momentum" in page.url
+        browser.close()
+
+
+LINK_BOX = 'iframe[title="the link to this view, with a button to copy it"]'
+# What a visitor sees, read off the page: every chart's traces (their names, colours and points;
+# not the surfaces' grids), every input's value, every table's text.
+VIEW_JS = """() => {
+  const arr = v => v ? Array.from(v).map(n => typeof n === 'number' ? Math.round(n * 1e6) / 1e6 : n) : null;
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])
+    .filter(t => t.type !== 'surface' && t.type !== 'contour' && t.type !== 'heatmap')
+    .map(t => ({type: t.type, name: t.name, color: t.line ? t.line.color : null, x: arr(t.x), y: arr(t.y)})));
+  const inputs = Array.from(document.querySelectorAll('input')).filter(i => i.getAttribute('aria-label'))
+    .map(i => [i.getAttribute('aria-label'), i.type === 'checkbox' ? i.checked : i.value]);
+  const tables = Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"] table')).map(t => t.innerText);
+  return {plots, inputs, tables};
+}"""
+
+
+def _printed_link(page) -> str:
+    return page.frame_locator(LINK_BOX).locator("#l").inner_text()
+
+
+def _nudge(page, label: str, presses: int = 1) -> None:
+    slider = page.locator(f'input[type="range"][aria-label="{label}"]').first
+    slider.focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+
+
+def _settled(page) -> None:
+    """The script is idle and the printed link has caught up with the address bar."""
+    _script_idle(page)
+    page.wait_for_function(f"""() => {{ const f = document.querySelector('{LINK_BOX}');
+        const l = f && f.contentDocument && f.contentDocument.getElementById('l');
+        return l && l.textContent === window.location.href; }}""", timeout=30_000)
+
+
+def test_the_printed_link_is_the_view_after_every_fragment_control(server):
+    """Change the race and every control that reruns only its own part of the page; the printed
+    link is the address bar, and a fresh browser that opens it sees the same charts, colours,
+    controls and table."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page.goto(server + "/?surface=himmelblau&steps=120&opt=adam:lr=0.05&opt=sgd:lr=0.01&opt=adagrad:lr=0.7")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+        _settled(page)
+        page.get_by_role("button", name="Add an optimizer").click()
+        _settled(page)
+        page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Remove").nth(1).click()  # SGD
+        _settled(page)
+        for toggle in ("gradient arrows", "log-scaled heights"):  # Himmelblau is drawn log-scaled: now off
+            page.get_by_text(toggle, exact=True).click()
+            _settled(page)
+        _nudge(page, "tolerance")
+        _settled(page)
+        page.get_by_text("Show an optimizer's state per step", exact=False).click()
+        _settled(page)
+        _nudge(page, "after step", 3)
+        _settled(page)
+        page.get_by_text("playback", exact=True).click()
+        _settled(page)
+        _nudge(page, "playback from step", 5)
+        _settled(page)
+        link = _printed_link(page)
+        assert link == page.url
+        for item in ("arrows=1", "log=0", "tol=0.0001", "inside=1", "inside_step=13", "playback=1", "frame=5",
+                     "colors=1%2C3%2C4"):
+            assert item in link, (item, link)
+        seen = page.evaluate(VIEW_JS)
+        other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
+        other.goto(link)
+        other.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+        _settled(other)
+        again = other.evaluate(VIEW_JS)
+        assert again["tables"] == seen["tables"]
+        assert again["inputs"] == seen["inputs"]
+        assert len(again["plots"]) == len(seen["plots"])
+        for mine, theirs in zip(seen["plots"], again["plots"]):
+            assert theirs == mine
+        browser.close()
+
+
+def test_an_unknown_page_says_so_and_shows_the_main_page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/nope")
+        alert = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="There is no page /nope")
+        alert.wait_for(timeout=90_000)
+        assert "The pages are: Surfaces, Sweep, MNIST, Compare, Learn" in alert.inner_text()
+        browser.close()
+
+
+def test_a_learning_rate_typed_below_its_range_is_fitted_and_said(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/?opt=adam:lr=0.05")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
+        _settled(page)
+        box = page.locator('[data-testid="stSidebar"] input[aria-label="lr (exact)"]').first
+        box.fill("-1")
+        box.press("Enter")
+        page.wait_for_function("() => new URLSearchParams(location.search).getAll('opt')[0] === 'adam:lr=1e-05'",
+                               timeout=30_000)
+        try:  # the box shows the fitted value once the run that fitted it has reached the browser
+            page.wait_for_function("""() => parseFloat(document.querySelector('[data-testid="stSidebar"] '
+                                   + 'input[aria-label="lr (exact)"]').value) === 1e-5""", timeout=30_000)
+        except Exception as err:
+            raise AssertionError(f"the box shows {box.input_value()!r}, not the fitted 1e-05") from err
+        warning = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="Adam's lr was not used")
+        assert "using the nearest allowed value, 1e-05" in warning.inner_text()
+        browser.close()
+
+
+# Each legend against what it must not cover, in the same chart.
+LEGEND_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(e => {
+  const box = x => { const b = x.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const all = s => Array.from(e.querySelectorAll(s)).map(box).filter(b => b[2] > b[0] && b[3] > b[1]);
+  const legend = all('.legend .bg');
+  const others = {title: all('[class*="xtitle"]'), ticks: all('[class*="xtick"] text'),
+                  slider: all('.slider-container'), buttons: all('.updatemenu-container')};
+  return legend.map(l => ({legend: l, chart: box(e), others}));
+})"""
+
+
+def _legend_overlaps(page) -> list:
+    problems = []
+    for item in page.evaluate(LEGEND_JS):
+        lg, chart = item["legend"], item["chart"]
+        if not (lg[0] >= chart[0] - 1 and lg[2] <= chart[2] + 1 and lg[1] >= chart[1] - 1 and lg[3] <= chart[3] + 1):
+            problems.append(("outside its chart", lg, chart))
+        for kind, boxes in item["others"].items():
+            problems += [(kind, lg, b) for b in boxes if _overlap(lg, b) > 0]
+    return problems
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
+    from playwright.sync_api import sync_playwright
+
+    links = ["/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=momentum:lr=0.002&opt=rmsprop&playback=1",
+             "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=sgd:lr=0.01&opt=rmsprop",
+             "/sweep?surface=himmelblau&x=x%3D-5%3A5%3A24&y=y%3D-5%3A5%3A24&metric=basin&opt=adam%3Alr%3D0.1&steps=200",
+             "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200"]
+    with sync_playwright() as p:
+        browser = _launch(p)
+        context = browser.new_context(viewport={"width": width, "height": 1000}, is_mobile=width < 500)
+        for link in links:
+            page = context.new_page()
+            page.goto(server + link)
+            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=180_000)
+            _script_idle(page)
+            time.sleep(1)
+            assert _legend_overlaps(page) == [], link
+            page.close()
         browser.close()

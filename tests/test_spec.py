@@ -90,3 +90,11 @@ def test_every_registry_default_is_valid_and_inside_its_slider():
             assert hp.is_valid(lo) and hp.is_valid(hi), (opt.name, hp.name)
             assert lo <= hp.default <= hi, (opt.name, hp.name)
             assert not hp.log or lo > 0
+
+
+def test_a_legend_label_always_gives_the_learning_rate():
+    from optviz.spec import parse_spec
+
+    assert parse_spec("sgd").label() == "SGD (lr=0.01)"  # not a bare "SGD" beside "Adam (lr=0.03)"
+    assert parse_spec("adam:lr=0.03,b1=0.8").label() == "Adam (lr=0.03, b1=0.8)"
+    assert parse_spec("adam:lr=0.03,b1=0.8").label(tuned=("lr",)) == "Adam (b1=0.8)"

@@ -21,13 +21,15 @@ from optviz.link.surfaces_view import TOLERANCES
 from optviz.limits import MAX_SWEEP_STEPS
 from optviz.lrfind import RangeTest, lr_range_test_mnist, lr_range_test_surface
 from optviz.numbers import sig
+from optviz.optimizers import REGISTRY
 from optviz.plots.compare import profile_figure, range_test_figure, robustness_figure
 from optviz.spec import SpecError, check_surface, format_spec, parse_surface_spec
 from optviz.surfaces import SURFACES
 
 from .cache import Shared
+from .boxes import number_box, show_fitted
 from .charts import chart
-from .notes import input_problem, link_warnings, markdown_table, spec_lines
+from .notes import input_problem, link_warnings, markdown_table, or_dash, spec_lines
 from .share import share_section
 from .views import arrive, fresh, seed, settle
 
@@ -45,6 +47,7 @@ def page() -> None:
     link_warnings(warnings)
     with st.sidebar:
         cfg, problems = sidebar(cfg)
+    show_fitted()
     for source, problem in problems:
         input_problem(source, problem)
     settle("compare", cfg)
@@ -71,8 +74,9 @@ def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
     st.multiselect("Surfaces (problems)", WITH_MINIMUM, key="cp_surfaces", format_func=lambda n: SURFACES[n].title)
     surfaces = tuple(ss["cp_surfaces"]) or cfg.surfaces
     c1, c2 = st.columns(2)
-    c1.number_input("starts per surface", 1, MAX_STARTS, key="cp_starts")
-    c2.number_input("trials per problem", 1, MAX_BUDGET, key="cp_budget", help="the tuning budget, the same for everyone")
+    number_box(c1, "starts per surface", "cp_starts", 1, MAX_STARTS, whole=True)
+    number_box(c2, "trials per problem", "cp_budget", 1, MAX_BUDGET, whole=True,
+               help="the tuning budget, the same for everyone")
     st.radio("tune", ["lr", "all"], key="cp_tune", horizontal=True,
              format_func=lambda t: {"lr": "lr on a log grid", "all": "all hyperparameters (Halton)"}[t])
     st.slider("steps per run", 1, MAX_SWEEP_STEPS, key="cp_steps")
@@ -111,23 +115,33 @@ def profiles(cfg: CompareConfig, result: Comparison) -> None:
                f"gets {cfg.budget} trials per problem ({'lr on a log grid over its slider' if cfg.tune == 'lr' else 'a Halton sequence over its hyperparameters'}) "
                f"and keeps its best. ρ(τ) is the fraction of problems it solves within τ times the fastest one's steps "
                "(Dolan & Moré 2002): high on the left is fast, high on the right is reliable.")
+    names = display_names(cfg)
     tau, rho = result.profile()
-    chart(st, profile_figure(tau, rho), key="cp_profile")
+    chart(st, profile_figure(tau, dict(zip(names, rho.values()))), key="cp_profile")
     steps = result.steps
     cost = np.where(steps < 0, np.inf, steps).astype(float)
     best = cost.min(axis=1, keepdims=True)
     rows = []
-    for j, name in enumerate(result.optimizers):
+    for j, name in enumerate(names):
         solved = steps[:, j] >= 0
         rows.append({"optimizer": name, "wins": str(int(((cost[:, j:j + 1] == best) & np.isfinite(best)).sum())),
                      "failures": str(int((~solved).sum())),
-                     "median steps (solved)": str(int(np.median(steps[solved, j]))) if solved.any() else "–",
+                     "median steps (solved)": or_dash(int(np.median(steps[solved, j])) if solved.any() else None),
                      "robustness": f"{result.reached[j].mean():.0%}"})
     st.markdown(markdown_table(rows))
     st.caption("Robustness: the fraction of all trials × problems that reached the target — how wide the basin of "
                "good settings is (the 'Adam is robust' claim, measured).")
     if cfg.tune == "lr":
-        chart(st, robustness_figure(result.optimizers, result.trial_lrs, result.reached), key="cp_robust")
+        chart(st, robustness_figure(names, result.trial_lrs, result.reached), key="cp_robust")
+
+
+def display_names(cfg: CompareConfig) -> list[str]:
+    """The optimizers as every page names them ("Adam", not "adam"), without the values the
+    comparison tunes itself; numbered where two would read the same."""
+    tuned = ("lr",) if cfg.tune == "lr" else tuple(h.name for s in cfg.specs for h in REGISTRY[s.name].hparams
+                                                      if h.kind == "float")  # what compare.trials varies
+    names = [s.label(tuned) for s in cfg.specs]
+    return [f"{n} #{i + 1}" if names.count(n) > 1 else n for i, n in enumerate(names)]
 
 
 def range_section(cfg: CompareConfig) -> None:

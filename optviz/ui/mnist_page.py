@@ -25,10 +25,11 @@ from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
 
 from . import mnist_controls as controls
 from .cache import Shared, shared
+from .boxes import show_fitted
 from .charts import chart
 from .edge_section import edge_section
 from .landscape_section import landscape_section
-from .notes import input_problem, link_warnings
+from .notes import input_problem, link_warnings, or_dash
 from .share import share_section
 from .views import arrive, settle
 
@@ -51,6 +52,7 @@ def page() -> None:
         cfg, problems, folder = controls.sidebar(cfg)
     data = _data(folder)
     cfg, more = controls.fit_to(cfg, data)
+    show_fitted()
     for source, problem in problems + more:
         input_problem(source, problem)
     st.caption(f"Data: {data.source}.")
@@ -66,22 +68,26 @@ def page() -> None:
         st.caption("Press Train: every optimizer starts from the same initialisation and sees the same batches.")
     else:
         if stopped:
-            st.info(f"Training was stopped: showing every epoch that finished ({_done(runs, cfg)}).")
+            st.info(f"Training was stopped: showing every epoch that finished ({stopped_note(cfg, runs)}).")
         results(cfg, runs, data)
         landscape_section(cfg, runs, labels(cfg)[: len(runs)], data, key)
     edge_section(cfg, data)
-    if runs:
-        _share(cfg, runs, data)
+    _share(cfg, runs or [], data)
 
 
 def _share(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
-    share_section("mnist", [("Curves (CSV)", functools.partial(mnist_csv, log_every=log_every(cfg)), "text/csv", "csv"),
-                            ("Configuration and results (JSON)", functools.partial(mnist_json, source=data.source),
-                             "application/json", "json")], cfg, runs)
+    """The link always (a configuration worth sharing before it is trained); the exports once there are results."""
+    downloads = [("Curves (CSV)", functools.partial(mnist_csv, log_every=log_every(cfg)), "text/csv", "csv"),
+                 ("Configuration and results (JSON)", functools.partial(mnist_json, source=data.source),
+                  "application/json", "json")]
+    share_section("mnist", downloads if runs else [], cfg, runs)
 
 
-def _done(runs: list[TrainRun], cfg: MnistConfig) -> str:
-    return "; ".join(f"{lab}: {r.epochs_done} of {cfg.epochs} epochs" for lab, r in zip(labels(cfg), runs))
+def stopped_note(cfg: MnistConfig, runs: list[TrainRun]) -> str:
+    """Every racer's progress when training was stopped, those never started included."""
+    done = {i: r.epochs_done for i, r in enumerate(runs)}
+    return "; ".join(f"{lab}: {done[i]} of {cfg.epochs} epochs" if i in done else f"{lab}: not started"
+                     for i, lab in enumerate(labels(cfg)))
 
 
 @shared(max_entries=1)
@@ -138,7 +144,8 @@ def log_every(cfg: MnistConfig) -> int:
 
 def train(cfg: MnistConfig, data: Mnist, key) -> None:
     """Train every optimizer in turn, drawing live curves; every finished epoch is kept, even if stopped."""
-    st.button("Stop", key="mn_stop", help="ends training at the next epoch; every epoch that finished is kept")
+    stop = st.empty()  # gone once training ends: a Stop button after the race has finished stops nothing
+    stop.button("Stop", key="mn_stop", help="ends training at the next epoch; every epoch that finished is kept")
     bar, live = st.progress(0.0, text="compiling…"), st.empty()
     done: list[TrainRun] = []
     record = max(1, cfg.epochs * (cfg.train // cfg.batch) // RECORDS)
@@ -153,8 +160,8 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
                            log_every(cfg), progress=progress, record_every=record)
     RACES.put(key, done)
     st.session_state.pop("mn_partial", None)
-    bar.empty()
-    live.empty()
+    for slot in (stop, bar, live):
+        slot.empty()
 
 
 def curves(cfg: MnistConfig, runs: list[TrainRun]) -> dict:
@@ -169,15 +176,7 @@ def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     """Curves, the results table, the train-test gap and the test digits with their predictions."""
     names = labels(cfg)[: len(runs)]
     chart(st, curves(cfg, runs), key="mn_curves")
-    st.dataframe(pd.DataFrame([{
-        "optimizer": lab, "epochs": f"{r.epochs_done} of {cfg.epochs}" + ("" if r.epochs_done == cfg.epochs else
-                                                                           " (stopped)"),
-        "test accuracy": f"{r.test_accuracy[-1]:.2%}" if r.test_accuracy else "",
-        "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "",
-        "seconds": sig(r.seconds, 3), "switched to SGD at step": r.switched_at,
-        "optimizer state at the end": "; ".join(f"{k.replace('_', ' ')} {sig(v[-1], 3)}" for k, v in r.state.items()),
-    } for lab, r in zip(names, runs)]),
-        hide_index=True)
+    st.dataframe(pd.DataFrame(results_rows(cfg, runs, names)), hide_index=True)
     st.subheader("Training against test accuracy")
     st.caption("Wilson et al. (2017): adaptive methods can fit the training set better yet generalize worse. "
                "The gap is train accuracy minus test accuracy, per epoch.")
@@ -186,6 +185,23 @@ def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     chart(st, curves_figure(paths, [("train − test accuracy", gaps, False, "epoch")], height=300), key="mn_gap")
     _inside(runs, names)
     _predictions(cfg, runs, names, data)
+
+
+def results_rows(cfg: MnistConfig, runs: list[TrainRun], names: list[str]) -> list[dict]:
+    """One row per run: epochs, accuracies, time, the state it ended with; the switch to SGD only
+    when some run switched (a column of blanks says nothing)."""
+    switched = any(r.switched_at is not None for r in runs)
+    rows = []
+    for lab, r in zip(names, runs):
+        row = {"optimizer": lab,
+               "epochs": f"{r.epochs_done} of {cfg.epochs}" + ("" if r.epochs_done == cfg.epochs else " (stopped)"),
+               "test accuracy": f"{r.test_accuracy[-1]:.2%}" if r.test_accuracy else "",
+               "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "", "seconds": sig(r.seconds, 3)}
+        if switched:
+            row["switched to SGD at step"] = or_dash(r.switched_at)
+        row["optimizer state at the end"] = "; ".join(f"{k.replace('_', ' ')} {sig(v[-1], 3)}" for k, v in r.state.items())
+        rows.append(row)
+    return rows
 
 
 def _inside(runs: list[TrainRun], names: list[str]) -> None:

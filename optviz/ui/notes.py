@@ -10,6 +10,14 @@ import re
 
 import streamlit as st
 
+NOT_REACHED = "–"  # what every page's tables show for a step that never came (never reached, no switch)
+
+
+def or_dash(value) -> str:
+    """A table cell: ``value``, or NOT_REACHED when there is none."""
+    return NOT_REACHED if value is None else str(value)
+
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 

@@ -20,10 +20,11 @@ from optviz.surfaces import Surface
 from optviz.trajectory import Run
 
 from . import controls, state
+from .boxes import show_fitted
 from .charts import chart
 from .compute import cached_runs, cached_stability
 from .inside import inside_section
-from .notes import input_problem, link_warnings, markdown_table
+from .notes import input_problem, link_warnings, markdown_table, or_dash
 from .share import share_section
 
 
@@ -46,14 +47,15 @@ def results_table(runs, labels, surface, tol: float) -> list[dict]:
             "optimizer": label,
             "final loss": sig(final),
             "distance to nearest minimum": sig(dist[0]) if dist is not None else "",
-            f"steps to loss − min ≤ {sig(tol)}": steps_to_tolerance(run.loss, surface, tol),
+            f"steps to loss − min ≤ {sig(tol)}": or_dash(steps_to_tolerance(run.loss, surface, tol)),
         }
         if diverged:
-            row["diverged at"] = run.diverged_at
+            row["diverged at"] = or_dash(run.diverged_at)
         if switched:
-            row["switched to SGD at"] = run.switched_at
+            row["switched to SGD at"] = or_dash(run.switched_at)
         rows.append(row)
     return rows
+
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def page() -> None:
 
 def _notes(warnings: list[str], problems: list[tuple[str, str]]) -> None:
     link_warnings(warnings)
+    show_fitted()
     for source, problem in problems:
         input_problem(source, problem)
     note = st.session_state.pop("fair_race_note", None)
@@ -161,7 +164,7 @@ def views(scene: Scene) -> None:
     if playing:
         chart(c2, playback_figure(*args, step=step), key="playback_chart")
         # Painted only when clicked: a GIF of 60 frames takes a moment.
-        c2.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args),
+        c2.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args, step=step),
                            file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
                            help="the same frames, painted on the server in the page's colours: for a slide")
     else:
@@ -213,8 +216,8 @@ def _curves(scene: Scene) -> None:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
     if any(spec.scheduled for spec in scene.cfg.specs):  # a thin strip: each racer's lr as its schedule sets it
-        chart(st, curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170),
-              key="lr_strip")
+        chart(st, curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170,
+                                legend=False), key="lr_strip")  # the curves under it name the colours
     # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
     for column, panel, key in zip(st.columns(len(panels)), panels, ("curves", "curves_distance")):
         chart(column, curves_figure(scene.paths, [panel]), key=key)

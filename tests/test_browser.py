@@ -290,8 +290,8 @@ def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(serv
         assert re.search(r"SGD \(lr=0.01\): [12] of 3 epochs", text)  # SGD's finished epochs are kept
         assert "Press Train" not in page.content()
         curves = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])" \
-                 ".map(t => t.name)).find(n => n.includes('SGD'))"
-        assert "Adam" in page.evaluate(curves) and "SGD" in page.evaluate(curves)
+                 ".map(t => t.name)).find(n => n.includes('SGD (lr=0.01)'))"
+        assert {"Adam (lr=0.001)", "SGD (lr=0.01)"} <= set(page.evaluate(curves))
         # the view is in the link: a new context opens the same race settings
         other = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
         other.goto(page.url)

@@ -19,7 +19,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 # One process: `streamlit run app.py`, booted (programs compiled, heap frozen) before it serves.
 run: $(VENV)/.runtime
 	$(PY) -m optviz warmup
-	$(PY) -m optviz.ui.launch
+	$(PY) -m optviz.app.launch
 
 serve: $(VENV)/.runtime
 	$(PY) -m optviz serve $(if $(PORT),--port $(PORT)) $(if $(WORKERS),--workers $(WORKERS))

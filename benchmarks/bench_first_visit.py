@@ -6,7 +6,7 @@ first compared with.
 Run:  .venv/bin/python benchmarks/bench_first_visit.py [--repeats 5]
 (needs Debian's chromium and playwright from the dev requirements)
 
-Each repeat starts every server fresh (the app as `python -m optviz.ui.launch`, which `make run`
+Each repeat starts every server fresh (the app as `python -m optviz.app.launch`, which `make run`
 runs after `python -m optviz warmup`; the compilation cache is the one `make run` leaves), then
 times, in a new browser, from navigation to the moment the page's 3D chart and every other
 chart are drawn and Streamlit's "running" indicator is gone. Prints medians and the ratio.
@@ -61,7 +61,7 @@ def main() -> None:
         "bare Streamlit + Plotly page, 3 charts": (bare, 3, ""),
         "bare page, the Surfaces page's 5 charts": (bare, 5, "?charts=5"),
         "optviz, as `make run` serves it": (lambda: Server(command=[
-            sys.executable, "-m", "optviz.ui.launch", "--server.port", "{port}", "--server.address", "127.0.0.1",
+            sys.executable, "-m", "optviz.app.launch", "--server.port", "{port}", "--server.address", "127.0.0.1",
             "--server.headless", "true"], timeout=300), 5, ""),
     }
     times: dict[str, list[float]] = {name: [] for name in targets}

@@ -26,10 +26,10 @@ CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
-from optviz.mnist.data import load_bundled
-from optviz.mnist.landscape import BLOCK, _block_loss_fns, _chunked, landscape
-from optviz.mnist.train import train_race
-from optviz.spec import parse_spec
+from optviz.core.problems.mnist_data import load_bundled
+from optviz.core.analysis.landscape import BLOCK, _block_loss_fns, _chunked, landscape
+from optviz.core.engine.training import train_race
+from optviz.core.spec import parse_spec
 data = load_bundled()
 runs = train_race({model!r}, [parse_spec("adam"), parse_spec("sgd:lr=0.1")], data, 1, 60, 12000, 2000, 0,
                   record_every=5)

@@ -27,7 +27,7 @@ TORCH = """
 import sys, numpy as np, torch
 from torch import nn
 sys.path.insert(0, {root!r})
-from optviz.mnist.data import load_folder
+from optviz.core.problems.mnist_data import load_folder
 data, n = load_folder({data!r}), {n}
 torch.manual_seed(0)
 model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),

@@ -31,9 +31,9 @@ sys.path.insert(0, ROOT)
 
 
 def optviz_time(side: int, steps: int) -> float:
-    from optviz.spec import SweepAxis, parse_spec
-    from optviz.surfaces import SURFACES
-    from optviz.sweep import run_sweep
+    from optviz.core.spec import SweepAxis, parse_spec
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.engine.sweep import run_sweep
 
     x, y = SweepAxis("lr", 1e-4, 1.0, side, True), SweepAxis("b1", 0.0, 0.99, side)
     args = (SURFACES["rosenbrock"], parse_spec("adam"), x, y, (-1.5, 2.0), steps, 1e-3)

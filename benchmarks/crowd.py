@@ -7,7 +7,7 @@ protocol.py: Streamlit's websocket protocol, no browsers, so only the server's w
 
 - ``bare``: benchmarks/bare_page.py, a bare Streamlit + Plotly page drawing the same amount
   (3D surface, contour, two curve panels, a table; the same steps), under the same config: the floor;
-- ``single``: one process, as `make run` serves it (`python -m optviz.ui.launch`: `streamlit run
+- ``single``: one process, as `make run` serves it (`python -m optviz.app.launch`: `streamlit run
   app.py` after the boot);
 - ``serve2``: `python -m optviz serve --workers 2`, two replicas behind the sticky proxy.
 
@@ -97,7 +97,7 @@ def target_server(name: str) -> Server:
     if name == "bare":
         return Server(script="benchmarks/bare_page.py")
     if name == "single":
-        return Server(command=[sys.executable, "-m", "optviz.ui.launch", "--server.port", "{port}",
+        return Server(command=[sys.executable, "-m", "optviz.app.launch", "--server.port", "{port}",
                                "--server.address", "127.0.0.1", "--server.headless", "true"], timeout=300)
     workers = int(name.removeprefix("serve"))
     return Server(command=[sys.executable, "-m", "optviz", "serve", "--port", "{port}", "--workers", str(workers),

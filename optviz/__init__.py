@@ -1,11 +1,13 @@
 """optviz: an interactive explorer of Adam and its peers.
 
-The compute core (optimizers, surfaces, trajectory, spec) uses only JAX, NumPy and the
-standard library; ``optviz.plots`` builds Plotly figures; ``optviz.ui`` is the Streamlit app.
+Layers, each importing only those below it (tests/test_layers.py checks): ``optviz.core``
+(optimizers, problems, engines, analyses: JAX and NumPy only), ``optviz.link`` (every page's
+view as a link), ``optviz.plots`` (figure dicts: no Streamlit, no JAX), ``optviz.app`` (the
+Streamlit app) and ``optviz.cli.main`` (the command line). docs/design.md draws them.
 """
 
-from .jaxsetup import tune_for_this_cpu
+from optviz.core.engine.devices import tune_for_this_cpu
 
 __version__ = "0.1.0"
 
-tune_for_this_cpu()  # before anything runs on JAX (see jaxsetup)
+tune_for_this_cpu()  # before anything runs on JAX (see optviz.core.engine.devices)

@@ -11,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from optviz.mnist.data import BUNDLED, load_folder  # noqa: E402
+from optviz.core.problems.mnist_data import BUNDLED, load_folder  # noqa: E402
 
 TRAIN, TEST = 12_000, 2_000
 

@@ -5,7 +5,7 @@ is added, or the criteria in optviz/suggested.py change: tests/test_suggested.py
 
 For every surface and every optimizer offered on the surfaces, each stop of the optimizer's lr
 slider runs BUDGET steps from the surface's default start, every other hyperparameter at its
-default, and :func:`optviz.suggested.choose` picks (or says why there is no pick).
+default, and :func:`optviz.core.analysis.suggested.choose` picks (or says why there is no pick).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from optviz.optimizers import REGISTRY, SURFACE_NAMES  # noqa: E402
-from optviz.spec import format_number, make_spec  # noqa: E402
-from optviz.suggested import BUDGET, choose, score  # noqa: E402
-from optviz.surfaces import SURFACES  # noqa: E402
-from optviz.trajectory import run_one  # noqa: E402
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES  # noqa: E402
+from optviz.core.spec import format_number, make_spec  # noqa: E402
+from optviz.core.analysis.suggested import BUDGET, choose, score  # noqa: E402
+from optviz.core.problems.surfaces import SURFACES  # noqa: E402
+from optviz.core.engine.trajectory import run_one  # noqa: E402
 
 TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optviz", "suggested.py")
 

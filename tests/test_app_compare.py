@@ -9,7 +9,7 @@ import numpy as np
 
 from apptools import open_link_on, query
 
-COMPARE = "optviz/ui/pages/compare.py"
+COMPARE = "optviz/app/scripts/compare.py"
 LINK = {"opt": ["adam", "sgd:lr=0.05"], "surfaces": "bowl,booth", "starts": "1", "budget": "4", "steps": "200"}
 
 

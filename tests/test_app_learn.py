@@ -10,7 +10,7 @@ import pytest
 
 from apptools import make_app, open_page, path_trace, xy
 
-LEARN = "optviz/ui/pages/learn.py"
+LEARN = "optviz/app/scripts/learn.py"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
         url = urlparse(link)
         query = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(url.query).items()}
         at = make_app(**query)
-        pages = {"/sweep": "optviz/ui/pages/sweep.py", "/mnist": "optviz/ui/pages/mnist.py"}
+        pages = {"/sweep": "optviz/app/scripts/sweep.py", "/mnist": "optviz/app/scripts/mnist.py"}
         if url.path in pages:
             at.switch_page(pages[url.path])  # a new session that opens the link: its first page
         at.run()
@@ -89,13 +89,13 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
 def test_13_the_demos_controls_are_in_the_link():
     at = make_app()
     at.run()
-    at.switch_page("optviz/ui/pages/learn.py").run()
+    at.switch_page("optviz/app/scripts/learn.py").run()
     at.slider(key="learn_b1").set_value(0.5).run()
     at.select_slider(key="learn_ams_lr").set_value(0.03).run()
     q = {k: v if len(v) > 1 else v[0] for k, v in at.query_params.items()}
     assert q == {"b1": "0.5", "lr": "0.03"}
     opened = make_app(**q)
-    opened.switch_page("optviz/ui/pages/learn.py")
+    opened.switch_page("optviz/app/scripts/learn.py")
     opened.run()
     assert opened.slider(key="learn_b1").value == 0.5 and opened.select_slider(key="learn_ams_lr").value == 0.03
     assert _fig_with(opened, "m̂_t") == _fig_with(at, "m̂_t")
@@ -112,8 +112,8 @@ def test_why_it_diverges_shows_both_sides_of_two_over_eta(learn):
 
 
 def _edge_runs():
-    from optviz.spec import parse_spec
-    from optviz.surfaces import SURFACES
-    from optviz.trajectory import run_one
+    from optviz.core.spec import parse_spec
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.engine.trajectory import run_one
 
     return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from apptools import open_link_on, open_page, query, shown, xy
 from optviz.link import MnistConfig
 
-MNIST = "optviz/ui/pages/mnist.py"
+MNIST = "optviz/app/scripts/mnist.py"
 
 
 def _open():
@@ -94,8 +94,8 @@ def test_13_a_bad_link_names_each_bad_item_and_keeps_the_rest():
 
 
 def test_18_13_exports_hold_the_curves_and_the_config(tiny_race):
-    from optviz.export import mnist_csv, mnist_json
-    from optviz.ui.mnist_page import RACES, log_every
+    from optviz.link.export import mnist_csv, mnist_json
+    from optviz.app.mnist.page import RACES, log_every
 
     at = tiny_race
     assert [b.label for b in at.get("download_button")] == ["Curves (CSV)", "Configuration and results (JSON)"]
@@ -120,8 +120,8 @@ def test_bad_optimizer_lines_and_sizes_are_reported():
 
 
 def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
-    import optviz.mnist.data as data_mod
-    import optviz.ui.mnist_page as page_mod
+    import optviz.core.problems.mnist_data as data_mod
+    import optviz.app.mnist.page as page_mod
 
     monkeypatch.setattr(page_mod, "cached", lambda: False)
     monkeypatch.setattr(page_mod, "download", lambda progress=None: data_mod.download(
@@ -199,7 +199,7 @@ def test_training_leaves_no_stop_button_and_no_empty_switch_column(tiny_race):
     assert not [b for b in at.button if b.key == "mn_stop"]
     table = next(d.value for d in at.dataframe if "test accuracy" in d.value.columns)
     assert "switched to SGD at step" not in table.columns  # SWATS races here, but did not switch in 2 epochs
-    from optviz.ui.mnist_page import results_rows
+    from optviz.app.mnist.page import results_rows
 
     cfg = MnistConfig(model="logreg", specs=MnistConfig().specs[:2])
     runs = _tiny_runs(2)
@@ -208,13 +208,13 @@ def test_training_leaves_no_stop_button_and_no_empty_switch_column(tiny_race):
 
 
 def _tiny_runs(n: int):
-    from optviz.mnist.train import TrainRun
+    from optviz.core.engine.training import TrainRun
 
     return [TrainRun("adam", {"lr": 0.001}, [1.0], [0.5], [0.4], 0.1) for _ in range(n)]  # one epoch each
 
 
 def test_a_stopped_race_names_every_racer_even_one_never_started():
-    from optviz.ui.mnist_page import stopped_note
+    from optviz.app.mnist.page import stopped_note
 
     cfg = MnistConfig(epochs=3)
     note = stopped_note(cfg, _tiny_runs(2))

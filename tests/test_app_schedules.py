@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from apptools import charts, make_app, query, shown, xy
-from optviz.spec import parse_spec
+from optviz.core.spec import parse_spec
 
 
 def test_a_scheduled_link_draws_its_lr_and_keeps_it():

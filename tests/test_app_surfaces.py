@@ -8,8 +8,8 @@ import pytest
 
 from apptools import chart_with, charts, make_app, markdown_tables, path_trace, query, shown, xy
 from optviz.link import DEFAULT_RACE
-from optviz.optimizers import REGISTRY
-from optviz.spec import parse_spec
+from optviz.core.optimizers import REGISTRY
+from optviz.core.spec import parse_spec
 
 
 DEFAULT_LABELS = [parse_spec(text).label() for text in DEFAULT_RACE]  # "Adam (lr=0.1)", ...
@@ -89,8 +89,8 @@ def test_link_reproduces_the_view():
     assert q["opt"] == ["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"] and q["start"] == ["-1.2,1"]
     # and the paths drawn are the engine's paths for that configuration
     from optviz.link import parse_query
-    from optviz.surfaces import SURFACES
-    from optviz.trajectory import run_race
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.engine.trajectory import run_race
 
     cfg, _ = parse_query({k: v for k, v in q.items()})
     run = run_race(SURFACES["rosenbrock"], cfg.start, cfg.steps, list(cfg.specs), cfg.noise, cfg.seed)[1]
@@ -148,7 +148,7 @@ def test_add_and_remove_an_optimizer(default_app):
     at.button[[b.label for b in at.button].index("Add an optimizer")].click().run()
     assert len(query(at)["opt"]) == 4
     at.button(key="r0_remove").click().run()
-    from optviz.suggested import suggested_lr
+    from optviz.core.analysis.suggested import suggested_lr
 
     # the newcomer starts at the bowl's suggested learning rate for Adam
     assert query(at)["opt"] == [*DEFAULT_RACE[1:], f"adam:lr={suggested_lr('bowl', 'adam'):g}"]
@@ -188,9 +188,9 @@ def test_exports_hold_what_the_page_draws():
     import csv
     import io
 
-    from optviz.export import paths_csv
+    from optviz.link.export import paths_csv
     from optviz.link import SurfacesConfig
-    from optviz.ui.compute import cached_runs
+    from optviz.app.kit.runs import cached_runs
 
     at = make_app(opt=["adam:lr=0.1"], steps="10")
     at.run()
@@ -211,9 +211,9 @@ def test_fair_race_tunes_every_learning_rate():
     lrs = [float(spec.split("lr=")[1]) for spec in q]
     assert lrs[0] != 0.0001 and lrs[1] != 1e-05
     # the tuned lr is the best of the grid: its final loss is no worse than the neighbouring values'
-    from optviz.spec import make_spec
-    from optviz.surfaces import SURFACES
-    from optviz.trajectory import run_race
+    from optviz.core.spec import make_spec
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.engine.trajectory import run_race
 
     s = SURFACES["rosenbrock"]
     tuned = run_race(s, (-1.2, 1.0), 300, [make_spec("adam", {"lr": lrs[0]})])[0].loss[-1]
@@ -271,9 +271,9 @@ def test_the_race_survives_a_visit_to_another_page():
     at = make_app(surface="rosenbrock", opt=["adam:lr=0.02", "momentum"])
     at.run()
     at.number_input(key="r0_adam_lr").set_value(0.03).run()
-    at.switch_page("optviz/ui/pages/sweep.py").run()
+    at.switch_page("optviz/app/scripts/sweep.py").run()
     assert not at.exception
-    at.switch_page("optviz/ui/pages/surfaces.py").run()
+    at.switch_page("optviz/app/scripts/surfaces.py").run()
     assert not at.exception
     assert at.number_input(key="r0_adam_lr").value == 0.03
     assert at.selectbox(key="surface").value == "rosenbrock"

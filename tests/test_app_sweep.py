@@ -12,11 +12,11 @@ import pytest
 
 from apptools import open_page, path_trace, query, shown, xy
 from optviz.link import SweepConfig
-from optviz.spec import make_spec, parse_axis
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_one
+from optviz.core.spec import make_spec, parse_axis
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_one
 
-SWEEP = "optviz/ui/pages/sweep.py"
+SWEEP = "optviz/app/scripts/sweep.py"
 
 
 def _open():
@@ -187,8 +187,8 @@ def open_link(params):
 
 def test_exports_hold_the_grid_and_its_link(sweep_app):
     at = sweep_app
-    from optviz.export import sweep_csv, sweep_json
-    from optviz.ui.sweep_page import SWEEPS
+    from optviz.link.export import sweep_csv, sweep_json
+    from optviz.app.sweep.page import SWEEPS
 
     cfg, _ = SweepConfig.from_query(query(at))
     assert [b.label for b in at.get("download_button")] == ["Grid metrics (CSV)", "Configuration and metrics (JSON)"]

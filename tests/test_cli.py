@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from optviz.cli import main
-from optviz.optimizers import REGISTRY
-from optviz.surfaces import SURFACES
+from optviz.cli.main import main
+from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.surfaces import SURFACES
 
 
 def _strict(text: str):

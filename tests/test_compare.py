@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz.cli import main
-from optviz.compare import compare, halton, performance_profile, trials
-from optviz.lrfind import lr_range_test_surface, range_lrs, smooth, stop_index, suggestions
-from optviz.spec import SpecError, make_spec, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race
+from optviz.cli.main import main
+from optviz.core.analysis.compare import compare, halton, performance_profile, trials
+from optviz.core.analysis.lrfind import lr_range_test_surface, range_lrs, smooth, stop_index, suggestions
+from optviz.core.spec import SpecError, make_spec, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_race
 
 steps_matrices = st.integers(1, 8).flatmap(lambda p: st.integers(1, 5).flatmap(
     lambda o: st.lists(st.lists(st.one_of(st.just(-1), st.integers(0, 500)), min_size=o, max_size=o),

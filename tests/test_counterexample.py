@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from optviz.counterexample import counterexample_hparams, reddi_path
+from optviz.core.problems.counterexample import counterexample_hparams, reddi_path
 
 
 @pytest.mark.parametrize("C", [3.0, 4.0])

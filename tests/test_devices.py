@@ -1,4 +1,4 @@
-"""One CPU device per core (jaxsetup), and sweeps that give the same numbers on any number of devices.
+"""One CPU device per core (optviz.core.engine.devices), and sweeps that give the same numbers on any number of devices.
 
 Each case runs in a fresh process: the number of devices is fixed when JAX starts.
 """
@@ -14,9 +14,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SWEEP = """
 import json, numpy as np, jax, optviz
-from optviz.spec import SweepAxis, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.sweep import run_sweep
+from optviz.core.spec import SweepAxis, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.sweep import run_sweep
 out = {"devices": len(jax.devices())}
 cases = [("rosenbrock", "adam", SweepAxis("lr", 1e-4, 1.0, 23, True), SweepAxis("b1", 0.0, 0.99, 19), 0.0),
          ("himmelblau", "momentum", SweepAxis("x", -5, 5, 41), SweepAxis("y", -5, 5, 37), 0.05)]
@@ -47,7 +47,7 @@ def test_optviz_asks_for_one_device_per_core_unless_the_user_chose():
 
 
 def test_importing_optviz_does_not_import_jax():
-    """A page sends its placeholder chart before JAX is imported (optviz.ui.boot)."""
+    """A page sends its placeholder chart before JAX is imported (optviz.app.kit.boot)."""
     assert _python("import sys, optviz; print('jax' in sys.modules)").strip() == "False"
 
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.expr import ExprError, compile_expr, custom_surface, parse, parse_domain
+from optviz.core.problems.formulas import ExprError, compile_expr, custom_surface, parse, parse_domain
 from optviz.link import parse_query, to_query
-from optviz.spec import SpecError, make_spec, parse_spec
+from optviz.core.spec import SpecError, make_spec, parse_spec
 
 HOSTILE = [
     "__import__('os').system('touch /tmp/optviz_pwned')",

@@ -8,12 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optviz.cli import main
-from optviz.mnist.data import load_bundled
-from optviz.mnist.landscape import (Plane, filter_normalize, landscape, pca_plane, random_plane,
-                                    slice_losses)
-from optviz.mnist.train import train_race
-from optviz.spec import SpecError, parse_spec
+from optviz.cli.main import main
+from optviz.core.problems.mnist_data import load_bundled
+from optviz.core.analysis.landscape import Plane, filter_normalize, landscape, pca_plane, random_plane, slice_losses
+from optviz.core.engine.training import train_race
+from optviz.core.spec import SpecError, parse_spec
 
 
 def test_a_path_lying_in_the_plane_projects_exactly():
@@ -96,7 +95,7 @@ def test_slice_at_the_origin_is_the_loss_there(race):
     images, labels = data.train_images[:200], data.train_labels[:200].astype(np.int32)
     plane = random_plane("mlp", runs[0].snapshots[-1], 0)
     grid = slice_losses("mlp", plane, np.array([-1.0, 0.0, 1.0]), np.array([0.0]), images, labels)
-    from optviz.mnist.landscape import true_losses
+    from optviz.core.analysis.landscape import true_losses
 
     assert grid[0, 1] == pytest.approx(float(true_losses("mlp", runs[0].snapshots[-1][None], images, labels)[0]),
                                        rel=1e-5)

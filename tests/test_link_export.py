@@ -10,11 +10,11 @@ from urllib.parse import parse_qs
 import pytest
 
 from optviz.link import DEFAULT_RACE, RaceConfig, parse_query, to_query
-from optviz.limits import MAX_QUERY_LENGTH
-from optviz.spec import parse_spec
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race
-from optviz.export import paths_csv, race_json
+from optviz.core.limits import MAX_QUERY_LENGTH
+from optviz.core.spec import parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_race
+from optviz.link.export import paths_csv, race_json
 from optviz.link import SurfacesConfig
 
 
@@ -93,10 +93,10 @@ def test_every_exported_field_is_the_views_own_value(view):
 
 
 def test_the_sweep_export_names_its_axes_and_reopens_its_view():
-    from optviz.export import sweep_json
+    from optviz.link.export import sweep_json
     from optviz.link import SweepConfig
-    from optviz.spec import parse_axis
-    from optviz.sweep import run_sweep
+    from optviz.core.spec import parse_axis
+    from optviz.core.engine.sweep import run_sweep
 
     cfg = SweepConfig("beale", parse_spec("adam:b2=0.99"), None, parse_axis("x", "lr=0.001:0.1:3:log", "adam"),
                       parse_axis("y", "b1=0.5:0.9:2", "adam"), (1.0, 1.0), 30, 1e-2, "steps")

@@ -50,9 +50,9 @@ def test_a_refused_optimizer_is_replaced_by_a_spec_the_reader_could_type():
     assert warnings[0].endswith("; using lr=1e-05:1:48:log")
 
 
-PAGES = [("optviz/ui/pages/sweep.py", {"opt": "nope"}), ("optviz/ui/pages/sweep.py", {"x": "lr=1:0:99999",
+PAGES = [("optviz/app/scripts/sweep.py", {"opt": "nope"}), ("optviz/app/scripts/sweep.py", {"x": "lr=1:0:99999",
                                                                                        "y": "b1=0:1:-3"}),
-         ("optviz/ui/pages/mnist.py", {"eos": "adam:lr=-1"}), ("optviz/ui/pages/compare.py", {"lr_opt": "muon"})]
+         ("optviz/app/scripts/mnist.py", {"eos": "adam:lr=-1"}), ("optviz/app/scripts/compare.py", {"lr_opt": "muon"})]
 
 
 @pytest.mark.app

@@ -13,18 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EOS_IMAGES,
-                           MAX_EOS_STEPS, MAX_EPOCHS,
-                           MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS, MAX_SWEEP_SIDE,
-                           MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN, RACER_COLORS)
+from optviz.core.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EOS_IMAGES,
+                                MAX_EOS_STEPS, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS,
+                                MAX_SWEEP_SIDE, MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN, RACER_COLORS)
 from optviz.link import (CUSTOM, TOLERANCES, CompareConfig, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig,
                          SweepConfig)
 from optviz.link.mnist_view import DIRECTIONS, MODELS
 from optviz.link.sweep_view import METRICS, format_axis
-from optviz.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
-from optviz.optimizers import schedule as sched
-from optviz.spec import SpecError, SweepAxis, format_spec, make_spec, parse_axis
-from optviz.surfaces import SURFACES
+from optviz.core.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
+from optviz.core.optimizers import schedule as sched
+from optviz.core.spec import SpecError, SweepAxis, format_spec, make_spec, parse_axis
+from optviz.core.problems.surfaces import SURFACES
 
 FORMULAS = [("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)), ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5))]
 finite = dict(allow_nan=False, allow_infinity=False)
@@ -137,7 +136,7 @@ def learn_config(draw):
 
 @st.composite
 def compare_config(draw):
-    from optviz.compare import MAX_BUDGET, MAX_STARTS, TUNES
+    from optviz.core.analysis.compare import MAX_BUDGET, MAX_STARTS, TUNES
     from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 
     return CompareConfig(tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),

@@ -11,17 +11,17 @@ import pytest
 from jax.flatten_util import ravel_pytree
 
 import reference as ref
-from optviz.mnist.data import load
-from optviz.mnist.models import MODELS, leaves
-from optviz.mnist.step import flat_value_and_grad, hutchinson_diagonal, network_rule
-from optviz.mnist.step import training_step
-from optviz.mnist.train import cross_entropy, train_race
-from optviz.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
-from optviz.optimizers.base import Leaf
-from optviz.optimizers.matrix import newton_schulz
-from optviz.spec import SpecError, make_spec, parse_spec, parse_surface_spec
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race
+from optviz.core.problems.mnist_data import load
+from optviz.core.problems.mnist_models import MODELS, leaves
+from optviz.core.engine.network import flat_value_and_grad, hutchinson_diagonal, network_rule
+from optviz.core.engine.network import training_step
+from optviz.core.engine.training import cross_entropy, train_race
+from optviz.core.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
+from optviz.core.optimizers.base import Leaf
+from optviz.core.optimizers.matrix import newton_schulz
+from optviz.core.spec import SpecError, make_spec, parse_spec, parse_surface_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_race
 
 # A small network's tensors, as the models lay them out: a bias, a one-channel 3x3 convolution
 # kernel stored (9, C) (torch: (C, 1, 3, 3)), a wide and a tall dense weight stored (in, out).

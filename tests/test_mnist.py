@@ -12,12 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optviz.cli import main
-from optviz.mnist.data import MnistError, load_bundled, load_folder, parse_idx, read_idx_file
-from optviz.mnist.models import MODELS, conv3x3
-from optviz.mnist.train import train_race
-from optviz.optimizers import REGISTRY
-from optviz.spec import SpecError, parse_spec
+from optviz.cli.main import main
+from optviz.core.problems.mnist_data import MnistError, load_bundled, load_folder, parse_idx, read_idx_file
+from optviz.core.problems.mnist_models import MODELS, conv3x3
+from optviz.core.engine.training import train_race
+from optviz.core.optimizers import REGISTRY
+from optviz.core.spec import SpecError, parse_spec
 
 FULL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "mnist")
 
@@ -184,7 +184,7 @@ def _serve(folder):
 
 @pytest.mark.skipif(not os.path.isdir(FULL), reason="full MNIST not at ../shared/mnist")
 def test_download_from_mirrors_with_checksums(tmp_path):
-    from optviz.mnist.data import cached, download, load
+    from optviz.core.problems.mnist_data import cached, download, load
 
     bad = tmp_path / "bad_mirror"
     bad.mkdir()
@@ -208,7 +208,7 @@ def test_download_from_mirrors_with_checksums(tmp_path):
 
 
 def test_download_offline_is_a_clear_error(tmp_path):
-    from optviz.mnist.data import download
+    from optviz.core.problems.mnist_data import download
 
     with pytest.raises(MnistError, match="no mirror gave a good copy"):
         download(str(tmp_path), ["http://127.0.0.1:9/"], timeout=2)
@@ -218,7 +218,7 @@ def test_download_offline_is_a_clear_error(tmp_path):
 def test_the_cnns_fast_forms_equal_the_written_out_one():
     """Training (XLA's convolution, pooled before bias and ReLU) and evaluation (reduce_window) give
     the written-out CNN's logits and gradients to float32 rounding."""
-    from optviz.mnist.models import cnn_apply_slices
+    from optviz.core.problems.mnist_models import cnn_apply_slices
 
     model = MODELS["cnn"]
     key = jax.random.PRNGKey(3)
@@ -238,8 +238,8 @@ def test_the_flat_gradient_is_jaxs_through_unravel(name):
     gradient through ravel_pytree's unravel: the same numbers (to 1e-6) in the same places."""
     from jax.flatten_util import ravel_pytree
 
-    from optviz.mnist.step import flat_value_and_grad, ravel
-    from optviz.mnist.train import cross_entropy
+    from optviz.core.engine.network import flat_value_and_grad, ravel
+    from optviz.core.engine.training import cross_entropy
 
     model = MODELS[name]
     params = model.init(jax.random.PRNGKey(1))

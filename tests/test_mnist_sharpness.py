@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from optviz.mnist.data import load_bundled
-from optviz.mnist.sharpness import _programs, edge_of_stability, top_eigenvalue
-from optviz.spec import SpecError, parse_spec
+from optviz.core.problems.mnist_data import load_bundled
+from optviz.core.analysis.sharpness import _programs, edge_of_stability, top_eigenvalue
+from optviz.core.spec import SpecError, parse_spec
 
 
 def _tiny_problem():
@@ -47,7 +47,7 @@ def test_power_iteration_finds_the_top_eigenvalue_of_the_full_hessian():
 def test_the_mlp_measurement_returns_an_eigenpair():
     data = load_bundled()
     _, measure = _programs("mlp", "sgd", "mse")
-    from optviz.mnist.models import MODELS
+    from optviz.core.problems.mnist_models import MODELS
 
     flat, _ = ravel_pytree(MODELS["mlp"].init(jax.random.PRNGKey(0)))
     x, y = jnp.asarray(data.train_images[:200]), jnp.asarray(data.train_labels[:200].astype(np.int32))
@@ -63,13 +63,13 @@ def test_the_mlp_measurement_returns_an_eigenpair():
 
 
 def _unravel():
-    from optviz.mnist.models import MODELS
+    from optviz.core.problems.mnist_models import MODELS
 
     return ravel_pytree(MODELS["mlp"].init(jax.random.PRNGKey(0)))[1]
 
 
 def _hvp_mse(flat, x, y, v):
-    from optviz.mnist.models import MODELS
+    from optviz.core.problems.mnist_models import MODELS
 
     unravel = _unravel()
 
@@ -103,8 +103,8 @@ def test_bad_edge_settings_are_refused():
 def test_adams_preconditioned_measurement_is_an_eigenpair_of_p_inverse_h():
     """After a few Adam steps: lam_p and v satisfy P^-1/2 H P^-1/2 v = lam_p v, with P written out
     here in float64 from the state (1 - b1^t)(sqrt(v / (1 - b2^t)) + eps)."""
-    from optviz.mnist.models import MODELS
-    from optviz.optimizers import REGISTRY
+    from optviz.core.problems.mnist_models import MODELS
+    from optviz.core.optimizers import REGISTRY
 
     data = load_bundled()
     step, measure = _programs("mlp", "adam", "mse")

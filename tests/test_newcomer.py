@@ -7,7 +7,7 @@ import re
 
 
 from apptools import chart_with, make_app, markdown_tables, query, shown
-from optviz.spec import parse_spec
+from optviz.core.spec import parse_spec
 
 
 def _table(at) -> list[dict]:
@@ -64,7 +64,7 @@ def test_9_a_racer_keeps_its_colour_for_life():
 
 
 def test_8_switching_the_surface_suggests_its_learning_rates_but_keeps_yours():
-    from optviz.suggested import suggested_lr
+    from optviz.core.analysis.suggested import suggested_lr
 
     at = make_app()  # the default page: the seed's race on the bowl
     at.run()
@@ -88,7 +88,7 @@ def test_7_numbers_are_shown_in_significant_figures():
     assert re.fullmatch(r"\d\.\d{1,3}|\d\.\d{1,3}e-?\d+|0\.\d{1,4}", adam["distance to nearest minimum"])
     learn = make_app()
     learn.run()
-    learn.switch_page("optviz/ui/pages/learn.py").run()
+    learn.switch_page("optviz/app/scripts/learn.py").run()
     first = next(d.value for d in learn.dataframe if "SGD's first step (lr = 0.01)" in d.value.columns)
     row = first[first["gradient"] == "0.0001"].iloc[0]
     assert row["SGD's first step (lr = 0.01)"] == "1e-6" and row["Adam's first step (lr = 0.001)"] == "0.0009999"  # eps matters at 1e-4
@@ -106,7 +106,7 @@ def test_11_the_smaller_things():
     # the SWATS chart marks its switch
     learn = make_app()
     learn.run()
-    learn.switch_page("optviz/ui/pages/learn.py").run()
+    learn.switch_page("optviz/app/scripts/learn.py").run()
     swats = next(json.loads(c.proto.spec) for c in learn.get("plotly_chart")
                  if any(t.get("name", "").startswith("SWATS") for t in json.loads(c.proto.spec)["data"]))
     k = int(re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1))

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from optviz.numbers import sig
+from optviz.core.numbers import sig
 
 
 @pytest.mark.parametrize("value,text", [

@@ -9,10 +9,10 @@ import optax
 import pytest
 
 import reference as ref
-from optviz.optimizers import REGISTRY, SURFACE_NAMES
-from optviz.spec import make_spec
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_race
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
+from optviz.core.spec import make_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_race
 
 # Non-default hyperparameters for every optimizer, chosen to give long, non-chaotic paths.
 CASES = {
@@ -342,7 +342,7 @@ def test_newton_lands_on_a_quadratic_minimum_in_one_undamped_step():
 
 def test_newton_is_refused_for_networks():
     from optviz.link import MnistConfig
-    from optviz.spec import SpecError
+    from optviz.core.spec import SpecError
 
     cfg, warnings = MnistConfig.from_query({"opt": ["newton", "adam"]})
     assert [s.name for s in cfg.specs] == ["adam"] and any("2D surfaces only" in w for w in warnings)
@@ -366,7 +366,7 @@ def test_strong_wolfe_tries_the_steps_torch_tries(surface, start):
     """The search alone, from the steepest-descent direction: the same step and the same number
     of evaluations as torch's _strong_wolfe, for first trials that bracket at once, extrapolate
     or zoom, and for every evaluation budget."""
-    from optviz.optimizers.linesearch import strong_wolfe
+    from optviz.core.optimizers.linesearch import strong_wolfe
 
     f = ref.SURFACES[surface]
     x = np.asarray(start, np.float64)

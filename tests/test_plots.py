@@ -1,6 +1,6 @@
 """Every figure builder's dict is a valid Plotly figure, and its encoding keeps every value.
 
-The app sends these dicts without validating them on each rerun (optviz.ui.charts), so this
+The app sends these dicts without validating them on each rerun (optviz.app.kit.charts), so this
 is where they are checked against Plotly's schema: ``go.Figure(fig)`` raises on any property
 Plotly does not know or any value it would refuse.
 """
@@ -14,13 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optviz.analysis import gradient_field, loss_grid
+from optviz.core.analysis.measures import gradient_field, loss_grid
 from optviz.plots.common import PathData, encode, typed_array
 from optviz.plots.curves import curves_figure, stability_figure, state_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.plots.mnist import digits_figure, edge_figure
-from optviz.surfaces import SURFACES
+from optviz.core.problems.surfaces import SURFACES
 
 
 def _paths(n: int = 3, steps: int = 700) -> list[PathData]:
@@ -118,7 +118,7 @@ def _lab(hexes, vision: str) -> np.ndarray:
 
 @pytest.mark.parametrize("vision", list(CVD))
 def test_ten_racer_colours_stay_apart_for_colour_blind_eyes(vision):
-    from optviz.limits import MAX_RUNS, RACER_COLORS
+    from optviz.core.limits import MAX_RUNS, RACER_COLORS
     from optviz.plots.common import COLORSCALE, PALETTE
 
     assert len(set(PALETTE)) == len(PALETTE) == RACER_COLORS == 10 >= MAX_RUNS  # a link's colour numbers

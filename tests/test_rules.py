@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from optviz.optimizers import REGISTRY
-from optviz.ui.inside import filled_rule
+from optviz.core.optimizers import REGISTRY
+from optviz.app.surfaces.inside import filled_rule
 
 
 def _commands(latex: str) -> Counter:

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 import reference as ref
-from optviz.cli import main
-from optviz.optimizers.schedule import DEFAULTS, KINDS, clip_gradient, lr_at
-from optviz.spec import SpecError, format_spec, make_spec, parse_axis, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.sweep import cell_settings, run_sweep
-from optviz.trajectory import run_one
+from optviz.cli.main import main
+from optviz.core.optimizers.schedule import DEFAULTS, KINDS, clip_gradient, lr_at
+from optviz.core.spec import SpecError, format_spec, make_spec, parse_axis, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.sweep import cell_settings, run_sweep
+from optviz.core.engine.trajectory import run_one
 
 
 def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, lr_gamma=0.5, step_size=100,
@@ -173,8 +173,8 @@ def test_sweep_axes_over_schedule_keys_are_checked():
 def test_mnist_schedules_count_batches():
     """Warmup W: update 1 moves the weights by lr/W times the gradient; a step decay after
     update 1 with a tiny gamma all but stops them; too long a warmup is refused."""
-    from optviz.mnist.data import load_bundled
-    from optviz.mnist.train import train_race
+    from optviz.core.problems.mnist_data import load_bundled
+    from optviz.core.engine.training import train_race
 
     data = load_bundled()
     kw = dict(epochs=1, batch_size=20, train_size=60, test_size=20, record_every=1)

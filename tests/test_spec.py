@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from optviz.optimizers import REGISTRY
-from optviz.spec import (SpecError, format_spec, make_spec, parse_noise, parse_point, parse_seed,
-                         parse_spec, parse_specs, parse_steps)
+from optviz.core.optimizers import REGISTRY
+from optviz.core.spec import (SpecError, format_spec, make_spec, parse_noise, parse_point, parse_seed, parse_spec,
+                              parse_specs, parse_steps)
 
 
 def test_defaults_fill_unnamed_keys():
@@ -93,7 +93,7 @@ def test_every_registry_default_is_valid_and_inside_its_slider():
 
 
 def test_a_legend_label_always_gives_the_learning_rate():
-    from optviz.spec import parse_spec
+    from optviz.core.spec import parse_spec
 
     assert parse_spec("sgd").label() == "SGD (lr=0.01)"  # not a bare "SGD" beside "Adam (lr=0.03)"
     assert parse_spec("adam:lr=0.03,b1=0.8").label() == "Adam (lr=0.03, b1=0.8)"

@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from optviz.cli import main
-from optviz.spec import parse_spec
-from optviz.stability import stability
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_one
+from optviz.cli.main import main
+from optviz.core.spec import parse_spec
+from optviz.core.analysis.stability import stability
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_one
 
 
 def rosenbrock_hessian(x, y):

@@ -9,11 +9,11 @@ import pytest
 
 from apptools import make_app, query
 from optviz.link import SurfacesConfig
-from optviz.optimizers import REGISTRY, SURFACE_NAMES
-from optviz.spec import format_spec, make_spec
-from optviz.suggested import BUDGET, MAX_STEP, NO_SUGGESTION, SUGGESTED_LR, choose, followable, score
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_one
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
+from optviz.core.spec import format_spec, make_spec
+from optviz.core.analysis.suggested import BUDGET, MAX_STEP, NO_SUGGESTION, SUGGESTED_LR, choose, followable, score
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_one
 
 
 def _scores(surface, name) -> tuple[tuple[float, ...], list[float]]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from optviz.surfaces import SURFACES
+from optviz.core.problems.surfaces import SURFACES
 
 REQUIRED = {"bowl", "ellipse", "rosenbrock", "beale", "himmelblau", "rastrigin", "ackley", "saddle",
             "booth", "goldstein_price", "six_hump_camel"}

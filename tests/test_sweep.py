@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from optviz.cli import main
-from optviz.limits import SWEEP_CHUNK
-from optviz.spec import SpecError, SweepAxis, parse_axis, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.sweep import cell_settings, run_sweep
-from optviz.trajectory import run_one, run_race
-from optviz.traces import count
+from optviz.cli.main import main
+from optviz.core.limits import SWEEP_CHUNK
+from optviz.core.spec import SpecError, SweepAxis, parse_axis, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.sweep import cell_settings, run_sweep
+from optviz.core.engine.trajectory import run_one, run_race
+from optviz.core.engine.traces import count
 
 
 def _single(surface, spec, x, y, i, j, start, steps, noise=0.0, seed=0):
@@ -167,8 +167,8 @@ def test_cli_errors(capsys, argv, fragment):
 def test_sweeps_of_coupled_optimizers_match_single_runs(name, x_axis, y_axis):
     """Newton, L-BFGS and Prodigy mix a run's coordinates (swept one run per array, vmapped);
     Schedule-Free takes gradients at y: every cell is still the single run it stands for."""
-    from optviz.spec import parse_axis, parse_spec
-    from optviz.sweep import cell_settings
+    from optviz.core.spec import parse_axis, parse_spec
+    from optviz.core.engine.sweep import cell_settings
 
     surface, spec = SURFACES["booth"], parse_spec(name)
     x, y = parse_axis("x", x_axis, name), parse_axis("y", y_axis, name)
@@ -184,7 +184,7 @@ def test_marks_round_trip_over_every_step_count():
     """hit and died share one int32 in the sweep's carry: every pair from -1 to the longest bucket survives."""
     import jax.numpy as jnp
 
-    from optviz.sweep import STEP_BUCKETS, _pack_marks, _unpack_marks
+    from optviz.core.engine.sweep import STEP_BUCKETS, _pack_marks, _unpack_marks
 
     values = jnp.arange(-1, STEP_BUCKETS[-1] + 1, dtype=jnp.int32)
     hit, died = jnp.meshgrid(values, values[::-1])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import optviz.trajectory as tr
-from optviz.spec import make_spec, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.expr import custom_surface
-from optviz.trajectory import run_one, run_race
-from optviz.traces import count
+import optviz.core.engine.trajectory as tr
+from optviz.core.spec import make_spec, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.problems.formulas import custom_surface
+from optviz.core.engine.trajectory import run_one, run_race
+from optviz.core.engine.traces import count
 
 
 def test_path_starts_at_start_and_has_steps_plus_one_points():

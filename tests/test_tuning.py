@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz.spec import SweepAxis, format_number, parse_spec
-from optviz.surfaces import SURFACES
-from optviz.trajectory import run_one
-from optviz.tuning import SHORTENING, short_log_grid, tune_lr
+from optviz.core.spec import SweepAxis, format_number, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.trajectory import run_one
+from optviz.core.analysis.tuning import SHORTENING, short_log_grid, tune_lr
 
 
 @settings(max_examples=200, deadline=None)

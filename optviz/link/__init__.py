@@ -4,13 +4,13 @@ One module per page (``*_view``), all reading their links the same way (:mod:`.q
 through the validators the command line uses. No Streamlit here.
 """
 
-from .compare_view import CompareConfig
-from .learn_view import LearnConfig
-from .mnist_view import MnistConfig
-from .query import Params, Query, Reader
-from .surfaces_view import (CUSTOM, DEFAULT_RACE, DEFAULT_STEPS, DEFAULT_SURFACE, TOLERANCES, RaceConfig, SurfacesConfig,
-                            parse_query, to_query)
-from .sweep_view import SweepConfig
+from optviz.link.compare_view import CompareConfig
+from optviz.link.learn_view import LearnConfig
+from optviz.link.mnist_view import MnistConfig
+from optviz.link.query import Params, Query, Reader
+from optviz.link.surfaces_view import (CUSTOM, DEFAULT_RACE, DEFAULT_STEPS, DEFAULT_SURFACE, TOLERANCES, RaceConfig,
+                                       SurfacesConfig, parse_query, to_query)
+from optviz.link.sweep_view import SweepConfig
 
 __all__ = ["CompareConfig", "CUSTOM", "DEFAULT_RACE", "DEFAULT_STEPS", "DEFAULT_SURFACE", "TOLERANCES", "LearnConfig", "MnistConfig",
            "Params", "Query", "RaceConfig", "Reader", "SurfacesConfig", "SweepConfig", "parse_query", "to_query"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..compare import MAX_BUDGET, MAX_STARTS, TUNES
-from ..limits import MAX_SWEEP_STEPS
-from ..spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
-from ..surfaces import SURFACES
-from .query import Params, Query, Reader, too_long
-from .surfaces_view import TOLERANCES
+from optviz.core.analysis.compare import MAX_BUDGET, MAX_STARTS, TUNES
+from optviz.core.limits import MAX_SWEEP_STEPS
+from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
+from optviz.core.problems.surfaces import SURFACES
+from optviz.link.query import Params, Query, Reader, too_long
+from optviz.link.surfaces_view import TOLERANCES
 
 DEFAULT_OPTS = ("adam", "momentum", "rmsprop", "adagrad")
 DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
-from ..spec import SpecError, format_number, parse_number
-from .query import Params, Query, Reader, too_long
+from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
+from optviz.core.spec import SpecError, format_number, parse_number
+from optviz.link.query import Params, Query, Reader, too_long
 
 DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01}
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
-from ..limits import MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN, MIN_LANDSCAPE_GRID
-from ..spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
-from .query import Params, Query, Reader, too_long
+from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
+from optviz.core.limits import (MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN,
+                                MIN_LANDSCAPE_GRID)
+from optviz.core.spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
+from optviz.link.query import Params, Query, Reader, too_long
 
 MODELS = ("logreg", "mlp", "cnn")
 DIRECTIONS = ("pca", "random")

@@ -2,7 +2,7 @@
 
 A page's configuration is a frozen dataclass with ``from_query(params) -> (config, warnings)``
 and ``to_query(config) -> params``. Every value goes through the validators the CLI uses
-(optviz.spec, optviz.expr). A bad link never breaks a page: each bad item becomes one warning
+(optviz.core.spec, optviz.core.problems.formulas). A bad link never breaks a page: each bad item becomes one warning
 naming it and what is allowed; a value over a limit takes the nearest allowed value, text
 that is not a value takes the default, and the rest of the link is kept.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, Sequence, TypeVar
 
-from ..limits import MAX_QUERY_LENGTH, MAX_RUNS
-from ..spec import OptSpec, SpecError, SweepAxis, fit_spec, format_axis, format_number, format_spec, parse_number, parse_spec
+from optviz.core.limits import MAX_QUERY_LENGTH, MAX_RUNS
+from optviz.core.spec import (OptSpec, SpecError, SweepAxis, fit_spec, format_axis, format_number, format_spec,
+                              parse_number, parse_spec)
 
 Params = Mapping[str, "Sequence[str] | str"]
 Query = dict[str, "str | list[str]"]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..expr import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
-from ..limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
-from ..spec import (OptSpec, SpecError, check_surface, format_number, format_spec, make_spec, parse_int, parse_noise,
-                    parse_point, parse_seed, parse_steps)
-from ..suggested import suggested_lr
-from ..surfaces import SURFACES, Surface
-from .query import Params, Query, Reader, too_long
+from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
+from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
+from optviz.core.spec import (OptSpec, SpecError, check_surface, format_number, format_spec, make_spec, parse_int,
+                              parse_noise, parse_point, parse_seed, parse_steps)
+from optviz.core.analysis.suggested import suggested_lr
+from optviz.core.problems.surfaces import SURFACES, Surface
+from optviz.link.query import Params, Query, Reader, too_long
 
 DEFAULT_SURFACE = "bowl"
 DEFAULT_STEPS = 150
@@ -30,7 +30,7 @@ TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)  # loss - min f counted as reached: 
 
 def default_specs(surface: str) -> tuple[OptSpec, ...]:
     """A link that names no optimizer: the seed's three at ``surface``'s suggested learning
-    rates (optviz.suggested); on a custom formula, which has none, the bowl's."""
+    rates (optviz.core.analysis.suggested); on a custom formula, which has none, the bowl's."""
     def lr(name: str) -> dict[str, float]:
         value = suggested_lr(surface, name)
         value = suggested_lr(DEFAULT_SURFACE, name) if value is None else value
@@ -156,7 +156,7 @@ def _minus_one(value: int | None) -> int | None:
 
 
 def _read_surface(read: Reader) -> tuple[str, str, tuple]:
-    """The surface, and for a custom one its formula and domain (one check: optviz.expr.check_custom)."""
+    """The surface, and for a custom one its formula and domain (one check: optviz.core.problems.formulas.check_custom)."""
     surface = read.text("surface")
     if surface == CUSTOM:
         try:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..limits import MAX_SWEEP_STEPS
-from ..optimizers import REGISTRY
-from ..spec import (OptSpec, SpecError, SweepAxis, check_surface, format_axis, format_number, format_spec, hparam_of,
-                    parse_axis, parse_point, parse_spec, parse_sweep_steps)
-from ..surfaces import SURFACES
-from .query import Params, Query, Reader, too_long
-from .surfaces_view import TOLERANCES
+from optviz.core.limits import MAX_SWEEP_STEPS
+from optviz.core.optimizers import REGISTRY
+from optviz.core.spec import (OptSpec, SpecError, SweepAxis, check_surface, format_axis, format_number, format_spec,
+                              hparam_of, parse_axis, parse_point, parse_spec, parse_sweep_steps)
+from optviz.core.problems.surfaces import SURFACES
+from optviz.link.query import Params, Query, Reader, too_long
+from optviz.link.surfaces_view import TOLERANCES
 
 METRICS = ("loss", "steps", "diverged", "basin")  # basin: which minimum a start ends in (start grids only)
 DEFAULT_CELLS = 48

@@ -13,8 +13,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .common import PathData, playback_marks, thin
-from .raster import hex_rgb, surface_image
+from optviz.plots.common import PathData, playback_marks, thin
+from optviz.plots.raster import hex_rgb, surface_image
 
 MAX_POINTS = 400  # per path and frame, as in the figures
 

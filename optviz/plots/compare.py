@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .common import PALETTE, legend_below, log_axis
+from optviz.plots.common import PALETTE, legend_below, log_axis
 
 
 def profile_figure(tau: np.ndarray, rho: Mapping[str, np.ndarray]) -> dict:

@@ -6,8 +6,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .common import PathData, log_axis, thin
-from .surface_figures import LEGEND
+from optviz.plots.common import PathData, log_axis, thin
+from optviz.plots.surface_figures import LEGEND
 
 MAX_CURVE_POINTS = 1000
 

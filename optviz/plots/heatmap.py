@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .common import legend_below
+from optviz.plots.common import legend_below
 
 
 # Flat colours for categories (Okabe & Ito's set, safe for colour-blind eyes), then the two

@@ -7,8 +7,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .common import PALETTE, PathData
-from .curves import curves_figure
+from optviz.plots.common import PALETTE, PathData
+from optviz.plots.curves import curves_figure
 
 
 def digits_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray | None = None,

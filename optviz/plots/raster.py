@@ -14,7 +14,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from .common import COLORSCALE, display_z
+from optviz.plots.common import COLORSCALE, display_z
 
 LINE = np.array([60, 70, 80], np.float64)  # contour lines, as in the contour figures
 LINE_ALPHA = 0.35

@@ -10,8 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .common import COLORSCALE, PathData, display_z, legend_below, playback_marks, thin
-from .raster import background
+from optviz.plots.common import COLORSCALE, PathData, display_z, legend_below, playback_marks, thin
+from optviz.plots.raster import background
 
 MAX_DRAWN_POINTS = 400  # per path and view: lean figures, the shape kept
 LEGEND = legend_below()

@@ -1,0 +1,1 @@
+"""The Compare page (optviz.app.pages lists it)."""

@@ -1,0 +1,53 @@
+"""``python -m optviz.app.launch [streamlit flags]``: `streamlit run app.py`, booted before it serves.
+
+The process imports JAX, compiles every program a page could need and freezes its heap
+(optviz.app.kit.boot) before Streamlit accepts its first connection, so no visitor waits for
+start-up work. Everything after that is Streamlit's own `run` command, flags included.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "app.py")
+
+
+def rehearse() -> None:
+    """Render every page once in-process (Streamlit's AppTest), before any visitor comes.
+
+    A server's first script run pays for work Streamlit does once per process (compiling its
+    emoji pattern for the page icon, inspecting the stack, importing element modules, Arrow's
+    first table): 0.7 s on this machine, which the first visitor of each replica would wait for.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from optviz.app.pages import PAGES
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    # The Compare page's default comparison is computed here too, into the shared cache: a class
+    # sent to /compare finds it ready.
+    for page in PAGES:
+        if not page.default:
+            at.switch_page(page.script).run()
+
+
+def main(argv: list[str]) -> None:
+    """Boot, then hand over to Streamlit's command line as `streamlit run app.py ARGV`."""
+    from optviz.app.kit.boot import boot
+
+    times = boot()
+    t = time.perf_counter()
+    rehearse()
+    times["rehearsal"] = time.perf_counter() - t
+    print("optviz: booted in " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()), flush=True)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", APP, *argv]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

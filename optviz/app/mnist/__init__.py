@@ -1,0 +1,1 @@
+"""The Mnist page (optviz.app.pages lists it)."""

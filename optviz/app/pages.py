@@ -1,0 +1,62 @@
+"""The app's pages, listed once: app.py navigates by this list, start-up (kit.boot) imports
+every page's module from it, and the launcher (app.launch) rehearses each one.
+
+Each page is a package with a ``page()`` function in its ``page`` module; Streamlit runs a
+two-line script in ``optviz/app/scripts/`` named by the page's URL path (Streamlit and its
+AppTest know a page by its file's name), which calls :func:`run`. URL paths are part of every
+share link ever made: they never change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # where app.py is
+
+
+@dataclass(frozen=True)
+class PageDef:
+    """One page: how navigation shows it, where its link points, and its code."""
+
+    name: str  # the package under optviz.app
+    title: str
+    icon: str
+    url_path: str
+    default: bool = False
+    placeholder: bool = False  # a light chart before the heavy imports, on a session's first visit
+
+    @property
+    def module(self) -> str:
+        return f"optviz.app.{self.name}.page"
+
+    @property
+    def script(self) -> str:
+        """The script Streamlit runs, relative to app.py (AppTest's switch_page takes it too)."""
+        return f"optviz/app/scripts/{self.url_path}.py"
+
+
+PAGES: tuple[PageDef, ...] = (
+    PageDef("surfaces", "Surfaces", "⛰️", "surfaces", default=True, placeholder=True),
+    PageDef("sweep", "Sweep", "🔥", "sweep"),
+    PageDef("mnist", "MNIST", "✍️", "mnist"),
+    PageDef("compare", "Compare", "🏁", "compare"),
+    PageDef("learn", "Learn", "📖", "learn"),
+)
+BY_NAME = {p.name: p for p in PAGES}
+
+
+def run(name: str) -> None:
+    """A page's script: start-up (once per process), then the page. Imports go through one lock
+    (see kit.boot); the Surfaces page sends a placeholder chart before them."""
+    from optviz.app.kit.boot import IMPORT_LOCK, boot, placeholder
+
+    page = BY_NAME[name]
+    with IMPORT_LOCK:
+        slot = placeholder() if page.placeholder else None  # the browser starts on Plotly.js meanwhile
+        boot()
+        draw = importlib.import_module(page.module).page
+    draw()
+    if slot is not None:
+        slot.empty()

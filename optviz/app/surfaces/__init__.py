@@ -1,0 +1,1 @@
+"""The Surfaces page (optviz.app.pages lists it)."""

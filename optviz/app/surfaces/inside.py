@@ -1,0 +1,122 @@
+"""Inside the optimizer: its state per step, its update rule with the numbers filled in, and
+(for Adam) the same run with and without bias correction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from optviz.link import RaceConfig
+from optviz.core.optimizers import REGISTRY
+from optviz.plots.common import PathData
+from optviz.plots.curves import curves_figure, state_figure
+from optviz.plots.surface_figures import contour_figure
+from optviz.core.numbers import sig
+from optviz.core.spec import make_spec
+from optviz.core.engine.trajectory import Run
+from optviz.app.kit.charts import chart
+
+from optviz.app.kit.runs import cached_runs
+
+# How each inspected quantity is written: (LaTeX, plain label).
+STATE_NAMES = {
+    "m": ("m_t", "m: first moment"),
+    "v": ("v_t", "v: second moment"),
+    "m_hat": (r"\hat m_t", "m̂: bias-corrected m"),
+    "v_hat": (r"\hat v_t", "v̂: bias-corrected v"),
+    "v_max": (r"v^{\max}_t", "running max of v"),
+    "step": (r"\eta\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)", "effective step lr·m̂/(√v̂+ε)"),
+    "u": ("u_t", "u: infinity-norm estimate"),
+    "buf": ("b_t", "b: momentum buffer"),
+    "sum_sq": ("s_t", "s: sum of squared gradients"),
+    "square_avg": ("v_t", "v: average squared gradient"),
+    "effective_lr": (r"\eta/(\sqrt{\cdot}+\epsilon)", "per-coordinate learning rate"),
+    "gamma": (r"\gamma_t", "γ: projected SGD learning rate"),
+    "lambda_hat": (r"\lambda_t/(1-\beta_2^t)", "λ/(1-β2^t): its bias-corrected average"),
+    "sgd_lr": (r"\Lambda", "Λ: SGD rate after the switch"),
+    "phase_sgd": (r"\text{SGD phase}", "phase (0 Adam, 1 SGD)"),
+    "mu_product": (r"\textstyle\prod_{i\le t}\mu_i", "product of the momentum schedule"),
+}
+
+
+def _latex_number(v: float) -> str:
+    text = f"{v:.4g}"  # LaTeX wants its own power-of-ten form, built below
+    if "e" in text:
+        mant, exp = text.split("e")
+        return rf"{mant} \cdot 10^{{{int(exp)}}}" if mant != "1" else rf"10^{{{int(exp)}}}"
+    return text
+
+
+def filled_rule(name: str, hparams: dict[str, float]) -> str:
+    """The optimizer's update rule with each hyperparameter's symbol replaced by its value."""
+    opt = REGISTRY[name]
+    rule = opt.update_rule
+    for hp in sorted(opt.hparams, key=lambda h: -len(h.symbol)):
+        if hp.symbol:
+            rule = rule.replace(hp.symbol, rf"{{\color{{#e4572e}}{_latex_number(hparams[hp.name])}}}")
+    return rule
+
+
+def _vector(v) -> str:
+    v = np.atleast_1d(np.asarray(v, np.float64))
+    inner = ",\\ ".join(_latex_number(float(x)) for x in v)
+    return rf"\left({inner}\right)" if v.size > 1 else inner
+
+
+def state_at(run: Run, t: int) -> str:
+    """LaTeX for the point and every state quantity after step ``t``."""
+    parts = [rf"t = {t}", rf"x_t = {_vector(run.path[t])}", rf"f(x_t) = {_latex_number(float(run.loss[t]))}"]
+    for key, values in run.state.items():
+        latex = STATE_NAMES.get(key, (key, key))[0]
+        parts.append(rf"{latex} = {_vector(values[t - 1])}")
+    return r" \\ ".join(parts)
+
+
+def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: list[PathData], grid, minima,
+                   floor: float, log: bool) -> None:
+    """Draw the section for the run the user picks."""
+    choice = st.selectbox("Run", list(range(len(runs))), format_func=lambda i: labels[i], key="inside_run")
+    if choice is None or choice >= len(runs):
+        choice = 0
+    run, spec = runs[choice], cfg.specs[choice]
+    opt = REGISTRY[run.optimizer]
+    st.markdown(f"**{opt.display_name}.** {opt.description}")
+    st.latex(filled_rule(run.optimizer, run.hparams))
+    done = len(run.path) - 1
+    if done >= 1:
+        ss = st.session_state
+        ss["inside_step"] = min(max(int(ss.get("inside_step", min(done, 10))), 1), done)  # the link's, or 10
+        t = st.slider("after step", 1, done, key="inside_step") if done > 1 else 1
+        st.latex(state_at(run, t))
+    if run.state:
+        chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, paths[choice].color),
+                        key="state_chart")
+    else:
+        st.caption(f"{opt.display_name} keeps no state beyond the step count: its step is lr times the gradient.")
+
+    if "bias_correction" in opt.hparam_names:
+        _bias_correction_comparison(cfg, spec, grid, minima, floor, log)
+    else:
+        st.caption("The bias-correction comparison is for Adam, whose bias_correction switch turns it off; "
+                   "pick an Adam run to see it.")
+
+
+def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: float, log: bool) -> None:
+    st.markdown("**Bias correction on and off, same run.** Without correction, m and v start near zero, "
+                "so the first steps are mis-sized: m/√v is about (1-β1)/√(1-β2) times the gradient's sign.")
+    on = make_spec("adam", dict(spec.hparams, bias_correction=1.0))
+    off = make_spec("adam", dict(spec.hparams, bias_correction=0.0))
+    pair = cached_runs(replace(cfg, specs=(on, off)))
+    paths = [PathData("with bias correction", r.path, r.loss, c, r.diverged_at)
+             for r, c in zip(pair, ("#2e86ab", "#e4572e"))]
+    paths[1] = replace(paths[1], label="without bias correction")
+    xs, ys, z = grid
+    c1, c2 = st.columns(2)
+    chart(c1, contour_figure(xs, ys, z, paths, minima, cfg.start, floor, log, key="bc"), key="bc_contour")
+    gap = [p.loss - (floor if np.isfinite(floor) else 0.0) for p in paths]
+    chart(c2, curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
+    steps = [np.linalg.norm(np.diff(p.xy[:6], axis=0), axis=1) for p in paths]
+    st.caption("First five step lengths: with correction " + ", ".join(sig(s) for s in steps[0])
+               + "; without " + ", ".join(sig(s) for s in steps[1]) + ".")

@@ -1,0 +1,141 @@
+"""The Sweep page: thousands of runs per click, as heatmaps you can click into.
+
+Its view is a :class:`~optviz.link.SweepConfig`, kept in the link (optviz.app.kit.views): the
+controls are built from it, and every change writes it back. The inspected cell is one value
+of that view, so its sliders, its marker on the heatmaps and the path drawn below always agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from optviz.core.analysis.measures import loss_grid
+from optviz.link.export import sweep_csv, sweep_json
+from optviz.link import SweepConfig
+from optviz.core.numbers import sig
+from optviz.core.optimizers import REGISTRY
+from optviz.plots.common import PALETTE, PathData
+from optviz.plots.curves import curves_figure
+from optviz.plots.heatmap import heatmap_figure
+from optviz.plots.surface_figures import contour_figure
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.engine.sweep import SweepResult, cell_settings, run_sweep
+
+from optviz.app.sweep import controls as controls
+from optviz.app.kit.cache import Shared
+from optviz.app.kit.boxes import show_fitted
+from optviz.app.kit.charts import chart
+from optviz.app.kit.runs import racer
+from optviz.app.kit.notes import input_problem, link_warnings
+from optviz.app.kit.share import share_section
+from optviz.app.kit.views import arrive, settle
+
+CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
+SWEEPS = Shared(max_entries=32)  # whole grids: up to 65,536 cells of metrics each
+DIVERGED = -2  # a basin map's value for a run that diverged (-1: it ended at no minimum)
+METRIC_TITLES = {"loss": "log10(final loss − min f)", "steps": "steps to reach the tolerance",
+                 "diverged": "diverged (1) or not (0)", "basin": "which minimum (basins of attraction)"}
+
+
+def sweep(cfg: SweepConfig, spec) -> SweepResult:
+    """One optimizer's grid from the shared cache, or computed under a progress bar."""
+    key = (cfg.surface, spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol)
+    result = SWEEPS.get(key)
+    if result is None:
+        cells = cfg.x.n * cfg.y.n
+        bar = st.progress(0.0, text=f"{REGISTRY[spec.name].display_name}: {cells} runs…")
+        result = SWEEPS.get_or_compute(key, lambda: run_sweep(
+            SURFACES[cfg.surface], spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol,
+            progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} runs")))
+        bar.empty()
+    return result
+
+
+def page() -> None:
+    """The whole page."""
+    st.title("Sweeps: thousands of runs per click")
+    st.caption("Each cell is a full run. Is Adam really robust to its hyperparameters? Pick two axes and see.")
+    cfg, warnings = arrive(SweepConfig, "sweep")
+    link_warnings(warnings)
+    with st.sidebar:
+        cfg, problems = controls.sidebar(cfg)
+    show_fitted()
+    for source, problem in problems:
+        input_problem(source, problem)
+    cfg = controls.view_options(cfg)
+    settle("sweep", cfg)
+    results = [sweep(cfg, s) for s in cfg.specs]
+    st.caption(" · ".join(f"{REGISTRY[s.name].display_name}: {cfg.x.n * cfg.y.n} runs × {cfg.steps} steps in "
+                          f"{r.seconds:.2f} s" for s, r in zip(cfg.specs, results)))
+    heatmaps(cfg, results)
+    inspect(cfg)
+    share_section("sweep", [("Grid metrics (CSV)", sweep_csv, "text/csv", "csv"),
+                            ("Configuration and metrics (JSON)", sweep_json, "application/json", "json")],
+                  cfg, results)
+
+
+def _metric(result: SweepResult, metric: str, f_min: float | None) -> np.ndarray:
+    if metric == "loss":
+        gap = result.final_loss - (f_min if f_min is not None else np.nanmin(result.final_loss))
+        return np.log10(np.maximum(gap, 1e-12))
+    if metric == "steps":
+        return np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
+    if metric == "diverged":
+        return result.diverged.astype(float)
+    return np.where(result.diverged, DIVERGED, result.minimum_index).astype(float)  # basins
+
+
+def _shared_range(zs: list[np.ndarray]) -> tuple[float, float] | None:
+    """One colour range for all the heatmaps, so that equal colours mean equal values."""
+    finite = np.concatenate([z[np.isfinite(z)] for z in zs])
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
+def heatmaps(cfg: SweepConfig, results: list[SweepResult]) -> None:
+    """One heatmap per optimizer, side by side, the default, best and inspected cells marked."""
+    surface = SURFACES[cfg.surface]
+    zs = [_metric(r, cfg.metric, surface.f_min) for r in results]
+    shared = _shared_range(zs) if cfg.shared_scale and len(zs) > 1 and cfg.metric != "basin" else None
+    title = METRIC_TITLES[cfg.metric] + (" (one scale for both)" if shared else "")
+    names = [f"minimum ({sig(m.x)}, {sig(m.y)})" for m in surface.minima]
+    for k, (spec, result, z, column) in enumerate(zip(cfg.specs, results, zs, st.columns(len(cfg.specs)))):
+        fig = heatmap_figure(z, cfg.x.values, cfg.y.values, cfg.x.key, cfg.y.key, cfg.x.log, cfg.y.log, title,
+                             spec.label(tuned=(cfg.x.key, cfg.y.key)), cfg.default_cell(spec), result.best_cell(),
+                             cfg.cell_index(),
+                             categorical=names if cfg.metric == "basin" else None,
+                             outcomes=("no minimum reached", "diverged"),
+                             clickable=cfg.x.n * cfg.y.n <= CLICKABLE_CELLS, z_range=shared,
+                             equal_scale=cfg.x.is_start and cfg.y.is_start)
+        key = f"sw_heat_{k}"
+        chart(column, fig, key=key, on_select=lambda key=key: controls.clicked(key), selection_mode="points")
+        column.caption(f"diverged: {int(result.diverged.sum())} of {cfg.x.n * cfg.y.n} · reached the tolerance: "
+                       f"{int((result.steps_to_tol >= 0).sum())}")
+
+
+def inspect(cfg: SweepConfig) -> None:
+    """The inspected cell's runs: their paths on the surface and their loss curves."""
+    st.subheader("Inspect a cell")
+    st.caption("Click a cell in a heatmap, or pick its values here."
+               + ("" if cfg.x.n * cfg.y.n <= CLICKABLE_CELLS else f" (Clicking needs at most {CLICKABLE_CELLS} cells.)"))
+    controls.cell_sliders(cfg)
+    row, col = cfg.cell_index()
+    surface = SURFACES[cfg.surface]
+    runs, labels = [], []
+    for spec in cfg.specs:
+        cell_spec, cell_start = cell_settings(spec, cfg.x, cfg.y, row, col, cfg.start)
+        runs.append(racer(cfg.surface, "", surface.domain, tuple(map(float, cell_start)), cfg.steps, cell_spec, 0.0, 0))
+        labels.append(cell_spec.label())
+    paths = [PathData(lab, r.path, r.loss, PALETTE[i], r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
+    xs, ys, z = loss_grid(surface)
+    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
+    start = tuple(runs[0].path[0]) if len(runs[0].path) else cfg.start
+    a, b = st.columns(2)
+    chart(a, contour_figure(xs, ys, z, paths, [(m.x, m.y, m.f) for m in surface.minima], start, floor,
+                            surface.log_scale, key="sweep_cell"), key="sw_cell_path")
+    gap = [r.loss - (surface.f_min if surface.f_min is not None else 0.0) for r in runs]
+    chart(b, curves_figure(paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap,
+                                    surface.f_min is not None)]), key="sw_cell_loss")
+    for lab, r in zip(labels, runs):
+        if r.diverged_at is not None:
+            st.error(f"{lab} diverged at step {r.diverged_at}.")

@@ -1,0 +1,154 @@
+"""Optimizers as data: every registry entry behind one fixed-shape step, chosen by an index.
+
+Each optimizer keeps a different NamedTuple state and reports different inspection values.
+For one compiled program to run any of them, ``lax.switch`` needs branches with equal input
+and output shapes, so here each optimizer's state is packed into one float vector of a
+common length, its hyperparameters into a vector in registry order, and its inspection
+values into a fixed [info_rows(), 2] block (scalars repeated on both coordinates). The layouts
+are read off ``init`` and ``inspect`` with ``jax.eval_shape``, for 2D parameters.
+
+Integer state (step counts, SWATS's switch step) travels as float32, exact up to 2**24.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, schedule
+from optviz.core.optimizers.base import Array
+
+DIM = 2  # parameters of a 2D surface
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one optimizer's state and inspection values sit in the packed arrays."""
+
+    treedef: object
+    shapes: tuple[tuple[tuple[int, ...], object], ...]  # (shape, dtype) of each state leaf
+    inspect_keys: tuple[str, ...]
+    scalar_keys: frozenset[str]  # inspection values that are one number per step, not per coordinate
+
+    @property
+    def size(self) -> int:
+        return sum(math.prod(shape) for shape, _ in self.shapes)
+
+
+def _layout(name: str) -> Layout:
+    opt = REGISTRY[name]
+    params = jax.ShapeDtypeStruct((DIM,), jnp.float32)
+    state = jax.eval_shape(opt.init, params)
+    leaves, treedef = jax.tree.flatten(state)
+    hp = {h.name: jax.ShapeDtypeStruct((), jnp.float32) for h in opt.hparams}
+    info = jax.eval_shape(opt.inspect, state, hp)
+    return Layout(treedef, tuple((tuple(leaf.shape), leaf.dtype) for leaf in leaves), tuple(info),
+                  frozenset(k for k, v in info.items() if v.shape == ()))
+
+
+@functools.cache
+def layouts() -> dict[str, Layout]:
+    """Every optimizer's layout, read off on first use: the eval_shapes take 0.1 s, which a
+    process that runs no single trajectory (a sweep from the CLI) need not pay at import."""
+    return {name: _layout(name) for name in SURFACE_NAMES}
+
+
+def state_size() -> int:
+    """Floats of packed state: the largest optimizer's."""
+    return max(layout.size for layout in layouts().values())
+
+
+def info_rows() -> int:
+    """Rows of the inspection block: the most inspection values any optimizer reports."""
+    return max(len(layout.inspect_keys) for layout in layouts().values())
+
+
+NAMES: tuple[str, ...] = SURFACE_NAMES
+INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
+HSIZE = max(len(REGISTRY[name].hparams) for name in NAMES)  # hyperparameter slots
+VSIZE = HSIZE + len(schedule.NAMES)  # the value vector: hyperparameters, then the common keys
+
+
+def pack_hparams(name: str, settings: dict[str, float]) -> list[float]:
+    """An optimizer's hyperparameters as HSIZE floats in registry order (zeros after), then the
+    schedule and clipping keys (defaults for those not given): VSIZE floats."""
+    values = [float(settings[h.name]) for h in REGISTRY[name].hparams]
+    common = [float(settings.get(k, schedule.DEFAULTS[k])) for k in schedule.NAMES]
+    return values + [0.0] * (HSIZE - len(values)) + common
+
+
+def _pack_state(state) -> Array:
+    leaves = [jnp.ravel(leaf).astype(jnp.float32) for leaf in jax.tree.leaves(state)]
+    flat = jnp.concatenate(leaves) if leaves else jnp.zeros(0, jnp.float32)
+    return jnp.pad(flat, (0, state_size() - flat.shape[0]))
+
+
+def _unpack_state(layout: Layout, vec: Array):
+    leaves, at = [], 0
+    for shape, dtype in layout.shapes:
+        n = math.prod(shape)
+        leaves.append(vec[at:at + n].reshape(shape).astype(dtype))
+        at += n
+    return jax.tree.unflatten(layout.treedef, leaves)
+
+
+def _pack_info(layout: Layout, info: dict) -> Array:
+    rows = [jnp.broadcast_to(jnp.asarray(info[k], jnp.float32), (DIM,)) for k in layout.inspect_keys]
+    rows += [jnp.zeros(DIM, jnp.float32)] * (info_rows() - len(rows))
+    return jnp.stack(rows) if rows else jnp.zeros((0, DIM), jnp.float32)
+
+
+def init_branch(name: str) -> Callable[[Array], Array]:
+    """params -> the packed initial state of optimizer ``name``."""
+    opt = REGISTRY[name]
+    return lambda params: _pack_state(opt.init(params))
+
+
+def update_branch(name: str) -> Callable:
+    """(grad, packed state, params, value vector, t, T[, hessian, objective]) -> (new params, packed
+    state, packed inspection, lr).
+
+    The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
+    the lr the update used is returned with it.
+    """
+    opt, layout = REGISTRY[name], layouts()[name]
+
+    def step(grad, packed, params, hvec, t, total, hessian=None, objective=None):
+        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
+        hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
+        hp_t = schedule.scheduled_hparams(hp, t, total)
+        if opt.needs_hessian:  # only this branch evaluates it
+            hp_t["hessian"] = hessian(params)
+        if opt.needs_objective:
+            hp_t["objective"] = objective
+        if opt.hessian_diag_due is not None:
+            hp_t["hessian_diag"] = jnp.diagonal(hessian(params))
+        new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)
+        return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp_t)), hp_t["lr"]
+
+    return step
+
+
+def point_branch(name: str) -> Callable:
+    """(params, packed state, value vector) -> the point where the optimizer takes its gradient."""
+    opt, layout = REGISTRY[name], layouts()[name]
+
+    def point(params, packed, hvec):
+        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
+        return opt.gradient_point(params, _unpack_state(layout, packed), hp)
+
+    return point
+
+
+def unpack_info(name: str, rows) -> dict:
+    """Per-step inspection values [steps, info_rows(), 2] back into {key: [steps, 2] or [steps]}.
+
+    Keys whose values were scalars per step come back as one column.
+    """
+    layout = layouts()[name]
+    return {k: rows[:, i, 0] if k in layout.scalar_keys else rows[:, i, :] for i, k in enumerate(layout.inspect_keys)}

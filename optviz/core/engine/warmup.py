@@ -1,0 +1,29 @@
+"""Everything a page could need compiled or precomputed, prepared once per process at start-up.
+
+The catalogue program (every catalogue surface, optimizer and step count), and every
+catalogue surface's loss grid and gradient field. With JAX's persistent compilation cache
+(optviz.core.engine.devices) a process loads the compiled program from disk instead of compiling it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from optviz.core.analysis.measures import gradient_field, loss_grid
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.analysis.stability import warm_up as compile_hessians
+from optviz.core.engine.trajectory import warm_up as compile_paths
+
+
+def warm_up() -> dict[str, float]:
+    """Compile and precompute; returns the seconds each part took."""
+    times = {"paths": compile_paths()}
+    t = time.perf_counter()
+    compile_hessians()
+    times["hessians"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for surface in SURFACES.values():
+        loss_grid(surface)
+        gradient_field(surface)
+    times["grids"] = time.perf_counter() - t
+    return times

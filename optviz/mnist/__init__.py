@@ -1,1 +1,0 @@
-"""MNIST: data (IDX files, checksums, the bundled subset), models and training races."""

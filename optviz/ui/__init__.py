@@ -1,1 +1,0 @@
-"""The Streamlit app: pages and widgets. The only package that imports streamlit."""

@@ -1,9 +1,0 @@
-"""The Mnist page script (see optviz.ui.mnist_page)."""
-
-from optviz.ui.boot import IMPORT_LOCK, boot
-
-with IMPORT_LOCK:  # see optviz.ui.boot: concurrent first imports can see half-built modules
-    boot()
-    from optviz.ui.mnist_page import page
-
-page()

@@ -1,9 +1,0 @@
-"""The Sweep page script (see optviz.ui.sweep_page)."""
-
-from optviz.ui.boot import IMPORT_LOCK, boot
-
-with IMPORT_LOCK:  # see optviz.ui.boot: concurrent first imports can see half-built modules
-    boot()
-    from optviz.ui.sweep_page import page
-
-page()

@@ -126,9 +126,24 @@ def test_range_test_truth_equals_direct_runs():
     assert len(test.lrs) <= 80 and test.lrs[0] == pytest.approx(1e-4)
 
 
-def test_range_test_refuses_what_it_cannot_run():
-    with pytest.raises(SpecError, match="first-order"):
-        lr_range_test_surface(SURFACES["bowl"], parse_spec("newton"))
+def test_range_test_refuses_what_the_surfaces_do_not_offer():
+    with pytest.raises(SpecError, match="not offered on the 2D surfaces"):
+        lr_range_test_surface(SURFACES["bowl"], parse_spec("muon"))
+
+
+@pytest.mark.parametrize("name", ["newton", "lbfgs", "sophia", "adam:clip=0.5"])
+def test_the_range_tests_runs_are_the_engines_runs_second_order_and_clipped_ones_too(name):
+    """One step protocol: the test's constant-lr runs give the losses of a single run (Newton's
+    Hessian, L-BFGS's line search, Sophia's diagonal and clipping included)."""
+    from optviz.core.engine.trajectory import run_one
+    from optviz.core.spec import make_spec
+
+    s, spec = SURFACES["himmelblau"], parse_spec(name)
+    test = lr_range_test_surface(s, spec, k=30, grid=4, lr_min=1e-3, lr_max=0.1)
+    for lr, score in zip(test.grid_lrs, test.grid_scores):
+        run = run_one(s, s.start, 30, make_spec(spec.name, {**spec.settings(), "lr": float(lr)}))
+        assert run.diverged_at is None
+        assert score == pytest.approx(float(np.mean(run.loss[1:].astype(np.float64))), rel=1e-4), (name, lr)
 
 
 def test_lrfind_cli_on_a_surface_and_on_mnist(capsys):

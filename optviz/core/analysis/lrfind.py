@@ -23,11 +23,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.schedule import DEFAULTS, SCHEDULE_KEYS
+from optviz.core.optimizers.step import Problem
+from optviz.core.optimizers.step import step as optimizer_step
 from optviz.core.spec import OptSpec, SpecError, check_surface
 from optviz.core.problems.surfaces import Surface
 from optviz.core.engine.trajectory import surface_grad
 
 BETA, STOP_FACTOR = 0.98, 4.0
+RAMP_COMMON = {k: DEFAULTS[k] for k in SCHEDULE_KEYS}  # a SPEC's schedule, switched off: the ramp sets the lr
 
 
 def range_lrs(lr_min: float, lr_max: float, k: int) -> np.ndarray:
@@ -95,20 +99,29 @@ class RangeTest:
                             for k, v in self.verdict().items()}}
 
 
+def surface_problem(surface: Surface) -> Problem:
+    """A 2D surface as the step protocol takes it: gradient, exact Hessian (and its diagonal), objective."""
+    hessian = jax.hessian(surface.loss)
+    return Problem(gradient=lambda p: (surface_grad(surface, p), None), hessian=hessian,
+                   objective=jax.value_and_grad(surface.loss),
+                   hessian_diag=lambda p, t, hp: jnp.diagonal(hessian(p)))
+
+
 @functools.lru_cache(maxsize=32)
 def _surface_program(opt_name: str, surface: Surface):
-    """Jitted: the losses of k updates on ``surface`` from ``start``, update t at lrs[t]; vmapped
-    over rows of lrs, so the grid's constant-lr runs are one call."""
-    opt = REGISTRY[opt_name]
+    """Jitted: the losses of k updates on ``surface`` from ``start``, update t at lrs[t] (the ramp
+    replaces any schedule; clipping applies); vmapped over rows of lrs, so the grid's
+    constant-lr runs are one call."""
+    opt, problem = REGISTRY[opt_name], surface_problem(surface)
 
     def run(start, lrs, hp):
-        def step(carry, lr):
+        def step(carry, xs):
             x, state = carry
-            grad = surface_grad(surface, opt.gradient_point(x, state, hp))
-            x, state = opt.update(grad, state, x, {**hp, "lr": lr})
+            t, lr = xs
+            x, state = optimizer_step(opt, problem, x, state, {**hp, "lr": lr}, t, len(lrs), schedule=False)[:2]
             return (x, state), surface.loss(x)
 
-        _, losses = jax.lax.scan(step, (start, opt.init(start)), lrs)
+        _, losses = jax.lax.scan(step, (start, opt.init(start)), (jnp.arange(lrs.shape[0]), lrs))
         return losses
 
     return jax.jit(jax.vmap(run, in_axes=(None, 0, None)))
@@ -118,12 +131,9 @@ def lr_range_test_surface(surface: Surface, spec: OptSpec, start=None, k: int = 
                           lr_max: float = 10.0, grid: int = 24) -> RangeTest:
     """The range test on a 2D surface, and the grid of constant-lr runs of the same length."""
     check_surface(spec)
-    if REGISTRY[spec.name].needs_hessian or REGISTRY[spec.name].needs_objective or \
-            REGISTRY[spec.name].hessian_diag_due is not None:
-        raise SpecError(f"{spec.name}: the range test here takes first-order optimizers")
     _check(k, lr_min, lr_max, grid)
     x0 = jnp.asarray(surface.start if start is None else start, jnp.float32)
-    hp = {h: jnp.float32(v) for h, v in spec.hparams.items()}
+    hp = {h: jnp.float32(v) for h, v in spec.settings().items()}
     program = _surface_program(spec.name, surface)
     ramp = range_lrs(lr_min, lr_max, k)
     grid_lrs = np.geomspace(lr_min, lr_max, grid)
@@ -175,7 +185,8 @@ def lr_range_test_mnist(model_name: str, spec: OptSpec, data, k: int = 100, lr_m
     order = np.random.default_rng(seed).permutation(len(data.train_images))[: k * batch]
     xb = data.train_images[order].reshape(k, batch, 28, 28)
     yb = data.train_labels[order].astype(np.int32).reshape(k, batch)
-    hp = {h: jnp.float32(v) for h, v in spec.settings().items()}
+    # The ramp replaces any schedule (constant, no warmup); clipping applies.
+    hp = {h: jnp.float32(v) for h, v in {**spec.settings(), **RAMP_COMMON}.items()}
     key = jax.random.PRNGKey(seed)
 
     def run(lrs) -> np.ndarray:

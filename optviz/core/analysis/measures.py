@@ -62,11 +62,17 @@ def first_step_sizes(name: str, hparams: dict, scales) -> np.ndarray:
     """|x_1 - x_0| of one step of optimizer ``name`` for gradients (scale, scale), one per scale."""
     from optviz.core.optimizers import REGISTRY
 
+    from optviz.core.optimizers.step import Problem, step
+
     opt = REGISTRY[name]
     hp = {k: jnp.float32(v) for k, v in hparams.items()}
     x = jnp.zeros(2, jnp.float32)
-    out = [float(jnp.abs(opt.update(jnp.full(2, s, jnp.float32), opt.init(x), x, hp)[0] - x)[0]) for s in scales]
-    return np.asarray(out)
+
+    def first(scale: float) -> float:
+        problem = Problem(gradient=lambda p: (jnp.full(2, scale, jnp.float32), None))
+        return float(jnp.abs(step(opt, problem, x, opt.init(x), hp, 0, 1).params - x)[0])
+
+    return np.asarray([first(s) for s in scales])
 
 
 def state_per_parameter(name: str) -> int:

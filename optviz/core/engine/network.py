@@ -1,9 +1,10 @@
 """One training step of any registry optimizer on a network, shared by every MNIST loop.
 
-The gradient is taken where the optimizer asks (Schedule-Free: y), clipped, and the lr
-scheduled; matrix-aware optimizers get the network's tensors (``for_network``), and those that
-use the Hessian's diagonal (Sophia) get Hutchinson's estimate u * (H u), with u a Rademacher
-vector drawn from the run's key and the step, computed only on the updates that use it.
+The step is the protocol every loop uses (optviz.core.optimizers.step: gradient at the
+optimizer's point, clipping, the scheduled lr, the extra inputs, the update); what is particular
+to a network is here: matrix-aware optimizers get the network's tensors (``for_network``), and
+those that use the Hessian's diagonal (Sophia) get Hutchinson's estimate u * (H u), with u a
+Rademacher vector drawn from the run's key and the step, computed only on the updates that use it.
 
 Gradients are taken over the model's tensors and raveled by ``ravel``, never through
 ``unravel``: its transpose is one XLA concatenate, which on this 2-core VM took 12 ms for the
@@ -20,7 +21,8 @@ import jax
 import jax.numpy as jnp
 
 from optviz.core.optimizers import REGISTRY
-from optviz.core.optimizers.schedule import clip_gradient, scheduled_hparams
+from optviz.core.optimizers.step import Problem
+from optviz.core.optimizers.step import step as optimizer_step
 from optviz.core.problems.mnist_models import MODELS, leaves
 
 
@@ -62,27 +64,26 @@ def hutchinson_diagonal(gradient: Callable, params, key):
 
 
 def training_step(model_name: str, opt_name: str, value_and_grad: Callable) -> Callable:
-    """step(flat, state, hp, images, labels, t, total, key) -> (flat, state, loss), unjitted;
-    ``value_and_grad(flat, images, labels)`` gives the batch loss and its flat gradient
-    (``flat_value_and_grad``); ``t`` counts updates from 0, ``total`` is the run's length."""
+    """step(flat, state, hp, images, labels, t, total, key) -> (flat, state, loss), unjitted: the
+    step protocol (optviz.core.optimizers.step) on one batch. ``value_and_grad(flat, images,
+    labels)`` gives the batch loss and its flat gradient (``flat_value_and_grad``); ``t`` counts
+    updates from 0, ``total`` is the run's length; ``key`` draws Hutchinson's vectors."""
     opt = REGISTRY[opt_name]
     _, update, _ = network_rule(model_name, opt_name)
 
     def step(flat, state, hp, images, labels, t, total, key):
-        at = opt.gradient_point(flat, state, hp)
-        loss, grad = value_and_grad(at, images, labels)
-        hp_t = scheduled_hparams(hp, t, total)
-        if opt.needs_objective:  # a line search on this batch
-            hp_t["objective"] = functools.partial(value_and_grad, images=images, labels=labels)
-        if opt.hessian_diag_due is not None:
-            def batch_gradient(p):
-                return value_and_grad(p, images, labels)[1]
+        def batch_gradient(p):
+            return value_and_grad(p, images, labels)[1]
 
-            hp_t["hessian_diag"] = jax.lax.cond(
-                opt.hessian_diag_due(t, hp),
-                lambda: hutchinson_diagonal(batch_gradient, at, jax.random.fold_in(key, t)),
-                lambda: jnp.zeros_like(flat))
-        flat, state = update(clip_gradient(grad, hp), state, flat, hp_t)
-        return flat, state, loss
+        def hessian_diag(at, t, hp):  # only on the updates that use it
+            return jax.lax.cond(opt.hessian_diag_due(t, hp),
+                                lambda: hutchinson_diagonal(batch_gradient, at, jax.random.fold_in(key, t)),
+                                lambda: jnp.zeros_like(at))
+
+        problem = Problem(gradient=lambda p: value_and_grad(p, images, labels)[::-1],  # (gradient, batch loss)
+                          objective=functools.partial(value_and_grad, images=images, labels=labels),
+                          hessian_diag=hessian_diag)
+        out = optimizer_step(opt, problem, flat, state, hp, t, total, update=update)
+        return out.params, out.state, out.aux
 
     return step

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, schedule
 from optviz.core.optimizers.base import Array
+from optviz.core.optimizers.step import Problem, apply
 
 DIM = 2  # parameters of a 2D surface
 
@@ -109,29 +110,25 @@ def init_branch(name: str) -> Callable[[Array], Array]:
     return lambda params: _pack_state(opt.init(params))
 
 
-def update_branch(name: str) -> Callable:
-    """(grad, packed state, params, value vector, t, T[, hessian, objective]) -> (new params, packed
-    state, packed inspection, lr).
+def hparams_of(name: str, hvec: Array) -> dict[str, Array]:
+    """The value vector back into {key: value}: the optimizer's hyperparameters and the common keys."""
+    hp = {h.name: hvec[i] for i, h in enumerate(REGISTRY[name].hparams)}
+    hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
+    return hp
 
-    The gradient is clipped and the lr scheduled here (update ``t`` of ``T``), as in every loop;
-    the lr the update used is returned with it.
-    """
+
+def update_branch(name: str) -> Callable:
+    """(grad, packed state, params, value vector, t, T, problem) -> (new params, packed state,
+    packed inspection, lr): the step protocol (optviz.core.optimizers.step) after the gradient,
+    for update ``t`` of ``T``; the lr the update used is returned with it."""
     opt, layout = REGISTRY[name], layouts()[name]
 
-    def step(grad, packed, params, hvec, t, total, hessian=None, objective=None):
-        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
-        hp.update({k: hvec[HSIZE + i] for i, k in enumerate(schedule.NAMES)})
-        hp_t = schedule.scheduled_hparams(hp, t, total)
-        if opt.needs_hessian:  # only this branch evaluates it
-            hp_t["hessian"] = hessian(params)
-        if opt.needs_objective:
-            hp_t["objective"] = objective
-        if opt.hessian_diag_due is not None:
-            hp_t["hessian_diag"] = jnp.diagonal(hessian(params))
-        new_params, state = opt.update(schedule.clip_gradient(grad, hp), _unpack_state(layout, packed), params, hp_t)
-        return new_params, _pack_state(state), _pack_info(layout, opt.inspect(state, hp_t)), hp_t["lr"]
+    def branch(grad, packed, params, hvec, t, total, problem: Problem):
+        out = apply(opt, grad, problem, params, _unpack_state(layout, packed), hparams_of(name, hvec), t, total)
+        return out.params, _pack_state(out.state), _pack_info(layout, opt.inspect(out.state, out.hparams)), \
+            out.hparams["lr"]
 
-    return step
+    return branch
 
 
 def point_branch(name: str) -> Callable:
@@ -139,8 +136,7 @@ def point_branch(name: str) -> Callable:
     opt, layout = REGISTRY[name], layouts()[name]
 
     def point(params, packed, hvec):
-        hp = {h.name: hvec[i] for i, h in enumerate(opt.hparams)}
-        return opt.gradient_point(params, _unpack_state(layout, packed), hp)
+        return opt.gradient_point(params, _unpack_state(layout, packed), hparams_of(name, hvec))
 
     return point
 

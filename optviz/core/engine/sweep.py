@@ -19,7 +19,9 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from optviz.core.limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from optviz.core.optimizers import REGISTRY
-from optviz.core.optimizers.schedule import SCHEDULE_KEYS, clip_gradient, scheduled_hparams
+from optviz.core.optimizers.schedule import SCHEDULE_KEYS
+from optviz.core.optimizers.step import Problem
+from optviz.core.optimizers.step import step as optimizer_step
 from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
 from optviz.core.problems.surfaces import Surface
 from optviz.core.engine.traces import traced
@@ -102,24 +104,20 @@ def _cells(opt_name: str, surface: Surface | tuple, length: int, features: froze
     def grad_at(p):
         return pick([surface_grad(s, p) for s in surfaces])
 
+    def hessian(p):  # [2, 2, C]: each run's own
+        return pick([_hessians(s, p) for s in surfaces])
+
     def step(carry, xs):
         t, noise = xs
         # Few carried arrays (each is a pass over memory per step): "alive" is died == 0, hit and
         # died share one int32, and the final loss is recomputed from the final point after the loop.
         point, state, marks = carry
         hit, died = _unpack_marks(marks)
-        grad = grad_at(opt.gradient_point(point, state, hp)) + sigma * noise[:, None]
-        if "clip" in features:
-            grad = clip_gradient(grad, hp, axis=0)
-        hp_t = scheduled_hparams(hp, t, steps) if "schedule" in features else hp
-        if opt.needs_hessian:
-            hp_t = {**hp_t, "hessian": pick([_hessians(s, point) for s in surfaces])}
-        if opt.needs_objective:  # loss and gradient of runs laid out [2, C] (a line search)
-            hp_t = {**hp_t, "objective": lambda q: (jnp.sum(fn(q[0], q[1])), grad_at(q))}
-        if opt.hessian_diag_due is not None:  # [2, C]: each run's own diagonal
-            h = pick([_hessians(s, point) for s in surfaces])
-            hp_t = {**hp_t, "hessian_diag": jnp.stack([h[0, 0], h[1, 1]])}
-        new_point, new_state = opt.update(grad, state, point, hp_t)
+        problem = Problem(gradient=lambda p: (grad_at(p) + sigma * noise[:, None], None), hessian=hessian,
+                          objective=lambda q: (jnp.sum(fn(q[0], q[1])), grad_at(q)),  # runs laid out [2, C]
+                          hessian_diag=lambda p, t, hp: _diagonal(hessian(p)))
+        new_point, new_state = optimizer_step(opt, problem, point, state, hp, t, steps, clip="clip" in features,
+                                              schedule="schedule" in features, clip_axis=0)[:2]
         new_loss = fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)
         # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
@@ -185,6 +183,11 @@ def _picker(which, n: int):
         return out
 
     return pick
+
+
+def _diagonal(h):
+    """diag of each run's 2x2 Hessian [2, 2, C] -> [2, C]."""
+    return jnp.stack([h[0, 0], h[1, 1]])
 
 
 def _hessians(surface: Surface, point):

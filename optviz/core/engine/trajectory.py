@@ -25,6 +25,7 @@ import numpy as np
 
 from optviz.core.limits import MAX_STEPS
 from optviz.core.engine import packed
+from optviz.core.optimizers.step import Problem
 from optviz.core.spec import OptSpec, check_steps
 from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.engine.traces import traced
@@ -88,11 +89,13 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
 
     def run(s, o, start, hvec, steps, sigma, noise):
         traced("paths")
-        # The surface's Hessian, for the optimizers that need it (Newton): closed over by their
-        # branches only, so no other optimizer pays for it.
+        # What the optimizers may ask for beyond the gradient (optviz.core.optimizers.step): the
+        # surface's Hessian (Newton; its diagonal, Sophia), the loss and gradient elsewhere (a line
+        # search). Only the branches that ask evaluate them, so no other optimizer pays.
         hessian = functools.partial(_choose, hessians, s)
-        objective = functools.partial(_choose, objectives, s)  # loss and gradient, for L-BFGS's line search
-        branches = [functools.partial(u, hessian=hessian, objective=objective) for u in updates]
+        problem = Problem(gradient=None, hessian=hessian, objective=functools.partial(_choose, objectives, s),
+                          hessian_diag=lambda at, t, hp: jnp.diagonal(hessian(at)))
+        branches = [functools.partial(u, problem=problem) for u in updates]
 
         def body(t, carry):
             point, state, alive, out = carry

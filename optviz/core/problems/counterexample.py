@@ -17,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.step import Problem
+from optviz.core.optimizers.step import step as optimizer_step
 from optviz.core.spec import make_spec
 
 
@@ -32,8 +34,8 @@ def _runner(name: str, steps: int):
     def run(start, hp, C):
         def step(carry, t):
             x, state = carry
-            grad = jnp.where(t % 3 == 1, C, -1.0) * jnp.ones_like(x)
-            x, state = opt.update(grad, state, x, hp)
+            problem = Problem(gradient=lambda p: (jnp.where(t % 3 == 1, C, -1.0) * jnp.ones_like(p), None))
+            x, state = optimizer_step(opt, problem, x, state, hp, t - 1, steps)[:2]
             x = jnp.clip(x, -1.0, 1.0)  # projection onto the feasible set [-1, 1]
             return (x, state), x[0]
 

@@ -15,11 +15,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from optviz.core.optimizers import REGISTRY, SURFACE_NAMES  # noqa: E402
-from optviz.core.spec import format_number, make_spec  # noqa: E402
-from optviz.core.analysis.suggested import BUDGET, choose, score  # noqa: E402
+from optviz.core.analysis.suggested import compute  # noqa: E402
+from optviz.core.optimizers import SURFACE_NAMES  # noqa: E402
 from optviz.core.problems.surfaces import SURFACES  # noqa: E402
-from optviz.core.engine.trajectory import run_one  # noqa: E402
+from optviz.core.spec import format_number  # noqa: E402
 
 TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optviz", "suggested.py")
 
@@ -30,10 +29,7 @@ def main() -> None:
     for surface in SURFACES.values():
         table[surface.name], reasons[surface.name] = {}, {}
         for name in SURFACE_NAMES:
-            stops = REGISTRY[name].hparam("lr").stops()
-            scores = [score(run_one(surface, surface.start, BUDGET, make_spec(name, {"lr": lr})), surface)
-                      for lr in stops]
-            lr, why = choose(stops, scores)
+            lr, why = compute(surface.name, name)
             if lr is None:
                 reasons[surface.name][name] = why
                 print(f"{surface.name:16s} {name:10s} none: {why}", flush=True)

@@ -18,7 +18,8 @@ from optviz.core.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATC
                                 MAX_SWEEP_SIDE, MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN, RACER_COLORS)
 from optviz.link import (CUSTOM, TOLERANCES, CompareConfig, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig,
                          SweepConfig)
-from optviz.link.mnist_view import DIRECTIONS, MODELS
+from optviz.link.mnist_view import DIRECTIONS
+from optviz.core.problems.mnist_models import MODELS
 from optviz.link.sweep_view import METRICS, format_axis
 from optviz.core.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
 from optviz.core.optimizers import schedule as sched
@@ -120,7 +121,7 @@ def sweep_config(draw):
 def mnist_config(draw):
     specs = tuple(draw(st.lists(spec(names=NETWORK_OPTIMIZERS), min_size=1, max_size=MAX_RUNS)))
     train = draw(st.integers(1, MAX_TRAIN))
-    return MnistConfig(draw(st.sampled_from(MODELS)), specs, draw(st.integers(1, MAX_EPOCHS)),
+    return MnistConfig(draw(st.sampled_from(sorted(MODELS))), specs, draw(st.integers(1, MAX_EPOCHS)),
                        draw(st.integers(1, min(MAX_BATCH, train))), train, draw(st.integers(1, MAX_TEST)),
                        draw(st.integers(0, MAX_SEED)), draw(st.sampled_from(DIRECTIONS)),
                        draw(st.integers(3, MAX_LANDSCAPE_GRID)), draw(st.integers(0, len(specs) - 1)),
@@ -136,7 +137,8 @@ def learn_config(draw):
 
 @st.composite
 def compare_config(draw):
-    from optviz.core.analysis.compare import MAX_BUDGET, MAX_STARTS, TUNES
+    from optviz.core.analysis.compare import TUNES
+    from optviz.core.limits import MAX_BUDGET, MAX_STARTS
     from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 
     return CompareConfig(tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),

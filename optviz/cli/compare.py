@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from optviz.core.analysis.compare import DEFAULT_SURFACES, MAX_BUDGET, MAX_OPTIMIZERS, MAX_SEEDS, MAX_STARTS, TUNES
+from optviz.core.analysis.compare import DEFAULT_SURFACES, TUNES
+from optviz.core.limits import MAX_BUDGET, MAX_RUNS, MAX_SEEDS, MAX_STARTS
 from optviz.core.limits import MAX_SWEEP_STEPS
 from optviz.core.spec import (SpecError, format_number, parse_int, parse_noise, parse_number, parse_spec,
                               parse_surface_spec)
@@ -21,7 +22,7 @@ def add_parsers(sub) -> None:
     """Register both subcommands."""
     p = sub.add_parser("compare", help="tune optimizers with one budget on a problem suite: performance profiles")
     p.add_argument("--opt", action="append", required=True, metavar="SPEC",
-                   help=f"an optimizer and its fixed settings; repeat, up to {MAX_OPTIMIZERS}")
+                   help=f"an optimizer and its fixed settings; repeat, up to {MAX_RUNS}")
     p.add_argument("--surfaces", default=",".join(DEFAULT_SURFACES), help="all, or NAME,NAME,... (default: "
                    f"{','.join(DEFAULT_SURFACES)})")
     p.add_argument("--starts", default="3", help="start points per surface: its own, then drawn ones (default 3)")

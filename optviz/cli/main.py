@@ -220,7 +220,7 @@ def cmd_warmup(args) -> str:
     from optviz.core.engine.devices import enable_compilation_cache
 
     path = enable_compilation_cache()
-    from optviz.core.engine.warmup import warm_up
+    from optviz.core.warmup import warm_up
 
     times = warm_up()
     return f"compiled and precomputed into {path}: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())

@@ -26,6 +26,10 @@ MIN_LANDSCAPE_GRID = 3
 MAX_EOS_STEPS = 2000  # full-batch steps of an edge-of-stability run
 MAX_EOS_IMAGES = 5000  # its training images (one batch)
 MAX_EOS_ITERS = 50  # power iterations per sharpness measurement
+MAX_BUDGET = 64  # trials per optimizer and problem in a tuned comparison
+MAX_STARTS = 16  # start points per surface in a comparison
+MAX_SEEDS = 8  # noise seeds per start in a comparison
+MAX_LBFGS_HISTORY = 20  # curvature pairs L-BFGS keeps (torch's default is 100; each is a state array)
 # The Learn page's demos: (low, high) of each control.
 LEARN_B1 = (0.0, 0.99)  # beta1 in the bias-correction demo
 LEARN_B2 = (0.0, 0.9999)  # beta2 in the bias-correction demo

@@ -113,10 +113,10 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
 
 
 def check_network(spec: OptSpec) -> OptSpec:
-    """``spec``, unless its optimizer cannot train a network (it needs the exact Hessian: 2D only)."""
-    if REGISTRY[spec.name].needs_hessian:
-        raise SpecError(f"{spec.name}: works on the 2D surfaces only (it needs the exact Hessian, which a "
-                        "network's is too large for)")
+    """``spec``, unless its optimizer cannot train a network: then SpecError saying why (its entry's note)."""
+    note = REGISTRY[spec.name].network_note
+    if note:
+        raise SpecError(f"{spec.name}: works on the 2D surfaces only ({note})")
     return spec
 
 

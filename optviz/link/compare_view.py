@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from optviz.core.analysis.compare import MAX_BUDGET, MAX_STARTS, TUNES
-from optviz.core.limits import MAX_SWEEP_STEPS
+from optviz.core.analysis.compare import DEFAULT_SURFACES, TUNES
+from optviz.core.limits import MAX_BUDGET, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
 from optviz.core.problems.surfaces import SURFACES
 from optviz.link.query import Params, Query, Reader, too_long
 from optviz.link.surfaces_view import TOLERANCES
 
 DEFAULT_OPTS = ("adam", "momentum", "rmsprop", "adagrad")
-DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")
 WITH_MINIMUM = tuple(n for n, s in SURFACES.items() if s.f_min is not None)
 RANGE_TARGETS = tuple(SURFACES) + ("mnist-logreg", "mnist-mlp")  # where the LR range test runs
 

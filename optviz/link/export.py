@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from optviz.core.analysis.compare import Comparison
 from optviz.link import MnistConfig, RaceConfig, SweepConfig
 from optviz.link.surfaces_view import SurfacesConfig
 from optviz.core.spec import format_axis, format_spec
@@ -98,3 +99,16 @@ def mnist_json(cfg: MnistConfig, runs: Sequence, source: str = "") -> str:
     return _json({"model": cfg.model, "opt": [format_spec(s, full=True) for s in cfg.specs], "epochs": cfg.epochs,
                   "batch": cfg.batch, "train": cfg.train, "test": cfg.test, "seed": cfg.seed, "data": source},
                  cfg.to_query(), runs=[r.to_json() for r in runs])
+
+
+def compare_csv(result: Comparison) -> str:
+    """One row per (problem, optimizer): steps to target (empty if never) and the tuned settings."""
+    rows = [[problem["surface"], *problem["start"], name, "" if int(result.steps[p, j]) < 0 else int(result.steps[p, j]),
+             json.dumps(result.tuned[p][j])]
+            for p, problem in enumerate(result.problems) for j, name in enumerate(result.optimizers)]
+    return _csv(["surface", "start_x", "start_y", "optimizer", "steps_to_target", "tuned"], rows)
+
+
+def compare_json(result: Comparison) -> str:
+    """The CLI's JSON."""
+    return json.dumps(result.to_json(), allow_nan=False)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
 from optviz.core.limits import (MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN,
                                 MIN_LANDSCAPE_GRID)
+from optviz.core.problems.mnist_models import MODELS
 from optviz.core.spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
 from optviz.link.query import Params, Query, Reader, too_long
 
-MODELS = ("logreg", "mlp", "cnn")
 DIRECTIONS = ("pca", "random")
 DEFAULT_OPTS = ("adam", "sgd", "adagrad")
 DEFAULT_EOS = "sgd:lr=0.2"
@@ -57,7 +57,7 @@ class MnistConfig:
         specs = read.specs("opt", MnistConfig().specs, check_network)
         train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
         cfg = cls(
-            model=read.choice("model", MODELS, "cnn"), specs=specs,
+            model=read.choice("model", tuple(MODELS), "cnn"), specs=specs,
             epochs=read.value("epochs", lambda t: parse_int("epochs", t, 1, MAX_EPOCHS), 1, (1, MAX_EPOCHS),
                               whole=True),
             batch=read.value("batch", lambda t: parse_int("batch", t, 1, min(MAX_BATCH, train)), min(60, train),

@@ -75,23 +75,12 @@ def playback_marks(longest: int, frames: int, step: int = 0) -> list[int]:
     return [step] + [int(m) for m in thin(max(longest, 1), frames) if m > step]
 
 
-_GRIDS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-
-
 def display_z(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
     """Heights as drawn: the loss itself, or log10(1 + loss - floor) for surfaces spanning decades.
 
-    A read-only grid (a surface's loss grid, shared by every session) is transformed once per
-    floor and scale, then reused: every rerun draws it twice.
+    Pure: a caller that draws the same grid on every rerun keeps the result (the app's shared
+    caches do), and hands it to the figure builders as ``shown``.
     """
-    if isinstance(values, np.ndarray) and values.ndim == 2 and not values.flags.writeable:
-        key = (values.__array_interface__["data"][0], values.shape, floor, log)
-        hit = _GRIDS.get(key)
-        if hit is None or hit[0] is not values:
-            if len(_GRIDS) > 256:
-                _GRIDS.clear()
-            hit = _GRIDS[key] = (values, _display(values, floor, log))  # holding values keeps its address unique
-        return hit[1]
     return _display(values, floor, log)
 
 

@@ -42,12 +42,13 @@ def _hover(label: str) -> str:
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float],
                    start_loss: float, floor: float, log: bool = False, key: str = "",
-                   axes: tuple[str, str] = ("x", "y")) -> dict:
+                   axes: tuple[str, str] = ("x", "y"), shown: np.ndarray | None = None) -> dict:
     """A rotatable 3D surface with each path drawn on it, the start and the minima marked.
 
-    ``axes`` names the two directions (on a loss landscape: "PCA 1 (61%)", say).
+    ``axes`` names the two directions (on a loss landscape: "PCA 1 (61%)", say); ``shown`` is
+    ``display_z(z, floor, log)`` when the caller keeps it.
     """
-    shown = display_z(z, floor, log)
+    shown = display_z(z, floor, log) if shown is None else shown
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
     lift = 0.01 * ((z_hi - z_lo) or 1.0)
     data: list[dict] = [{"type": "surface", "x": xs, "y": ys, "z": shown, "colorscale": COLORSCALE, "opacity": 0.85,
@@ -84,8 +85,9 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequenc
     return {"data": data, "layout": layout}
 
 
-def _contour_base(xs, ys, z, floor: float, log: bool) -> dict:
-    return {"type": "contour", "x": xs, "y": ys, "z": display_z(z, floor, log), "colorscale": COLORSCALE,
+def _contour_base(xs, ys, z, floor: float, log: bool, shown: np.ndarray | None = None) -> dict:
+    return {"type": "contour", "x": xs, "y": ys, "z": display_z(z, floor, log) if shown is None else shown,
+            "colorscale": COLORSCALE,
             "ncontours": 30, "showscale": False, "hoverinfo": "skip", "name": "surface",
             "contours": {"coloring": "heatmap", "showlines": True},
             "line": {"width": 0.5, "color": "rgba(60,70,80,0.35)"}}
@@ -124,9 +126,10 @@ def _path_2d(p: PathData, idx: np.ndarray) -> dict:
 def contour_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
                    log: bool = False, arrows: dict | None = None, key: str = "",
-                   axes: tuple[str, str] = ("x", "y")) -> dict:
-    """The top view: contours of the loss with every path, the start and the minima (``axes``: their names)."""
-    data: list[dict] = [_contour_base(xs, ys, z, floor, log)]
+                   axes: tuple[str, str] = ("x", "y"), shown: np.ndarray | None = None) -> dict:
+    """The top view: contours of the loss with every path, the start and the minima (``axes``: their
+    names; ``shown``: as in :func:`surface_figure`)."""
+    data: list[dict] = [_contour_base(xs, ys, z, floor, log, shown)]
     if arrows is not None:
         data.append(arrows)
     for p in paths:

@@ -6,16 +6,15 @@ Its view is a :class:`~optviz.link.CompareConfig`, kept in the link like every p
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
-from optviz.core.analysis.compare import MAX_BUDGET, MAX_STARTS, Comparison, compare
+from optviz.core.analysis.compare import Comparison, compare
+from optviz.core.limits import MAX_BUDGET, MAX_STARTS
 from optviz.link import CompareConfig
+from optviz.link.export import compare_csv, compare_json
 from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 from optviz.link.surfaces_view import TOLERANCES
 from optviz.core.limits import MAX_SWEEP_STEPS
@@ -24,11 +23,14 @@ from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.plots.compare import profile_figure, range_test_figure, robustness_figure
 from optviz.core.spec import SpecError, check_surface, format_spec, parse_surface_spec
+from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
 
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.boxes import number_box, show_fitted
 from optviz.app.kit.charts import chart
+from optviz.app.kit.data import bundled
+from optviz.app.kit.jobs import compute_with_progress
 from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, or_dash, spec_lines
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
@@ -96,16 +98,11 @@ def _lr_spec(cfg: CompareConfig, problems: Problems):
 
 
 def comparison(cfg: CompareConfig) -> Comparison:
-    """The comparison from the shared cache, or computed under a progress bar."""
+    """The comparison: shared, computed once, with progress (optviz.app.kit.jobs)."""
     key = (cfg.specs, cfg.surfaces, cfg.starts, cfg.budget, cfg.tune, cfg.steps, cfg.tol)
-    result = COMPARISONS.get(key)
-    if result is None:
-        bar = st.progress(0.0, text="tuning every optimizer on every problem…")
-        result = COMPARISONS.get_or_compute(key, lambda: compare(
-            cfg.specs, cfg.surfaces, cfg.starts, 1, cfg.budget, cfg.tune, cfg.steps, cfg.tol,
-            progress=lambda f, msg: bar.progress(f, text=msg)))
-        bar.empty()
-    return result
+    return compute_with_progress(COMPARISONS, key, lambda report: compare(
+        cfg.specs, cfg.surfaces, cfg.starts, 1, cfg.budget, cfg.tune, cfg.steps, cfg.tol, progress=report),
+        "tuning every optimizer on every problem")
 
 
 def profiles(cfg: CompareConfig, result: Comparison) -> None:
@@ -156,14 +153,12 @@ def range_section(cfg: CompareConfig) -> None:
     c2.text_input("optimizer (SPEC)", key="cp_lr_opt")
     try:
         if cfg.lr_on.startswith("mnist-"):
-            from optviz.app.mnist.page import bundled
-
-            with st.spinner("training 9 short MNIST runs…"):
-                test = RANGE_TESTS.get_or_compute((cfg.lr_on, cfg.lr_opt), lambda: lr_range_test_mnist(
-                    cfg.lr_on.removeprefix("mnist-"), cfg.lr_opt, bundled()))
+            data = bundled()
+            test = compute_with_progress(RANGE_TESTS, (cfg.lr_on, cfg.lr_opt), lambda report: lr_range_test_mnist(
+                cfg.lr_on.removeprefix("mnist-"), cfg.lr_opt, data), "training 9 short MNIST runs")
         else:
-            test = RANGE_TESTS.get_or_compute((cfg.lr_on, cfg.lr_opt), lambda: lr_range_test_surface(
-                SURFACES[cfg.lr_on], cfg.lr_opt))
+            test = compute_with_progress(RANGE_TESTS, (cfg.lr_on, cfg.lr_opt), lambda report: lr_range_test_surface(
+                SURFACES[cfg.lr_on], cfg.lr_opt), "the range test and its grid of runs")
     except SpecError as err:
         st.warning(f"The range test cannot run: {err}")
         return
@@ -173,7 +168,9 @@ def range_section(cfg: CompareConfig) -> None:
 
 
 def _target_title(name: str) -> str:
-    return {"mnist-logreg": "MNIST: logistic regression", "mnist-mlp": "MNIST: MLP"}.get(name) or SURFACES[name].title
+    if name.startswith("mnist-"):
+        return "MNIST: " + MODELS[name.removeprefix("mnist-")].title
+    return SURFACES[name].title
 
 
 def _verdict(test: RangeTest) -> str:
@@ -184,21 +181,3 @@ def _verdict(test: RangeTest) -> str:
                      f"best ({sig(test.best_lr)}); its run's mean loss is {sig(v['mean_loss'])} against "
                      f"{sig(v['best_mean_loss'])}" + (f" ({sig(cost)}×)." if np.isfinite(cost) else "."))
     return "\n".join(lines)
-
-
-def compare_csv(result: Comparison) -> str:
-    """One row per (problem, optimizer): steps to target (empty if never) and the tuned settings."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["surface", "start_x", "start_y", "optimizer", "steps_to_target", "tuned"])
-    for p, problem in enumerate(result.problems):
-        for j, name in enumerate(result.optimizers):
-            s = int(result.steps[p, j])
-            writer.writerow([problem["surface"], *problem["start"], name, "" if s < 0 else s,
-                             json.dumps(result.tuned[p][j])])
-    return out.getvalue()
-
-
-def compare_json(result: Comparison) -> str:
-    """The CLI's JSON."""
-    return json.dumps(result.to_json(), allow_nan=False)

@@ -1,7 +1,7 @@
 """Start-up, once per server process: heavy imports, compiled programs, a frozen heap.
 
 :func:`boot` imports JAX and the compute core, compiles (or loads from the persistent cache)
-every program a page could need (optviz.core.engine.warmup), then calls ``gc.freeze()``: the objects that
+every program a page could need (optviz.core.warmup), then calls ``gc.freeze()``: the objects that
 live as long as the process (modules, compiled programs, cached grids) move out of the
 garbage collector's sight, so a collection, when one runs, no longer walks them. The server
 launcher (optviz.app.launch) boots before it accepts a connection; under plain
@@ -52,7 +52,7 @@ def boot() -> dict[str, float]:
         return _booted
     t = time.perf_counter()
     from optviz.core.engine.devices import enable_compilation_cache
-    from optviz.core.engine.warmup import warm_up
+    from optviz.core.warmup import warm_up
 
     enable_compilation_cache()
     # Every page itself (pandas and Plotly come with them), so a first visit imports nothing.
@@ -64,6 +64,11 @@ def boot() -> dict[str, float]:
         importlib.import_module(page.module)
 
     times = {"imports": time.perf_counter() - t, **warm_up()}
+    from optviz.app.kit.runs import warm_grids
+
+    t = time.perf_counter()
+    warm_grids()
+    times["grids"] += time.perf_counter() - t
     gc.collect()
     gc.freeze()
     _booted.update(times)

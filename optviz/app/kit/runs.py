@@ -1,4 +1,6 @@
-"""The Surfaces page's computations, behind the shared cache (optviz.app.kit.cache)."""
+"""Runs and surface grids every page draws, behind the shared caches (optviz.app.kit.cache):
+single runs by racer, their stability series, each surface's loss grid, downhill arrows and
+displayed heights."""
 
 from __future__ import annotations
 
@@ -10,6 +12,34 @@ from optviz.core.analysis.stability import stability
 from optviz.core.engine.trajectory import Run, run_one
 
 from optviz.app.kit.cache import shared
+from optviz.core.analysis.measures import gradient_field, loss_grid
+from optviz.core.problems.surfaces import SURFACES, Surface
+from optviz.plots.common import display_z
+
+
+@shared(max_entries=128)
+def grid(surface: Surface) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The surface's loss grid xs, ys, z (optviz.core.analysis.measures.loss_grid)."""
+    return loss_grid(surface)
+
+
+@shared(max_entries=128)
+def arrows(surface: Surface) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points, gradients and their norms on a coarse grid (the downhill arrows)."""
+    return gradient_field(surface)
+
+
+@shared(max_entries=256)
+def heights(surface: Surface, floor: float, log: bool) -> np.ndarray:
+    """The grid's heights as drawn (optviz.plots.common.display_z): every rerun draws them twice."""
+    return display_z(grid(surface)[2], floor, log)
+
+
+def warm_grids() -> None:
+    """Every catalogue surface's grid and arrows, at start-up, so no first visit computes them."""
+    for surface in SURFACES.values():
+        grid(surface)
+        arrows(surface)
 
 
 @shared(max_entries=2048)

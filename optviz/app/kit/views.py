@@ -8,13 +8,19 @@ The shape every page follows:
 2. ``seed({widget key: value})``: the controls start at the view's values. Streamlit forgets a
    hidden page's widgets, so keys that are missing are filled again; a value the browser has
    just sent is never overwritten.
-3. The page reads its controls into a new config, then ``settle("page", cfg)``: it is remembered
-   and written into the address bar (only when it changed), so the address bar is the view.
+3. The page reads its controls into a new config, then ``settle("page", cfg)``, once a run, as
+   soon as every control is read (before long work, so the address bar follows at once): it is
+   remembered and written into the address bar (only when it changed), so the address bar is the
+   view. A page whose controls are drawn all along it (Surfaces) brackets its run with
+   :func:`begin` and :func:`finish`, which settles at the end.
+4. A part of a page that reruns alone (``view_fragment``: a Streamlit fragment) settles the view
+   itself, but only when it runs alone; in a whole run the page's one settle covers it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypeVar
+import functools
+from typing import Any, Callable, Mapping, TypeVar
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -83,3 +89,31 @@ def settle(page: str, cfg) -> dict:
     if current_params() != wanted:
         st.query_params.from_dict(query)
     return query
+
+
+def begin(page: str) -> None:
+    """A whole run of ``page`` starts (its fragments' own settles wait for the page's)."""
+    st.session_state[f"{page}_whole_run"] = True
+
+
+def finish(page: str, cfg) -> dict:
+    """A whole run of ``page`` ends: settle its view once; returns the query."""
+    st.session_state[f"{page}_whole_run"] = False
+    return settle(page, cfg)
+
+
+def view_fragment(page: str, current: Callable[[], Any]) -> Callable:
+    """Decorator: ``st.fragment`` for a part of ``page`` whose controls are part of its view. When
+    the part reruns alone, ``current()`` (the view as the controls now describe it) is settled
+    after it; in a whole run the page's :func:`finish` does that once for every part."""
+    def wrap(draw: Callable) -> Callable:
+        @st.fragment
+        @functools.wraps(draw)
+        def part(*args, **kwargs):
+            draw(*args, **kwargs)
+            if not st.session_state.get(f"{page}_whole_run"):
+                settle(page, current())
+
+        return part
+
+    return wrap

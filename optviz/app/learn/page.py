@@ -9,21 +9,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.core.analysis.measures import first_step_sizes, loss_grid, state_per_network_parameter, state_per_parameter
+from optviz.core.analysis.measures import first_step_sizes, state_per_network_parameter, state_per_parameter
 from optviz.core.problems.counterexample import reddi_path
 from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
-from optviz.link import LearnConfig, RaceConfig, to_query
+from optviz.link import LearnConfig, MnistConfig, RaceConfig, SweepConfig, to_query
 from optviz.core.optimizers import FAMILIES, REGISTRY
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
 from optviz.core.numbers import sig
-from optviz.core.spec import format_number, make_spec, parse_spec
+from optviz.core.spec import format_number, make_spec, parse_axis, parse_spec
 from optviz.core.analysis.suggested import BUDGET, suggested_lr
 from optviz.core.analysis.stability import stability
 from optviz.core.problems.surfaces import SURFACES
 from optviz.app.kit.cache import shared
-from optviz.app.kit.runs import cached_runs
+from optviz.app.kit.runs import grid, cached_runs
 from optviz.app.kit.notes import link_warnings
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
@@ -62,17 +62,17 @@ def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None) -
 
 
 def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: str = "") -> str:
-    """A link that opens the Sweep page on this grid (the CLI's axis syntax)."""
-    q = {"surface": surface, "opt": opt, "x": x, "y": y, "steps": str(steps)}
-    if opt2:
-        q["opt2"] = opt2
-    return "/sweep?" + urlencode(q)
+    """A link that opens the Sweep page on this grid (the CLI's axis syntax), written by its view."""
+    spec = parse_spec(opt)
+    cfg = SweepConfig(surface, spec, parse_spec(opt2) if opt2 else None, parse_axis("x", x, spec.name),
+                      parse_axis("y", y, spec.name), SURFACES[surface].start, steps)
+    return "/sweep?" + urlencode(cfg.to_query(), doseq=True)
 
 
 def mnist_link(model: str, opts: list[str], epochs: int = 3, train: int = 6000, test: int = 2000) -> str:
-    """A link that opens the MNIST page on this race."""
-    return "/mnist?" + urlencode({"model": model, "opt": opts, "epochs": epochs, "train": train, "test": test},
-                                 doseq=True)
+    """A link that opens the MNIST page on this race, written by its view."""
+    cfg = MnistConfig(model, tuple(parse_spec(o) for o in opts), epochs, train=train, test=test)
+    return "/mnist?" + urlencode(cfg.to_query(), doseq=True)
 
 
 def try_it(*links: tuple[str, str]) -> None:
@@ -174,7 +174,7 @@ def section_properties() -> None:
     s = SURFACES["ellipse"]
     specs = [make_spec("sgd", {"lr": 0.075}), make_spec("adam", {"lr": 0.05})]
     runs = _race(s.name, s.start, 60, specs)
-    xs, ys, z = loss_grid(s)
+    xs, ys, z = grid(s)
     chart(st, contour_figure(xs, ys, z, _paths(runs, [sp.label() for sp in specs]),
                                    [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0, key="learn_ellipse"),
                     key="learn_ellipse_chart")
@@ -209,7 +209,7 @@ def section_tips() -> None:
     adam = _race("custom", s.start, 150, [make_spec("adam", {"lr": 0.05})], expr=f"{base} + {lam / 2}*(x**2 + y**2)",
                  domain=s.domain)[0]
     adamw = _race(s.name, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
-    xs, ys, z = loss_grid(s)
+    xs, ys, z = grid(s)
     chart(st, contour_figure(xs, ys, z, _paths([adam, adamw], ["Adam + L2 (λ = 1)", "AdamW (decay 1)"]),
                                    [(0.0, 0.0, 0.0)], s.start, 0.0, key="learn_wd"), key="learn_wd_chart")
     try_it(("AdamW's decay strength on Rosenbrock",

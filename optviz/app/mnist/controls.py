@@ -8,7 +8,7 @@ import streamlit as st
 
 from optviz.core.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
 from optviz.link import MnistConfig
-from optviz.link.mnist_view import MODELS
+from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.mnist_data import Mnist
 from optviz.core.spec import SpecError, check_network, format_spec, parse_spec
 
@@ -16,7 +16,6 @@ from optviz.app.kit.boxes import number_box
 from optviz.app.kit.notes import spec_lines
 from optviz.app.kit.views import fresh, seed
 
-MODEL_NAMES = {"logreg": "Logistic regression", "mlp": "MLP 784-256-10", "cnn": "CNN (the seed's)"}
 Problems = list[tuple[str, str]]
 
 
@@ -31,7 +30,7 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
     """Draw the race's controls (seeded from ``cfg``); returns the view, refusals, and the data folder typed."""
     seed(_widget_values(cfg), overwrite=fresh("mnist"))
     ss = st.session_state
-    st.selectbox("Model", list(MODELS), key="mn_model", format_func=MODEL_NAMES.get)
+    st.selectbox("Model", list(MODELS), key="mn_model", format_func=lambda m: MODELS[m].title)
     st.text_area("Optimizers, one SPEC a line", key="mn_opts",
                  help="name[:key=value,...], as on the command line; the seed's three by default")
     c1, c2 = st.columns(2)

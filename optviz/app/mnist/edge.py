@@ -19,6 +19,7 @@ from optviz.core.spec import SpecError, format_spec
 from optviz.app.kit.boxes import number_box
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.charts import chart
+from optviz.app.kit.jobs import compute_with_progress
 
 EDGES = Shared(max_entries=16)
 MODEL, LOSS, ITERS, MEASUREMENTS = "mlp", "mse", 10, 16
@@ -29,18 +30,15 @@ def _key(cfg: MnistConfig, data: Mnist) -> tuple:
 
 
 def _compute(cfg: MnistConfig, data: Mnist) -> EdgeRun | None:
-    bar = st.progress(0.0, text="Full-batch training…")
+    """The run: shared, computed once, with progress (optviz.app.kit.jobs)."""
     try:
-        run = edge_of_stability(MODEL, cfg.eos, data, steps=cfg.eos_steps, every=max(1, cfg.eos_steps // MEASUREMENTS),
-                                images=min(cfg.eos_images, len(data.train_images)), iters=ITERS, loss=LOSS,
-                                progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        return compute_with_progress(EDGES, _key(cfg, data), lambda report: edge_of_stability(
+            MODEL, cfg.eos, data, steps=cfg.eos_steps, every=max(1, cfg.eos_steps // MEASUREMENTS),
+            images=min(cfg.eos_images, len(data.train_images)), iters=ITERS, loss=LOSS, progress=report),
+            "full-batch training")
     except SpecError as err:
         st.warning(f"The experiment was not run: {err}")
         return None
-    finally:
-        bar.empty()
-    EDGES.put(_key(cfg, data), run)
-    return run
 
 
 def edge_section(cfg: MnistConfig, data: Mnist) -> None:

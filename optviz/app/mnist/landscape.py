@@ -22,6 +22,7 @@ from optviz.plots.surface_figures import contour_figure, surface_figure
 
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.charts import chart
+from optviz.app.kit.jobs import compute_with_progress
 
 LANDSCAPES = Shared(max_entries=16)
 IMAGES = 1000  # training images the slice's loss is measured on
@@ -38,20 +39,20 @@ def _settings(cfg: MnistConfig) -> None:
 
 
 def _compute(cfg: MnistConfig, runs: list[TrainRun], data: Mnist, key) -> dict:
-    """The slice, from the shared cache or computed under a bar that says how long is left."""
-    bar = st.progress(0.0, text=f"{cfg.grid * cfg.grid} losses over {IMAGES} images…")
-    t0 = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        left = (time.perf_counter() - t0) / done * (total - done)
-        bar.progress(done / total, text=f"{done} of {total} losses (the slice, then the paths): about {left:.0f} s left")
-
+    """The slice: shared, computed once, with a bar that says how long is left (optviz.app.kit.jobs)."""
     n = min(IMAGES, len(data.train_images))
-    out = LANDSCAPES.get_or_compute(key, lambda: landscape(
-        cfg.model, runs, cfg.directions, cfg.grid, data.train_images[:n], data.train_labels[:n].astype(np.int32),
-        progress=progress))
-    bar.empty()
-    return out
+
+    def work(report) -> dict:
+        t0 = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            left = (time.perf_counter() - t0) / done * (total - done)
+            report(done / total, f"{done} of {total} losses (the slice, then the paths): about {left:.0f} s left")
+
+        return landscape(cfg.model, runs, cfg.directions, cfg.grid, data.train_images[:n],
+                         data.train_labels[:n].astype(np.int32), progress=progress)
+
+    return compute_with_progress(LANDSCAPES, key, work, f"{cfg.grid * cfg.grid} losses over {IMAGES} images")
 
 
 def axis_names(out: dict) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from optviz.link.export import mnist_csv, mnist_json
 from optviz.link import MnistConfig
-from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download, load, load_bundled
+from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.engine.training import TrainRun, train_race
 from optviz.core.numbers import sig
@@ -24,7 +24,9 @@ from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
 
 from optviz.app.mnist import controls as controls
-from optviz.app.kit.cache import Shared, shared
+from optviz.app.kit.cache import Shared
+from optviz.app.kit.data import bundled, dataset
+from optviz.app.kit.jobs import compute_with_progress
 from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.charts import chart
 from optviz.app.mnist.edge import edge_section
@@ -35,12 +37,6 @@ from optviz.app.kit.views import arrive, settle
 
 RACES = Shared(max_entries=6)  # finished races, by configuration and data (a CNN race records ~140 MB of paths)
 RECORDS = 16  # parameter snapshots per run, for the loss landscape
-
-
-@shared(max_entries=4)
-def dataset(folder: str) -> Mnist:
-    """The data: ``folder``, else $OPTVIZ_MNIST_DIR, else the user's cache, else the bundled subset."""
-    return load(folder or None)
 
 
 def page() -> None:
@@ -90,12 +86,6 @@ def stopped_note(cfg: MnistConfig, runs: list[TrainRun]) -> str:
                      for i, lab in enumerate(labels(cfg)))
 
 
-@shared(max_entries=1)
-def bundled() -> Mnist:
-    """The subset that ships with the app (always there)."""
-    return load_bundled()
-
-
 def _data(folder: str) -> Mnist:
     """The chosen data, with a way to fetch the full set when only the bundled subset is here."""
     try:
@@ -143,24 +133,32 @@ def log_every(cfg: MnistConfig) -> int:
 
 
 def train(cfg: MnistConfig, data: Mnist, key) -> None:
-    """Train every optimizer in turn, drawing live curves; every finished epoch is kept, even if stopped."""
+    """Train every optimizer in turn as one shared job (optviz.app.kit.jobs), drawing live curves.
+
+    Every finished epoch is kept for this session as it comes, so Stop (which ends this
+    session's watch, and the job once nobody else watches) leaves them on the page."""
     stop = st.empty()  # gone once training ends: a Stop button after the race has finished stops nothing
     stop.button("Stop", key="mn_stop", help="ends training at the next epoch; every epoch that finished is kept")
-    bar, live = st.progress(0.0, text="compiling…"), st.empty()
-    done: list[TrainRun] = []
+    live = st.empty()
     record = max(1, cfg.epochs * (cfg.train // cfg.batch) // RECORDS)
-    for i, spec in enumerate(cfg.specs):
-        def progress(fraction: float, message: str, run: TrainRun, i=i) -> None:
-            # Kept before anything is drawn: Stop interrupts the script at its next drawing call.
-            st.session_state["mn_partial"] = (key, [r.copy() for r in done] + [run.copy()])
-            bar.progress((i + fraction) / len(cfg.specs), text=message)
-            chart(live, curves(cfg, done + [run]), key=None)
 
-        done += train_race(cfg.model, [spec], data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed,
-                           log_every(cfg), progress=progress, record_every=record)
-    RACES.put(key, done)
+    def work(report) -> list[TrainRun]:
+        done: list[TrainRun] = []
+        for i, spec in enumerate(cfg.specs):
+            def progress(fraction: float, message: str, run: TrainRun, i=i) -> None:
+                report((i + fraction) / len(cfg.specs), message, [r.copy() for r in done] + [run.copy()])
+
+            done += train_race(cfg.model, [spec], data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed,
+                               log_every(cfg), progress=progress, record_every=record)
+        return done
+
+    def show(partial: list[TrainRun]) -> None:
+        st.session_state["mn_partial"] = (key, partial)
+        chart(live, curves(cfg, partial), key=None)
+
+    compute_with_progress(RACES, key, work, "compiling and training", on_partial=show)
     st.session_state.pop("mn_partial", None)
-    for slot in (stop, bar, live):
+    for slot in (stop, live):
         slot.empty()
 
 

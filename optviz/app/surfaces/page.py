@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from optviz.core.analysis.measures import distance_to_nearest_minimum, gradient_field, loss_grid, steps_to_tolerance
+from optviz.core.analysis.measures import distance_to_nearest_minimum, steps_to_tolerance
 from optviz.link.export import paths_csv, race_json
 from optviz.link import TOLERANCES, RaceConfig
 from optviz.core.numbers import sig
@@ -22,10 +22,12 @@ from optviz.core.engine.trajectory import Run
 from optviz.app.surfaces import controls, state
 from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.charts import chart
+from optviz.app.kit import runs as runs_kit
 from optviz.app.kit.runs import cached_runs, cached_stability
 from optviz.app.surfaces.inside import inside_section
 from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, or_dash
 from optviz.app.kit.share import share_section
+from optviz.app.kit.views import begin, finish, view_fragment
 
 
 def _labels(cfg) -> list[str]:
@@ -79,16 +81,17 @@ class Scene:
 
 def page() -> None:
     """The whole page: the view from the link, controls from the view, the view back into the link."""
+    begin("surfaces")
     _, warnings = state.init_session()
     controls.sidebar()
     cfg, problems = state.current_config()
-    state.sync(state.current_view(cfg))
     surface = cfg.surface_obj()
     st.title("Optimizers on loss surfaces")
     _notes(warnings, problems)
     controls.quick_row()  # the first racer's optimizer and lr, in reach on a phone (the sidebar is a drawer there)
     scene = _scene(cfg, surface)
     if scene is None:
+        finish("surfaces", state.current_view(cfg))
         return
     for lab, r in zip(scene.labels, scene.runs):
         if r.diverged_at is not None:
@@ -99,9 +102,10 @@ def page() -> None:
     table(scene)
     st.subheader("Inside the optimizer")
     inside(scene)
+    view = state.current_view(cfg)  # every control drawn: the whole view, settled once
     share_section("surfaces", [("Paths (CSV)", paths_csv, "text/csv", "csv"),
-                               ("Configuration (JSON)", race_json, "application/json", "json")],
-                  state.current_view(cfg), scene.runs)
+                               ("Configuration (JSON)", race_json, "application/json", "json")], view, scene.runs)
+    finish("surfaces", view)
 
 
 def _notes(warnings: list[str], problems: list[tuple[str, str]]) -> None:
@@ -130,7 +134,7 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
     runs = cached_runs(cfg)
     labels = _labels(cfg)
     paths = [PathData(lab, r.path, r.loss, c, r.diverged_at) for lab, r, c in zip(labels, runs, state.racer_colors())]
-    xs, ys, z = loss_grid(surface)
+    xs, ys, z = runs_kit.grid(surface)
     finite = np.isfinite(z)
     if not finite.all():
         st.info(f"f is not finite on {100 * (1 - finite.mean()):.1f}% of the domain (log of a negative number, "
@@ -143,9 +147,12 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
     return Scene(cfg, surface, runs, labels, paths, (xs, ys, z), minima, floor)
 
 
-# Fragments: a control that changes only one part of the page reruns only that part.
+# Fragments: a control that changes only one part of the page reruns only that part (and, then
+# alone, writes the view into the link: optviz.app.kit.views).
+part_of_view = view_fragment("surfaces", state.view_now)
 
-@st.fragment
+
+@part_of_view
 def views(scene: Scene) -> None:
     """The 3D view and the top view (still, or animated), with their display toggles."""
     xs, ys, z = scene.grid
@@ -156,10 +163,10 @@ def views(scene: Scene) -> None:
     # The charts first (on a phone, they are what one comes for), their toggles under them; the
     # toggles' values are in the session state before they are drawn.
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
-    state.sync(state.current_view(scene.cfg))
     c1, c2 = st.columns(2)
+    shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
     chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
-                             scene.log, key=scene.surface.name), key="surface3d")
+                             scene.log, key=scene.surface.name, shown=shown), key="surface3d")
     args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
     if playing:
         chart(c2, playback_figure(*args, step=step), key="playback_chart")
@@ -170,10 +177,10 @@ def views(scene: Scene) -> None:
     else:
         arrows = None
         if arrows_on:
-            pts, grads, _ = gradient_field(scene.surface)
+            pts, grads, _ = runs_kit.arrows(scene.surface)
             arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
         top = (xs, ys, z, scene.paths + _gradient_points(scene), *args[4:-1])
-        chart(c2, contour_figure(*top, scene.log, arrows, key=scene.surface.name), key="contour")
+        chart(c2, contour_figure(*top, scene.log, arrows, key=scene.surface.name, shown=shown), key="contour")
     _view_toggles(scene, playing)
 
 
@@ -233,21 +240,19 @@ def _stability(scene: Scene) -> None:
     chart(st, stability_figure(scene.paths, cached_stability(scene.cfg)), key="stability")
 
 
-@st.fragment
+@part_of_view
 def table(scene: Scene) -> None:
     """The results table and the tolerance it counts steps to."""
     st.session_state.setdefault("tol", 1e-3)
     tol = st.select_slider("tolerance", options=TOLERANCES, key="tol", format_func=sig)
-    state.sync(state.current_view(scene.cfg))
     # A Markdown table: its cells wrap, so it fits a phone without scrolling sideways.
     st.markdown(markdown_table(results_table(scene.runs, scene.labels, scene.surface, tol)))
 
 
-@st.fragment
+@part_of_view
 def inside(scene: Scene) -> None:
     """An optimizer's state per step, on request."""
     if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "
                  "Adam with and without bias correction", key="inside"):
         inside_section(scene.cfg, scene.runs, scene.labels, scene.paths, scene.grid, scene.minima, scene.floor,
                        scene.log)
-    state.sync(state.current_view(scene.cfg))

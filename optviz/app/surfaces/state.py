@@ -17,7 +17,7 @@ from optviz.core.optimizers import REGISTRY, HParam
 from optviz.core.optimizers import schedule as sched
 from optviz.plots.common import PALETTE
 
-from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed, settle
+from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
 from optviz.core.spec import OptSpec, SpecError, make_spec
 
 
@@ -253,6 +253,7 @@ def _last_custom(source: str, err: ExprError) -> tuple[str, tuple, tuple[str, st
     return last[0], last[1], (source, f"{err}; showing the last formula that worked, {last[0]!r}")
 
 
-def sync(cfg: SurfacesConfig) -> dict:
-    """Remember the view and write it into the address bar; returns its query."""
-    return settle("surfaces", cfg)
+def view_now() -> SurfacesConfig:
+    """The view as the controls now describe it, on the race this session last drew: what a part of
+    the page that reruns alone (a fragment) settles."""
+    return current_view(st.session_state["views"]["surfaces"].race)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from optviz.core.analysis.measures import loss_grid
 from optviz.link.export import sweep_csv, sweep_json
 from optviz.link import SweepConfig
 from optviz.core.numbers import sig
@@ -26,7 +25,8 @@ from optviz.app.sweep import controls as controls
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.charts import chart
-from optviz.app.kit.runs import racer
+from optviz.app.kit.jobs import compute_with_progress
+from optviz.app.kit.runs import grid, racer
 from optviz.app.kit.notes import input_problem, link_warnings
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, settle
@@ -39,17 +39,12 @@ METRIC_TITLES = {"loss": "log10(final loss − min f)", "steps": "steps to reach
 
 
 def sweep(cfg: SweepConfig, spec) -> SweepResult:
-    """One optimizer's grid from the shared cache, or computed under a progress bar."""
+    """One optimizer's grid: shared, computed once, with progress (optviz.app.kit.jobs)."""
     key = (cfg.surface, spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol)
-    result = SWEEPS.get(key)
-    if result is None:
-        cells = cfg.x.n * cfg.y.n
-        bar = st.progress(0.0, text=f"{REGISTRY[spec.name].display_name}: {cells} runs…")
-        result = SWEEPS.get_or_compute(key, lambda: run_sweep(
-            SURFACES[cfg.surface], spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol,
-            progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} runs")))
-        bar.empty()
-    return result
+    label = f"{REGISTRY[spec.name].display_name}: {cfg.x.n * cfg.y.n} runs"
+    return compute_with_progress(SWEEPS, key, lambda report: run_sweep(
+        SURFACES[cfg.surface], spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol,
+        progress=lambda done, total: report(done / total, f"{done} of {total} runs")), label)
 
 
 def page() -> None:
@@ -127,7 +122,7 @@ def inspect(cfg: SweepConfig) -> None:
         runs.append(racer(cfg.surface, "", surface.domain, tuple(map(float, cell_start)), cfg.steps, cell_spec, 0.0, 0))
         labels.append(cell_spec.label())
     paths = [PathData(lab, r.path, r.loss, PALETTE[i], r.diverged_at) for i, (lab, r) in enumerate(zip(labels, runs))]
-    xs, ys, z = loss_grid(surface)
+    xs, ys, z = grid(surface)
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
     start = tuple(runs[0].path[0]) if len(runs[0].path) else cfg.start
     a, b = st.columns(2)

@@ -21,15 +21,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from optviz.core.limits import MAX_RUNS, MAX_SWEEP_STEPS
+from optviz.core.limits import MAX_BUDGET, MAX_RUNS, MAX_SEEDS, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec
 from optviz.core.problems.surfaces import SURFACES
 
-DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "booth", "himmelblau", "beale")
+DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")  # the page's and the CLI's
 TUNES = ("lr", "all")
-MAX_BUDGET, MAX_STARTS, MAX_SEEDS = 64, 16, 8
-MAX_OPTIMIZERS = MAX_RUNS
 
 
 @dataclass
@@ -125,8 +123,8 @@ def problem_starts(surface_name: str, k: int) -> list[tuple[float, float]]:
 def check_compare(specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int, seeds: int, budget: int,
                   tune: str, steps: int, tol: float) -> None:
     """Refuse settings outside the bounds, naming the item and what is allowed."""
-    if not 1 <= len(specs) <= MAX_OPTIMIZERS:
-        raise SpecError(f"opt: give 1 to {MAX_OPTIMIZERS} optimizers (got {len(specs)})")
+    if not 1 <= len(specs) <= MAX_RUNS:
+        raise SpecError(f"opt: give 1 to {MAX_RUNS} optimizers (got {len(specs)})")
     for spec in specs:
         check_surface(spec)
     for name in surfaces:

@@ -12,15 +12,15 @@ import numpy as np
 from optviz.core.problems.surfaces import Surface
 
 
-@functools.lru_cache(maxsize=64)
 def loss_grid(surface: Surface, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """xs [n], ys [n] and the loss Z [n, n] (rows indexed by y) over the surface's domain."""
+    """xs [n], ys [n] and the loss Z [n, n] (rows indexed by y) over the surface's domain, read-only
+    (the app shares them between sessions: optviz.app.kit.runs)."""
     xmin, xmax, ymin, ymax = surface.domain
     xs = np.linspace(xmin, xmax, n, dtype=np.float32)
     ys = np.linspace(ymin, ymax, n, dtype=np.float32)
     z = np.asarray(_grid_eval(surface)(jnp.asarray(xs), jnp.asarray(ys)), np.float32)
     for a in (xs, ys, z):
-        a.flags.writeable = False  # shared between sessions through the cache
+        a.flags.writeable = False
     return xs, ys, z
 
 
@@ -29,7 +29,6 @@ def _grid_eval(surface: Surface):
     return jax.jit(lambda xs, ys: surface.fn(xs[None, :], ys[:, None]))
 
 
-@functools.lru_cache(maxsize=64)
 def gradient_field(surface: Surface, n: int = 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points [n*n, 2] on a coarse grid inside the domain and the gradient [n*n, 2] at each."""
     xmin, xmax, ymin, ymax = surface.domain

@@ -1,18 +1,13 @@
 """The edge of stability on a 2D run: sharpness, preconditioned sharpness and their thresholds.
 
 On a quadratic with curvature lam, gradient descent with step eta is stable while
-lam < 2/eta; heavy-ball momentum mu (torch's form) while lam < (2 + 2 mu)/eta, and torch's
-Nesterov form while lam < (2 + 2 mu)/((1 + 2 mu) eta). For the optimizers that divide by a
-diagonal preconditioner P, the update is eta P^-1 m_t, and what must stay below the threshold
-is the preconditioned sharpness lam_max(P^-1 H) (Cohen et al. 2022): (2 + 2 b1)/((1 - b1) eta)
-for an exponential average m_t with b1 (38/eta at b1 = 0.9), 2/eta for RMSprop and Adagrad,
-whose m_t is the gradient itself.
+lam < 2/eta. For the optimizers that divide by a diagonal preconditioner P, what must stay below
+the threshold is the preconditioned sharpness lam_max(P^-1 H) (Cohen et al. 2022). Each
+optimizer's threshold and preconditioner live in its registry entry (``threshold``,
+``preconditioner``); those without either have no such curve here.
 
 For update t (1-based) the Hessian is taken at the point it starts from, theta_{t-1}, and P
-is the one the update divides by (from the state after it): for Adam and AdamW
-P = (1 - b1^t)(sqrt(v_t/(1 - b2^t)) + eps), AMSGrad the same with v_max, Adamax
-(1 - b1^t) u_t, RMSprop sqrt(v_t) + eps, Adagrad sqrt(sum_t) + eps. NAdam, Lion and SWATS
-have no such threshold here.
+is the one the update divides by (from the state after it).
 """
 
 from __future__ import annotations
@@ -23,10 +18,11 @@ import jax
 import numpy as np
 
 from optviz.core.limits import MAX_STEPS
+from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import Surface
 from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run
 
-PRECONDITIONED = ("adam", "adamw", "amsgrad", "adamax", "rmsprop", "adagrad")
+PRECONDITIONED = tuple(n for n, o in REGISTRY.items() if o.preconditioner is not None)
 
 
 @functools.lru_cache(maxsize=32)
@@ -68,21 +64,10 @@ def top_eigenvalue(h: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:
 def diagonal_preconditioner(name: str, hp, t, fields, xp=np):
     """P of optimizer ``name`` after update ``t`` (>= 1) from its state ``fields`` (the recorded
     per-step state of a 2D run, or an optimizer state's fields), with NumPy or ``jax.numpy`` as
-    ``xp``; None for the optimizers that have none. The one formula both the 2D runs and the
-    MNIST measurements use."""
-    if name not in PRECONDITIONED:
-        return None
-    if name in ("rmsprop", "adagrad"):
-        return xp.sqrt(fields["square_avg" if name == "rmsprop" else "sum_sq"]) + hp["eps"]
-    bc1 = -xp.expm1(t * xp.log1p(hp["b1"] - 1.0))  # 1 - b1^t, precise for b near 1
-    bc2 = -xp.expm1(t * xp.log1p(hp["b2"] - 1.0))
-    if name in ("adam", "adamw"):
-        on = hp.get("bias_correction", 1.0) > 0.5
-        bc1, bc2 = xp.where(on, bc1, 1.0), xp.where(on, bc2, 1.0)
-        return bc1 * (xp.sqrt(fields["v"] / bc2) + hp["eps"])
-    if name == "amsgrad":
-        return bc1 * (xp.sqrt(fields["v_max"] / bc2) + hp["eps"])
-    return bc1 * fields["u"]  # adamax
+    ``xp``; None for the optimizers that have none. The one formula (the registry entry's) both
+    the 2D runs and the MNIST measurements use."""
+    rule = REGISTRY[name].preconditioner
+    return None if rule is None else rule(hp, t, fields, xp)
 
 
 def preconditioner(run: Run) -> np.ndarray | None:
@@ -94,17 +79,9 @@ def preconditioner(run: Run) -> np.ndarray | None:
 
 def threshold_at(name: str, hp: dict, lr):
     """The stability threshold of optimizer ``name`` at learning rate ``lr`` (a number or an
-    array), or None where none is known. For the optimizers with a preconditioner it bounds the
-    preconditioned sharpness; for SGD and its momentum forms, the sharpness itself."""
-    if name in ("sgd", "rmsprop", "adagrad"):
-        return 2.0 / lr
-    if name == "momentum":
-        return (2.0 + 2.0 * hp["momentum"]) / lr
-    if name == "nesterov":
-        return (2.0 + 2.0 * hp["momentum"]) / ((1.0 + 2.0 * hp["momentum"]) * lr)
-    if name in ("adam", "adamw", "amsgrad", "adamax"):
-        return (2.0 + 2.0 * hp["b1"]) / ((1.0 - hp["b1"]) * lr)
-    return None
+    array), or None where none is known (the registry entry's ``threshold``)."""
+    rule = REGISTRY[name].threshold
+    return None if rule is None else rule(hp, lr)
 
 
 def threshold(run: Run) -> np.ndarray | None:

@@ -17,6 +17,7 @@ suggestion, and :data:`NO_SUGGESTION` says why.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -63,9 +64,41 @@ def choose(stops: Sequence[float], scores: Sequence[float]) -> tuple[float | Non
                   "followable: none is sensible to suggest")
 
 
+def compute(surface_name: str, optimizer: str) -> tuple[float | None, str]:
+    """Run every stop of ``optimizer``'s lr slider on a catalogue surface and :func:`choose`."""
+    from optviz.core.engine.trajectory import run_one
+    from optviz.core.optimizers import REGISTRY
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.spec import make_spec
+
+    surface = SURFACES[surface_name]
+    stops = REGISTRY[optimizer].hparam("lr").stops()
+    runs = (run_one(surface, surface.start, BUDGET, make_spec(optimizer, {"lr": lr})) for lr in stops)
+    return choose(stops, [score(run, surface) for run in runs])
+
+
+@functools.lru_cache(maxsize=None)
+def suggestion(surface: str, optimizer: str) -> tuple[float | None, str]:
+    """The suggested lr of ``optimizer`` on catalogue surface ``surface``, or None and why. From
+    the generated table below; a pair it does not hold yet (an optimizer added since the table
+    was written) is computed on first use, the same way, so a new optimizer needs no edit here."""
+    from optviz.core.optimizers import REGISTRY
+    from optviz.core.problems.surfaces import SURFACES
+
+    if surface not in SURFACES:
+        return None, "a custom formula has no suggested learning rates"
+    if REGISTRY[optimizer].surface_note:
+        return None, f"not offered on the 2D surfaces: {REGISTRY[optimizer].surface_note}"
+    if optimizer in SUGGESTED_LR.get(surface, {}):
+        return SUGGESTED_LR[surface][optimizer], ""
+    if optimizer in NO_SUGGESTION.get(surface, {}):
+        return None, NO_SUGGESTION[surface][optimizer]
+    return compute(surface, optimizer)
+
+
 def suggested_lr(surface: str, optimizer: str) -> float | None:
-    """The suggested lr, or None (a custom formula, or no stop qualifies: :data:`NO_SUGGESTION`)."""
-    return SUGGESTED_LR.get(surface, {}).get(optimizer)
+    """The suggested lr, or None (:func:`suggestion` says why)."""
+    return suggestion(surface, optimizer)[0]
 
 
 # --- generated below by scripts/suggest_lr.py; do not edit by hand

@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, beta, bias_powers, eps, lr, weight_decay
+from optviz.core.optimizers.base import (Array, HParam, Hparams, OptimizerDef, beta, bias_powers, decayed, eps, lr,
+                                        one_minus_power_xp, weight_decay)
 
 
 class AdamState(NamedTuple):
@@ -99,8 +100,7 @@ def adam_inspect(state: AdamState, hp: Hparams) -> dict[str, Array]:
 
 def adamw_update(grad: Array, state: AdamState, params: Array, hp: Hparams):
     """x <- x * (1 - lr * weight_decay), then the Adam step: torch's decoupled weight decay."""
-    decayed = params * (1.0 - hp["lr"] * hp["weight_decay"])
-    return adam_update(grad, state, decayed, hp)
+    return adam_update(grad, state, decayed(params, hp), hp)
 
 
 def amsgrad_init(params: Array) -> AmsgradState:
@@ -203,9 +203,42 @@ _ADAM_RULE = (
     r"x_t = x_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
 )
 
+
+# Stability (optviz.core.analysis.stability): each update is lr P^-1 m_t, with m_t an exponential
+# average with b1, so lam_max(P^-1 H) must stay under (2 + 2 b1)/((1 - b1) lr): 38/lr at b1 = 0.9.
+def adam_threshold(hp: Hparams, lr: Array) -> Array:
+    """The preconditioned sharpness's bound: (2 + 2 b1)/((1 - b1) lr)."""
+    return (2.0 + 2.0 * hp["b1"]) / ((1.0 - hp["b1"]) * lr)
+
+
+def _corrections(hp: Hparams, t: Array, xp) -> tuple[Array, Array]:
+    return one_minus_power_xp(hp["b1"], t, xp), one_minus_power_xp(hp["b2"], t, xp)
+
+
+def adam_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+    """P = (1 - b1^t)(sqrt(v_t / (1 - b2^t)) + eps): without the corrections when bias_correction=0."""
+    bc1, bc2 = _corrections(hp, t, xp)
+    on = hp.get("bias_correction", 1.0) > 0.5
+    bc1, bc2 = xp.where(on, bc1, 1.0), xp.where(on, bc2, 1.0)
+    return bc1 * (xp.sqrt(fields["v"] / bc2) + hp["eps"])
+
+
+def amsgrad_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+    """Adam's P with the running maximum v_max."""
+    bc1, bc2 = _corrections(hp, t, xp)
+    return bc1 * (xp.sqrt(fields["v_max"] / bc2) + hp["eps"])
+
+
+def adamax_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+    """P = (1 - b1^t) u_t."""
+    return _corrections(hp, t, xp)[0] * fields["u"]
+
+
 ADAM = OptimizerDef(
     name="adam",
     display_name="Adam",
+    family="adaptive",
+    lineage="RMSprop + momentum + bias correction",
     description=(
         "Adam (Kingma & Ba, 2014): adaptive moment estimation. It keeps an exponential moving "
         "average of the gradient (the first moment m, momentum) and of its square (the second "
@@ -221,12 +254,16 @@ ADAM = OptimizerDef(
     init=adam_init,
     update=adam_update,
     inspect=adam_inspect,
+    threshold=adam_threshold,
+    preconditioner=adam_preconditioner,
     reference="torch.optim.Adam",
 )
 
 ADAMW = OptimizerDef(
     name="adamw",
     display_name="AdamW",
+    family="adaptive",
+    lineage="Adam with weight decay taken out of the gradient (decoupled)",
     description=(
         "AdamW (Loshchilov & Hutter, 2019) decouples weight decay from the gradient: the "
         "weights shrink by lr times the decay coefficient directly, instead of an L2 term "
@@ -237,12 +274,16 @@ ADAMW = OptimizerDef(
     init=adam_init,
     update=adamw_update,
     inspect=adam_inspect,
+    threshold=adam_threshold,
+    preconditioner=adam_preconditioner,
     reference="torch.optim.AdamW",
 )
 
 AMSGRAD = OptimizerDef(
     name="amsgrad",
     display_name="AMSGrad",
+    family="adaptive",
+    lineage="Adam that never lets v shrink: fixes Reddi et al.'s counterexample",
     description=(
         "AMSGrad (Reddi, Kale & Kumar, 2018) fixes a flaw in Adam's convergence proof: it "
         "divides by the running maximum of v rather than v itself, so the effective step size "
@@ -259,12 +300,16 @@ AMSGRAD = OptimizerDef(
     init=amsgrad_init,
     update=amsgrad_update,
     inspect=amsgrad_inspect,
+    threshold=adam_threshold,
+    preconditioner=amsgrad_preconditioner,
     reference="torch.optim.Adam(amsgrad=True)",
 )
 
 ADAMAX = OptimizerDef(
     name="adamax",
     display_name="Adamax",
+    family="adaptive",
+    lineage="Adam with the infinity norm in place of v",
     description=(
         "Adamax, from the Adam paper itself: the second moment becomes an exponentially "
         "weighted infinity norm, u = max(b2 u, |g|), which needs no bias correction and is "
@@ -279,12 +324,16 @@ ADAMAX = OptimizerDef(
     init=adamax_init,
     update=adamax_update,
     inspect=adamax_inspect,
+    threshold=adam_threshold,
+    preconditioner=adamax_preconditioner,
     reference="torch.optim.Adamax",
 )
 
 NADAM = OptimizerDef(
     name="nadam",
     display_name="NAdam",
+    family="adaptive",
+    lineage="Adam with Nesterov's look-ahead",
     description=(
         "NAdam (Dozat, 2016) puts Nesterov's look-ahead into Adam: the step mixes the current "
         "gradient with the next step's momentum, under a momentum schedule that warms up "

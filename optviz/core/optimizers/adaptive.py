@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, eps, lr
+from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, eps, gd_threshold, lr
 
 
 class AdagradState(NamedTuple):
@@ -61,9 +61,15 @@ def rmsprop_inspect(state: RmspropState, hp: Hparams) -> dict[str, Array]:
     }
 
 
+
+# RMSprop and Adagrad divide the gradient itself by P = sqrt(.) + eps: lam_max(P^-1 H) < 2/lr.
+
+
 ADAGRAD = OptimizerDef(
     name="adagrad",
     display_name="Adagrad",
+    family="adaptive",
+    lineage="per-coordinate steps from the sum of squared gradients",
     description=(
         "Adagrad (Duchi, Hazan & Singer, 2011) divides each coordinate's step by the root of "
         "the sum of all its past squared gradients. Steep coordinates get small steps and "
@@ -75,12 +81,16 @@ ADAGRAD = OptimizerDef(
     init=adagrad_init,
     update=adagrad_update,
     inspect=adagrad_inspect,
+    threshold=gd_threshold,
+    preconditioner=lambda hp, t, fields, xp: xp.sqrt(fields["sum_sq"]) + hp["eps"],
     reference="torch.optim.Adagrad",
 )
 
 RMSPROP = OptimizerDef(
     name="rmsprop",
     display_name="RMSprop",
+    family="adaptive",
+    lineage="Adagrad with a running average instead of a sum: steps stop shrinking",
     description=(
         "RMSprop (Hinton, 2012) replaces Adagrad's ever-growing sum with an exponential moving "
         "average of squared gradients, so the per-coordinate step sizes adapt to the recent "
@@ -99,5 +109,7 @@ RMSPROP = OptimizerDef(
     init=rmsprop_init,
     update=rmsprop_update,
     inspect=rmsprop_inspect,
+    threshold=gd_threshold,
+    preconditioner=lambda hp, t, fields, xp: xp.sqrt(fields["square_avg"]) + hp["eps"],
     reference="torch.optim.RMSprop",
 )

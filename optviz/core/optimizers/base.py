@@ -148,8 +148,18 @@ class OptimizerDef:
     # Evaluates the loss elsewhere within an update (a line search): hp["objective"](params) ->
     # (loss, gradient), on the surface or on the current batch.
     needs_objective: bool = False
-    # Why the optimizer is not offered on the 2D surfaces (empty: it is).
+    # Why the optimizer is not offered on the 2D surfaces, and why not on networks (empty: it is).
     surface_note: str = ""
+    network_note: str = ""
+    # The stability threshold at learning rate ``lr`` (a number or an array): what the sharpness
+    # lam_max(H) must stay under, or, for an optimizer with a preconditioner, the preconditioned
+    # sharpness lam_max(P^-1 H) (optviz.core.analysis.stability). None: no threshold is known.
+    threshold: Callable[[Hparams, Array], Array] | None = field(default=None, repr=False, compare=False)
+    # The diagonal P the update divides by, after update ``t`` (>= 1), from the state's fields
+    # (recorded per step on a 2D run, or a live state's), with NumPy or jax.numpy as ``xp``.
+    # None: the update has no such preconditioner.
+    preconditioner: Callable[[Hparams, Array, Mapping[str, Array], Any], Array] | None = field(
+        default=None, repr=False, compare=False)
 
     def hparam(self, key: str) -> HParam:
         """The hyperparameter called ``key``; KeyError if it has none such."""
@@ -252,6 +262,33 @@ def one_minus_power(beta: Array, t: Array) -> Array:
     several times faster than a per-run pow when beta is swept.
     """
     return -jnp.expm1(t * jnp.log1p(beta - 1.0))
+
+
+def gd_threshold(hp: Hparams, lr: Array) -> Array:
+    """Gradient descent on curvature lam is stable while lam < 2/lr (and RMSprop and Adagrad, which
+    divide the gradient itself by their preconditioner, while lam_max(P^-1 H) < 2/lr)."""
+    return 2.0 / lr
+
+
+def decayed(params: Array, hp: Hparams, rate: Array | None = None) -> Array:
+    """Decoupled weight decay, torch's form: params * (1 - rate * weight_decay), rate the lr by default."""
+    return params * (1.0 - (hp["lr"] if rate is None else rate) * hp["weight_decay"])
+
+
+def with_decay(update: Array, params: Array, hp: Hparams) -> Array:
+    """Decoupled weight decay, optax's form: the update plus weight_decay * params (then scaled by the lr)."""
+    return update + hp["weight_decay"] * params
+
+
+def l2(grad: Array, params: Array, hp: Hparams) -> Array:
+    """Weight decay as an L2 term in the gradient (coupled): grad + weight_decay * params."""
+    return grad + hp["weight_decay"] * params
+
+
+def one_minus_power_xp(beta: Array, t: Array, xp: Any = jnp) -> Array:
+    """:func:`one_minus_power` with NumPy or jax.numpy as ``xp`` (the stability analysis reads
+    recorded states in float64 NumPy, the MNIST measurements live states in JAX)."""
+    return -xp.expm1(t * xp.log1p(beta - 1.0))
 
 
 def bias_powers(b1: Array, b2: Array, count: Array) -> tuple[Array, Array]:

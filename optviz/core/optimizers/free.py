@@ -8,7 +8,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from optviz.core.optimizers.base import (Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power,
-                                         weight_decay)
+                                         weight_decay, with_decay)
 
 
 # --- Schedule-Free AdamW (Defazio et al. 2024; optax.contrib.schedule_free_adamw) ---------
@@ -45,7 +45,7 @@ def sf_update(grad: Array, state: ScheduleFreeState, params: Array, hp: Hparams)
     nu = hp["b2"] * state.nu + (1.0 - hp["b2"]) * grad * grad
     count = state.count + 1
     nu_hat = nu / one_minus_power(hp["b2"], count.astype(jnp.float32))
-    z = state.z + (-hp["lr"]) * (grad / (jnp.sqrt(nu_hat) + hp["eps"]) + hp["weight_decay"] * y)
+    z = state.z + (-hp["lr"]) * with_decay(grad / (jnp.sqrt(nu_hat) + hp["eps"]), y, hp)
     max_lr = jnp.maximum(state.max_lr, hp["lr"])
     weight = max_lr ** hp["weight_lr_power"]
     total = state.weight_sum + weight
@@ -63,6 +63,8 @@ def sf_inspect(state: ScheduleFreeState, hp: Hparams) -> dict[str, Array]:
 SFADAMW = OptimizerDef(
     name="sfadamw",
     display_name="Schedule-Free AdamW",
+    family="learning-rate-free",
+    lineage="AdamW steps averaged on the fly: no decay schedule",
     description=(
         "Schedule-Free AdamW (Defazio et al., 2024) needs no decay schedule: an Adam-style base "
         "sequence z takes the steps, x is its running (weighted) average, and gradients are "
@@ -137,6 +139,8 @@ def prodigy_inspect(state: ProdigyState, hp: Hparams) -> dict[str, Array]:
 PRODIGY = OptimizerDef(
     name="prodigy",
     display_name="Prodigy",
+    family="learning-rate-free",
+    lineage="Adam whose lr is estimated from the distance travelled",
     description=(
         "Prodigy (Mishchenko & Defazio, 2024) estimates the learning rate as it goes: d, a lower "
         "bound on the distance from the start to the solution built from <g, x_0 - x>, only "

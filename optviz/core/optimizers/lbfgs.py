@@ -4,7 +4,7 @@ torch's ``step()`` runs up to max_iter inner iterations; one update here is one 
 the state (direction, step, curvature pairs) carried from update to update exactly as torch
 carries it from one ``step()`` call to the next with max_iter=1. No line search by default
 (torch's default); ``line_search=1`` is torch's ``line_search_fn="strong_wolfe"`` with
-``max_eval`` evaluations per update. The history holds at most MAX_HISTORY pairs (torch's
+``max_eval`` evaluations per update. The history holds at most MAX_LBFGS_HISTORY pairs (torch's
 default is 100; a 2D problem has no use for more than a few).
 """
 
@@ -15,10 +15,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from optviz.core.limits import MAX_LBFGS_HISTORY
 from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, lr
 from optviz.core.optimizers.linesearch import strong_wolfe
 
-MAX_HISTORY = 20
 TOLERANCE_GRAD = 1e-7  # torch's defaults
 TOLERANCE_CHANGE = 1e-9
 
@@ -31,9 +31,9 @@ class LbfgsState(NamedTuple):
     d: Array
     t: Array
     prev_grad: Array
-    old_dirs: Array  # y = g_k - g_{k-1}  [MAX_HISTORY, ...]
-    old_stps: Array  # s = t d            [MAX_HISTORY, ...]
-    ro: Array  # [MAX_HISTORY]
+    old_dirs: Array  # y = g_k - g_{k-1}  [MAX_LBFGS_HISTORY, ...]
+    old_stps: Array  # s = t d            [MAX_LBFGS_HISTORY, ...]
+    ro: Array  # [MAX_LBFGS_HISTORY]
     stored: Array
     h_diag: Array
 
@@ -41,9 +41,9 @@ class LbfgsState(NamedTuple):
 def lbfgs_init(params: Array) -> LbfgsState:
     """No pairs yet."""
     zeros = jnp.zeros_like(params)
-    hist = jnp.zeros((MAX_HISTORY,) + params.shape, params.dtype)
+    hist = jnp.zeros((MAX_LBFGS_HISTORY,) + params.shape, params.dtype)
     scalar = jnp.zeros([], jnp.float32)
-    return LbfgsState(jnp.zeros([], jnp.int32), zeros, scalar, zeros, hist, hist, jnp.zeros(MAX_HISTORY), scalar,
+    return LbfgsState(jnp.zeros([], jnp.int32), zeros, scalar, zeros, hist, hist, jnp.zeros(MAX_LBFGS_HISTORY), scalar,
                       jnp.ones([], jnp.float32))
 
 
@@ -58,22 +58,22 @@ def _push(state: LbfgsState, y: Array, s: Array, ys: Array, limit: Array) -> Lbf
 
 def _two_loop(grad: Array, state: LbfgsState) -> Array:
     """d = -H g by the two-loop recursion over the stored pairs (newest first, then oldest first)."""
-    valid = jnp.arange(MAX_HISTORY) >= MAX_HISTORY - state.stored
+    valid = jnp.arange(MAX_LBFGS_HISTORY) >= MAX_LBFGS_HISTORY - state.stored
 
     def backward(j, carry):
         q, al = carry
-        i = MAX_HISTORY - 1 - j
+        i = MAX_LBFGS_HISTORY - 1 - j
         a = jnp.where(valid[i], jnp.vdot(state.old_stps[i], q) * state.ro[i], 0.0)
         return q - a * state.old_dirs[i], al.at[i].set(a)
 
-    q, al = jax.lax.fori_loop(0, MAX_HISTORY, backward, (-grad, jnp.zeros(MAX_HISTORY)))
+    q, al = jax.lax.fori_loop(0, MAX_LBFGS_HISTORY, backward, (-grad, jnp.zeros(MAX_LBFGS_HISTORY)))
     r = q * state.h_diag
 
     def forward(i, r):
         be = jnp.vdot(state.old_dirs[i], r) * state.ro[i]
         return jnp.where(valid[i], r + (al[i] - be) * state.old_stps[i], r)
 
-    return jax.lax.fori_loop(0, MAX_HISTORY, forward, r)
+    return jax.lax.fori_loop(0, MAX_LBFGS_HISTORY, forward, r)
 
 
 def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
@@ -85,7 +85,7 @@ def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
     y = grad - state.prev_grad
     s = state.d * state.t
     ys = jnp.vdot(y, s)
-    limit = jnp.clip(jnp.round(hp["history_size"]), 1.0, MAX_HISTORY)
+    limit = jnp.clip(jnp.round(hp["history_size"]), 1.0, MAX_LBFGS_HISTORY)
     pushed = _push(state, y, s, jnp.where(ys > 1e-10, ys, 1.0), limit)
     keep = (~first) & (ys > 1e-10)
     state = jax.tree.map(lambda a, b: jnp.where(keep, a, b), pushed, state)
@@ -121,6 +121,8 @@ def lbfgs_inspect(state: LbfgsState, hp: Hparams) -> dict[str, Array]:
 LBFGS = OptimizerDef(
     name="lbfgs",
     display_name="L-BFGS",
+    family="curvature",
+    lineage="Newton's step with the inverse Hessian rebuilt from recent gradient changes",
     description=(
         "L-BFGS (Liu & Nocedal, 1989) builds an inverse-Hessian approximation from the last few "
         "pairs of steps and gradient changes and steps along -H g: quasi-Newton speed from "
@@ -131,8 +133,9 @@ LBFGS = OptimizerDef(
                  r"d_t = -H_t g_t \text{ (two-loop recursion over the last } m \text{ pairs, } "
                  r"H_0 = \tfrac{y^\top s}{y^\top y} I) \\ x_t = x_{t-1} + \eta\, d_t"),
     hparams=(lr(1.0, slider=(1e-3, 1.0)),
-             HParam("history_size", 10.0, 1.0, float(MAX_HISTORY), kind="int", slider=(1.0, float(MAX_HISTORY)),
-                    help=f"curvature pairs kept (at most {MAX_HISTORY}; torch's default is 100)"),
+             HParam("history_size", 10.0, 1.0, float(MAX_LBFGS_HISTORY), kind="int",
+                    slider=(1.0, float(MAX_LBFGS_HISTORY)),
+                    help=f"curvature pairs kept (at most {MAX_LBFGS_HISTORY}; torch's default is 100)"),
              HParam("line_search", 0.0, 0.0, 1.0, kind="flag",
                     help="torch's strong-Wolfe line search (line_search_fn='strong_wolfe'): lr is its first trial"),
              HParam("max_eval", 25.0, 1.0, 100.0, kind="int", slider=(1.0, 50.0),

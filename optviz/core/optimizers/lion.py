@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, beta, lr, weight_decay
+from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, beta, decayed, lr, weight_decay
 
 
 class LionState(NamedTuple):
@@ -25,7 +25,7 @@ def lion_update(grad: Array, state: LionState, params: Array, hp: Hparams):
     """c_t = b1 m_{t-1} + (1-b1) g_t;  x_t = x_{t-1} - lr (sign(c_t) + wd x_{t-1});
     m_t = b2 m_{t-1} + (1-b2) g_t  (Algorithm 2 of Chen et al.; sign(0) = 0)."""
     c = hp["b1"] * state.m + (1.0 - hp["b1"]) * grad
-    new = params * (1.0 - hp["lr"] * hp["weight_decay"]) - hp["lr"] * jnp.sign(c)
+    new = decayed(params, hp) - hp["lr"] * jnp.sign(c)
     m = hp["b2"] * state.m + (1.0 - hp["b2"]) * grad
     return new, LionState(state.count + 1, m)
 
@@ -38,6 +38,8 @@ def lion_inspect(state: LionState, hp: Hparams) -> dict[str, Array]:
 LION = OptimizerDef(
     name="lion",
     display_name="Lion",
+    family="sign",
+    lineage="sign of an interpolated momentum (found by program search)",
     description=(
         "Lion (EvoLved Sign Momentum; Chen et al., 2023, \"Symbolic Discovery of Optimization "
         "Algorithms\") was found by a program search. Every coordinate moves by exactly lr, in "

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from optviz.core.optimizers.adam import AdamState, adamw_update
-from optviz.core.optimizers.base import Array, HParam, Hparams, Leaf, OptimizerDef, beta, lr, vector_leaf
+from optviz.core.optimizers.base import Array, HParam, Hparams, Leaf, OptimizerDef, beta, decayed, lr, vector_leaf
 
 FLOAT32_EPS = float(jnp.finfo(jnp.float32).eps)  # torch's eps1 default: None -> finfo(dtype).eps
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # torch.optim.Muon's quintic Newton-Schulz (a, b, c)
@@ -63,7 +63,7 @@ def _adafactor_tensor(p, g, row, col, var, t, hp):
     w = t ** hp["beta2_decay"]  # 1 - beta2_t
     rho = jnp.minimum(hp["lr"], 1.0 / jnp.sqrt(t))
     alpha = jnp.maximum(hp["eps2"], jnp.sqrt(jnp.sum(p * p)) / jnp.sqrt(p.size)) * rho
-    p = p * (1.0 - hp["lr"] * hp["weight_decay"])
+    p = decayed(p, hp)
     if g.ndim > 1:
         row = _lerp(row, jnp.sum(g * g, axis=-1, keepdims=True) / g.shape[-1], w)
         col = _lerp(col, jnp.sum(g * g, axis=-2, keepdims=True) / g.shape[-2], w)
@@ -127,6 +127,8 @@ def _adafactor_vector_inspect(state, hp):
 ADAFACTOR = OptimizerDef(
     name="adafactor",
     display_name="Adafactor",
+    family="matrix-aware",
+    lineage="Adam's v factored into row and column means: memory O(n+m), not O(nm)",
     description=(
         "Adafactor (Shazeer & Stern, 2018) saves Adam's memory: for a weight matrix it keeps one "
         "average of squared gradients per row and per column and rebuilds v as their outer product. "
@@ -208,7 +210,7 @@ def _muon_matrix(p, g, buf, hp):
     ortho = newton_schulz(direction, hp["ns_steps"], hp["eps"])
     rows, cols = p.shape
     adjusted = hp["lr"] * max(1.0, rows / cols) ** 0.5  # "original": sqrt(max(1, A/B))
-    return p * (1.0 - hp["lr"] * hp["weight_decay"]) - adjusted * ortho, buf
+    return decayed(p, hp) - adjusted * ortho, buf
 
 
 def muon_for(leaves: tuple[Leaf, ...]):
@@ -244,6 +246,8 @@ MUON_SURFACE_NOTE = ("a 2D surface's parameters are one vector with no matrix to
 MUON = OptimizerDef(
     name="muon",
     display_name="Muon",
+    family="matrix-aware",
+    lineage="momentum orthogonalised per weight matrix (Newton-Schulz): MNIST only",
     description=(
         "Muon (Jordan et al., 2024) takes SGD momentum for each weight matrix and replaces it by the "
         "nearest orthogonal matrix (a few Newton-Schulz iterations, no SVD): every direction the "

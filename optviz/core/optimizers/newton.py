@@ -56,6 +56,8 @@ def newton_inspect(state: NewtonState, hp: Hparams) -> dict[str, Array]:
 NEWTON = OptimizerDef(
     name="newton",
     display_name="Newton",
+    family="curvature",
+    lineage="steps by the inverse Hessian: one step on a quadratic (2D surfaces only)",
     description=(
         "Newton's method steps to the minimum of the local quadratic model: x - H^-1 g, one step "
         "on a quadratic bowl. Damped and safeguarded here: eigenvalues below the damping are "
@@ -71,5 +73,6 @@ NEWTON = OptimizerDef(
                     help="trust region: the longest step allowed")),
     init=newton_init, update=newton_update, inspect=newton_inspect, reference="damped Newton (Nocedal & Wright ch. 3-4)",
     needs_hessian=True,
+    network_note="it needs the exact Hessian, which a network's is too large for",
     elementwise=False,  # H^-1 g mixes a run's coordinates
 )

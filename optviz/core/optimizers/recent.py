@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, beta, bias_powers, eps, lr, weight_decay
+from optviz.core.optimizers.base import (Array, HParam, Hparams, OptimizerDef, beta, bias_powers, eps, l2, lr,
+                                         weight_decay, with_decay)
 
 
 class MomentsState(NamedTuple):
@@ -36,7 +37,7 @@ def radam_update(grad: Array, state: MomentsState, params: Array, hp: Hparams):
     with rho_inf = 2/(1-b2) - 1, rho_t = rho_inf - 2 t b2^t/(1-b2^t) and
     r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t)).
     weight_decay adds weight_decay x to the gradient (torch's default, not decoupled)."""
-    grad = grad + hp["weight_decay"] * params
+    grad = l2(grad, params, hp)
     count = state.count + 1
     m = state.m + (grad - state.m) * (1.0 - hp["b1"])  # torch's lerp_
     v = hp["b2"] * state.v + (1.0 - hp["b2"]) * grad * grad
@@ -63,6 +64,8 @@ def radam_inspect(state: MomentsState, hp: Hparams) -> dict[str, Array]:
 RADAM = OptimizerDef(
     name="radam",
     display_name="RAdam",
+    family="adaptive",
+    lineage="Adam with a derived warmup: no adaptive step until v's variance is tractable",
     description=(
         "RAdam (Liu et al., 2020) fixes Adam's first steps, when v rests on a handful of "
         "gradients and its variance is huge: until the approximated SMA length rho_t exceeds 5 "
@@ -87,7 +90,7 @@ RADAM = OptimizerDef(
 def adadelta_update(grad: Array, state: MomentsState, params: Array, hp: Hparams):
     """v_t = rho v + (1-rho) g^2;  d_t = sqrt(u_{t-1} + eps)/sqrt(v_t + eps) g_t;
     u_t = rho u + (1-rho) d_t^2;  x_t = x_{t-1} - lr d_t  (m holds u, the squared-step average)."""
-    grad = grad + hp["weight_decay"] * params
+    grad = l2(grad, params, hp)
     rho = hp["rho"]
     v = rho * state.v + (1.0 - rho) * grad * grad
     delta = jnp.sqrt(state.m + hp["eps"]) / jnp.sqrt(v + hp["eps"]) * grad
@@ -104,6 +107,8 @@ def adadelta_inspect(state: MomentsState, hp: Hparams) -> dict[str, Array]:
 ADADELTA = OptimizerDef(
     name="adadelta",
     display_name="Adadelta",
+    family="adaptive",
+    lineage="RMSprop whose step has the parameters' units (no global lr needed)",
     description=(
         "Adadelta (Zeiler, 2012) replaces Adagrad's ever-growing sum by a running average, and "
         "the global learning rate by the running RMS of past steps, so a step has the units of "
@@ -160,6 +165,8 @@ def rprop_inspect(state: RpropState, hp: Hparams) -> dict[str, Array]:
 RPROP = OptimizerDef(
     name="rprop",
     display_name="Rprop",
+    family="sign",
+    lineage="the gradient's sign only, one step size per coordinate",
     description=(
         "Rprop (Riedmiller & Braun, 1993) ignores the gradient's size and keeps one step size "
         "per coordinate: grown while the gradient's sign holds, shrunk when it flips. Made for "
@@ -205,6 +212,8 @@ def _adam_like_inspect(state: MomentsState, hp: Hparams) -> dict[str, Array]:
 ADABELIEF = OptimizerDef(
     name="adabelief",
     display_name="AdaBelief",
+    family="adaptive",
+    lineage="Adam whose v is the variance around the prediction m",
     description=(
         "AdaBelief (Zhuang et al., 2020) is Adam with v replaced by s, the running variance of "
         "the gradient around its own prediction m. Where the gradient is what momentum expected, "
@@ -246,6 +255,8 @@ def yogi_update(grad: Array, state: MomentsState, params: Array, hp: Hparams):
 YOGI = OptimizerDef(
     name="yogi",
     display_name="Yogi",
+    family="adaptive",
+    lineage="Adam whose v moves additively, so bursts cannot inflate the step",
     description=(
         "Yogi (Zaheer et al., 2018) changes how v follows g²: additively, by at most (1-b2)g² a "
         "step, instead of Adam's multiplicative average, so a sudden burst of large gradients "
@@ -285,6 +296,8 @@ def adopt_inspect(state: MomentsState, hp: Hparams) -> dict[str, Array]:
 ADOPT = OptimizerDef(
     name="adopt",
     display_name="ADOPT",
+    family="adaptive",
+    lineage="Adam normalising by the previous v: converges for any b2",
     description=(
         "ADOPT (Taniguchi et al., 2024) converges for any b2, where Adam can fail (Reddi et al.'s "
         "counterexample): it normalises each gradient by the second moment of the *previous* "
@@ -326,7 +339,7 @@ def ademamix_update(grad: Array, state: AdemamixState, params: Array, hp: Hparam
     nu = hp["b2"] * state.nu + (1.0 - hp["b2"]) * grad * grad
     count = state.count + 1
     bc1, bc2 = bias_powers(hp["b1"], hp["b2"], count)
-    update = (m1 / bc1 + hp["alpha"] * m2) / (jnp.sqrt(nu / bc2) + hp["eps"]) + hp["weight_decay"] * params
+    update = with_decay((m1 / bc1 + hp["alpha"] * m2) / (jnp.sqrt(nu / bc2) + hp["eps"]), params, hp)
     return params - hp["lr"] * update, AdemamixState(count, m1, m2, nu)
 
 
@@ -338,6 +351,8 @@ def ademamix_inspect(state: AdemamixState, hp: Hparams) -> dict[str, Array]:
 ADEMAMIX = OptimizerDef(
     name="ademamix",
     display_name="AdEMAMix",
+    family="adaptive",
+    lineage="Adam + a second, very slow momentum",
     description=(
         "AdEMAMix (Pagliardini et al., 2024) mixes two momenta: Adam's fast one and a very slow "
         "one (b3 = 0.9999 remembers ~10,000 steps) weighted by alpha, because old gradients stay "

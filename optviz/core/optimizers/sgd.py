@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, lr, momentum
+from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, gd_threshold, lr, momentum
 
 
 class SgdState(NamedTuple):
@@ -63,9 +63,22 @@ def momentum_inspect(state: MomentumState, hp: Hparams) -> dict[str, Array]:
     return {"buf": state.buf, "step": -hp["lr"] * state.buf}
 
 
+
+def momentum_threshold(hp: Hparams, lr: Array) -> Array:
+    """Heavy-ball momentum mu (torch's form): stable while lam < (2 + 2 mu)/lr."""
+    return (2.0 + 2.0 * hp["momentum"]) / lr
+
+
+def nesterov_threshold(hp: Hparams, lr: Array) -> Array:
+    """torch's Nesterov form: stable while lam < (2 + 2 mu)/((1 + 2 mu) lr)."""
+    return (2.0 + 2.0 * hp["momentum"]) / ((1.0 + 2.0 * hp["momentum"]) * lr)
+
+
 SGD = OptimizerDef(
     name="sgd",
     display_name="SGD",
+    family="gradient descent",
+    lineage="the baseline: step against the gradient",
     description=(
         "Plain gradient descent: every step moves against the gradient by the learning rate "
         "times its size. One learning rate for every coordinate, so on an ill-conditioned "
@@ -77,12 +90,15 @@ SGD = OptimizerDef(
     init=sgd_init,
     update=sgd_update,
     inspect=sgd_inspect,
+    threshold=gd_threshold,
     reference="torch.optim.SGD",
 )
 
 MOMENTUM = OptimizerDef(
     name="momentum",
     display_name="SGD + momentum",
+    family="gradient descent",
+    lineage="SGD + a velocity (Polyak's heavy ball): damps zig-zags",
     description=(
         "Heavy-ball momentum (Polyak, 1964): the step follows a running sum of past gradients, "
         "so consistent directions build up speed and oscillating ones cancel. It crosses "
@@ -93,12 +109,15 @@ MOMENTUM = OptimizerDef(
     init=momentum_init,
     update=momentum_update,
     inspect=momentum_inspect,
+    threshold=momentum_threshold,
     reference="torch.optim.SGD(momentum=...)",
 )
 
 NESTEROV = OptimizerDef(
     name="nesterov",
     display_name="Nesterov momentum",
+    family="gradient descent",
+    lineage="momentum that looks ahead before it steps",
     description=(
         "Nesterov's accelerated gradient in the form PyTorch uses: the step adds the current "
         "gradient to the momentum-scaled buffer, a look-ahead that damps the overshoot of "
@@ -109,5 +128,6 @@ NESTEROV = OptimizerDef(
     init=momentum_init,
     update=nesterov_update,
     inspect=momentum_inspect,
+    threshold=nesterov_threshold,
     reference="torch.optim.SGD(momentum=..., nesterov=True)",
 )

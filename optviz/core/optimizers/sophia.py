@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power
+from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power, with_decay
 
 
 class SophiaState(NamedTuple):
@@ -50,7 +50,7 @@ def sophia_update(grad: Array, state: SophiaState, params: Array, hp: Hparams):
     u = jnp.clip(u, -rho, rho)
     fresh = (1.0 - hp["b2"]) * hp["hessian_diag"] + hp["b2"] * state.h
     h = jnp.where(hessian_due(state.count, hp), fresh, state.h)
-    new = params - hp["lr"] * (u + hp["weight_decay"] * params)
+    new = params - hp["lr"] * with_decay(u, params, hp)
     return new, SophiaState(count, m, h, clipped)
 
 
@@ -62,6 +62,8 @@ def sophia_inspect(state: SophiaState, hp: Hparams) -> dict[str, Array]:
 SOPHIA = OptimizerDef(
     name="sophia",
     display_name="Sophia",
+    family="curvature",
+    lineage="momentum over a running Hessian diagonal, each coordinate's step clipped",
     description=(
         "Sophia (Liu et al., 2023) divides momentum by a running average of the Hessian's diagonal, "
         "refreshed every k steps, and clips each coordinate's step to rho: Newton-like steps where "

@@ -98,6 +98,8 @@ def swats_inspect(state: SwatsState, hp: Hparams) -> dict[str, Array]:
 SWATS = OptimizerDef(
     name="swats",
     display_name="SWATS",
+    family="adaptive",
+    lineage="Adam that switches to SGD once its steps settle",
     description=(
         "SWATS (Keskar & Socher, 2017, \"Improving Generalization Performance by Switching "
         "from Adam to SGD\") starts as Adam and, at every step, projects Adam's step onto the "

@@ -29,6 +29,7 @@ class Model:
     # The same function for evaluation only (no gradient taken): free to use what is fastest
     # forward, which for the convolution is not what is fastest backward.
     forward: Callable = None
+    title: str = ""  # as the pages name it
 
     def __post_init__(self):
         if self.forward is None:
@@ -134,10 +135,12 @@ def cnn_forward(params, images):
 
 
 MODELS = {
-    "logreg": Model("logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply),
-    "mlp": Model("mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply),
+    "logreg": Model("logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply,
+                    title="Logistic regression"),
+    "mlp": Model("mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply,
+                 title="MLP 784-256-10"),
     "cnn": Model("cnn", ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU",
-                         "Dense 10 (softmax)"), cnn_init, cnn_apply, cnn_forward),
+                         "Dense 10 (softmax)"), cnn_init, cnn_apply, cnn_forward, title="CNN (the seed's)"),
 }
 
 

@@ -1,8 +1,8 @@
-"""Everything a page could need compiled or precomputed, prepared once per process at start-up.
-
-The catalogue program (every catalogue surface, optimizer and step count), and every
-catalogue surface's loss grid and gradient field. With JAX's persistent compilation cache
-(optviz.core.engine.devices) a process loads the compiled program from disk instead of compiling it.
+"""Everything a page could need compiled, prepared once per process at start-up (``optviz warmup``,
+the app's boot): the catalogue program (every catalogue surface, optimizer and step count), the
+Hessians' program, and every catalogue surface's grid programs. With JAX's persistent
+compilation cache (optviz.core.engine.devices) a process loads them from disk instead of
+compiling them. It sits on top of the core: it imports from every layer of it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def warm_up() -> dict[str, float]:
     compile_hessians()
     times["hessians"] = time.perf_counter() - t
     t = time.perf_counter()
-    for surface in SURFACES.values():
+    for surface in SURFACES.values():  # compiled by evaluating once (the app keeps its own copies)
         loss_grid(surface)
         gradient_field(surface)
     times["grids"] = time.perf_counter() - t

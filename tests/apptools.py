@@ -99,3 +99,35 @@ def markdown_tables(at: AppTest) -> list[list[dict]]:
         header = split(lines[0])
         tables.append([dict(zip(header, split(line))) for line in lines[2:]])
     return tables
+
+
+# The payloads the download buttons would deliver: Streamlit registers each button's builder
+# with its media file manager (a deferred download); recording them here lets a test read
+# exactly what a click would download, not what the test thinks the page exports.
+_DEFERRED: dict = {}
+
+
+def _record_deferred():
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    original = MediaFileManager.add_deferred
+    if getattr(original, "_records", False):
+        return
+
+    def recording(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        _DEFERRED[file_id] = data_callable
+        return file_id
+
+    recording._records = True
+    MediaFileManager.add_deferred = recording
+
+
+_record_deferred()
+
+
+def download(at: AppTest, label: str):
+    """What the download button labelled ``label`` delivers when clicked (text or bytes)."""
+    button = next(b for b in at.get("download_button") if b.proto.label == label)
+    data = _DEFERRED[button.proto.deferred_file_id]()
+    return data.decode() if isinstance(data, bytes) and not label.endswith("GIF)") else data

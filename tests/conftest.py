@@ -1,9 +1,9 @@
-import os
-import sys
+"""The test tree mirrors the package (tests/core, tests/link, tests/plots, tests/app, tests/cli);
+shared helpers are tests.apptools, tests.reference and tests.paths.
 
-# Tests import the reference module beside them, and the package from the checkout.
-sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+`make test` runs everything; `pytest -m "not app and not browser and not server"` is the fast
+inner loop (a minute or so), and `-m full_data` the tests that read ../shared/mnist.
+"""
 
 
 def pytest_configure(config):

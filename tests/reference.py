@@ -57,7 +57,51 @@ def six_hump_camel(p):
     return f, np.array([gx, gy])
 
 
-SURFACES = {f.__name__: f for f in (bowl, ellipse, rosenbrock, booth, himmelblau, beale, six_hump_camel)}
+def rastrigin(p):
+    x, y = p
+    f = 20 + x**2 - 10 * math.cos(2 * math.pi * x) + y**2 - 10 * math.cos(2 * math.pi * y)
+    return f, np.array([2 * x + 20 * math.pi * math.sin(2 * math.pi * x), 2 * y + 20 * math.pi * math.sin(2 * math.pi * y)])
+
+
+def ackley(p):
+    x, y = p
+    r = math.sqrt((x * x + y * y) / 2)
+    e1 = math.exp(-0.2 * r)
+    e2 = math.exp((math.cos(2 * math.pi * x) + math.cos(2 * math.pi * y)) / 2)
+    f = -20 * e1 - e2 + math.e + 20
+    d = 20 * 0.2 * e1 / (2 * r) if r > 0 else 0.0  # d(-20 e^(-0.2 r))/dx = 4 e1 * x / (2 r)
+    return f, np.array([d * x + e2 * math.pi * math.sin(2 * math.pi * x),
+                        d * y + e2 * math.pi * math.sin(2 * math.pi * y)])
+
+
+def saddle(p):
+    x, y = p
+    return x * x - y * y, np.array([2 * x, -2 * y])
+
+
+def goldstein_price(p):
+    x, y = p
+    a = 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
+    b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
+    da_dx = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + \
+        (x + y + 1) ** 2 * (-14 + 6 * x + 6 * y)
+    da_dy = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + \
+        (x + y + 1) ** 2 * (-14 + 6 * x + 6 * y)
+    db_dx = 4 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + \
+        (2 * x - 3 * y) ** 2 * (-32 + 24 * x - 36 * y)
+    db_dy = -6 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + \
+        (2 * x - 3 * y) ** 2 * (48 - 36 * x + 54 * y)
+    return a * b, np.array([da_dx * b + a * db_dx, da_dy * b + a * db_dy])
+
+
+def cliff(p):
+    x, y = p
+    t = math.tanh(20 * (x - 1))
+    return 0.1 * (x - 3) ** 2 + 0.5 * y * y + 25 * (1 + t), np.array([0.2 * (x - 3) + 25 * 20 * (1 - t * t), y])
+
+
+SURFACES = {f.__name__: f for f in (bowl, ellipse, rosenbrock, booth, himmelblau, beale, six_hump_camel, rastrigin,
+                                     ackley, saddle, goldstein_price, cliff)}
 
 # --- optimizers: (init(x) -> state dict, step(x, g, state, hp) -> x) -----------------------
 
@@ -420,6 +464,37 @@ OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop,
                                       adamax, nadam, lion, swats, radam, adadelta, rprop, adabelief, yogi,
                                       adopt, ademamix, sfadamw, prodigy, newton, lbfgs, sophia, adafactor)}
 
+
+# Each optimizer's test settings: non-default hyperparameters that give long, non-chaotic paths
+# (tests/core/optimizers/test_optimizers.py compares our runs with the rules above at these).
+CASES = {
+    "sgd": dict(lr=0.003),
+    "momentum": dict(lr=0.002, momentum=0.8),
+    "nesterov": dict(lr=0.002, momentum=0.7),
+    "adagrad": dict(lr=0.3, eps=1e-6),
+    "rmsprop": dict(lr=0.005, alpha=0.9, eps=1e-6),
+    "adam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "adamw": dict(lr=0.03, b1=0.85, b2=0.995, eps=1e-7, weight_decay=0.1),
+    "amsgrad": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "adamax": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
+    "nadam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6, momentum_decay=0.01),
+    "lion": dict(lr=0.003, b1=0.8, b2=0.95, weight_decay=0.05),
+    "swats": dict(lr=0.01, b1=0.8, b2=0.99, eps=1e-5),
+    "radam": dict(lr=0.03, b1=0.85, b2=0.98, eps=1e-6, weight_decay=0.01),
+    "adadelta": dict(lr=0.2, rho=0.95, eps=1e-3, weight_decay=0.01),
+    "rprop": dict(lr=0.003, etaminus=0.4, etaplus=1.1, step_size_min=1e-5, step_size_max=0.05),
+    "adabelief": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-8, eps_root=1e-10),
+    "yogi": dict(lr=0.05, b1=0.8, b2=0.99, eps=1e-2),
+    "adopt": dict(lr=0.02, b1=0.8, b2=0.99, eps=1e-5),
+    "ademamix": dict(lr=0.01, b1=0.8, b2=0.99, b3=0.995, alpha=2.0, eps=1e-6, weight_decay=0.01),
+    "sfadamw": dict(lr=0.05, b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.01, weight_lr_power=1.5),
+    "prodigy": dict(lr=0.2, b1=0.8, b2=0.99, eps=1e-6, estim_lr0=1e-2, estim_lr_coef=1.5, weight_decay=0.01),
+    "newton": dict(lr=0.05, damping=0.5, max_step=0.3),
+    "lbfgs": dict(lr=0.05, history_size=4),
+    "sophia": dict(lr=0.02, b1=0.9, b2=0.95, eps=1e-6, weight_decay=0.01, gamma=0.05, clip_threshold=0.5,
+                   update_interval=3),
+    "adafactor": dict(lr=0.01, beta2_decay=-0.6, eps1=1e-6, eps2=1e-2, d=1.5, weight_decay=0.01),
+}
 
 def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,
                clip_value: float = 0.0):

@@ -37,8 +37,9 @@ def rehearse() -> None:
 def main(argv: list[str]) -> None:
     """Boot, then hand over to Streamlit's command line as `streamlit run app.py ARGV`."""
     from optviz.app.kit.boot import boot
+    from optviz.app.pages import import_all
 
-    times = boot()
+    times = boot(import_all)
     t = time.perf_counter()
     rehearse()
     times["rehearsal"] = time.perf_counter() - t

@@ -47,6 +47,13 @@ PAGES: tuple[PageDef, ...] = (
 BY_NAME = {p.name: p for p in PAGES}
 
 
+def import_all() -> None:
+    """Every page's module (pandas and Plotly come with them), once: so that a first visit to any
+    page imports nothing more."""
+    for page in PAGES:
+        importlib.import_module(page.module)
+
+
 def run(name: str) -> None:
     """A page's script: start-up (once per process), then the page. Imports go through one lock
     (see kit.boot); the Surfaces page sends a placeholder chart before them."""
@@ -55,7 +62,7 @@ def run(name: str) -> None:
     page = BY_NAME[name]
     with IMPORT_LOCK:
         slot = placeholder() if page.placeholder else None  # the browser starts on Plotly.js meanwhile
-        boot()
+        boot(import_all)
         draw = importlib.import_module(page.module).page
     draw()
     if slot is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from typing import Callable
 
 import streamlit as st
 
@@ -46,8 +47,11 @@ def placeholder():
 _booted: dict[str, float] = {}
 
 
-def boot() -> dict[str, float]:
-    """Prepare the process (once; later calls return at once); returns the seconds each part took."""
+def boot(import_pages: Callable[[], None] | None = None) -> dict[str, float]:
+    """Prepare the process (once; later calls return at once); returns the seconds each part took.
+
+    ``import_pages`` (optviz.app.pages.import_all) imports every page, before the heap is frozen,
+    so a first visit imports nothing and the pages' modules are frozen with the rest."""
     if _booted:
         return _booted
     t = time.perf_counter()
@@ -55,14 +59,8 @@ def boot() -> dict[str, float]:
     from optviz.core.warmup import warm_up
 
     enable_compilation_cache()
-    # Every page itself (pandas and Plotly come with them), so a first visit imports nothing.
-    import importlib
-
-    from optviz.app.pages import PAGES
-
-    for page in PAGES:
-        importlib.import_module(page.module)
-
+    if import_pages is not None:
+        import_pages()
     times = {"imports": time.perf_counter() - t, **warm_up()}
     from optviz.app.kit.runs import warm_grids
 

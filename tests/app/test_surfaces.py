@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from apptools import chart_with, charts, make_app, markdown_tables, path_trace, query, shown, xy
+from tests.apptools import chart_with, charts, download, make_app, markdown_tables, path_trace, query, shown, xy
 from optviz.link import DEFAULT_RACE
 from optviz.core.optimizers import REGISTRY
 from optviz.core.spec import parse_spec
+
+pytestmark = pytest.mark.app
 
 
 DEFAULT_LABELS = [parse_spec(text).label() for text in DEFAULT_RACE]  # "Adam (lr=0.1)", ...
 
 
 @pytest.fixture(scope="module")
-def default_app():
+def default_app():  # read only: a test that changes a control opens its own session
     at = make_app()
     at.run()
     return at
@@ -54,8 +57,9 @@ def test_every_selected_optimizer_has_a_control_per_hyperparameter():
                 assert slider.value == pytest.approx(0.3 if (rid == 3 and hp.name == "lr") else hp.default)
 
 
-def test_changing_a_hyperparameter_changes_the_drawn_path(default_app):
-    at = default_app
+def test_changing_a_hyperparameter_changes_the_drawn_path():
+    at = make_app()  # its own session: the shared fixture stays as it was for the other tests
+    at.run()
     before = xy(path_trace(chart_with(at, "contour"), DEFAULT_LABELS[0]))
     at.number_input(key="r0_adam_lr").set_value(0.01).run()
     assert not at.exception
@@ -142,7 +146,7 @@ def test_the_table_has_no_empty_divergence_column():
     assert len(rows) == 2 and all("diverged at" not in row for row in rows)
 
 
-def test_add_and_remove_an_optimizer(default_app):
+def test_add_and_remove_an_optimizer():
     at = make_app()
     at.run()
     at.button[[b.label for b in at.button].index("Add an optimizer")].click().run()
@@ -187,18 +191,19 @@ def test_playback_has_frames():
 def test_exports_hold_what_the_page_draws():
     import csv
     import io
+    from urllib.parse import parse_qs
 
-    from optviz.link.export import paths_csv
     from optviz.link import SurfacesConfig
-    from optviz.app.kit.runs import cached_runs
 
-    at = make_app(opt=["adam:lr=0.1"], steps="10")
+    at = make_app(surface="rosenbrock", opt=["adam:lr=0.1"], steps="10")
     at.run()
     assert [b.label for b in at.get("download_button")] == ["Paths (CSV)", "Configuration (JSON)"]
-    view, _ = SurfacesConfig.from_query(query(at))  # the view the page shows, from its link
-    rows = list(csv.DictReader(io.StringIO(paths_csv(view, cached_runs(view.race)))))
+    rows = list(csv.DictReader(io.StringIO(download(at, "Paths (CSV)"))))  # what a click delivers
     drawn = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.1)"))
     assert [float(r["x"]) for r in rows] == pytest.approx(drawn[0]) and len(rows) == 11
+    data = json.loads(download(at, "Configuration (JSON)"))
+    assert data["domain"] == [-2, 2, -1, 3] and SurfacesConfig.from_query(parse_qs(data["query"]))[0] == \
+        SurfacesConfig.from_query(query(at))[0]
 
 
 def test_fair_race_tunes_every_learning_rate():
@@ -280,7 +285,7 @@ def test_the_race_survives_a_visit_to_another_page():
     assert query(at)["opt"] == ["adam:lr=0.03", "momentum"]
 
 
-def test_13_the_whole_view_is_in_the_link_and_the_link_reopens_it():
+def test_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     at = make_app(surface="himmelblau", steps="120", opt=["adam:lr=0.05", "momentum:lr=0.002"])
     at.run()
     at.toggle(key="log_himmelblau").set_value(False).run()
@@ -308,7 +313,7 @@ def test_13_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     assert markdown_tables(again) == markdown_tables(at) and len(markdown_tables(at)[0]) == 2
 
 
-def test_15_newer_optimizers_get_controls_and_muon_says_why_it_is_absent():
+def test_newer_optimizers_get_controls_and_muon_says_why_it_is_absent():
     at = make_app(opt=["sophia:update_interval=3", "adafactor", "lbfgs:line_search=1", "muon"])
     at.run()
     assert not at.exception
@@ -377,3 +382,94 @@ def test_a_step_never_reached_reads_the_same_on_every_page():
     at.run()
     column = next(k for k in markdown_tables(at)[0][0] if k.startswith("steps to"))
     assert [r[column] for r in markdown_tables(at)[0]] == ["–", "–"]  # Compare writes "–" too, not a blank
+
+
+def _table(at) -> list[dict]:
+    return markdown_tables(at)[0]
+
+
+def test_fair_race_announces_the_race_it_draws():
+    at = make_app(surface="rosenbrock", start="-1.5,2", steps="1000", opt=["adam", "sgd", "rmsprop"])
+    at.run()
+    at.button(key="fair_race").click().run()
+    assert not at.exception
+    note = next(s.value for s in at.success if s.value.startswith("Fair race"))
+    rows = {r["optimizer"].split(" (")[0]: r for r in _table(at)}
+    links = [parse_spec(text) for text in query(at)["opt"]]
+    for rid, (name, spec) in enumerate(zip(["Adam", "SGD", "RMSprop"], links)):
+        lr_text, outcome = re.search(rf"{name}: lr = ([0-9.e+-]+)(?:, the \w+ value tried \([^)]*\)[^(]*)? \(([^)]*)\)",
+                                     note).groups()
+        # the tuned value exactly: in the banner, in the box, in the link
+        assert float(lr_text) == spec.hparams["lr"] == at.number_input(key=f"r{rid}_{spec.name}_lr").value
+        # and the loss it announces is the loss of the run the page draws
+        if outcome.startswith("final loss"):
+            assert outcome == f"final loss {rows[name]['final loss']}"
+
+
+def test_a_typed_formula_is_not_called_a_link_and_is_shown_as_typed():
+    at = make_app()
+    at.run()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="expr").set_value("sin(3*x)*cos(3*y)").run()
+    at.text_input(key="expr").set_value("sin(3*x)*cos(3*y) + foo").run()
+    assert not at.exception
+    [warning] = at.warning
+    assert "link" not in warning.value.lower()
+    # every Markdown character of the user's text is escaped, so it shows verbatim, not in italics
+    assert r"sin\(3\*x\)\*cos\(3\*y\) \+ foo" in warning.value
+    assert "The formula 'sin(3*x)*cos(3*y) + foo' was not used" in shown(at.warning)[0]
+
+
+def _colours(at) -> dict[str, str]:
+    return {t["name"]: t["line"]["color"] for t in chart_with(at, "contour")["data"]
+            if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")}
+
+
+def test_a_racer_keeps_its_colour_for_life():
+    at = make_app(opt=["adam:lr=0.05", "sgd:lr=0.05", "adagrad:lr=0.2"])
+    at.run()
+    before = _colours(at)
+    at.button(key="r0_remove").click().run()  # remove the first racer
+    after = _colours(at)
+    assert after == {k: v for k, v in before.items() if not k.startswith("Adam")}
+    at.button(key="add_racer").click().run()  # a newcomer takes a colour nobody has
+    added = _colours(at)
+    assert len(set(added.values())) == 3 and set(after.values()) <= set(added.values())
+
+
+def test_switching_the_surface_suggests_its_learning_rates_but_keeps_yours():
+    from optviz.core.analysis.suggested import suggested_lr
+
+    at = make_app()  # the default page: the seed's race on the bowl
+    at.run()
+    at.number_input(key="r2_adagrad_lr").set_value(0.003).run()  # one rate chosen by hand
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    assert not at.exception
+    assert at.number_input(key="r1_sgd_lr").value == suggested_lr("rosenbrock", "sgd")
+    assert at.number_input(key="r0_adam_lr").value == suggested_lr("rosenbrock", "adam")
+    assert at.number_input(key="r2_adagrad_lr").value == 0.003
+    assert not [e for e in at.error if "diverged" in e.value]  # the newcomer's first click diverges no more
+    note = next(i.value for i in at.info if i.value.startswith("Learning rates for Rosenbrock"))
+    assert f"SGD lr = {suggested_lr('rosenbrock', 'sgd'):g}" in note and "Adagrad keeps your lr = 0.003" in note
+
+
+def test_numbers_in_the_table_are_shown_in_significant_figures():
+    at = make_app(surface="bowl", start="0.8,-0.6", steps="15", opt=["sgd:lr=0.4", "adam:lr=0.05"])
+    at.run()
+    sgd, adam = _table(at)
+    # SGD shrinks the point by 0.2 a step: f = 0.2^30 = 1.07e-21, not 0.000000000000000000001 (or 0)
+    assert sgd["final loss"] == "1.074e-21"
+    assert re.fullmatch(r"\d\.\d{1,3}|\d\.\d{1,3}e-?\d+|0\.\d{1,4}", adam["distance to nearest minimum"])
+
+
+def test_the_inside_views_line_styles_are_in_its_legend_and_sliders_span_the_sidebar():
+    at = make_app(opt="adam:lr=0.05")
+    at.run()
+    at.toggle(key="inside").set_value(True).run()
+    state = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if any(t.get("legendgroup") == "coord1" for t in json.loads(c.proto.spec)["data"]))
+    legend = [(t["name"], t["line"]["dash"]) for t in state["data"] if t.get("showlegend")]
+    assert legend == [("x coordinate", "solid"), ("y coordinate", "dot")]
+    # the hyperparameter sliders span the sidebar (no columns squeeze them): no column holds a slider
+    sidebar_columns = [c for c in at.sidebar.columns]
+    assert not any(el.type == "select_slider" for col in sidebar_columns for el in col)

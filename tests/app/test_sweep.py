@@ -10,11 +10,13 @@ import re
 import numpy as np
 import pytest
 
-from apptools import open_page, path_trace, query, shown, xy
+from tests.apptools import download, open_page, path_trace, query, shown, xy
 from optviz.link import SweepConfig
 from optviz.core.spec import make_spec, parse_axis
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_one
+
+pytestmark = pytest.mark.app
 
 SWEEP = "optviz/app/scripts/sweep.py"
 
@@ -49,7 +51,7 @@ def _inspected(at) -> dict:
 
 
 @pytest.fixture(scope="module")
-def sweep_app():
+def sweep_app():  # read only: a test that changes a control opens its own session
     at = _open()
     at.number_input(key="sw_x_n").set_value(16).run()
     at.number_input(key="sw_y_n").set_value(12).run()
@@ -65,8 +67,10 @@ def test_default_sweep_renders_a_heatmap(sweep_app):
     assert any("192 runs × 500 steps" in c.value for c in at.caption)
 
 
-def test_inspect_a_cell_shows_that_run(sweep_app):
-    at = sweep_app
+def test_inspect_a_cell_shows_that_run():
+    at = _open()  # its own session: the shared fixture stays as it was for the other tests
+    at.number_input(key="sw_x_n").set_value(16).run()
+    at.number_input(key="sw_y_n").set_value(12).run()
     xs, ys = _cell_sliders(at)
     xs.set_value(13).run()
     _cell_sliders(at)[1].set_value(9).run()
@@ -84,7 +88,7 @@ def test_inspect_a_cell_shows_that_run(sweep_app):
     assert SweepConfig.from_query(query(at))[0].cell_index() == (9, 13)
 
 
-def test_18_4_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
+def test_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
     at = _open()
     at.number_input(key="sw_x_n").set_value(20).run()
     at.number_input(key="sw_y_n").set_value(20).run()
@@ -105,7 +109,7 @@ def test_18_4_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
     assert not at.exception
 
 
-def test_18_4_a_comparison_without_the_axis_says_so_and_keeps_the_axes():
+def test_a_comparison_without_the_axis_says_so_and_keeps_the_axes():
     at = _open()
     at.number_input(key="sw_x_n").set_value(8).run()
     at.number_input(key="sw_y_n").set_value(6).run()
@@ -116,7 +120,7 @@ def test_18_4_a_comparison_without_the_axis_says_so_and_keeps_the_axes():
     assert len(_heatmaps(at)) == 1
 
 
-def test_18_5_side_by_side_heatmaps_share_one_labelled_colour_scale():
+def test_side_by_side_heatmaps_share_one_labelled_colour_scale():
     at = _open()
     at.number_input(key="sw_x_n").set_value(10).run()
     at.number_input(key="sw_y_n").set_value(8).run()
@@ -160,7 +164,7 @@ def test_bad_input_is_reported_and_the_view_kept():
     assert query(at)["x"] == ["lr=1e-05:1:48:log"]
 
 
-def test_13_every_change_is_in_the_link_and_the_link_reopens_the_view():
+def test_every_change_is_in_the_link_and_the_link_reopens_the_view():
     at = _open()
     at.number_input(key="sw_x_n").set_value(9).run()
     at.number_input(key="sw_y_n").set_value(7).run()
@@ -180,30 +184,29 @@ def test_13_every_change_is_in_the_link_and_the_link_reopens_the_view():
 
 def open_link(params):
     """A fresh session that opens a Sweep link."""
-    from apptools import open_link_on
+    from tests.apptools import open_link_on
 
     return open_link_on(SWEEP, params)
 
 
 def test_exports_hold_the_grid_and_its_link(sweep_app):
-    at = sweep_app
-    from optviz.link.export import sweep_csv, sweep_json
+    from urllib.parse import parse_qs
+
     from optviz.app.sweep.page import SWEEPS
 
+    at = sweep_app
     cfg, _ = SweepConfig.from_query(query(at))
     assert [b.label for b in at.get("download_button")] == ["Grid metrics (CSV)", "Configuration and metrics (JSON)"]
     result = SWEEPS.get((cfg.surface, cfg.opt, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol))
-    rows = list(csv.DictReader(io.StringIO(sweep_csv(cfg, [result]))))
+    rows = list(csv.DictReader(io.StringIO(download(at, "Grid metrics (CSV)"))))  # what a click delivers
     assert len(rows) == 16 * 12 and float(rows[13]["lr"]) == cfg.x.values[13]
     assert float(rows[13]["final_loss"]) == float(result.final_loss[0, 13])
-    data = json.loads(sweep_json(cfg, [result]))
-    from urllib.parse import parse_qs
-
+    data = json.loads(download(at, "Configuration and metrics (JSON)"))
     assert SweepConfig.from_query(parse_qs(data["query"])) == (cfg, [])
 
 
 def test_a_start_grid_is_drawn_to_scale_with_a_basin_legend_and_opens_on_the_default_cell():
-    from apptools import open_link_on
+    from tests.apptools import open_link_on
 
     at = open_link_on(SWEEP, {"surface": "himmelblau", "opt": "adam:lr=0.1", "x": "x=-5:5:16", "y": "y=-5:5:12",
                               "steps": "300", "metric": "basin", "start": "1,-2"})

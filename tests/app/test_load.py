@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+from tests.paths import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
 import load_test  # noqa: E402
+
+pytestmark = pytest.mark.server
 
 
 def test_concurrent_sessions_from_different_links():

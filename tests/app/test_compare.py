@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import base64
 import json
 
 import numpy as np
 
-from apptools import open_link_on, query
+from tests.apptools import open_link_on, query
+
+pytestmark = pytest.mark.app
 
 COMPARE = "optviz/app/scripts/compare.py"
 LINK = {"opt": ["adam", "sgd:lr=0.05"], "surfaces": "bowl,booth", "starts": "1", "budget": "4", "steps": "200"}
@@ -17,7 +21,7 @@ def _figs(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-def test_17_a_link_opens_the_profile_table_and_range_test():
+def test_a_link_opens_the_profile_table_and_range_test():
     at = open_link_on(COMPARE, LINK, timeout=300)
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     figs = _figs(at)
@@ -31,7 +35,7 @@ def test_17_a_link_opens_the_profile_table_and_range_test():
     assert query(at)["opt"] == ["adam", "sgd:lr=0.05"] and query(at)["budget"] == ["4"]
 
 
-def test_17_controls_write_the_link_and_bad_lines_are_named():
+def test_controls_write_the_link_and_bad_lines_are_named():
     at = open_link_on(COMPARE, LINK, timeout=300)
     at.text_area(key="cp_opts").set_value("adam\nmuon\nmomentum:lr=0.003").run()
     assert not at.exception
@@ -41,7 +45,7 @@ def test_17_controls_write_the_link_and_bad_lines_are_named():
     assert query(at)["lr_on"] == ["booth"]
 
 
-def test_17_the_range_test_runs_on_mnist_too():
+def test_the_range_test_runs_on_mnist_too():
     at = open_link_on(COMPARE, {**LINK, "lr_on": "mnist-logreg", "lr_opt": "sgd"}, timeout=300)
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     figs = _figs(at)
@@ -52,7 +56,7 @@ def test_17_the_range_test_runs_on_mnist_too():
     assert any("suggests lr" in m.value for m in at.markdown)
 
 
-def test_17_a_link_at_the_bounds_reaches_the_controls():
+def test_a_link_at_the_bounds_reaches_the_controls():
     """The controls allow what the link allows: a link at its bounds is shown as it is."""
     at = open_link_on(COMPARE, {"opt": ["sgd"], "surfaces": "bowl", "starts": "16", "budget": "64", "steps": "1"},
                       timeout=300)

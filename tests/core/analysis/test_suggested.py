@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from apptools import make_app, query
+from tests.apptools import make_app, query
 from optviz.link import SurfacesConfig
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
 from optviz.core.spec import format_spec, make_spec

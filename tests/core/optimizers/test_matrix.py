@@ -10,7 +10,7 @@ import optax
 import pytest
 from jax.flatten_util import ravel_pytree
 
-import reference as ref
+from tests import reference as ref
 from optviz.core.problems.mnist_data import load
 from optviz.core.problems.mnist_models import MODELS, leaves
 from optviz.core.engine.network import flat_value_and_grad, hutchinson_diagonal, network_rule

@@ -18,8 +18,10 @@ import urllib.request
 
 import pytest
 
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 LINK = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002"
 PATHS_JS = """() => {
@@ -181,7 +183,7 @@ PLAYBACK_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).fi
 
 
 def test_playback_frames_keep_the_surface(server):
-    """Issue 18.2: pressing Play used to wipe the surface, leaving paths on white."""
+    """Pressing Play used to wipe the surface, leaving paths on white."""
     import io
 
     import numpy as np
@@ -239,7 +241,7 @@ def _number_box(page, label: str):
     return page.locator(f'[data-testid="stSidebar"] [data-testid="stNumberInput"]:has-text("{label}") input').first
 
 
-def test_13_sweep_view_travels_in_its_link(server):
+def test_sweep_view_travels_in_its_link(server):
     """Change a control, take the address bar, open it in a new browser context: the same view."""
     from playwright.sync_api import sync_playwright
 
@@ -270,7 +272,7 @@ def test_13_sweep_view_travels_in_its_link(server):
         browser.close()
 
 
-def test_13_and_18_3_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
+def test_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
     from playwright.sync_api import sync_playwright
 
     link = "/mnist?model=cnn&opt=adam&opt=sgd&epochs=3&batch=60&train=4000&test=500"
@@ -319,7 +321,7 @@ def _overlap(a, b) -> float:
     return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def test_18_12_surfaces_on_a_phone(server):
+def test_surfaces_on_a_phone(server):
     """390x844: the charts stacked, none overlapping, the 3D chart in the first screen with the
     sidebar closed, legends clear of the toolbar, the table as wide as the screen, racer 1's lr at hand."""
     from playwright.sync_api import sync_playwright
@@ -349,7 +351,7 @@ def test_18_12_surfaces_on_a_phone(server):
         browser.close()
 
 
-def test_17_compare_opens_from_a_link_and_draws_the_profile(server):
+def test_compare_opens_from_a_link_and_draws_the_profile(server):
     from playwright.sync_api import sync_playwright
 
     link = "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200"

@@ -8,41 +8,13 @@ import numpy as np
 import optax
 import pytest
 
-import reference as ref
+from tests import reference as ref
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
 from optviz.core.spec import make_spec
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_race
 
-# Non-default hyperparameters for every optimizer, chosen to give long, non-chaotic paths.
-CASES = {
-    "sgd": dict(lr=0.003),
-    "momentum": dict(lr=0.002, momentum=0.8),
-    "nesterov": dict(lr=0.002, momentum=0.7),
-    "adagrad": dict(lr=0.3, eps=1e-6),
-    "rmsprop": dict(lr=0.005, alpha=0.9, eps=1e-6),
-    "adam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
-    "adamw": dict(lr=0.03, b1=0.85, b2=0.995, eps=1e-7, weight_decay=0.1),
-    "amsgrad": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
-    "adamax": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6),
-    "nadam": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-6, momentum_decay=0.01),
-    "lion": dict(lr=0.003, b1=0.8, b2=0.95, weight_decay=0.05),
-    "swats": dict(lr=0.01, b1=0.8, b2=0.99, eps=1e-5),
-    "radam": dict(lr=0.03, b1=0.85, b2=0.98, eps=1e-6, weight_decay=0.01),
-    "adadelta": dict(lr=0.2, rho=0.95, eps=1e-3, weight_decay=0.01),
-    "rprop": dict(lr=0.003, etaminus=0.4, etaplus=1.1, step_size_min=1e-5, step_size_max=0.05),
-    "adabelief": dict(lr=0.03, b1=0.8, b2=0.99, eps=1e-8, eps_root=1e-10),
-    "yogi": dict(lr=0.05, b1=0.8, b2=0.99, eps=1e-2),
-    "adopt": dict(lr=0.02, b1=0.8, b2=0.99, eps=1e-5),
-    "ademamix": dict(lr=0.01, b1=0.8, b2=0.99, b3=0.995, alpha=2.0, eps=1e-6, weight_decay=0.01),
-    "sfadamw": dict(lr=0.05, b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.01, weight_lr_power=1.5),
-    "prodigy": dict(lr=0.2, b1=0.8, b2=0.99, eps=1e-6, estim_lr0=1e-2, estim_lr_coef=1.5, weight_decay=0.01),
-    "newton": dict(lr=0.05, damping=0.5, max_step=0.3),
-    "lbfgs": dict(lr=0.05, history_size=4),
-    "sophia": dict(lr=0.02, b1=0.9, b2=0.95, eps=1e-6, weight_decay=0.01, gamma=0.05, clip_threshold=0.5,
-                   update_interval=3),
-    "adafactor": dict(lr=0.01, beta2_decay=-0.6, eps1=1e-6, eps2=1e-2, d=1.5, weight_decay=0.01),
-}
+CASES = ref.CASES  # each optimizer's test settings live with its written-out rule
 PLACES = [("himmelblau", (0.5, -0.5)), ("ellipse", (-1.8, 0.6)), ("booth", (-3.0, -2.0)),
           ("beale", (1.0, 1.3))]
 STEPS = 150

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from apptools import open_link_on, shown
+from tests.apptools import open_link_on, shown
 from optviz.link import CompareConfig, LearnConfig, MnistConfig, SurfacesConfig, SweepConfig
 
 # Python's own spellings: a constructor with keywords, a dict or set literal, an object's default

@@ -1,4 +1,4 @@
-"""Issue 17: performance profiles, the tuned comparison, and the LR range test against the truth."""
+"""Performance profiles, the tuned comparison, and the LR range test against the truth."""
 
 from __future__ import annotations
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
-from apptools import charts, make_app, query, shown, xy
+from tests.apptools import charts, make_app, query, shown, xy
 from optviz.core.spec import parse_spec
+
+pytestmark = pytest.mark.app
 
 
 def test_a_scheduled_link_draws_its_lr_and_keeps_it():

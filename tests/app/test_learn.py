@@ -8,7 +8,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from apptools import make_app, open_page, path_trace, xy
+from tests.apptools import make_app, open_page, path_trace, xy
+
+pytestmark = pytest.mark.app
 
 LEARN = "optviz/app/scripts/learn.py"
 
@@ -86,7 +88,7 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
             assert at.selectbox(key="surface").value == query["surface"]
 
 
-def test_13_the_demos_controls_are_in_the_link():
+def test_the_demos_controls_are_in_the_link():
     at = make_app()
     at.run()
     at.switch_page("optviz/app/scripts/learn.py").run()
@@ -117,3 +119,23 @@ def _edge_runs():
     from optviz.core.engine.trajectory import run_one
 
     return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]
+
+
+def test_the_first_step_table_is_in_significant_figures():
+    learn = make_app()
+    learn.run()
+    learn.switch_page("optviz/app/scripts/learn.py").run()
+    first = next(d.value for d in learn.dataframe if "SGD's first step (lr = 0.01)" in d.value.columns)
+    row = first[first["gradient"] == "0.0001"].iloc[0]
+    assert row["SGD's first step (lr = 0.01)"] == "1e-6"
+    assert row["Adam's first step (lr = 0.001)"] == "0.0009999"  # eps matters at 1e-4
+
+
+def test_the_swats_chart_marks_its_switch():
+    learn = make_app()
+    learn.run()
+    learn.switch_page("optviz/app/scripts/learn.py").run()
+    swats = next(json.loads(c.proto.spec) for c in learn.get("plotly_chart")
+                 if any(t.get("name", "").startswith("SWATS") for t in json.loads(c.proto.spec)["data"]))
+    k = int(re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1))
+    assert swats["layout"]["shapes"][0]["x0"] == k and "switches to SGD" in swats["layout"]["annotations"][0]["text"]

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptools import open_link_on, open_page, query, shown, xy
+from tests.apptools import download, open_link_on, open_page, query, shown, xy
 from optviz.link import MnistConfig
+
+pytestmark = pytest.mark.app
 
 MNIST = "optviz/app/scripts/mnist.py"
 
@@ -70,7 +72,7 @@ def test_a_tiny_race_completes_and_draws_its_curves(tiny_race):
     assert query(at)["pred"] == ["2"]
 
 
-def test_13_the_link_holds_the_race_and_reopens_it(tiny_race):
+def test_the_link_holds_the_race_and_reopens_it(tiny_race):
     q = query(tiny_race)
     cfg, warnings = MnistConfig.from_query(q)
     assert warnings == [] and cfg.model == "logreg" and cfg.train == 600 and cfg.epochs == 2 and len(cfg.specs) == 3
@@ -82,7 +84,7 @@ def test_13_the_link_holds_the_race_and_reopens_it(tiny_race):
     assert list(table["test accuracy"]) == list(tiny_race.dataframe[1].value["test accuracy"])
 
 
-def test_13_a_bad_link_names_each_bad_item_and_keeps_the_rest():
+def test_a_bad_link_names_each_bad_item_and_keeps_the_rest():
     at = open_link({"epochs": "1000", "train": "99999999", "model": "mlp"})
     assert not at.exception
     [warning] = shown(at.warning)[:1]
@@ -93,18 +95,17 @@ def test_13_a_bad_link_names_each_bad_item_and_keeps_the_rest():
     assert not any("--train-size" in w for w in shown(at.warning))
 
 
-def test_18_13_exports_hold_the_curves_and_the_config(tiny_race):
-    from optviz.link.export import mnist_csv, mnist_json
-    from optviz.app.mnist.page import RACES, log_every
+def test_exports_hold_the_curves_and_the_config(tiny_race):
+    from optviz.app.mnist.page import RACES
 
     at = tiny_race
     assert [b.label for b in at.get("download_button")] == ["Curves (CSV)", "Configuration and results (JSON)"]
     cfg, _ = MnistConfig.from_query(query(at))
     runs = RACES.get((cfg.race_key, "bundled subset (first 12,000 training and 2,000 test images)"))
-    rows = list(csv.DictReader(io.StringIO(mnist_csv(cfg, runs, log_every(cfg)))))
+    rows = list(csv.DictReader(io.StringIO(download(at, "Curves (CSV)"))))  # what a click delivers
     acc = [r for r in rows if r["curve"] == "test_accuracy" and r["optimizer"].startswith("sgd")]
     assert [float(r["value"]) for r in acc] == runs[1].test_accuracy
-    data = json.loads(mnist_json(cfg, runs))
+    data = json.loads(download(at, "Configuration and results (JSON)"))
     assert MnistConfig.from_query(parse_qs(data["query"])) == (cfg, []) and len(data["runs"]) == 3
 
 
@@ -133,7 +134,7 @@ def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
     assert any("bundled subset" in c.value for c in at.caption)
 
 
-def test_18_10_both_slices_are_kept_and_named_by_their_directions():
+def test_both_slices_are_kept_and_named_by_their_directions():
     at = _tiny(_open(), "adam:lr=0.01\nsgd:lr=0.1", epochs=1)
     at.select_slider(key="mn_grid").set_value(11).run()
     at.button(key="mn_landscape_go").click().run()
@@ -152,7 +153,7 @@ def test_18_10_both_slices_are_kept_and_named_by_their_directions():
     assert query(at).get("directions") is None and query(at)["grid"] == ["11"]
 
 
-def test_14_edge_of_stability_from_a_link_measures_and_keeps_its_settings():
+def test_edge_of_stability_from_a_link_measures_and_keeps_its_settings():
     at = open_link({"model": "logreg", "eos": "sgd:lr=0.3", "eos_steps": "40", "eos_images": "100"})
     assert not at.exception
     assert at.text_input(key="mn_eos").value == "sgd:lr=0.3" and at.number_input(key="mn_eos_steps").value == 40
@@ -171,7 +172,7 @@ def test_14_edge_of_stability_from_a_link_measures_and_keeps_its_settings():
     assert query(at)["eos"] == ["sgd:lr=0.3"]
 
 
-def test_15_newer_optimizers_race_and_show_their_state():
+def test_newer_optimizers_race_and_show_their_state():
     """Muon, Adafactor and Sophia on the page: they train, the table says Sophia's clip fraction,
     and the inside view draws Adafactor's factors of the first layer as a 28x28 picture."""
     at = _tiny(_open(), opts="muon:lr=0.02\nadafactor\nsophia:lr=0.003", epochs=2)

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import reference as ref
+from tests import reference as ref
 from optviz.core.problems.surfaces import SURFACES
 
 REQUIRED = {"bowl", "ellipse", "rosenbrock", "beale", "himmelblau", "rastrigin", "ackley", "saddle",
@@ -55,6 +55,10 @@ def test_known_values():
     assert float(SURFACES["ackley"](1.0, 1.0)) == pytest.approx(3.6253849384403627, rel=1e-6)
     assert float(SURFACES["saddle"](0.5, 2.0)) == pytest.approx(-3.75)
     assert float(SURFACES["beale"](3.0, 0.5)) == 0.0
+
+
+def test_every_catalogue_surface_has_a_written_out_reference():
+    assert set(ref.SURFACES) == set(SURFACES)
 
 
 @pytest.mark.parametrize("name", sorted(ref.SURFACES))

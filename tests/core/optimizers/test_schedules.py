@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import pytest
 
-import reference as ref
+from tests import reference as ref
 from optviz.cli.main import main
 from optviz.core.optimizers.schedule import DEFAULTS, KINDS, clip_gradient, lr_at
 from optviz.core.spec import SpecError, format_spec, make_spec, parse_axis, parse_spec

@@ -20,10 +20,13 @@ import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from tests.paths import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
 from protocol import Session, children, free_port  # noqa: E402
+
+pytestmark = pytest.mark.server
 
 LINK = "surface=himmelblau&steps=120&opt=adam:lr=0.042&opt=sgd:lr=0.003"
 

@@ -180,12 +180,12 @@ def test_newer_optimizers_race_and_show_their_state():
     table = at.dataframe[1].value
     assert list(table["epochs"]) == ["2 of 2"] * 3
     state = dict(zip(table["optimizer"], table["optimizer state at the end"]))
-    assert state["Sophia (lr=0.003)"].startswith("clip fraction ")
+    assert state["Sophia (lr=0.003)"].startswith("fraction of coordinates clipped ")  # its entry's label
     assert 0 < float(state["Sophia (lr=0.003)"].split()[-1]) < 1
     factors = next(f for f in _figs(at) if any(t["type"] == "bar" for t in f["data"]))
     image = next(t for t in factors["data"] if t["type"] == "heatmap")
     assert np.asarray(image["z"]["bdata"] if isinstance(image["z"], dict) else image["z"]).size > 0
-    assert any("clip fraction" in str(f["layout"]) for f in _figs(at))
+    assert any("fraction of coordinates clipped" in str(f["layout"]) for f in _figs(at))
     assert query(at)["opt"] == ["muon:lr=0.02", "adafactor", "sophia:lr=0.003"]
 
 

@@ -19,6 +19,7 @@ from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.engine.training import TrainRun, train_race
 from optviz.core.numbers import sig
+from optviz.core.optimizers import REGISTRY
 from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
@@ -197,7 +198,8 @@ def results_rows(cfg: MnistConfig, runs: list[TrainRun], names: list[str]) -> li
                "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "", "seconds": sig(r.seconds, 3)}
         if switched:
             row["switched to SGD at step"] = or_dash(r.switched_at)
-        row["optimizer state at the end"] = "; ".join(f"{k.replace('_', ' ')} {sig(v[-1], 3)}" for k, v in r.state.items())
+        label = REGISTRY[r.optimizer].state_label
+        row["optimizer state at the end"] = "; ".join(f"{label(k)[1]} {sig(v[-1], 3)}" for k, v in r.state.items())
         rows.append(row)
     return rows
 
@@ -215,7 +217,8 @@ def _inside(runs: list[TrainRun], names: list[str]) -> None:
             who = [(i, lab, r) for i, (lab, r) in enumerate(zip(names, runs)) if key in r.state]
             paths = [PathData(lab, empty, empty[:, 0], PALETTE[i]) for i, lab, _ in who]
             series = [np.r_[np.nan, r.state[key]] for _, _, r in who]
-            chart(st, curves_figure(paths, [(key.replace("_", " "), series, False, "epoch")], height=240),
+            title = REGISTRY[who[0][2].optimizer].state_label(key)[1]
+            chart(st, curves_figure(paths, [(title, series, False, "epoch")], height=240),
                   key=f"mn_state_{key}")
         if factored:
             st.caption("Adafactor keeps, for each weight matrix, one running mean of squared gradients per input "

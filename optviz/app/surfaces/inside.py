@@ -20,27 +20,6 @@ from optviz.app.kit.charts import chart
 
 from optviz.app.kit.runs import cached_runs
 
-# How each inspected quantity is written: (LaTeX, plain label).
-STATE_NAMES = {
-    "m": ("m_t", "m: first moment"),
-    "v": ("v_t", "v: second moment"),
-    "m_hat": (r"\hat m_t", "m̂: bias-corrected m"),
-    "v_hat": (r"\hat v_t", "v̂: bias-corrected v"),
-    "v_max": (r"v^{\max}_t", "running max of v"),
-    "step": (r"\eta\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)", "effective step lr·m̂/(√v̂+ε)"),
-    "u": ("u_t", "u: infinity-norm estimate"),
-    "buf": ("b_t", "b: momentum buffer"),
-    "sum_sq": ("s_t", "s: sum of squared gradients"),
-    "square_avg": ("v_t", "v: average squared gradient"),
-    "effective_lr": (r"\eta/(\sqrt{\cdot}+\epsilon)", "per-coordinate learning rate"),
-    "gamma": (r"\gamma_t", "γ: projected SGD learning rate"),
-    "lambda_hat": (r"\lambda_t/(1-\beta_2^t)", "λ/(1-β2^t): its bias-corrected average"),
-    "sgd_lr": (r"\Lambda", "Λ: SGD rate after the switch"),
-    "phase_sgd": (r"\text{SGD phase}", "phase (0 Adam, 1 SGD)"),
-    "mu_product": (r"\textstyle\prod_{i\le t}\mu_i", "product of the momentum schedule"),
-}
-
-
 def _latex_number(v: float) -> str:
     text = f"{v:.4g}"  # LaTeX wants its own power-of-ten form, built below
     if "e" in text:
@@ -69,7 +48,7 @@ def state_at(run: Run, t: int) -> str:
     """LaTeX for the point and every state quantity after step ``t``."""
     parts = [rf"t = {t}", rf"x_t = {_vector(run.path[t])}", rf"f(x_t) = {_latex_number(float(run.loss[t]))}"]
     for key, values in run.state.items():
-        latex = STATE_NAMES.get(key, (key, key))[0]
+        latex = REGISTRY[run.optimizer].state_label(key)[0]
         parts.append(rf"{latex} = {_vector(values[t - 1])}")
     return r" \\ ".join(parts)
 
@@ -91,7 +70,7 @@ def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: l
         t = st.slider("after step", 1, done, key="inside_step") if done > 1 else 1
         st.latex(state_at(run, t))
     if run.state:
-        chart(st, state_figure(run.state, {k: v[1] for k, v in STATE_NAMES.items()}, paths[choice].color),
+        chart(st, state_figure(run.state, {k: opt.state_label(k)[1] for k in run.state}, paths[choice].color),
                         key="state_chart")
     else:
         st.caption(f"{opt.display_name} keeps no state beyond the step count: its step is lr times the gradient.")

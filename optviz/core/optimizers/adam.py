@@ -353,5 +353,8 @@ NADAM = OptimizerDef(
     init=nadam_init,
     update=nadam_update,
     inspect=nadam_inspect,
+    state_labels={
+        "mu_product": (r"\textstyle\prod_{i\le t}\mu_i", "product of the momentum schedule"),
+    },
     reference="torch.optim.NAdam",
 )

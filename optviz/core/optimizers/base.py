@@ -110,6 +110,23 @@ def _log_stops(lo: float, hi: float) -> tuple[float, ...]:
     return tuple(sorted(stops))
 
 
+# How the inspected quantities several optimizers share are written: key -> (LaTeX, plain label).
+# An entry adds its own in ``state_labels``; the inside view reads them through ``state_label``.
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "m": ("m_t", "m: first moment"),
+    "v": ("v_t", "v: second moment"),
+    "m_hat": (r"\hat m_t", "m̂: bias-corrected m"),
+    "v_hat": (r"\hat v_t", "v̂: bias-corrected v"),
+    "v_max": (r"v^{\max}_t", "running max of v"),
+    "step": (r"\eta\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)", "effective step lr·m̂/(√v̂+ε)"),
+    "u": ("u_t", "u: infinity-norm estimate"),
+    "buf": ("b_t", "b: momentum buffer"),
+    "sum_sq": ("s_t", "s: sum of squared gradients"),
+    "square_avg": ("v_t", "v: average squared gradient"),
+    "effective_lr": (r"\eta/(\sqrt{\cdot}+\epsilon)", "per-coordinate learning rate"),
+}
+
+
 @dataclass(frozen=True)
 class OptimizerDef:
     """A registry entry: everything the CLI, the app and the Learn page know of an optimizer."""
@@ -160,6 +177,12 @@ class OptimizerDef:
     # None: the update has no such preconditioner.
     preconditioner: Callable[[Hparams, Array, Mapping[str, Array], Any], Array] | None = field(
         default=None, repr=False, compare=False)
+    # Its own inspected quantities' (LaTeX, plain label), beside the shared STATE_LABELS.
+    state_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+
+    def state_label(self, key: str) -> tuple[str, str]:
+        """How the inspected quantity ``key`` is written: (LaTeX, plain label)."""
+        return self.state_labels.get(key) or STATE_LABELS.get(key) or (key, key)
 
     def hparam(self, key: str) -> HParam:
         """The hyperparameter called ``key``; KeyError if it has none such."""

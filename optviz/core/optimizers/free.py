@@ -82,6 +82,12 @@ SFADAMW = OptimizerDef(
     init=sf_init, update=sf_update, inspect=sf_inspect, reference="optax.contrib.schedule_free_adamw",
     gradient_point=sf_gradient_point,
     elementwise=False,  # its averaging weights are one number per run, set by that run's lr
+    state_labels={
+        "c": ("c_t", "c: averaging weight of the step"),
+        "nu": (r"\nu_t", "ν: second moment"),
+        "y": ("y_t", "y: where the gradient is taken"),
+        "z": ("z_t", "z: the base optimizer's iterate"),
+    },
 )
 
 
@@ -159,4 +165,9 @@ PRODIGY = OptimizerDef(
              weight_decay(0.0)),
     init=prodigy_init, update=prodigy_update, inspect=prodigy_inspect, reference="optax.contrib.prodigy",
     elementwise=False,  # d comes from sums over all of a run's coordinates
+    state_labels={
+        "d": ("d_t", "d: distance estimate, the step size"),
+        "exp_avg": ("m_t", "m: first moment of d·g"),
+        "exp_avg_sq": ("v_t", "v: second moment of d·g"),
+    },
 )

@@ -143,4 +143,9 @@ LBFGS = OptimizerDef(
                          "max_iter=1 is 1, which only accepts or refuses the first trial)")),
     init=lbfgs_init, update=lbfgs_update, inspect=lbfgs_inspect, reference="torch.optim.LBFGS(max_iter=1)",
     elementwise=False, needs_objective=True,
+    state_labels={
+        "direction": ("d_t", "d: search direction"),
+        "t": (r"\alpha_t", "step length"),
+        "pairs": ("k", "curvature pairs stored"),
+    },
 )

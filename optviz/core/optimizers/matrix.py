@@ -157,6 +157,9 @@ ADAFACTOR = OptimizerDef(
     update=_adafactor_vector_update, inspect=_adafactor_vector_inspect,
     reference="torch.optim.Adafactor", for_network=adafactor_for,
     elementwise=False,  # the relative step and the update clipping use a run's RMS
+    state_labels={
+        "rho_t": (r"\rho_t", "ρ: relative step size"),
+    },
 )
 
 

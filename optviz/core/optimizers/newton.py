@@ -75,4 +75,7 @@ NEWTON = OptimizerDef(
     needs_hessian=True,
     network_note="it needs the exact Hessian, which a network's is too large for",
     elementwise=False,  # H^-1 g mixes a run's coordinates
+    state_labels={
+        "curvature": (r"\tilde\lambda(H)", "curvatures divided by (damped eigenvalues)"),
+    },
 )

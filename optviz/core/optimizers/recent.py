@@ -81,6 +81,10 @@ RADAM = OptimizerDef(
              HParam("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda",
                     help="L2 penalty added to the gradient (torch's default, not decoupled)")),
     init=_moments_init, update=radam_update, inspect=radam_inspect, reference="torch.optim.RAdam",
+    state_labels={
+        "rho_t": (r"\rho_t", "ρ_t: length of the approximated moving average"),
+        "adaptive": (r"\text{rectified}", "adaptive step on (1) or momentum only (0)"),
+    },
 )
 
 
@@ -125,6 +129,9 @@ ADADELTA = OptimizerDef(
              HParam("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda",
                     help="L2 penalty added to the gradient")),
     init=_moments_init, update=adadelta_update, inspect=adadelta_inspect, reference="torch.optim.Adadelta",
+    state_labels={
+        "acc_delta": ("u_t", "u: average squared step"),
+    },
 )
 
 
@@ -186,6 +193,9 @@ RPROP = OptimizerDef(
              HParam("step_size_max", 50.0, 0.0, 1e4, low_open=True, slider=(1e-3, 100.0), log=True,
                     symbol=r"s_{\max}", help="largest step size")),
     init=rprop_init, update=rprop_update, inspect=rprop_inspect, reference="torch.optim.Rprop",
+    state_labels={
+        "step_size": (r"\eta_t", "per-coordinate step size"),
+    },
 )
 
 
@@ -310,6 +320,9 @@ ADOPT = OptimizerDef(
     hparams=(lr(0.001), beta("b1", 0.9, r"\beta_1", "decay rate of the normalised momentum"),
              beta("b2", 0.9999, r"\beta_2", "decay rate of the second moment"), eps(1e-6)),
     init=_moments_init, update=adopt_update, inspect=adopt_inspect, reference="optax.contrib.adopt",
+    state_labels={
+        "clip_bound": ("c_t = t^{1/4}", "clip bound on the normalised gradient"),
+    },
 )
 
 
@@ -368,4 +381,8 @@ ADEMAMIX = OptimizerDef(
                     help="weight of the slow momentum"),
              eps(1e-8), weight_decay(0.0)),
     init=ademamix_init, update=ademamix_update, inspect=ademamix_inspect, reference="optax.contrib.ademamix",
+    state_labels={
+        "m_fast": ("m^{(1)}_t", "fast first moment"),
+        "m_slow": ("m^{(2)}_t", "slow first moment"),
+    },
 )

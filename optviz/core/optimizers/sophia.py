@@ -88,4 +88,8 @@ SOPHIA = OptimizerDef(
                     help="steps between Hessian-diagonal refreshes")),
     init=sophia_init, update=sophia_update, inspect=sophia_inspect, reference="optax.contrib.sophia",
     hessian_diag_due=hessian_due,
+    state_labels={
+        "h": ("h_t", "h: Hessian-diagonal estimate"),
+        "clip_fraction": (r"\text{clipped}", "fraction of coordinates clipped"),
+    },
 )

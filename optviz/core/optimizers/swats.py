@@ -125,5 +125,12 @@ SWATS = OptimizerDef(
     init=swats_init,
     update=swats_update,
     inspect=swats_inspect,
+    state_labels={
+        "gamma": (r"\gamma_t", "γ: projected SGD learning rate"),
+        "lambda_hat": (r"\lambda_t/(1-\beta_2^t)", "λ/(1-β2^t): its bias-corrected average"),
+        "sgd_lr": (r"\Lambda", "Λ: SGD rate after the switch"),
+        "phase_sgd": (r"\text{SGD phase}", "phase (0 Adam, 1 SGD)"),
+        "switched_at": (r"t_{\text{switch}}", "the step of the switch to SGD"),
+    },
     reference="Keskar & Socher 2017, Algorithm 1",
 )

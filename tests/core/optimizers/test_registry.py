@@ -44,3 +44,17 @@ def test_adams_preconditioner_is_its_own_denominator():
     bc1, bc2 = 1 - 0.9 ** 3, 1 - 0.999 ** 3
     np.testing.assert_allclose(diagonal_preconditioner("adam", hp, t, {"v": v}), bc1 * (np.sqrt(v / bc2) + 1e-8))
     assert diagonal_preconditioner("lion", hp, t, {}) is None
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_inspected_quantity_has_a_label(name):
+    import jax
+    import jax.numpy as jnp
+
+    opt = REGISTRY[name]
+    params = jax.ShapeDtypeStruct((2,), jnp.float32)
+    hp = {h.name: jax.ShapeDtypeStruct((), jnp.float32) for h in opt.hparams}
+    keys = jax.eval_shape(opt.inspect, jax.eval_shape(opt.init, params), hp)
+    for key in keys:
+        latex, plain = opt.state_label(key)
+        assert (latex, plain) != (key, key) and plain, (name, key)  # the inside view writes it out

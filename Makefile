@@ -1,31 +1,50 @@
-# Two commands on a fresh machine: `make run` starts the app, `make test` runs the suite.
+# Two commands on a fresh machine: `make run` starts the app, `make test` runs lint, types and tests.
 # `make serve` serves a crowd: one Streamlit replica per core behind HAProxy (apt-get install haproxy).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The fast inner loop: `make test PYTEST_ARGS='-m "not app and not browser and not server"'`.
+PYTEST_ARGS ?=
 
-.PHONY: run serve test bench clean
+.PHONY: run serve test lint fix docs bench clean
 
-$(VENV)/.runtime: requirements.txt
+# The pinned set (requirements.lock, from pyproject.toml by pip-compile), then optviz itself,
+# editable, so that the `optviz` command runs this checkout.
+$(VENV)/.runtime: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	touch $@
 
 # One process: `streamlit run app.py`, booted (programs compiled, heap frozen) before it serves.
 run: $(VENV)/.runtime
 	$(PY) -m optviz warmup
-	$(PY) -m optviz.app.launch
+	$(VENV)/bin/optviz app
 
 serve: $(VENV)/.runtime
-	$(PY) -m optviz serve $(if $(PORT),--port $(PORT)) $(if $(WORKERS),--workers $(WORKERS))
+	$(VENV)/bin/optviz serve $(if $(PORT),--port $(PORT)) $(if $(WORKERS),--workers $(WORKERS))
 
-test: $(VENV)/.dev
-	$(PY) -m pytest -q tests
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Apply what ruff can fix by itself (imports, formatting).
+fix: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+docs: $(VENV)/.dev
+	$(PY) scripts/optimizers_page.py
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 # Every benchmark, each against its peer in the same run (about 25 minutes on 2 cores). They need
 # torch (installed here, CPU build; never a runtime dependency), Debian's chromium, and the full
@@ -43,4 +62,4 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/crowd.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site build *.egg-info

@@ -40,10 +40,27 @@ def _port() -> int:
 def measure(script: str, nudges: int, browser) -> list[float]:
     """Milliseconds from each keypress to the changed path being drawn."""
     port = _port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=ROOT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     try:
         while True:
             try:
@@ -81,14 +98,18 @@ def main() -> None:
     parser.add_argument("--nudges", type=int, default=20)
     args = parser.parse_args()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         app = measure("app.py", args.nudges, browser)
         bare = measure(os.path.join("benchmarks", "bare_page.py"), args.nudges, browser)
         browser.close()
     for name, ms in (("optviz Surfaces page", app), ("bare Streamlit+Plotly page (floor)", bare)):
-        print(f"{name}: nudge to new path on screen p50 {statistics.median(ms):.0f} ms, "
-              f"p90 {sorted(ms)[int(0.9 * (len(ms) - 1))]:.0f} ms over {len(ms)} nudges")
+        print(
+            f"{name}: nudge to new path on screen p50 {statistics.median(ms):.0f} ms, "
+            f"p90 {sorted(ms)[int(0.9 * (len(ms) - 1))]:.0f} ms over {len(ms)} nudges"
+        )
     print(f"app / floor (p50): {statistics.median(app) / statistics.median(bare):.2f}")
 
 

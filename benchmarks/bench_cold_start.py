@@ -32,14 +32,33 @@ def cold_start(cache_dir: str) -> tuple[float, float]:
 
     port = _port()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=dict(os.environ, OPTVIZ_JAX_CACHE=cache_dir, PYTHONPATH=ROOT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, OPTVIZ_JAX_CACHE=cache_dir, PYTHONPATH=ROOT),
+    )
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             while True:
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
@@ -49,9 +68,11 @@ def cold_start(cache_dir: str) -> tuple[float, float]:
             ready = time.perf_counter() - t0
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                                   ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')",
+                timeout=120_000,
+            )
             drawn = time.perf_counter() - t0
             browser.close()
         return ready, drawn
@@ -64,15 +85,21 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="optviz-jax-cache-")
     env = dict(os.environ, OPTVIZ_JAX_CACHE=cache, PYTHONPATH=ROOT)
     try:
-        for label in ("empty compilation cache", "warm compilation cache (server restart)",
-                      "after `make run`'s warm-up (fresh cache, then `python -m optviz warmup`)"):
+        for label in (
+            "empty compilation cache",
+            "warm compilation cache (server restart)",
+            "after `make run`'s warm-up (fresh cache, then `python -m optviz warmup`)",
+        ):
             if label.startswith("after"):
                 shutil.rmtree(cache)
-                subprocess.run([sys.executable, "-m", "optviz", "warmup"], cwd=ROOT, env=env, check=True,
-                               capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "optviz", "warmup"], cwd=ROOT, env=env, check=True, capture_output=True
+                )
             ready, drawn = cold_start(cache)
-            print(f"{label}: server ready {ready:.2f} s, 3D chart on screen {drawn:.2f} s after launch "
-                  f"({drawn - ready:.2f} s after the server answered)")
+            print(
+                f"{label}: server ready {ready:.2f} s, 3D chart on screen {drawn:.2f} s after launch "
+                f"({drawn - ready:.2f} s after the server answered)"
+            )
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

@@ -40,8 +40,10 @@ def first_visit(server: Server, charts: int, query: str = "") -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t = time.perf_counter()
         page.goto(server.base + "/" + query)
@@ -56,26 +58,45 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "optviz", "warmup"], cwd=ROOT, check=True, capture_output=True)
-    bare = lambda: Server(script="benchmarks/bare_page.py")  # noqa: E731
+    bare = lambda: Server(script="benchmarks/bare_page.py")
     targets = {
         "bare Streamlit + Plotly page, 3 charts": (bare, 3, ""),
         "bare page, the Surfaces page's 5 charts": (bare, 5, "?charts=5"),
-        "optviz, as `make run` serves it": (lambda: Server(command=[
-            sys.executable, "-m", "optviz.app.launch", "--server.port", "{port}", "--server.address", "127.0.0.1",
-            "--server.headless", "true"], timeout=300), 5, ""),
+        "optviz, as `make run` serves it": (
+            lambda: Server(
+                command=[
+                    sys.executable,
+                    "-m",
+                    "optviz.app.launch",
+                    "--server.port",
+                    "{port}",
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                ],
+                timeout=300,
+            ),
+            5,
+            "",
+        ),
     }
     times: dict[str, list[float]] = {name: [] for name in targets}
     for _ in range(args.repeats):
         for name, (make, charts, query) in targets.items():
             with make() as server:
                 times[name].append(first_visit(server, charts, query))
-    print(f"machine: {os.cpu_count()} cores; first visit of a fresh server to /, headless Chromium, until idle "
-          f"with its charts drawn (median of {args.repeats}, each on a fresh server)")
+    print(
+        f"machine: {os.cpu_count()} cores; first visit of a fresh server to /, headless Chromium, until idle "
+        f"with its charts drawn (median of {args.repeats}, each on a fresh server)"
+    )
     for name, values in times.items():
         print(f"{name:40s} {statistics.median(values):5.2f} s   (all: {', '.join(f'{v:.2f}' for v in values)})")
     bare3, bare5, ours = (statistics.median(v) for v in times.values())
-    print(f"optviz / bare page of 5 charts (the same size): {ours / bare5:.2f}x   (target <= 1.3x); "
-          f"/ bare page of 3 charts: {ours / bare3:.2f}x")
+    print(
+        f"optviz / bare page of 5 charts (the same size): {ours / bare5:.2f}x   (target <= 1.3x); "
+        f"/ bare page of 3 charts: {ours / bare3:.2f}x"
+    )
 
 
 if __name__ == "__main__":

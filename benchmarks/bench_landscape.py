@@ -26,6 +26,8 @@ CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
+from optviz.core.engine.devices import tune_for_this_cpu
+tune_for_this_cpu()  # as the app and the CLI do
 from optviz.core.problems.mnist_data import load_bundled
 from optviz.core.analysis.landscape import BLOCK, _block_loss_fns, _chunked, landscape
 from optviz.core.engine.training import train_race
@@ -54,8 +56,10 @@ def main() -> None:
     ap.add_argument("--grid", type=int, default=21)
     ap.add_argument("--model", default="cnn")
     args = ap.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.model}, {args.grid}x{args.grid} PCA slice, "
-          "1,000 images, two optimizers' paths")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.model}, {args.grid}x{args.grid} PCA slice, "
+        "1,000 images, two optimizers' paths"
+    )
     code = CHILD.format(root=ROOT, model=args.model, grid=args.grid)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     times = {line.split()[0]: line.split()[1:] for line in out if line.strip()}
@@ -63,11 +67,30 @@ def main() -> None:
     floor, points = float(times["floor"][0]), int(times["floor"][1])
     print(f"landscape, first call in a fresh process (compiles): {first:.2f} s   target <= 10 s")
     print(f"landscape, second call:                              {second:.2f} s")
-    print(f"floor: {points} model evaluations over 1,000 images, timed alone: {floor:.2f} s "
-          f"(second call / floor = {second / floor:.2f})")
+    print(
+        f"floor: {points} model evaluations over 1,000 images, timed alone: {floor:.2f} s "
+        f"(second call / floor = {second / floor:.2f})"
+    )
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "optviz", "landscape", "--model", args.model, "--opt", "adam",
-                    "--opt", "sgd:lr=0.1", "--grid", str(args.grid)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optviz",
+            "landscape",
+            "--model",
+            args.model,
+            "--opt",
+            "adam",
+            "--opt",
+            "sgd:lr=0.1",
+            "--grid",
+            str(args.grid),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     print(f"`python -m optviz landscape` (trains the race first): {time.perf_counter() - t:.2f} s")
 
 

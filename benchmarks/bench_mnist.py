@@ -49,8 +49,27 @@ with torch.no_grad():
 
 
 def optviz_cmd(data: str, n: int) -> list[str]:
-    return [sys.executable, "-m", "optviz", "mnist", "--model", "cnn", "--opt", "adam:lr=0.001", "--batch-size", "60",
-            "--train-size", str(n), "--test-size", "2000", "--epochs", "1", "--data", data, "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "optviz",
+        "mnist",
+        "--model",
+        "cnn",
+        "--opt",
+        "adam:lr=0.001",
+        "--batch-size",
+        "60",
+        "--train-size",
+        str(n),
+        "--test-size",
+        "2000",
+        "--epochs",
+        "1",
+        "--data",
+        data,
+        "--json",
+    ]
 
 
 def torch_cmd(data: str, n: int) -> list[str]:
@@ -89,14 +108,18 @@ def main() -> None:
                 seconds, acc = timed(cmd(data, n))
                 if (name, n) not in best or seconds < best[name, n][0]:
                     best[name, n] = (seconds, acc)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores. The seed's CNN, Adam lr=1e-3, batch 60, one epoch "
-          f"of N images, whole processes (best of {args.repeats}); accuracy on the first 2,000 test images")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores. The seed's CNN, Adam lr=1e-3, batch 60, one epoch "
+        f"of N images, whole processes (best of {args.repeats}); accuracy on the first 2,000 test images"
+    )
     rates = {}
     for name in sides:
         (t30, _), (t60, acc) = best[name, 30_000], best[name, 60_000]
         rates[name] = 30_000 / (t60 - t30)
-        print(f"{name:32s} N=30,000: {t30:5.1f} s  N=60,000: {t60:5.1f} s  marginal {rates[name]:6.0f} images/s  "
-              f"test accuracy {acc:.2%}")
+        print(
+            f"{name:32s} N=30,000: {t30:5.1f} s  N=60,000: {t60:5.1f} s  marginal {rates[name]:6.0f} images/s  "
+            f"test accuracy {acc:.2%}"
+        )
     if len(rates) == 2:
         ours, theirs = rates.values()
         print(f"marginal throughput optviz / PyTorch: {ours / theirs:.2f}x   (target >= 1.5x)")

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main() -> None:
@@ -42,8 +42,10 @@ def measure_bare(changes: int) -> None:
         t = time.perf_counter()
         at.number_input(key="lr").set_value(0.02 + 0.0005 * i).run()
         times.append(1000 * (time.perf_counter() - t))
-    print(f"peer, bare Streamlit+Plotly page drawing the same charts: p50 {percentile(times, 0.5):.1f} ms, "
-          f"p90 {percentile(times, 0.9):.1f} ms")
+    print(
+        f"peer, bare Streamlit+Plotly page drawing the same charts: p50 {percentile(times, 0.5):.1f} ms, "
+        f"p90 {percentile(times, 0.9):.1f} ms"
+    )
 
 
 def measure(changes: int, inside: bool) -> None:
@@ -67,8 +69,11 @@ def measure(changes: int, inside: bool) -> None:
         assert not at.exception
     ms = [1000 * t for t in times]
     print(f"first run (imports + compiles): {first:.2f} s")
-    print(f"'Inside the optimizer' {'open' if inside else 'closed'}: slider change, server time over {len(ms)} changes: p50 {percentile(ms, 0.5):.1f} ms, "
-          f"p90 {percentile(ms, 0.9):.1f} ms, max {max(ms):.1f} ms, mean {statistics.mean(ms):.1f} ms")
+    print(
+        f"'Inside the optimizer' {'open' if inside else 'closed'}: slider change, server time over {len(ms)} "
+        f"changes: p50 {percentile(ms, 0.5):.1f} ms, "
+        f"p90 {percentile(ms, 0.9):.1f} ms, max {max(ms):.1f} ms, mean {statistics.mean(ms):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -25,15 +25,17 @@ import sys
 import tempfile
 import time
 
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
 def optviz_time(side: int, steps: int) -> float:
-    from optviz.core.spec import SweepAxis, parse_spec
-    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.engine.devices import tune_for_this_cpu
+
+    tune_for_this_cpu()  # as the app and the CLI do: one JAX CPU device per core
     from optviz.core.engine.sweep import run_sweep
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.spec import SweepAxis, parse_spec
 
     x, y = SweepAxis("lr", 1e-4, 1.0, side, True), SweepAxis("b1", 0.0, 0.99, side)
     args = (SURFACES["rosenbrock"], parse_spec("adam"), x, y, (-1.5, 2.0), steps, 1e-3)
@@ -85,8 +87,10 @@ def torch_time(side: int, steps: int) -> tuple[float]:
 def c_binary() -> str:
     out = os.path.join(tempfile.gettempdir(), "optviz_sweep_c")
     src = os.path.join(ROOT, "benchmarks", "c", "sweep_adam_rosenbrock.c")
-    subprocess.run(["gcc", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fopenmp",
-                    "-o", out, src, "-lm"], check=True)
+    subprocess.run(
+        ["gcc", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fopenmp", "-o", out, src, "-lm"],
+        check=True,
+    )
     return out
 
 
@@ -104,8 +108,9 @@ def best_pair(timed, steps: int, repeats: int) -> tuple[tuple[float, ...], tuple
 def c_time(binary: str, side: int, steps: int) -> tuple[float]:
     """The C loop's own timing of its steps (it has no start-up worth the name)."""
     env = {**os.environ, "OMP_NUM_THREADS": str(os.cpu_count())}
-    out = subprocess.run([binary, str(side), str(side), str(steps)], capture_output=True, text=True, check=True,
-                         env=env)
+    out = subprocess.run(
+        [binary, str(side), str(side), str(steps)], capture_output=True, text=True, check=True, env=env
+    )
     return (float(out.stdout.split()[0]),)
 
 
@@ -113,8 +118,23 @@ def cli_time(side: int, steps: int) -> tuple[float, float]:
     """`python -m optviz sweep` as a user runs it, a fresh process: (the whole process's wall time,
     the time the CLI reports for its grid: from the grid's start, with trace, compile-cache load and
     first run in a fresh process, to its results)."""
-    cmd = [sys.executable, "-m", "optviz", "sweep", "--surface", "rosenbrock", "--opt", "adam",
-           "--x", f"lr=1e-4:1:{side}:log", "--y", f"b1=0:0.99:{side}", "--start=-1.5,2", "--steps", str(steps)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "optviz",
+        "sweep",
+        "--surface",
+        "rosenbrock",
+        "--opt",
+        "adam",
+        "--x",
+        f"lr=1e-4:1:{side}:log",
+        "--y",
+        f"b1=0:0.99:{side}",
+        "--start=-1.5,2",
+        "--steps",
+        str(steps),
+    ]
     t = time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     wall = time.perf_counter() - t
@@ -129,8 +149,10 @@ def main() -> None:
     args = parser.parse_args()
     side, s = args.side, args.steps
     cells = side * side
-    print(f"Adam on Rosenbrock, {side}x{side} = {cells} runs; machine: {platform.machine()}, "
-          f"{os.cpu_count()} cores; marginal rate from {s} and {2 * s} steps")
+    print(
+        f"Adam on Rosenbrock, {side}x{side} = {cells} runs; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores; marginal rate from {s} and {2 * s} steps"
+    )
     rows = []
     # 1,000 steps of the grid take about 0.05 s of a 0.8 s process, and identical processes vary by
     # tens of ms (a bare `import jax` process too): the whole-process marginal is mostly that noise,
@@ -146,14 +168,24 @@ def main() -> None:
 
             torch_time(side, 10)  # warm up
             (t1,), (t2,) = best_pair(lambda n: torch_time(side, n), s, repeats=3)
-            rows.append((f"PyTorch {torch.__version__} vectorized, {torch.get_num_threads()} threads", t1,
-                         cells * s / (t2 - t1)))
+            rows.append(
+                (
+                    f"PyTorch {torch.__version__} vectorized, {torch.get_num_threads()} threads",
+                    t1,
+                    cells * s / (t2 - t1),
+                )
+            )
         except ImportError:
             print("(torch not installed: pip install torch==2.13.0)")
     binary = c_binary()
     (t1,), (t2,) = best_pair(lambda n: c_time(binary, side, n), s, repeats=15)
-    rows.append((f"plain C loop, gcc -O3 -march=native, OpenMP {os.cpu_count()} threads, blocks of 256", t1,
-                 cells * s / (t2 - t1)))
+    rows.append(
+        (
+            f"plain C loop, gcc -O3 -march=native, OpenMP {os.cpu_count()} threads, blocks of 256",
+            t1,
+            cells * s / (t2 - t1),
+        )
+    )
     for name, wall, rate in rows[:1] + [noisy] + rows[1:]:
         print(f"{name:72s} {s} steps: {wall:6.3f} s   marginal {rate / 1e6:8.1f} M optimizer steps/s")
     ours, whole = rows[0][2], noisy[2]

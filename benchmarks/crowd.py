@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from protocol import Server, Session  # noqa: E402
+from protocol import Server, Session
 
 CLASS_LINK = "surface=rosenbrock&start=-1.5,2&steps=500&opt=adam:lr=0.02&opt=momentum:lr=0.0005&opt=sgd:lr=0.0005"
 MIX = [
@@ -51,7 +51,7 @@ NUDGE_EVERY = 2.0
 def pct(values: list[float], q: float) -> float:
     """The q-quantile (nearest rank) of ``values``."""
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
 
 
 def lr_key(session: Session) -> str:
@@ -89,27 +89,58 @@ async def crowd(base: str, links: list[str], n: int, seconds: float) -> dict:
     nudges = [x for r in await asyncio.gather(*(nudge(s, i) for i, s in enumerate(sessions))) for x in r]
     for s in sessions:
         await s.close()
-    return {"first": first, "nudges": nudges, "errors": [e for s in sessions for e in s.exceptions],
-            "replicas": len({s.replica for s in sessions})}
+    return {
+        "first": first,
+        "nudges": nudges,
+        "errors": [e for s in sessions for e in s.exceptions],
+        "replicas": len({s.replica for s in sessions}),
+    }
 
 
 def target_server(name: str) -> Server:
     if name == "bare":
         return Server(script="benchmarks/bare_page.py")
     if name == "single":
-        return Server(command=[sys.executable, "-m", "optviz.app.launch", "--server.port", "{port}",
-                               "--server.address", "127.0.0.1", "--server.headless", "true"], timeout=300)
+        return Server(
+            command=[
+                sys.executable,
+                "-m",
+                "optviz.app.launch",
+                "--server.port",
+                "{port}",
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            timeout=300,
+        )
     workers = int(name.removeprefix("serve"))
-    return Server(command=[sys.executable, "-m", "optviz", "serve", "--port", "{port}", "--workers", str(workers),
-                           "--address", "127.0.0.1"], timeout=300)
+    return Server(
+        command=[
+            sys.executable,
+            "-m",
+            "optviz",
+            "serve",
+            "--port",
+            "{port}",
+            "--workers",
+            str(workers),
+            "--address",
+            "127.0.0.1",
+        ],
+        timeout=300,
+    )
 
 
 def row(target: str, scenario: str, r: dict, rss: float) -> str:
     ms = [1000 * x for x in r["nudges"]]
     first = [1000 * x for x in r["first"]]
-    return (f"| {target} | {scenario} | {statistics.median(first):.0f} / {max(first):.0f} | "
-            f"{pct(ms, 0.5):.0f} / {pct(ms, 0.9):.0f} / {pct(ms, 0.99):.0f} | {len(ms)} | {len(r['errors'])} | "
-            f"{r['replicas']} | {rss:.0f} |")
+    return (
+        f"| {target} | {scenario} | {statistics.median(first):.0f} / {max(first):.0f} | "
+        f"{pct(ms, 0.5):.0f} / {pct(ms, 0.9):.0f} / {pct(ms, 0.99):.0f} | {len(ms)} | {len(r['errors'])} | "
+        f"{r['replicas']} | {rss:.0f} |"
+    )
 
 
 def main() -> None:
@@ -119,11 +150,15 @@ def main() -> None:
     parser.add_argument("--targets", default="bare,single,serve2")
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
-    scenarios = [(f"{n} on one link", "one", n) for n in counts] + [(f"{max(counts)} on 8 links", "mix", max(counts)),
-                                                                   (f"{max(counts)} on 8 links, again", "mix", max(counts))]
+    scenarios = [(f"{n} on one link", "one", n) for n in counts] + [
+        (f"{max(counts)} on 8 links", "mix", max(counts)),
+        (f"{max(counts)} on 8 links, again", "mix", max(counts)),
+    ]
     print(f"machine: {os.cpu_count()} cores; nudge every {NUDGE_EVERY:g} s for {args.seconds:g} s per scenario")
-    print("| target | scenario | first page ms, median / slowest | nudge ms p50 / p90 / p99 | nudges | errors | "
-          "replicas used | RSS MiB after |")
+    print(
+        "| target | scenario | first page ms, median / slowest | nudge ms p50 / p90 / p99 | nudges | errors | "
+        "replicas used | RSS MiB after |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     results: dict[tuple[str, str], dict] = {}
     for target in args.targets.split(","):
@@ -146,8 +181,10 @@ def main() -> None:
                 continue
             p90 = pct(r["nudges"], 0.9) / pct(floor["nudges"], 0.9)
             first = max(r["first"]) / max(floor["first"])
-            print(f"{target}, {label}: nudge p90 {p90:.2f}x the bare page's (target <= 4), "
-                  f"slowest first page {first:.2f}x (target <= 2), errors {len(r['errors'])}")
+            print(
+                f"{target}, {label}: nudge p90 {p90:.2f}x the bare page's (target <= 4), "
+                f"slowest first page {first:.2f}x (target <= 2), errors {len(r['errors'])}"
+            )
 
 
 if __name__ == "__main__":

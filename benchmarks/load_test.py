@@ -23,7 +23,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from protocol import Server, Session, rss_mib  # noqa: E402
+from protocol import Server, Session, rss_mib
+
 LINKS = [
     "surface=bowl&opt=adam:lr=0.05&opt=sgd:lr=0.05",
     "surface=rosenbrock&start=-1.2,1&steps=500&opt=adam:lr=0.02&opt=rmsprop:lr=0.003",
@@ -67,18 +68,28 @@ async def run_sessions(base: str, sessions: int, changes: int, pid: int, think: 
     for c in clients:
         await c.ws.close()
     ms = sorted(1000 * x for x in lat)
-    pick = lambda q: ms[min(len(ms) - 1, int(q * (len(ms) - 1)))]  # noqa: E731
-    print(f"{sessions} concurrent sessions, {changes} slider changes each, {think:g} s between changes "
-          f"({len(ms)} reruns in {wall:.1f} s)")
+    pick = lambda q: ms[min(len(ms) - 1, int(q * (len(ms) - 1)))]
+    print(
+        f"{sessions} concurrent sessions, {changes} slider changes each, {think:g} s between changes "
+        f"({len(ms)} reruns in {wall:.1f} s)"
+    )
     print(f"first page per session: median {1000 * statistics.median(first):.0f} ms, max {1000 * max(first):.0f} ms")
-    print(f"slider change to rerun finished: p50 {pick(0.5):.0f} ms, p90 {pick(0.9):.0f} ms, "
-          f"p99 {pick(0.99):.0f} ms, max {ms[-1]:.0f} ms")
-    print(f"server RSS: {rss_open:.0f} MiB after every session's first page, {rss_round1:.0f} MiB after one "
-          f"round of changes, {rss_round2:.0f} MiB after a second")
+    print(
+        f"slider change to rerun finished: p50 {pick(0.5):.0f} ms, p90 {pick(0.9):.0f} ms, "
+        f"p99 {pick(0.99):.0f} ms, max {ms[-1]:.0f} ms"
+    )
+    print(
+        f"server RSS: {rss_open:.0f} MiB after every session's first page, {rss_round1:.0f} MiB after one "
+        f"round of changes, {rss_round2:.0f} MiB after a second"
+    )
     errors = [e for c in clients for e in c.exceptions]
     print(f"exceptions seen by the sessions: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    return {"errors": errors, "latencies_ms": ms, "rss": (rss_open, rss_round1, rss_round2),
-            "widgets": [sorted(c.widgets) for c in clients]}
+    return {
+        "errors": errors,
+        "latencies_ms": ms,
+        "rss": (rss_open, rss_round1, rss_round2),
+        "widgets": [sorted(c.widgets) for c in clients],
+    }
 
 
 async def _slide_until(user: Session, key: str, done: asyncio.Event, latencies: list[float]) -> None:
@@ -117,10 +128,12 @@ async def heavy_neighbour(base: str) -> dict:
         return seconds
 
     sweep_s, _ = await asyncio.gather(big(), _slide_until(user, key, done, during))
-    med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
-    print(f"a 256x256 x 2000-step sweep in one session took {sweep_s:.1f} s; meanwhile another session's "
-          f"slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
-          f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself")
+    med = lambda xs: 1000 * statistics.median(xs)
+    print(
+        f"a 256x256 x 2000-step sweep in one session took {sweep_s:.1f} s; meanwhile another session's "
+        f"slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
+        f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself"
+    )
     return {"errors": heavy.exceptions + user.exceptions, "during": during, "alone": alone}
 
 
@@ -147,10 +160,12 @@ async def mnist_neighbour(base: str) -> dict:
         return seconds
 
     train_s, _ = await asyncio.gather(train(), _slide_until(user, key, done, during))
-    med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
-    print(f"training the CNN race (3 optimizers, 6,000 images) in one session took {train_s:.1f} s; meanwhile "
-          f"another session's slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
-          f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself")
+    med = lambda xs: 1000 * statistics.median(xs)
+    print(
+        f"training the CNN race (3 optimizers, 6,000 images) in one session took {train_s:.1f} s; meanwhile "
+        f"another session's slider changes took median {med(during):.0f} ms, max {1000 * max(during):.0f} ms "
+        f"({len(during)} changes), against {med(alone):.0f} ms with the server to itself"
+    )
     return {"errors": trainer.exceptions + user.exceptions, "during": during, "alone": alone}
 
 
@@ -158,10 +173,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--changes", type=int, default=20)
-    parser.add_argument("--heavy", action="store_true",
-                        help="also: a big sweep, then an MNIST training race, beside a slider user")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds each simulated user waits between changes (0: back to back)")
+    parser.add_argument(
+        "--heavy", action="store_true", help="also: a big sweep, then an MNIST training race, beside a slider user"
+    )
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds each simulated user waits between changes (0: back to back)"
+    )
     args = parser.parse_args()
     with Server() as server:
         print(f"server RSS before any session: {rss_mib(server.proc.pid):.0f} MiB")

@@ -9,6 +9,7 @@ command that serves on a port) on loopback for as long as a ``with`` block lasts
 
 from __future__ import annotations
 
+import contextlib
 import http.cookies
 import os
 import socket
@@ -87,18 +88,22 @@ class Session:
 
     async def reconnect(self) -> None:
         """A new websocket with the same cookie, as a browser opens when its connection drops."""
-        try:
+        with contextlib.suppress(Exception):  # the server may already be gone
             await self.ws.close()
-        except Exception:  # the server may already be gone
-            pass
         await self._open()
 
     async def _open(self) -> None:
         from websockets.asyncio.client import connect
 
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        self.ws = await connect(self.base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
-                                origin=self.base, max_size=None, additional_headers=headers, open_timeout=60)
+        self.ws = await connect(
+            self.base.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=self.base,
+            max_size=None,
+            additional_headers=headers,
+            open_timeout=60,
+        )
         # Behind `optviz serve` the proxy names the replica that answered the websocket handshake.
         self.served_by = self.ws.response.headers.get("X-Optviz-Replica", "")
 
@@ -164,17 +169,40 @@ class Server:
     By default `streamlit run app.py`; ``command`` may be any argv with ``{port}`` in it.
     """
 
-    def __init__(self, script: str = "app.py", command: list[str] | None = None, env: dict | None = None,
-                 timeout: float = 120.0):
+    def __init__(
+        self, script: str = "app.py", command: list[str] | None = None, env: dict | None = None, timeout: float = 120.0
+    ):
         self.script, self.command, self.env, self.timeout = script, command, env or {}, timeout
 
     def __enter__(self):
         self.port = free_port()
-        argv = [a.replace("{port}", str(self.port)) for a in self.command] if self.command else [
-            sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     env=dict(os.environ, PYTHONPATH=ROOT, **self.env), start_new_session=True)
+        argv = (
+            [a.replace("{port}", str(self.port)) for a in self.command]
+            if self.command
+            else [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                self.script,
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+            ]
+        )
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=ROOT, **self.env),
+            start_new_session=True,
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:

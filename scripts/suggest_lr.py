@@ -11,16 +11,18 @@ default, and :func:`optviz.core.analysis.suggested.choose` picks (or says why th
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from optviz.core.analysis.suggested import compute  # noqa: E402
-from optviz.core.optimizers import SURFACE_NAMES  # noqa: E402
-from optviz.core.problems.surfaces import SURFACES  # noqa: E402
-from optviz.core.spec import format_number  # noqa: E402
+from optviz.core.analysis.suggested import compute
+from optviz.core.optimizers import SURFACE_NAMES
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import format_number
 
-TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optviz", "suggested.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.path.join(ROOT, "optviz", "core", "analysis", "suggested.py")
 
 
 def main() -> None:
@@ -49,6 +51,7 @@ def main() -> None:
     lines.append("}\n")
     with open(TARGET, "w") as f:
         f.write("\n".join(lines))
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", TARGET], check=False)  # as `make lint` wants it
 
 
 if __name__ == "__main__":

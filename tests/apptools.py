@@ -95,7 +95,7 @@ def markdown_tables(at: AppTest) -> list[list[dict]]:
         lines = [line for line in m.value.splitlines() if line.startswith("|")]
         if len(lines) < 2 or not set(lines[1]) <= set("|-: "):
             continue
-        split = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")]  # noqa: E731
+        split = lambda line: [re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")]
         header = split(lines[0])
         tables.append([dict(zip(header, split(line))) for line in lines[2:]])
     return tables

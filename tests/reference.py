@@ -60,7 +60,9 @@ def six_hump_camel(p):
 def rastrigin(p):
     x, y = p
     f = 20 + x**2 - 10 * math.cos(2 * math.pi * x) + y**2 - 10 * math.cos(2 * math.pi * y)
-    return f, np.array([2 * x + 20 * math.pi * math.sin(2 * math.pi * x), 2 * y + 20 * math.pi * math.sin(2 * math.pi * y)])
+    return f, np.array(
+        [2 * x + 20 * math.pi * math.sin(2 * math.pi * x), 2 * y + 20 * math.pi * math.sin(2 * math.pi * y)]
+    )
 
 
 def ackley(p):
@@ -70,8 +72,9 @@ def ackley(p):
     e2 = math.exp((math.cos(2 * math.pi * x) + math.cos(2 * math.pi * y)) / 2)
     f = -20 * e1 - e2 + math.e + 20
     d = 20 * 0.2 * e1 / (2 * r) if r > 0 else 0.0  # d(-20 e^(-0.2 r))/dx = 4 e1 * x / (2 r)
-    return f, np.array([d * x + e2 * math.pi * math.sin(2 * math.pi * x),
-                        d * y + e2 * math.pi * math.sin(2 * math.pi * y)])
+    return f, np.array(
+        [d * x + e2 * math.pi * math.sin(2 * math.pi * x), d * y + e2 * math.pi * math.sin(2 * math.pi * y)]
+    )
 
 
 def saddle(p):
@@ -83,14 +86,18 @@ def goldstein_price(p):
     x, y = p
     a = 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
     b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
-    da_dx = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + \
-        (x + y + 1) ** 2 * (-14 + 6 * x + 6 * y)
-    da_dy = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + \
-        (x + y + 1) ** 2 * (-14 + 6 * x + 6 * y)
-    db_dx = 4 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + \
-        (2 * x - 3 * y) ** 2 * (-32 + 24 * x - 36 * y)
-    db_dy = -6 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + \
-        (2 * x - 3 * y) ** 2 * (48 - 36 * x + 54 * y)
+    da_dx = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + (x + y + 1) ** 2 * (
+        -14 + 6 * x + 6 * y
+    )
+    da_dy = 2 * (x + y + 1) * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2) + (x + y + 1) ** 2 * (
+        -14 + 6 * x + 6 * y
+    )
+    db_dx = 4 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + (2 * x - 3 * y) ** 2 * (
+        -32 + 24 * x - 36 * y
+    )
+    db_dy = -6 * (2 * x - 3 * y) * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2) + (
+        2 * x - 3 * y
+    ) ** 2 * (48 - 36 * x + 54 * y)
     return a * b, np.array([da_dx * b + a * db_dx, da_dy * b + a * db_dy])
 
 
@@ -100,8 +107,23 @@ def cliff(p):
     return 0.1 * (x - 3) ** 2 + 0.5 * y * y + 25 * (1 + t), np.array([0.2 * (x - 3) + 25 * 20 * (1 - t * t), y])
 
 
-SURFACES = {f.__name__: f for f in (bowl, ellipse, rosenbrock, booth, himmelblau, beale, six_hump_camel, rastrigin,
-                                     ackley, saddle, goldstein_price, cliff)}
+SURFACES = {
+    f.__name__: f
+    for f in (
+        bowl,
+        ellipse,
+        rosenbrock,
+        booth,
+        himmelblau,
+        beale,
+        six_hump_camel,
+        rastrigin,
+        ackley,
+        saddle,
+        goldstein_price,
+        cliff,
+    )
+}
 
 # --- optimizers: (init(x) -> state dict, step(x, g, state, hp) -> x) -----------------------
 
@@ -376,8 +398,9 @@ def lbfgs(x, g, s, hp):
         return x
     if hp.get("line_search"):  # line_search_fn="strong_wolfe", max_ls = max_eval - current_evals (1)
         loss = s["objective"](x)[0]
-        _, _, t, _ = strong_wolfe(lambda x0, t, d: s["objective"](x0 + t * d), x, t, d, loss, g, gtd,
-                                  max_ls=int(hp["max_eval"]) - 1)
+        _, _, t, _ = strong_wolfe(
+            lambda x0, t, d: s["objective"](x0 + t * d), x, t, d, loss, g, gtd, max_ls=int(hp["max_eval"]) - 1
+        )
         s["t"] = t
     return x + t * d
 
@@ -460,9 +483,36 @@ def adamw_tensor(p, g, s, hp, t):
     return p - hp["lr"] / (1 - hp["b1"] ** t) * s["m"] / denom
 
 
-OPTIMIZERS = {f.__name__: f for f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad,
-                                      adamax, nadam, lion, swats, radam, adadelta, rprop, adabelief, yogi,
-                                      adopt, ademamix, sfadamw, prodigy, newton, lbfgs, sophia, adafactor)}
+OPTIMIZERS = {
+    f.__name__: f
+    for f in (
+        sgd,
+        momentum,
+        nesterov,
+        adagrad,
+        rmsprop,
+        adam,
+        adamw,
+        amsgrad,
+        adamax,
+        nadam,
+        lion,
+        swats,
+        radam,
+        adadelta,
+        rprop,
+        adabelief,
+        yogi,
+        adopt,
+        ademamix,
+        sfadamw,
+        prodigy,
+        newton,
+        lbfgs,
+        sophia,
+        adafactor,
+    )
+}
 
 
 # Each optimizer's test settings: non-default hyperparameters that give long, non-chaotic paths
@@ -491,13 +541,16 @@ CASES = {
     "prodigy": dict(lr=0.2, b1=0.8, b2=0.99, eps=1e-6, estim_lr0=1e-2, estim_lr_coef=1.5, weight_decay=0.01),
     "newton": dict(lr=0.05, damping=0.5, max_step=0.3),
     "lbfgs": dict(lr=0.05, history_size=4),
-    "sophia": dict(lr=0.02, b1=0.9, b2=0.95, eps=1e-6, weight_decay=0.01, gamma=0.05, clip_threshold=0.5,
-                   update_interval=3),
+    "sophia": dict(
+        lr=0.02, b1=0.9, b2=0.95, eps=1e-6, weight_decay=0.01, gamma=0.05, clip_threshold=0.5, update_interval=3
+    ),
     "adafactor": dict(lr=0.01, beta2_decay=-0.6, eps1=1e-6, eps2=1e-2, d=1.5, weight_decay=0.01),
 }
 
-def trajectory(opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0,
-               clip_value: float = 0.0):
+
+def trajectory(
+    opt: str, surface: str, start, hp: dict, steps: int, lrs=None, clip: float = 0.0, clip_value: float = 0.0
+):
     """The reference path (steps + 1 points, start first), its losses and the final state.
 
     ``lrs``: the lr of each update (a schedule); ``clip``/``clip_value``: torch's
@@ -543,20 +596,27 @@ def torch_chain(base_lr: float, epochs: int, get_lr):
 
 def cosine_annealing(base_lr, eta_min, t_max, epochs):
     """CosineAnnealingLR.get_lr, the recursive form torch uses."""
+
     def get(e, lr):
         if (e - 1 - t_max) % (2 * t_max) == 0:
             return lr + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-        return (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max)) * (lr - eta_min) + eta_min
+        return (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max)) * (
+            lr - eta_min
+        ) + eta_min
+
     return torch_chain(base_lr, epochs, get)
 
 
 def linear_lr(base_lr, start_factor, end_factor, total_iters, epochs):
     """LinearLR.get_lr (recursive)."""
+
     def get(e, lr):
         if e > total_iters:
             return lr
-        return lr * (1.0 + (end_factor - start_factor)
-                     / (total_iters * start_factor + (e - 1) * (end_factor - start_factor)))
+        return lr * (
+            1.0 + (end_factor - start_factor) / (total_iters * start_factor + (e - 1) * (end_factor - start_factor))
+        )
+
     return [base_lr * start_factor] + torch_chain(base_lr * start_factor, epochs, get)[1:]
 
 

@@ -18,9 +18,18 @@ import os
 import pytest
 
 from tests.paths import ROOT
+
 LAYERS = ["optviz.core", "optviz.link", "optviz.plots", "optviz.app", "optviz.cli"]
-CORE_LAYERS = ["optviz.core.limits", "optviz.core.numbers", "optviz.core.optimizers", "optviz.core.spec",
-               "optviz.core.problems", "optviz.core.engine", "optviz.core.analysis", "optviz.core.warmup"]
+CORE_LAYERS = [
+    "optviz.core.limits",
+    "optviz.core.numbers",
+    "optviz.core.optimizers",
+    "optviz.core.spec",
+    "optviz.core.problems",
+    "optviz.core.engine",
+    "optviz.core.analysis",
+    "optviz.core.warmup",
+]
 FORBIDDEN = {  # layer -> outside packages it must not import
     "optviz.core": ("streamlit", "plotly", "pandas"),
     "optviz.link": ("streamlit", "plotly", "pandas"),
@@ -50,7 +59,9 @@ def _imports(name: str, path: str) -> set[str]:
     submodule), at module level and inside functions."""
     package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0]
     found = set()
-    for node in ast.walk(ast.parse(open(path).read())):
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -81,8 +92,13 @@ def test_the_graph_was_read():
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_each_layer_leaves_alone_what_it_must_not_import(layer):
-    bad = sorted((m, i) for m, deps in GRAPH.items() if _within(m, layer) for i in deps
-                 if any(_within(i, f) for f in FORBIDDEN[layer]) and not i.startswith(PLOTS_MAY_USE))
+    bad = sorted(
+        (m, i)
+        for m, deps in GRAPH.items()
+        if _within(m, layer)
+        for i in deps
+        if any(_within(i, f) for f in FORBIDDEN[layer]) and not i.startswith(PLOTS_MAY_USE)
+    )
     assert bad == [], bad
 
 

@@ -1,8 +1,11 @@
-"""``python -m optviz.app.launch [streamlit flags]``: `streamlit run app.py`, booted before it serves.
+"""``optviz app [streamlit flags]`` (and ``python -m optviz.app.launch``, ``make run``): the app,
+booted before it serves.
 
 The process imports JAX, compiles every program a page could need and freezes its heap
 (optviz.app.kit.boot) before Streamlit accepts its first connection, so no visitor waits for
-start-up work. Everything after that is Streamlit's own `run` command, flags included.
+start-up work. Everything after that is Streamlit's own `run` command on the package's entry
+script (optviz/app/streamlit_app.py: an installed wheel runs from any folder), with the app's
+server settings (optviz.app.config) and the user's flags.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import sys
 import time
 
-APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "app.py")
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "streamlit_app.py")
 
 
 def rehearse() -> None:
@@ -23,7 +26,7 @@ def rehearse() -> None:
     """
     from streamlit.testing.v1 import AppTest
 
-    from optviz.app.pages import PAGES
+    from optviz.app.pages import PAGES, script_path
 
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
@@ -31,7 +34,7 @@ def rehearse() -> None:
     # sent to /compare finds it ready.
     for page in PAGES:
         if not page.default:
-            at.switch_page(page.script).run()
+            at.switch_page(os.path.relpath(script_path(page), os.path.dirname(APP))).run()
 
 
 def main(argv: list[str]) -> None:
@@ -46,7 +49,9 @@ def main(argv: list[str]) -> None:
     print("optviz: booted in " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()), flush=True)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", APP, *argv]
+    from optviz.app.config import flags
+
+    sys.argv = ["streamlit", "run", APP, *flags(argv)]
     cli.main()
 
 

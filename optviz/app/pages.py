@@ -13,7 +13,7 @@ import importlib
 import os
 from dataclasses import dataclass
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # where app.py is
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class PageDef:
 
     @property
     def script(self) -> str:
-        """The script Streamlit runs, relative to app.py (AppTest's switch_page takes it too)."""
+        """The script Streamlit runs, relative to a checkout's app.py (AppTest's switch_page takes it)."""
         return f"optviz/app/scripts/{self.url_path}.py"
 
 
@@ -45,6 +45,11 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("learn", "Learn", "📖", "learn"),
 )
 BY_NAME = {p.name: p for p in PAGES}
+
+
+def script_path(page: PageDef) -> str:
+    """The page's script, wherever the package is (a checkout or an installed wheel)."""
+    return os.path.join(HERE, "scripts", f"{page.url_path}.py")
 
 
 def import_all() -> None:

@@ -1,4 +1,5 @@
-"""``python -m optviz``: surfaces, optimizers, run, sweep, mnist, landscape, compare, lrfind, warmup, serve.
+"""``optviz`` (or ``python -m optviz``): app, run, sweep, mnist, landscape, compare, lrfind, surfaces, optimizers,
+warmup, serve; ``optviz --version``.
 
 Flags are read with the same validators as the pages' links (optviz.link, optviz.core.spec). Bad
 input exits with status 2 and one line on stderr naming the flag and what is allowed.
@@ -11,16 +12,27 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 
 import numpy as np
-from typing import Sequence
 
-from optviz.link import MnistConfig, RaceConfig, SurfacesConfig
 from optviz.core.limits import MAX_LANDSCAPE_GRID, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
 from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import (SpecError, format_spec, parse_axis, parse_int, parse_noise, parse_number, parse_point,
-                              parse_seed, parse_surface_spec, parse_sweep_steps)
+from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import (
+    SpecError,
+    format_spec,
+    parse_axis,
+    parse_int,
+    parse_noise,
+    parse_number,
+    parse_point,
+    parse_seed,
+    parse_surface_spec,
+    parse_sweep_steps,
+)
+from optviz.link import MnistConfig, RaceConfig, SurfacesConfig
 
 
 class UsageError(Exception):
@@ -38,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-\.?\d")
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         raise UsageError(message)
 
 
@@ -57,8 +69,10 @@ def cmd_surfaces(args) -> str:
         return _dump([s.to_json() for s in SURFACES.values()])
     rows = [["name", "domain", "start", "minima"]]
     for s in SURFACES.values():
-        minima = "; ".join(f"({m.x:.4g}, {m.y:.4g}) f={m.f:.4g}" + (" local" if m.kind == "local" else "")
-                           for m in s.minima) or "none (unbounded below)"
+        minima = (
+            "; ".join(f"({m.x:.4g}, {m.y:.4g}) f={m.f:.4g}" + (" local" if m.kind == "local" else "") for m in s.minima)
+            or "none (unbounded below)"
+        )
         rows.append([s.name, "[{:g},{:g}]x[{:g},{:g}]".format(*s.domain), "({:g}, {:g})".format(*s.start), minima])
     return _table(rows)
 
@@ -79,8 +93,16 @@ def _race(args) -> RaceConfig:
         raise SpecError("expr: --surface custom needs a formula, e.g. --expr 'sin(3*x)*cos(3*y)'")
     if args.surface != "custom" and (args.expr is not None or args.domain is not None):
         raise SpecError("expr: --expr and --domain go with --surface custom")
-    flags = {"surface": args.surface, "start": args.start, "steps": args.steps, "opt": _given(args.opt),
-             "noise": args.noise, "seed": args.seed, "expr": args.expr, "domain": args.domain}
+    flags = {
+        "surface": args.surface,
+        "start": args.start,
+        "steps": args.steps,
+        "opt": _given(args.opt),
+        "noise": args.noise,
+        "seed": args.seed,
+        "expr": args.expr,
+        "domain": args.domain,
+    }
     cfg, _ = SurfacesConfig.from_query({k: v for k, v in flags.items() if v is not None}, strict=True)
     return cfg.race
 
@@ -103,25 +125,42 @@ def cmd_run(args) -> str:
         from optviz.core.analysis.stability import stability
 
         def with_stability(r):
-            extra = {k: [float(x) if np.isfinite(x) else None for x in v]
-                     for k, v in stability(r, race.surface_obj()).items()}
+            extra = {
+                k: [float(x) if np.isfinite(x) else None for x in v]
+                for k, v in stability(r, race.surface_obj()).items()
+            }
             return {**r.to_json(), **extra}
 
-        return _dump({"surface": race.surface, "start": [float(v) for v in race.start], "steps": race.steps,
-                      "noise": race.noise, "seed": race.seed, "runs": [with_stability(r) for r in runs]})
+        return _dump(
+            {
+                "surface": race.surface,
+                "start": [float(v) for v in race.start],
+                "steps": race.steps,
+                "noise": race.noise,
+                "seed": race.seed,
+                "runs": [with_stability(r) for r in runs],
+            }
+        )
     rows = [["optimizer", "final point", "final loss", "diverged at"]]
     for spec, r in zip(race.specs, runs):
         final = "({:.6g}, {:.6g})".format(*r.path[-1]) if len(r.path) else "-"
-        rows.append([format_spec(spec), final, f"{r.loss[-1]:.6g}" if len(r.loss) else "-",
-                     "-" if r.diverged_at is None else f"step {r.diverged_at}"])
+        rows.append(
+            [
+                format_spec(spec),
+                final,
+                f"{r.loss[-1]:.6g}" if len(r.loss) else "-",
+                "-" if r.diverged_at is None else f"step {r.diverged_at}",
+            ]
+        )
     head = f"surface {race.surface}, start ({race.start[0]:g}, {race.start[1]:g}), {race.steps} steps"
     return head + "\n" + _table(rows)
 
 
 def _parse_surface(args):
     """The surface of --surface (with --expr and --domain for a custom one), for the sweep command."""
-    return _race(argparse.Namespace(**{**vars(args), "opt": ["sgd"], "steps": "1", "start": None, "noise": "0",
-                                        "seed": "0"})).surface_obj()
+    return _race(
+        argparse.Namespace(**{**vars(args), "opt": ["sgd"], "steps": "1", "start": None, "noise": "0", "seed": "0"})
+    ).surface_obj()
 
 
 def cmd_sweep(args) -> str:
@@ -147,33 +186,47 @@ def cmd_sweep(args) -> str:
         return _dump(result.to_json())
     cells = x.n * y.n
     best = result.best_cell()
-    lines = [f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
-             f"{steps} steps, {cells} runs in {result.seconds:.3f} s",
-             f"diverged: {int(result.diverged.sum())} of {cells}",
-             (f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"
-              if surface.f_min is not None else "steps to tolerance: no known minimum on this surface")]
+    lines = [
+        f"sweep of {format_spec(spec)} on {surface.name}: {x.key} ({x.n} values) x {y.key} ({y.n} values), "
+        f"{steps} steps, {cells} runs in {result.seconds:.3f} s",
+        f"diverged: {int(result.diverged.sum())} of {cells}",
+        (
+            f"reached loss - min <= {tol:g}: {int((result.steps_to_tol >= 0).sum())} of {cells}"
+            if surface.f_min is not None
+            else "steps to tolerance: no known minimum on this surface"
+        ),
+    ]
     if best is not None:
         i, j = best
-        lines.append(f"best cell: {x.key}={x.values[j]:.6g}, {y.key}={y.values[i]:.6g}, "
-                     f"final loss {result.final_loss[i, j]:.6g}")
+        lines.append(
+            f"best cell: {x.key}={x.values[j]:.6g}, {y.key}={y.values[i]:.6g}, final loss {result.final_loss[i, j]:.6g}"
+        )
     return "\n".join(lines)
 
 
 def _mnist_race(args, record_every: int | None = None):
     """Read the MNIST flags (as the page reads its link), load the data, run the race."""
-    from optviz.core.problems.mnist_data import MnistError, load
     from optviz.core.engine.training import train_race
+    from optviz.core.problems.mnist_data import MnistError, load
 
-    flags = {"model": args.model, "opt": _given(args.opt), "epochs": args.epochs, "batch": args.batch_size,
-             "train": args.train_size, "test": args.test_size, "seed": args.seed}
+    flags = {
+        "model": args.model,
+        "opt": _given(args.opt),
+        "epochs": args.epochs,
+        "batch": args.batch_size,
+        "train": args.train_size,
+        "test": args.test_size,
+        "seed": args.seed,
+    }
     cfg, _ = MnistConfig.from_query(flags, strict=True)  # the limits; the data's own sizes in train_race
     try:
         data = load(args.data)
     except MnistError as err:
         raise SpecError(f"data: {err}") from None
     record = max(1, cfg.epochs * (cfg.train // cfg.batch) // record_every) if record_every else None
-    runs = train_race(cfg.model, list(cfg.specs), data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed,
-                      record_every=record)
+    runs = train_race(
+        cfg.model, list(cfg.specs), data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed, record_every=record
+    )
     return list(cfg.specs), data, runs, cfg.train, cfg.test, cfg.seed
 
 
@@ -181,12 +234,24 @@ def cmd_mnist(args) -> str:
     """Train a race of optimizers on MNIST and print their curves and accuracies."""
     specs, data, runs, train_size, test_size, _ = _mnist_race(args)
     if args.json:
-        return _dump({"model": args.model, "data": {"source": data.source, "train": train_size, "test": test_size},
-                      "runs": [r.to_json() for r in runs]})
+        return _dump(
+            {
+                "model": args.model,
+                "data": {"source": data.source, "train": train_size, "test": test_size},
+                "runs": [r.to_json() for r in runs],
+            }
+        )
     rows = [["optimizer", "final train loss", "train accuracy", "test accuracy", "seconds"]]
     for spec, r in zip(specs, runs):
-        rows.append([format_spec(spec), f"{r.train_loss[-1]:.4f}", f"{r.train_accuracy[-1]:.2%}",
-                     f"{r.test_accuracy[-1]:.2%}", f"{r.seconds:.1f}"])
+        rows.append(
+            [
+                format_spec(spec),
+                f"{r.train_loss[-1]:.4f}",
+                f"{r.train_accuracy[-1]:.2%}",
+                f"{r.test_accuracy[-1]:.2%}",
+                f"{r.seconds:.1f}",
+            ]
+        )
     return f"{args.model} on {data.source}: {train_size} training, {test_size} test images\n" + _table(rows)
 
 
@@ -197,17 +262,32 @@ def cmd_landscape(args) -> str:
 
     _, data, runs, train_size, _, seed = _mnist_race(args, record_every=40)  # about 40 points a path
     n_eval = min(1000, train_size)
-    result = landscape(args.model, runs, args.directions, grid, data.train_images[:n_eval],
-                       data.train_labels[:n_eval].astype(np.int32), seed)
-    as_list = lambda a: np.asarray(a, np.float64).tolist()  # noqa: E731
+    result = landscape(
+        args.model,
+        runs,
+        args.directions,
+        grid,
+        data.train_images[:n_eval],
+        data.train_labels[:n_eval].astype(np.int32),
+        seed,
+    )
+    as_list = lambda a: np.asarray(a, np.float64).tolist()
     if args.json:
         out = {k: (as_list(v) if k in ("alpha", "beta", "loss") else v) for k, v in result.items() if k != "paths"}
-        out["paths"] = [{"optimizer": p["optimizer"], "coords": as_list(p["coords"]), "loss": as_list(p["loss"]),
-                         "slice_loss": as_list(p["slice_loss"])} for p in result["paths"]]
+        out["paths"] = [
+            {
+                "optimizer": p["optimizer"],
+                "coords": as_list(p["coords"]),
+                "loss": as_list(p["loss"]),
+                "slice_loss": as_list(p["slice_loss"]),
+            }
+            for p in result["paths"]
+        ]
         return _dump(out)
     ev = result.get("explained_variance")
     head = f"{args.model}: {args.directions} slice, {grid}x{grid} grid" + (
-        f", explained variance {ev[0]:.1%} and {ev[1]:.1%}" if ev else "")
+        f", explained variance {ev[0]:.1%} and {ev[1]:.1%}" if ev else ""
+    )
     rows = [["optimizer", "final (a, b)", "true loss", "slice loss there"]]
     for p in result["paths"]:
         a, b = p["coords"][-1]
@@ -251,9 +331,12 @@ def _noise_args(p: argparse.ArgumentParser) -> None:
 
 
 def _mnist_args(p: argparse.ArgumentParser, train: str, test: str) -> None:
-    p.add_argument("--data", help="a folder with the four MNIST IDX files (default: $OPTVIZ_MNIST_DIR, "
-                                  "then ~/.cache/optviz/mnist, then the bundled subset)")
-    p.add_argument("--model", required=True, choices=["logreg", "mlp", "cnn"])
+    p.add_argument(
+        "--data",
+        help="a folder with the four MNIST IDX files (default: $OPTVIZ_MNIST_DIR, "
+        "then ~/.cache/optviz/mnist, then the bundled subset)",
+    )
+    p.add_argument("--model", required=True, choices=sorted(MODELS))
     p.add_argument("--opt", action="append", required=True, metavar="SPEC")
     p.add_argument("--epochs", default="1")
     p.add_argument("--batch-size", default="60")
@@ -263,10 +346,30 @@ def _mnist_args(p: argparse.ArgumentParser, train: str, test: str) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def cmd_app(args) -> str:
+    """Boot the app, then serve it with Streamlit (blocks until the server stops)."""
+    from optviz.app.launch import main as launch
+
+    launch(args.flags)
+    return ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = _Parser(prog="python -m optviz", description="Adam and its peers on 2D test surfaces.")
+    from optviz import __version__
+
+    parser = _Parser(
+        prog="optviz",
+        description="Adam and its peers: races on 2D surfaces and MNIST, sweeps, "
+        "comparisons, and the app that draws them.",
+    )
+    parser.add_argument("--version", action="version", version=f"optviz {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser(
+        "app", help="start the app in a browser tab ([streamlit flags], e.g. --server.port 8502)", add_help=False
+    )
+    p.add_argument("flags", nargs=argparse.REMAINDER, help="Streamlit's own flags, passed on")
+    p.set_defaults(func=cmd_app)
     p = sub.add_parser("surfaces", help="list the test surfaces")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_surfaces)
@@ -277,8 +380,13 @@ def build_parser() -> argparse.ArgumentParser:
     _surface_args(p)
     p.add_argument("--start", help="X,Y (write --start=-1.5,2 for negative numbers); default: the surface's")
     p.add_argument("--steps", default="200", help=f"1..{MAX_STEPS} (default 200)")
-    p.add_argument("--opt", action="append", required=True, metavar="SPEC",
-                   help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race")
+    p.add_argument(
+        "--opt",
+        action="append",
+        required=True,
+        metavar="SPEC",
+        help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race",
+    )
     _noise_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
@@ -306,20 +414,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_warmup)
     p = sub.add_parser("serve", help="serve the app: N Streamlit replicas behind a sticky HAProxy")
     p.add_argument("--port", default="8501", help="the port browsers connect to (default 8501)")
-    p.add_argument("--workers", default=str(os.cpu_count() or 1),
-                   help="Streamlit processes (default: the number of cores); 1 runs without a proxy")
+    p.add_argument(
+        "--workers",
+        default=str(os.cpu_count() or 1),
+        help="Streamlit processes (default: the number of cores); 1 runs without a proxy",
+    )
     p.add_argument("--address", default="0.0.0.0", help="the address to listen on (default: all)")
     p.set_defaults(func=cmd_serve)
     return parser
 
 
 # The core names an item in neutral words (as links do); the command line says which flag it was.
-FLAGS = {"surface": "--surface", "expr": "--expr", "domain": "--domain", "start": "--start", "steps": "--steps",
-         "opt": "--opt", "noise": "--noise", "seed": "--seed", "tol": "--tol", "x": "--x", "y": "--y",
-         "axes": "--x and --y", "model": "--model", "epochs": "--epochs", "batch": "--batch-size",
-         "train": "--train-size", "test": "--test-size", "grid": "--grid", "directions": "--directions",
-         "data": "--data", "port": "--port", "workers": "--workers", "starts": "--starts", "seeds": "--seeds",
-         "budget": "--budget", "tune": "--tune", "surfaces": "--surfaces", "lr_min": "--lr-min", "lr_max": "--lr-max"}
+FLAGS = {
+    "surface": "--surface",
+    "expr": "--expr",
+    "domain": "--domain",
+    "start": "--start",
+    "steps": "--steps",
+    "opt": "--opt",
+    "noise": "--noise",
+    "seed": "--seed",
+    "tol": "--tol",
+    "x": "--x",
+    "y": "--y",
+    "axes": "--x and --y",
+    "model": "--model",
+    "epochs": "--epochs",
+    "batch": "--batch-size",
+    "train": "--train-size",
+    "test": "--test-size",
+    "grid": "--grid",
+    "directions": "--directions",
+    "data": "--data",
+    "port": "--port",
+    "workers": "--workers",
+    "starts": "--starts",
+    "seeds": "--seeds",
+    "budget": "--budget",
+    "tune": "--tune",
+    "surfaces": "--surfaces",
+    "lr_min": "--lr-min",
+    "lr_max": "--lr-max",
+}
 
 
 def flag_message(message: str) -> str:
@@ -330,12 +466,19 @@ def flag_message(message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    from optviz.core.engine.devices import enable_compilation_cache, tune_for_this_cpu
+
+    tune_for_this_cpu()  # one JAX CPU device per core, before anything starts JAX's backend
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["app"]:  # everything after it is Streamlit's (argparse would read --server.port as ours)
+        cmd_app(argparse.Namespace(flags=argv[1:]))
+        return 0
     try:
         args = build_parser().parse_args(argv)
-        from optviz.core.engine.devices import enable_compilation_cache
-
         enable_compilation_cache()  # a second run of the same command loads its programs instead of compiling
-        print(args.func(args))
+        out = args.func(args)
+        if out:
+            print(out)
     except (UsageError, SpecError) as err:
         print(f"optviz: error: {flag_message(str(err))}", file=sys.stderr)
         return 2

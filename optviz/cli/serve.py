@@ -89,8 +89,19 @@ def haproxy_config(address: str, port: int, replicas: list[Replica]) -> str:
 
 def replica_argv(port: int, address: str = "127.0.0.1") -> list[str]:
     """The command of one replica: the booted launcher with Streamlit's serving flags."""
-    return [sys.executable, "-m", "optviz.app.launch", "--server.port", str(port), "--server.address", address,
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "optviz.app.launch",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def healthy(port: int) -> bool:
@@ -118,8 +129,9 @@ class Supervisor:
 
     def __init__(self, address: str, port: int, workers: int, run_dir: str):
         self.address, self.port, self.run_dir = address, port, run_dir
-        self.replicas = [Replica(f"r{i + 1}", free_port(), os.path.join(run_dir, f"r{i + 1}.log"))
-                         for i in range(workers)]
+        self.replicas = [
+            Replica(f"r{i + 1}", free_port(), os.path.join(run_dir, f"r{i + 1}.log")) for i in range(workers)
+        ]
         self.proxy: subprocess.Popen | None = None
         self.stopping = False
         # One cookie secret for all, so Streamlit's XSRF cookie stays valid when a browser moves replica.
@@ -127,8 +139,9 @@ class Supervisor:
 
     def start_replica(self, r: Replica) -> None:
         with open(r.log, "ab") as log:
-            r.proc = subprocess.Popen(replica_argv(r.port), stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                      start_new_session=True)
+            r.proc = subprocess.Popen(
+                replica_argv(r.port), stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+            )
 
     def start(self, haproxy: str) -> None:
         for r in self.replicas:
@@ -138,15 +151,19 @@ class Supervisor:
             f.write(haproxy_config(self.address, self.port, self.replicas))
         check = subprocess.run([haproxy, "-c", "-q", "-f", config], capture_output=True, text=True)
         if check.returncode != 0:
-            raise SpecError(f"serve: HAProxy refused its configuration ({check.stderr.strip() or check.stdout.strip()})")
-        self.proxy = subprocess.Popen([haproxy, "-db", "-f", config], stdout=open(os.path.join(self.run_dir, "haproxy.log"), "ab"),
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+            raise SpecError(
+                f"serve: HAProxy refused its configuration ({check.stderr.strip() or check.stdout.strip()})"
+            )
+        with open(os.path.join(self.run_dir, "haproxy.log"), "ab") as log:  # the child keeps its own handle
+            self.proxy = subprocess.Popen(
+                [haproxy, "-db", "-f", config], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait_ready(self, timeout: float = 600.0) -> bool:
         """Wait until every replica answers, and the proxy, which marked them down while they
         booted, routes to each again (booting compiles; from the cache it takes seconds)."""
         deadline = time.monotonic() + timeout
-        pending = set(r.name for r in self.replicas)
+        pending = {r.name for r in self.replicas}
         while pending and time.monotonic() < deadline and not self.stopping:
             for r in self.replicas:
                 if r.name in pending and healthy(r.port) and routed(self.address, self.port, r.name):
@@ -160,14 +177,22 @@ class Supervisor:
         """Restart replicas that exit; returns when stopping (0) or when the proxy died (1)."""
         while not self.stopping:
             if self.proxy is not None and self.proxy.poll() is not None:
-                print(f"optviz: HAProxy exited with status {self.proxy.returncode}; stopping "
-                      f"(see {self.run_dir}/haproxy.log)", file=sys.stderr, flush=True)
+                print(
+                    f"optviz: HAProxy exited with status {self.proxy.returncode}; stopping "
+                    f"(see {self.run_dir}/haproxy.log)",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return 1
             for r in self.replicas:
                 if r.proc is not None and r.proc.poll() is not None and not self.stopping:
                     r.restarts += 1
-                    print(f"optviz: replica {r.name} (port {r.port}) exited with status {r.proc.returncode}; "
-                          f"restarting it (restart {r.restarts})", file=sys.stderr, flush=True)
+                    print(
+                        f"optviz: replica {r.name} (port {r.port}) exited with status {r.proc.returncode}; "
+                        f"restarting it (restart {r.restarts})",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     self.start_replica(r)
             time.sleep(0.3)
         return 0
@@ -192,10 +217,13 @@ def serve(port: int, workers: int, address: str) -> int:
     """Serve the app; returns the exit status. Blocks until SIGTERM or Ctrl-C."""
     if workers == 1:
         os.execv(sys.executable, replica_argv(port, address))  # one process: no proxy needed
-    haproxy = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/sbin/haproxy") if os.path.exists(p)), None)
+    haproxy = shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/sbin/haproxy") if os.path.exists(p)), None
+    )
     if haproxy is None:
-        raise SpecError("serve: --workers above 1 needs HAProxy (apt-get install haproxy); "
-                        "or run one process with --workers 1")
+        raise SpecError(
+            "serve: --workers above 1 needs HAProxy (apt-get install haproxy); or run one process with --workers 1"
+        )
     # Compile into the shared persistent cache once, rather than in every replica at the same time.
     subprocess.run([sys.executable, "-m", "optviz", "warmup"], check=False, stdout=subprocess.DEVNULL)
     run_dir = tempfile.mkdtemp(prefix="optviz-serve-")
@@ -211,8 +239,11 @@ def serve(port: int, workers: int, address: str) -> int:
             sup.shutdown()
             return 1
         shown = "localhost" if address in ("0.0.0.0", "::") else address
-        print(f"optviz: serving http://{shown}:{port} with {workers} replicas "
-              f"(ports {', '.join(str(r.port) for r in sup.replicas)}; logs in {run_dir})", flush=True)
+        print(
+            f"optviz: serving http://{shown}:{port} with {workers} replicas "
+            f"(ports {', '.join(str(r.port) for r in sup.replicas)}; logs in {run_dir})",
+            flush=True,
+        )
         status = sup.watch()
     finally:
         sup.shutdown()

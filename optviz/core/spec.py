@@ -14,8 +14,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from optviz.core.limits import (MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_SPEC_LENGTH, MAX_STEPS, MAX_SWEEP_SIDE,
-                                MAX_SWEEP_STEPS)
+from optviz.core.limits import (
+    MAX_COORD,
+    MAX_NOISE,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_SPEC_LENGTH,
+    MAX_STEPS,
+    MAX_SWEEP_SIDE,
+    MAX_SWEEP_STEPS,
+)
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
@@ -54,10 +62,16 @@ class OptSpec:
         "Adam (lr=0.03)" hid SGD's), and the other values that are not the defaults; the
         ``tuned`` keys are left out (a comparison sets them itself)."""
         opt = REGISTRY[self.name]
-        changed = [f"{k}={sig(v)}" for k, v in self.hparams.items()
-                   if k not in tuned and (k == "lr" or v != opt.hparam(k).default)]
-        changed += [sched.KINDS[int(v)] if k == "schedule" else f"{k}={sig(v)}"
-                    for k, v in self.common.items() if v != sched.DEFAULTS[k]]
+        changed = [
+            f"{k}={sig(v)}"
+            for k, v in self.hparams.items()
+            if k not in tuned and (k == "lr" or v != opt.hparam(k).default)
+        ]
+        changed += [
+            sched.KINDS[int(v)] if k == "schedule" else f"{k}={sig(v)}"
+            for k, v in self.common.items()
+            if v != sched.DEFAULTS[k]
+        ]
         return opt.display_name + (f" ({', '.join(changed)})" if changed else "")
 
 
@@ -100,8 +114,9 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
             hp_name = sched.ALIASES.get(hp_name, hp_name)
         into = values if hp_name in values else common if hp_name in common else None
         if into is None:
-            raise SpecError(f"{key}: unknown hyperparameter {hp_name!r}; "
-                            f"{key} takes: {', '.join(opt.hparam_names + sched.NAMES)}")
+            raise SpecError(
+                f"{key}: unknown hyperparameter {hp_name!r}; {key} takes: {', '.join(opt.hparam_names + sched.NAMES)}"
+            )
         hp = opt.hparam(hp_name) if into is values else sched.BY_NAME[hp_name]
         if not hp.is_valid(value):
             raise SpecError(f"{key}: {hp.allowed()} (got {format_number(value) if math.isfinite(value) else value})")
@@ -196,8 +211,10 @@ def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
         seen.add(key)
         hp = REGISTRY[key_name].hparam(key) if key in own else sched.BY_NAME.get(sched.ALIASES.get(key, key))
         if hp is None:
-            notes.append(f"{name.strip()}: unknown hyperparameter {key!r} ({name.strip()} takes: "
-                         f"{', '.join(own + sched.NAMES)}); left out")
+            notes.append(
+                f"{name.strip()}: unknown hyperparameter {key!r} ({name.strip()} takes: "
+                f"{', '.join(own + sched.NAMES)}); left out"
+            )
             continue
         fixed = _nearest_allowed(hp, raw)
         if fixed != raw:
@@ -248,11 +265,13 @@ def nearest_allowed(hp, value: float) -> float:
 def format_spec(spec: OptSpec, full: bool = False) -> str:
     """The SPEC text of ``spec``; only non-default values unless ``full``."""
     opt = REGISTRY[spec.name]
-    items = [f"{k}={format_number(v)}" for k, v in spec.hparams.items()
-             if full or v != opt.hparam(k).default]
+    items = [f"{k}={format_number(v)}" for k, v in spec.hparams.items() if full or v != opt.hparam(k).default]
     # the common keys only when they differ: a run without a schedule keeps its short SPEC
-    items += [f"{k}={sched.KINDS[int(v)]}" if k == "schedule" else f"{k}={format_number(v)}"
-              for k, v in spec.common.items() if v != sched.DEFAULTS[k]]
+    items += [
+        f"{k}={sched.KINDS[int(v)]}" if k == "schedule" else f"{k}={format_number(v)}"
+        for k, v in spec.common.items()
+        if v != sched.DEFAULTS[k]
+    ]
     return spec.name + (":" + ",".join(items) if items else "")
 
 
@@ -358,8 +377,10 @@ def parse_axis(item: str, text: str, optimizer: str) -> SweepAxis:
                 raise SpecError(f"{item}: {hp.allowed()} (got {format_number(v)})")
         axis = SweepAxis(key, low, high, n, log)
         if hp.kind == "int" and not all(float(v).is_integer() for v in axis.values):
-            raise SpecError(f"{item}: {key} takes whole numbers; choose LO, HI and N so that every value is "
-                            f"whole, e.g. {key}=0:200:21")
+            raise SpecError(
+                f"{item}: {key} takes whole numbers; choose LO, HI and N so that every value is "
+                f"whole, e.g. {key}=0:200:21"
+            )
     return SweepAxis(key, low, high, n, log)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 from optviz.core.analysis.measures import gradient_field, loss_grid
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.analysis.stability import warm_up as compile_hessians
 from optviz.core.engine.trajectory import warm_up as compile_paths
+from optviz.core.problems.surfaces import SURFACES
 
 
 def warm_up() -> dict[str, float]:

@@ -8,9 +8,34 @@ from optviz.link.compare_view import CompareConfig
 from optviz.link.learn_view import LearnConfig
 from optviz.link.mnist_view import MnistConfig
 from optviz.link.query import Params, Query, Reader
-from optviz.link.surfaces_view import (CUSTOM, DEFAULT_RACE, DEFAULT_STEPS, DEFAULT_SURFACE, TOLERANCES, RaceConfig,
-                                       SurfacesConfig, parse_query, to_query)
+from optviz.link.surfaces_view import (
+    CUSTOM,
+    DEFAULT_RACE,
+    DEFAULT_STEPS,
+    DEFAULT_SURFACE,
+    TOLERANCES,
+    RaceConfig,
+    SurfacesConfig,
+    parse_query,
+    to_query,
+)
 from optviz.link.sweep_view import SweepConfig
 
-__all__ = ["CompareConfig", "CUSTOM", "DEFAULT_RACE", "DEFAULT_STEPS", "DEFAULT_SURFACE", "TOLERANCES", "LearnConfig", "MnistConfig",
-           "Params", "Query", "RaceConfig", "Reader", "SurfacesConfig", "SweepConfig", "parse_query", "to_query"]
+__all__ = [
+    "CUSTOM",
+    "DEFAULT_RACE",
+    "DEFAULT_STEPS",
+    "DEFAULT_SURFACE",
+    "TOLERANCES",
+    "CompareConfig",
+    "LearnConfig",
+    "MnistConfig",
+    "Params",
+    "Query",
+    "RaceConfig",
+    "Reader",
+    "SurfacesConfig",
+    "SweepConfig",
+    "parse_query",
+    "to_query",
+]

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from optviz.core.analysis.compare import DEFAULT_SURFACES, TUNES
 from optviz.core.limits import MAX_BUDGET, MAX_STARTS, MAX_SWEEP_STEPS
-from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
 from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
 from optviz.link.query import Params, Query, Reader, too_long
 from optviz.link.surfaces_view import TOLERANCES
 
@@ -25,7 +25,9 @@ def _surfaces(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
     bad = [n for n in names if n not in WITH_MINIMUM]
     if bad or not names:
-        raise SpecError(f"surfaces: {', '.join(bad) or 'none given'} not allowed; choose from: {', '.join(WITH_MINIMUM)}")
+        raise SpecError(
+            f"surfaces: {', '.join(bad) or 'none given'} not allowed; choose from: {', '.join(WITH_MINIMUM)}"
+        )
     return names
 
 
@@ -44,29 +46,34 @@ class CompareConfig:
     lr_opt: OptSpec = field(default_factory=lambda: parse_spec("adam"))
 
     @classmethod
-    def from_query(cls, params: Params, strict: bool = False) -> tuple["CompareConfig", list[str]]:
+    def from_query(cls, params: Params, strict: bool = False) -> tuple[CompareConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced."""
         problem = too_long(params)
         if problem:
             return cls(), [problem]
         read, d = Reader(params, strict), cls()
-        cfg = cls(specs=read.specs("opt", d.specs, check_surface),
-                  surfaces=read.value("surfaces", _surfaces, d.surfaces),
-                  starts=read.value("starts", lambda t: parse_int("starts", t, 1, MAX_STARTS), d.starts,
-                                    (1, MAX_STARTS), whole=True),
-                  budget=read.value("budget", lambda t: parse_int("budget", t, 1, MAX_BUDGET), d.budget,
-                                    (1, MAX_BUDGET), whole=True),
-                  tune=read.choice("tune", TUNES, d.tune),
-                  steps=read.value("steps", lambda t: parse_int("steps", t, 1, MAX_SWEEP_STEPS), d.steps,
-                                   (1, MAX_SWEEP_STEPS), whole=True),
-                  tol=read.stop("tol", TOLERANCES, d.tol),
-                  lr_on=read.choice("lr_on", RANGE_TARGETS, d.lr_on),
-                  lr_opt=read.value("lr_opt", lambda t: check_surface(read.spec("lr_opt", t)), d.lr_opt))
+        cfg = cls(
+            specs=read.specs("opt", d.specs, check_surface),
+            surfaces=read.value("surfaces", _surfaces, d.surfaces),
+            starts=read.value(
+                "starts", lambda t: parse_int("starts", t, 1, MAX_STARTS), d.starts, (1, MAX_STARTS), whole=True
+            ),
+            budget=read.value(
+                "budget", lambda t: parse_int("budget", t, 1, MAX_BUDGET), d.budget, (1, MAX_BUDGET), whole=True
+            ),
+            tune=read.choice("tune", TUNES, d.tune),
+            steps=read.value(
+                "steps", lambda t: parse_int("steps", t, 1, MAX_SWEEP_STEPS), d.steps, (1, MAX_SWEEP_STEPS), whole=True
+            ),
+            tol=read.stop("tol", TOLERANCES, d.tol),
+            lr_on=read.choice("lr_on", RANGE_TARGETS, d.lr_on),
+            lr_opt=read.value("lr_opt", lambda t: check_surface(read.spec("lr_opt", t)), d.lr_opt),
+        )
         return cfg, read.warnings
 
     def to_query(self) -> Query:
         """The parameters that reproduce this view (only values other than the defaults)."""
-        d, q = CompareConfig(), {}
+        d, q = CompareConfig(), Query()
         if self.specs != d.specs:
             q["opt"] = [format_spec(s) for s in self.specs]
         if self.surfaces != d.surfaces:
@@ -85,4 +92,4 @@ class CompareConfig:
         return q
 
 
-__all__ = ["CompareConfig", "DEFAULT_OPTS", "DEFAULT_SURFACES", "RANGE_TARGETS", "WITH_MINIMUM"]
+__all__ = ["DEFAULT_OPTS", "DEFAULT_SURFACES", "RANGE_TARGETS", "WITH_MINIMUM", "CompareConfig"]

@@ -9,15 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 import numpy as np
 
 from optviz.core.analysis.compare import Comparison
+from optviz.core.spec import format_axis, format_spec
 from optviz.link import MnistConfig, RaceConfig, SweepConfig
 from optviz.link.surfaces_view import SurfacesConfig
-from optviz.core.spec import format_axis, format_spec
 
 
 def _csv(header: list[str], rows) -> str:
@@ -45,8 +45,10 @@ def paths_csv(cfg: SurfacesConfig, runs) -> str:
     rows = []
     for i, (spec, run) in enumerate(zip(cfg.race.specs, runs)):
         text = format_spec(spec, full=True)
-        rows += [[i, run.optimizer, text, step, _number(x), _number(y), _number(f)]
-                 for step, ((x, y), f) in enumerate(zip(run.path, run.loss))]
+        rows += [
+            [i, run.optimizer, text, step, _number(x), _number(y), _number(f)]
+            for step, ((x, y), f) in enumerate(zip(run.path, run.loss))
+        ]
     return _csv(["run", "optimizer", "spec", "step", "x", "y", "loss"], rows)
 
 
@@ -54,10 +56,21 @@ def race_json(cfg: SurfacesConfig, runs=None) -> str:
     """The race, complete (every hyperparameter, schedule and clipping), the surface's own domain,
     and its link."""
     race: RaceConfig = cfg.race
-    return _json({"surface": race.surface, "expr": race.expr or None, "domain": list(race.surface_obj().domain),
-                  "start": list(race.start), "steps": race.steps, "opt": [format_spec(s, full=True) for s in race.specs],
-                  "hparams": [s.hparams for s in race.specs], "common": [s.common for s in race.specs],
-                  "noise": race.noise, "seed": race.seed}, cfg.to_query())
+    return _json(
+        {
+            "surface": race.surface,
+            "expr": race.expr or None,
+            "domain": list(race.surface_obj().domain),
+            "start": list(race.start),
+            "steps": race.steps,
+            "opt": [format_spec(s, full=True) for s in race.specs],
+            "hparams": [s.hparams for s in race.specs],
+            "common": [s.common for s in race.specs],
+            "noise": race.noise,
+            "seed": race.seed,
+        },
+        cfg.to_query(),
+    )
 
 
 def sweep_csv(cfg: SweepConfig, results) -> str:
@@ -67,20 +80,52 @@ def sweep_csv(cfg: SweepConfig, results) -> str:
         for i, yv in enumerate(cfg.y.values):
             for j, xv in enumerate(cfg.x.values):
                 basin = "" if r.minimum_index is None or r.minimum_index[i, j] < 0 else int(r.minimum_index[i, j])
-                rows.append([format_spec(spec, full=True), _number(xv), _number(yv), _number(r.final_loss[i, j]),
-                             "" if r.steps_to_tol[i, j] < 0 else int(r.steps_to_tol[i, j]), int(r.diverged[i, j]),
-                             int(r.diverged_at[i, j]) if r.diverged[i, j] else "", _number(r.final_point[i, j, 0]),
-                             _number(r.final_point[i, j, 1]), basin])
-    return _csv(["optimizer", cfg.x.key, cfg.y.key, "final_loss", "steps_to_tol", "diverged", "diverged_at",
-                 "final_x", "final_y", "minimum_index"], rows)
+                rows.append(
+                    [
+                        format_spec(spec, full=True),
+                        _number(xv),
+                        _number(yv),
+                        _number(r.final_loss[i, j]),
+                        "" if r.steps_to_tol[i, j] < 0 else int(r.steps_to_tol[i, j]),
+                        int(r.diverged[i, j]),
+                        int(r.diverged_at[i, j]) if r.diverged[i, j] else "",
+                        _number(r.final_point[i, j, 0]),
+                        _number(r.final_point[i, j, 1]),
+                        basin,
+                    ]
+                )
+    return _csv(
+        [
+            "optimizer",
+            cfg.x.key,
+            cfg.y.key,
+            "final_loss",
+            "steps_to_tol",
+            "diverged",
+            "diverged_at",
+            "final_x",
+            "final_y",
+            "minimum_index",
+        ],
+        rows,
+    )
 
 
 def sweep_json(cfg: SweepConfig, results) -> str:
     """The grid's configuration, its link, and each optimizer's metrics in the CLI's JSON shape."""
-    return _json({"surface": cfg.surface, "opt": [format_spec(s, full=True) for s in cfg.specs],
-                  "x": format_axis(cfg.x), "y": format_axis(cfg.y), "start": list(cfg.start), "steps": cfg.steps,
-                  "tol": cfg.tol}, cfg.to_query(),
-                 results=[{"optimizer": format_spec(s, full=True), **r.to_json()} for s, r in zip(cfg.specs, results)])
+    return _json(
+        {
+            "surface": cfg.surface,
+            "opt": [format_spec(s, full=True) for s in cfg.specs],
+            "x": format_axis(cfg.x),
+            "y": format_axis(cfg.y),
+            "start": list(cfg.start),
+            "steps": cfg.steps,
+            "tol": cfg.tol,
+        },
+        cfg.to_query(),
+        results=[{"optimizer": format_spec(s, full=True), **r.to_json()} for s, r in zip(cfg.specs, results)],
+    )
 
 
 def mnist_csv(cfg: MnistConfig, runs: Sequence, log_every: int) -> str:
@@ -96,16 +141,35 @@ def mnist_csv(cfg: MnistConfig, runs: Sequence, log_every: int) -> str:
 
 def mnist_json(cfg: MnistConfig, runs: Sequence, source: str = "") -> str:
     """The race's configuration, its link, where the data came from, and each run's results."""
-    return _json({"model": cfg.model, "opt": [format_spec(s, full=True) for s in cfg.specs], "epochs": cfg.epochs,
-                  "batch": cfg.batch, "train": cfg.train, "test": cfg.test, "seed": cfg.seed, "data": source},
-                 cfg.to_query(), runs=[r.to_json() for r in runs])
+    return _json(
+        {
+            "model": cfg.model,
+            "opt": [format_spec(s, full=True) for s in cfg.specs],
+            "epochs": cfg.epochs,
+            "batch": cfg.batch,
+            "train": cfg.train,
+            "test": cfg.test,
+            "seed": cfg.seed,
+            "data": source,
+        },
+        cfg.to_query(),
+        runs=[r.to_json() for r in runs],
+    )
 
 
 def compare_csv(result: Comparison) -> str:
     """One row per (problem, optimizer): steps to target (empty if never) and the tuned settings."""
-    rows = [[problem["surface"], *problem["start"], name, "" if int(result.steps[p, j]) < 0 else int(result.steps[p, j]),
-             json.dumps(result.tuned[p][j])]
-            for p, problem in enumerate(result.problems) for j, name in enumerate(result.optimizers)]
+    rows = [
+        [
+            problem["surface"],
+            *problem["start"],
+            name,
+            "" if int(result.steps[p, j]) < 0 else int(result.steps[p, j]),
+            json.dumps(result.tuned[p][j]),
+        ]
+        for p, problem in enumerate(result.problems)
+        for j, name in enumerate(result.optimizers)
+    ]
     return _csv(["surface", "start_x", "start_y", "optimizer", "steps_to_target", "tuned"], rows)
 
 

@@ -19,9 +19,11 @@ def _bounded(key: str, bounds: tuple[float, float]):
     def parse(text: str) -> float:
         value = parse_number(key, text)
         if not bounds[0] <= value <= bounds[1]:
-            raise SpecError(f"{key}: must satisfy {format_number(bounds[0])} <= {key} <= {format_number(bounds[1])} "
-                            f"(got {text})")
+            raise SpecError(
+                f"{key}: must satisfy {format_number(bounds[0])} <= {key} <= {format_number(bounds[1])} (got {text})"
+            )
         return value
+
     return parse
 
 
@@ -35,16 +37,18 @@ class LearnConfig:
     lr: float = DEFAULTS["lr"]
 
     @classmethod
-    def from_query(cls, params: Params) -> tuple["LearnConfig", list[str]]:
+    def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced."""
         problem = too_long(params)
         if problem:
             return cls(), [problem]
         read = Reader(params)
-        cfg = cls(b1=read.value("b1", _bounded("b1", LEARN_B1), DEFAULTS["b1"], LEARN_B1),
-                  b2=read.value("b2", _bounded("b2", LEARN_B2), DEFAULTS["b2"], LEARN_B2),
-                  C=read.value("C", _bounded("C", LEARN_C), DEFAULTS["C"], LEARN_C),
-                  lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]))
+        cfg = cls(
+            b1=read.value("b1", _bounded("b1", LEARN_B1), DEFAULTS["b1"], LEARN_B1),
+            b2=read.value("b2", _bounded("b2", LEARN_B2), DEFAULTS["b2"], LEARN_B2),
+            C=read.value("C", _bounded("C", LEARN_C), DEFAULTS["C"], LEARN_C),
+            lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]),
+        )
         return cfg, read.warnings
 
     def to_query(self) -> Query:

@@ -11,9 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
-from optviz.core.limits import (MAX_BATCH, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_SEED, MAX_TEST, MAX_TRAIN,
-                                MIN_LANDSCAPE_GRID)
+from optviz.core.limits import (
+    MAX_BATCH,
+    MAX_EOS_IMAGES,
+    MAX_EOS_STEPS,
+    MAX_EPOCHS,
+    MAX_LANDSCAPE_GRID,
+    MAX_SEED,
+    MAX_TEST,
+    MAX_TRAIN,
+    MIN_LANDSCAPE_GRID,
+)
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
 from optviz.link.query import Params, Query, Reader, too_long
@@ -47,7 +55,7 @@ class MnistConfig:
         return (self.model, self.specs, self.epochs, self.batch, self.train, self.test, self.seed)
 
     @classmethod
-    def from_query(cls, params: Params, strict: bool = False) -> tuple["MnistConfig", list[str]]:
+    def from_query(cls, params: Params, strict: bool = False) -> tuple[MnistConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced
         (``strict``: SpecError for the first, as the command line wants)."""
         problem = too_long(params)
@@ -57,30 +65,54 @@ class MnistConfig:
         specs = read.specs("opt", MnistConfig().specs, check_network)
         train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
         cfg = cls(
-            model=read.choice("model", tuple(MODELS), "cnn"), specs=specs,
-            epochs=read.value("epochs", lambda t: parse_int("epochs", t, 1, MAX_EPOCHS), 1, (1, MAX_EPOCHS),
-                              whole=True),
-            batch=read.value("batch", lambda t: parse_int("batch", t, 1, min(MAX_BATCH, train)), min(60, train),
-                             (1, min(MAX_BATCH, train)), whole=True),
+            model=read.choice("model", tuple(MODELS), "cnn"),
+            specs=specs,
+            epochs=read.value(
+                "epochs", lambda t: parse_int("epochs", t, 1, MAX_EPOCHS), 1, (1, MAX_EPOCHS), whole=True
+            ),
+            batch=read.value(
+                "batch",
+                lambda t: parse_int("batch", t, 1, min(MAX_BATCH, train)),
+                min(60, train),
+                (1, min(MAX_BATCH, train)),
+                whole=True,
+            ),
             train=train,
             test=read.value("test", lambda t: parse_int("test", t, 1, MAX_TEST), 2000, (1, MAX_TEST), whole=True),
             seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
             directions=read.choice("directions", DIRECTIONS, "pca"),
-            grid=read.value("grid", lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), 21,
-                            (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID), whole=True),
+            grid=read.value(
+                "grid",
+                lambda t: parse_int("grid", t, MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID),
+                21,
+                (MIN_LANDSCAPE_GRID, MAX_LANDSCAPE_GRID),
+                whole=True,
+            ),
             pred=read.value("pred", lambda t: parse_int("pred", t, 1, len(specs)), 1, (1, len(specs)), whole=True) - 1,
             eos=read.value("eos", lambda t: _network_spec(read.spec("eos", t)), parse_spec(DEFAULT_EOS)),
-            eos_steps=read.value("eos_steps", lambda t: parse_int("eos_steps", t, 1, MAX_EOS_STEPS), 200,
-                                 (1, MAX_EOS_STEPS), whole=True),
-            eos_images=read.value("eos_images", lambda t: parse_int("eos_images", t, 1, MAX_EOS_IMAGES), 500,
-                                  (1, MAX_EOS_IMAGES), whole=True),
+            eos_steps=read.value(
+                "eos_steps", lambda t: parse_int("eos_steps", t, 1, MAX_EOS_STEPS), 200, (1, MAX_EOS_STEPS), whole=True
+            ),
+            eos_images=read.value(
+                "eos_images",
+                lambda t: parse_int("eos_images", t, 1, MAX_EOS_IMAGES),
+                500,
+                (1, MAX_EOS_IMAGES),
+                whole=True,
+            ),
         )
         return cfg, read.warnings
 
     def to_query(self) -> Query:
         """The parameters that reproduce this configuration exactly (view items only where not default)."""
-        query: Query = {"model": self.model, "opt": [format_spec(s) for s in self.specs], "epochs": str(self.epochs),
-                        "batch": str(self.batch), "train": str(self.train), "test": str(self.test)}
+        query: Query = {
+            "model": self.model,
+            "opt": [format_spec(s) for s in self.specs],
+            "epochs": str(self.epochs),
+            "batch": str(self.batch),
+            "train": str(self.train),
+            "test": str(self.test),
+        }
         if self.seed:
             query["seed"] = str(self.seed)
         if self.directions != "pca":
@@ -96,8 +128,6 @@ class MnistConfig:
         if self.eos_images != 500:
             query["eos_images"] = str(self.eos_images)
         return query
-
-
 
 
 def _network_spec(spec: OptSpec) -> OptSpec:

@@ -10,11 +10,21 @@ that is not a value takes the default, and the rest of the link is kept.
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, Sequence, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from optviz.core.limits import MAX_QUERY_LENGTH, MAX_RUNS
-from optviz.core.spec import (OptSpec, SpecError, SweepAxis, fit_spec, format_axis, format_number, format_spec,
-                              parse_number, parse_spec)
+from optviz.core.spec import (
+    OptSpec,
+    SpecError,
+    SweepAxis,
+    fit_spec,
+    format_axis,
+    format_number,
+    format_spec,
+    parse_number,
+    parse_spec,
+)
 
 Params = Mapping[str, "Sequence[str] | str"]
 Query = dict[str, "str | list[str]"]
@@ -53,8 +63,9 @@ class Reader:
             raise SpecError(refusal or message.split("; using")[0])
         self.warnings.append(message)
 
-    def value(self, key: str, parse: Callable[[str], T], default: T, bounds: tuple | None = None,
-              whole: bool = False) -> T:
+    def value(
+        self, key: str, parse: Callable[[str], T], default: T, bounds: tuple | None = None, whole: bool = False
+    ) -> T:
         """``parse(text)``; a refused value over a limit becomes the nearest in ``bounds``, others the default."""
         text = self.text(key)
         if text is None:
@@ -94,8 +105,10 @@ class Reader:
         if value in stops:
             return value
         nearest = min(stops, key=lambda s: abs(math.log(s / value)) if value > 0 else -s)
-        self.warn(f"{key}: must be one of {', '.join(format_number(s) for s in stops)} (got {text}); "
-                  f"using the nearest allowed value, {format_number(nearest)}")
+        self.warn(
+            f"{key}: must be one of {', '.join(format_number(s) for s in stops)} (got {text}); "
+            f"using the nearest allowed value, {format_number(nearest)}"
+        )
         return nearest
 
     def spec(self, item: str, text: str) -> OptSpec:
@@ -155,8 +168,10 @@ def too_long(params: Params) -> str | None:
     """The warning for a query string longer than MAX_QUERY_LENGTH (then the defaults are shown), or None."""
     length = sum(len(k) + len(v) + 2 for k in params for v in values(params, k))
     if length > MAX_QUERY_LENGTH:
-        return (f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} are read, "
-                "so the default view is shown")
+        return (
+            f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} are read, "
+            "so the default view is shown"
+        )
     return None
 
 

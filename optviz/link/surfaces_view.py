@@ -13,12 +13,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
-from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
-from optviz.core.spec import (OptSpec, SpecError, check_surface, format_number, format_spec, make_spec, parse_int,
-                              parse_noise, parse_point, parse_seed, parse_steps)
 from optviz.core.analysis.suggested import suggested_lr
+from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
+from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
+from optviz.core.spec import (
+    OptSpec,
+    SpecError,
+    check_surface,
+    format_number,
+    format_spec,
+    make_spec,
+    parse_int,
+    parse_noise,
+    parse_point,
+    parse_seed,
+    parse_steps,
+)
 from optviz.link.query import Params, Query, Reader, too_long
 
 DEFAULT_SURFACE = "bowl"
@@ -31,6 +42,7 @@ TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)  # loss - min f counted as reached: 
 def default_specs(surface: str) -> tuple[OptSpec, ...]:
     """A link that names no optimizer: the seed's three at ``surface``'s suggested learning
     rates (optviz.core.analysis.suggested); on a custom formula, which has none, the bowl's."""
+
     def lr(name: str) -> dict[str, float]:
         value = suggested_lr(surface, name)
         value = suggested_lr(DEFAULT_SURFACE, name) if value is None else value
@@ -91,7 +103,7 @@ class SurfacesConfig:
         return self.race.surface_obj().log_scale if self.log is None else self.log
 
     @classmethod
-    def from_query(cls, params: Params, strict: bool = False) -> tuple["SurfacesConfig", list[str]]:
+    def from_query(cls, params: Params, strict: bool = False) -> tuple[SurfacesConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced
         (``strict``: SpecError for the first, as the command line wants)."""
         problem = too_long(params)
@@ -108,8 +120,9 @@ class SurfacesConfig:
             playback=read.flag("playback", False),
             frame=read.value("frame", lambda t: parse_int("frame", t, 0, steps), None, (0, steps), whole=True),
             inside=_minus_one(read.value("inside", lambda t: parse_int("inside", t, 1, n), None, (1, n), whole=True)),
-            inside_step=read.value("inside_step", lambda t: parse_int("inside_step", t, 1, steps), None, (1, steps),
-                                   whole=True),
+            inside_step=read.value(
+                "inside_step", lambda t: parse_int("inside_step", t, 1, steps), None, (1, steps), whole=True
+            ),
             colors=_read_colors(read, n),
         )
         return cfg, read.warnings
@@ -117,13 +130,16 @@ class SurfacesConfig:
     def to_query(self) -> Query:
         """The parameters that reproduce this configuration exactly (view items only where not default)."""
         query = race_query(self.race)
-        view = {"log": None if self.log is None else str(int(self.log)), "arrows": "1" if self.arrows else None,
-                "tol": None if self.tol == 1e-3 else format_number(self.tol),
-                "playback": "1" if self.playback else None,
-                "frame": None if self.frame is None else str(self.frame),
-                "inside": None if self.inside is None else str(self.inside + 1),
-                "inside_step": None if self.inside_step is None else str(self.inside_step),
-                "colors": None if self.colors is None else ",".join(str(c + 1) for c in self.colors)}
+        view = {
+            "log": None if self.log is None else str(int(self.log)),
+            "arrows": "1" if self.arrows else None,
+            "tol": None if self.tol == 1e-3 else format_number(self.tol),
+            "playback": "1" if self.playback else None,
+            "frame": None if self.frame is None else str(self.frame),
+            "inside": None if self.inside is None else str(self.inside + 1),
+            "inside_step": None if self.inside_step is None else str(self.inside_step),
+            "colors": None if self.colors is None else ",".join(str(c + 1) for c in self.colors),
+        }
         query.update({k: v for k, v in view.items() if v is not None})
         return query
 
@@ -156,7 +172,8 @@ def _minus_one(value: int | None) -> int | None:
 
 
 def _read_surface(read: Reader) -> tuple[str, str, tuple]:
-    """The surface, and for a custom one its formula and domain (one check: optviz.core.problems.formulas.check_custom)."""
+    """The surface, and for a custom one its formula and domain (one check:
+    optviz.core.problems.formulas.check_custom)."""
     surface = read.text("surface")
     if surface == CUSTOM:
         try:
@@ -166,8 +183,10 @@ def _read_surface(read: Reader) -> tuple[str, str, tuple]:
             read.warn(f"{err}; using {DEFAULT_SURFACE}")
             return DEFAULT_SURFACE, "", DEFAULT_DOMAIN
     if surface is not None and surface not in SURFACES:
-        read.warn(f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}, {CUSTOM}; "
-                  f"using {DEFAULT_SURFACE}")
+        read.warn(
+            f"surface: unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}, {CUSTOM}; "
+            f"using {DEFAULT_SURFACE}"
+        )
         surface = None
     return surface or DEFAULT_SURFACE, "", DEFAULT_DOMAIN
 
@@ -176,7 +195,9 @@ def _read_race(read: Reader) -> RaceConfig:
     surface, expr, domain = _read_surface(read)
     default_start = custom_surface(expr, domain).start if surface == CUSTOM else SURFACES[surface].start
     return RaceConfig(
-        surface=surface, expr=expr, domain=domain,
+        surface=surface,
+        expr=expr,
+        domain=domain,
         start=read.value("start", lambda t: parse_point("start", t), default_start),
         steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
         specs=read.specs("opt", default_specs(surface), check_surface),

@@ -13,9 +13,21 @@ from dataclasses import dataclass, field, replace
 
 from optviz.core.limits import MAX_SWEEP_STEPS
 from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import (OptSpec, SpecError, SweepAxis, check_surface, format_axis, format_number, format_spec,
-                              hparam_of, parse_axis, parse_point, parse_spec, parse_sweep_steps)
 from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import (
+    OptSpec,
+    SpecError,
+    SweepAxis,
+    check_surface,
+    format_axis,
+    format_number,
+    format_spec,
+    hparam_of,
+    parse_axis,
+    parse_point,
+    parse_spec,
+    parse_sweep_steps,
+)
 from optviz.link.query import Params, Query, Reader, too_long
 from optviz.link.surfaces_view import TOLERANCES
 
@@ -73,7 +85,7 @@ class SweepConfig:
         """(row, column) of the cell nearest ``spec``'s own settings and the start (the first
         optimizer's by default): the run the SPEC alone describes."""
         values = (spec or self.opt).settings()
-        at = lambda axis: self.start["xy".index(axis.key)] if axis.is_start else values[axis.key]  # noqa: E731
+        at = lambda axis: self.start["xy".index(axis.key)] if axis.is_start else values[axis.key]
         return nearest_index(self.y, at(self.y)), nearest_index(self.x, at(self.x))
 
     def cell_index(self) -> tuple[int, int]:
@@ -82,12 +94,12 @@ class SweepConfig:
             return self.default_cell()
         return nearest_index(self.y, self.cell[1]), nearest_index(self.x, self.cell[0])
 
-    def at_cell(self, row: int, col: int) -> "SweepConfig":
+    def at_cell(self, row: int, col: int) -> SweepConfig:
         """The same view with the cell at (row, column) inspected."""
         return replace(self, cell=(self.x.values[col], self.y.values[row]))
 
     @classmethod
-    def from_query(cls, params: Params) -> tuple["SweepConfig", list[str]]:
+    def from_query(cls, params: Params) -> tuple[SweepConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced."""
         problem = too_long(params)
         if problem:
@@ -105,11 +117,18 @@ class SweepConfig:
         if metric == "basin" and not (x.is_start or y.is_start):
             read.warn("metric: basins need a start coordinate (x or y) as an axis; using loss")
             metric = "loss"
-        cfg = cls(surface, opt, opt2, x, y,
-                  start=read.value("start", lambda t: parse_point("start", t), SURFACES[surface].start),
-                  steps=read.value("steps", parse_sweep_steps, 500, (1, MAX_SWEEP_STEPS), whole=True),
-                  tol=read.stop("tol", TOLERANCES, 1e-3), metric=metric,
-                  shared_scale=read.choice("scale", ("shared", "own"), "shared") == "shared")
+        cfg = cls(
+            surface,
+            opt,
+            opt2,
+            x,
+            y,
+            start=read.value("start", lambda t: parse_point("start", t), SURFACES[surface].start),
+            steps=read.value("steps", parse_sweep_steps, 500, (1, MAX_SWEEP_STEPS), whole=True),
+            tol=read.stop("tol", TOLERANCES, 1e-3),
+            metric=metric,
+            shared_scale=read.choice("scale", ("shared", "own"), "shared") == "shared",
+        )
         cell = read.value("cell", lambda t: parse_point("cell", t), None)
         return (cfg.at_cell(*_snap(cfg, cell)) if cell is not None else cfg), read.warnings
 
@@ -118,8 +137,14 @@ class SweepConfig:
         query: Query = {"surface": self.surface, "opt": format_spec(self.opt)}
         if self.opt2 is not None:
             query["opt2"] = format_spec(self.opt2)
-        query.update({"x": format_axis(self.x), "y": format_axis(self.y),
-                      "start": ",".join(format_number(v) for v in self.start), "steps": str(self.steps)})
+        query.update(
+            {
+                "x": format_axis(self.x),
+                "y": format_axis(self.y),
+                "start": ",".join(format_number(v) for v in self.start),
+                "steps": str(self.steps),
+            }
+        )
         if self.tol != 1e-3:
             query["tol"] = format_number(self.tol)
         if self.metric != "loss":
@@ -149,8 +174,10 @@ def _read_opt2(read: Reader, x: SweepAxis, y: SweepAxis) -> OptSpec | None:
         try:
             parse_axis(label, format_axis(axis), opt2.name)
         except SpecError:
-            read.warn(f"opt2: {REGISTRY[opt2.name].display_name} has no {axis.key} (the {label} axis); "
-                      "the comparison is left out")
+            read.warn(
+                f"opt2: {REGISTRY[opt2.name].display_name} has no {axis.key} (the {label} axis); "
+                "the comparison is left out"
+            )
             return None
     return opt2
 

@@ -8,7 +8,7 @@ legend. Frames follow the playback figure's (the same evenly spread steps).
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -39,9 +39,19 @@ def _legend(draw: ImageDraw.ImageDraw, paths: Sequence[PathData]) -> None:
         draw.text((25, y), p.label, fill=(20, 20, 20))
 
 
-def playback_frames(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequence[PathData],
-                    minima: Sequence[tuple[float, float, float]], start: tuple[float, float], floor: float,
-                    log: bool = False, frames: int = 60, size: int = 480, step: int = 0) -> list[Image.Image]:
+def playback_frames(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    paths: Sequence[PathData],
+    minima: Sequence[tuple[float, float, float]],
+    start: tuple[float, float],
+    floor: float,
+    log: bool = False,
+    frames: int = 60,
+    size: int = 480,
+    step: int = 0,
+) -> list[Image.Image]:
     """The playback's frames as RGB images [size, size], from ``step`` (where the playback chart
     opens) to the end: the same steps as the chart's."""
     back = Image.fromarray(surface_image(z, floor, log, size=size))
@@ -50,21 +60,21 @@ def playback_frames(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, paths: Sequen
     marks = _to_pixels(np.array([[m[0], m[1]] for m in minima]).reshape(-1, 2), xs, ys, size)
     sx, sy = _to_pixels(np.array([start], np.float64), xs, ys, size)[0]
     out = []
-    for step in playback_marks(max((len(p.xy) for p in paths), default=1), frames, step):
+    for shown in playback_marks(max((len(p.xy) for p in paths), default=1), frames, step):
         img = back.copy()
         draw = ImageDraw.Draw(img)
         for mx, my in marks:
             _star(draw, mx, my)
         draw.ellipse([sx - 6, sy - 6, sx + 6, sy + 6], outline=(0, 0, 0), width=2)
         for pts, color in zip(pixels, colors):
-            idx = thin(min(step + 1, len(pts)), MAX_POINTS)
+            idx = thin(min(shown + 1, len(pts)), MAX_POINTS)
             if len(idx) > 1:
                 draw.line([tuple(v) for v in pts[idx]], fill=color, width=3, joint="curve")
             if len(idx):
                 x, y = pts[idx[-1]]
                 draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=color)
         _legend(draw, paths)
-        draw.text((size - 70, size - 16), f"step {step}", fill=(20, 20, 20))
+        draw.text((size - 70, size - 16), f"step {shown}", fill=(20, 20, 20))
         out.append(img)
     return out
 

@@ -12,8 +12,7 @@ import numpy as np
 # CIELAB units under simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009;
 # tests/test_plots.py checks it), and each stands out on the light surface colours below.
 # Picked from Paul Tol's and Okabe & Ito's colour-blind-safe sets; the first ones differ most.
-PALETTE = ("#0077BB", "#E69F00", "#EE3377", "#000000", "#56B4E9", "#997700", "#332288", "#DDCC77",
-           "#663333", "#666633")
+PALETTE = ("#0077BB", "#E69F00", "#EE3377", "#000000", "#56B4E9", "#997700", "#332288", "#DDCC77", "#663333", "#666633")
 # Surfaces in light greys: low loss light, high loss darker, so that any racer colour shows on them.
 COLORSCALE = [[0.0, "#f7fbff"], [0.5, "#c6d3df"], [1.0, "#8da0b3"]]
 
@@ -92,8 +91,16 @@ def _display(values, floor: float, log: bool) -> np.ndarray:
     return out
 
 
-_SHORT_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
-                "float32": "f4", "float64": "f8"}
+_SHORT_TYPES = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
 _NOT_ARRAYS = ("range", "domain", "tickvals", "ticktext")  # lists Plotly reads as plain JSON only
 
 
@@ -106,7 +113,7 @@ def typed_array(a: np.ndarray) -> dict | list:
         a = a.astype(np.uint8)
     if a.size == 0 or a.dtype.name not in _SHORT_TYPES:
         return a.tolist()
-    out = {"dtype": _SHORT_TYPES[a.dtype.name], "bdata": base64.b64encode(np.ascontiguousarray(a)).decode("ascii")}
+    out = {"dtype": _SHORT_TYPES[a.dtype.name], "bdata": base64.b64encode(np.ascontiguousarray(a).data).decode("ascii")}
     if a.ndim > 1:
         out["shape"] = ", ".join(str(n) for n in a.shape)
     return out
@@ -118,8 +125,9 @@ def encode(fig):
     Returns new containers; the input is left as it was, so cached pieces can be shared.
     """
     if isinstance(fig, dict):
-        return {k: (v.tolist() if isinstance(v, np.ndarray) and k in _NOT_ARRAYS else encode(v))
-                for k, v in fig.items()}
+        return {
+            k: (v.tolist() if isinstance(v, np.ndarray) and k in _NOT_ARRAYS else encode(v)) for k, v in fig.items()
+        }
     if isinstance(fig, (list, tuple)):
         return [encode(v) for v in fig]
     if isinstance(fig, np.ndarray):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,8 +13,13 @@ from optviz.plots.surface_figures import LEGEND
 MAX_CURVE_POINTS = 1000
 
 
-def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: int = 340,
-                  marks: Sequence[tuple[float, str]] = (), legend: bool = True) -> dict:
+def curves_figure(
+    paths: Sequence[PathData],
+    panels: Sequence[tuple],
+    height: int = 340,
+    marks: Sequence[tuple[float, str]] = (),
+    legend: bool = True,
+) -> dict:
     """Side-by-side panels of per-step curves sharing one legend (none with ``legend=False``: a
     thin strip whose colours the chart beside it names).
 
@@ -21,8 +27,11 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
     panel; the x values are index * x step (default: "step", 1). Short series get markers.
     ``marks`` are (x, label) events drawn as dashed vertical lines across every panel.
     """
-    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND,
-                        "showlegend": legend}
+    layout: dict[str, Any]
+    data, layout = (
+        [],
+        {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND, "showlegend": legend},
+    )
     n, gap = len(panels), 0.08
     shown: set[str] = set()  # each label in the legend once, wherever it first appears
     width = (1 - gap * (n - 1)) / n
@@ -37,8 +46,11 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
             layout[f"xaxis{axis}"]["tickformat"] = "d"
             if x_title == "epoch":
                 layout[f"xaxis{axis}"].update(tick0=0, dtick=1)
-        layout[f"yaxis{axis}"] = (log_axis(values, anchor=f"x{axis}", title={"text": title}) if log_y else
-                                  {"anchor": f"x{axis}", "title": {"text": title}, "exponentformat": "power"})
+        layout[f"yaxis{axis}"] = (
+            log_axis(values, anchor=f"x{axis}", title={"text": title})
+            if log_y
+            else {"anchor": f"x{axis}", "title": {"text": title}, "exponentformat": "power"}
+        )
         for p, v in zip(paths, values):
             if v is None or len(v) == 0:
                 continue
@@ -46,18 +58,49 @@ def curves_figure(paths: Sequence[PathData], panels: Sequence[tuple], height: in
             y = np.asarray(v, np.float64)[idx]
             if log_y:
                 y = np.where(y > 0, y, np.nan)  # log axes cannot show 0; a gap is honest
-            data.append({"type": "scatter", "x": idx * x_step, "y": y, "mode": "lines" if len(v) > 30 else "lines+markers",
-                         "name": p.label,
-                         "legendgroup": p.label, "showlegend": p.label not in shown, "xaxis": f"x{axis}",
-                         "yaxis": f"y{axis}",
-                         "line": {"color": p.color, "width": 2, "dash": p.dash}})
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": idx * x_step,
+                    "y": y,
+                    "mode": "lines" if len(v) > 30 else "lines+markers",
+                    "name": p.label,
+                    "legendgroup": p.label,
+                    "showlegend": p.label not in shown,
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                    "line": {"color": p.color, "width": 2, "dash": p.dash},
+                }
+            )
             shown.add(p.label)
-    layout["shapes"] = [{"type": "line", "xref": f"x{'' if k == 0 else k + 1}", "yref": "paper", "x0": x, "x1": x,
-                         "y0": 0, "y1": 1, "line": {"dash": "dash", "width": 1.5, "color": "#444"}}
-                        for k in range(n) for x, _ in marks]
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": f"x{'' if k == 0 else k + 1}",
+            "yref": "paper",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": {"dash": "dash", "width": 1.5, "color": "#444"},
+        }
+        for k in range(n)
+        for x, _ in marks
+    ]
     layout.setdefault("annotations", []).extend(
-        {"xref": "x", "yref": "paper", "x": x, "y": 1, "text": label, "showarrow": False, "xanchor": "left",
-         "yanchor": "top", "font": {"size": 11}} for x, label in marks)
+        {
+            "xref": "x",
+            "yref": "paper",
+            "x": x,
+            "y": 1,
+            "text": label,
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"size": 11},
+        }
+        for x, label in marks
+    )
     return {"data": data, "layout": layout}
 
 
@@ -75,14 +118,27 @@ def stability_figure(paths: Sequence[PathData], series: Sequence[Mapping[str, np
                 continue
             idx = thin(len(v), MAX_CURVE_POINTS)
             y = np.asarray(v, np.float64)[idx]
-            data.append({"type": "scatter", "x": idx + 1, "y": np.where(y > 0, y, np.nan), "mode": "lines",
-                         "name": p.label, "legendgroup": p.label, "showlegend": p.label not in shown,
-                         "hovertemplate": f"{key.replace('_', ' ')}: %{{y:.4g}}<extra>{p.label}</extra>",
-                         "line": {"color": p.color, "width": 2 if dash != "dash" else 1.5, "dash": dash}})
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": idx + 1,
+                    "y": np.where(y > 0, y, np.nan),
+                    "mode": "lines",
+                    "name": p.label,
+                    "legendgroup": p.label,
+                    "showlegend": p.label not in shown,
+                    "hovertemplate": f"{key.replace('_', ' ')}: %{{y:.4g}}<extra>{p.label}</extra>",
+                    "line": {"color": p.color, "width": 2 if dash != "dash" else 1.5, "dash": dash},
+                }
+            )
             shown.add(p.label)
-    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "legend": LEGEND,
-              "xaxis": {"title": {"text": "update t"}, "tickformat": "d"},
-              "yaxis": log_axis([v for s in series for v in s.values()], title={"text": "sharpness (log)"})}
+    layout: dict[str, Any] = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        "legend": LEGEND,
+        "xaxis": {"title": {"text": "update t"}, "tickformat": "d"},
+        "yaxis": log_axis([v for s in series for v in s.values()], title={"text": "sharpness (log)"}),
+    }
     return {"data": data, "layout": layout}
 
 
@@ -92,29 +148,61 @@ def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], col
     rows = max(len(keys), 1)
     gap = 0.06
     height = (1 - gap * (rows - 1)) / rows
-    data, layout = [], {"height": max(170 * rows, 220) + 30, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-                        "showlegend": True, "legend": LEGEND, "annotations": []}
+    layout: dict[str, Any]
+    data, layout = (
+        [],
+        {
+            "height": max(170 * rows, 220) + 30,
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+            "showlegend": True,
+            "legend": LEGEND,
+            "annotations": [],
+        },
+    )
     for row, key in enumerate(keys):
         top = 1 - row * (height + gap)
         axis = "" if row == 0 else str(row + 1)
         layout[f"yaxis{axis}"] = {"domain": [top - height, top], "anchor": f"x{axis}"}
-        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}", "matches": "x" if row else None,
-                                  "showticklabels": row == rows - 1,
-                                  "title": {"text": "step"} if row == rows - 1 else None}
-        layout["annotations"].append({"text": labels.get(key, key), "x": 0.5, "y": top, "xref": "paper",
-                                      "yref": "paper", "yanchor": "bottom", "showarrow": False})
+        layout[f"xaxis{axis}"] = {
+            "anchor": f"y{axis}",
+            "matches": "x" if row else None,
+            "showticklabels": row == rows - 1,
+            "title": {"text": "step"} if row == rows - 1 else None,
+        }
+        layout["annotations"].append(
+            {
+                "text": labels.get(key, key),
+                "x": 0.5,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
         v = np.asarray(state[key], np.float64)
         idx = thin(len(v), MAX_CURVE_POINTS)
         columns = [(v[idx], "")] if v.ndim == 1 else [(v[idx, 0], " (x)"), (v[idx, 1], " (y)")]
         for j, (col, suffix) in enumerate(columns):
             # One legend entry per line style, shown once: which line is the x coordinate, which the y.
-            legend = {"name": ("x coordinate" if j == 0 else "y coordinate") if v.ndim == 2 else "value",
-                      "legendgroup": f"coord{j}", "showlegend": row == next(
-                          (r for r, k in enumerate(keys) if np.asarray(state[k]).ndim == v.ndim), 0)}
-            data.append({"type": "scatter", "x": idx + 1, "y": col, "mode": "lines", **legend,
-                         "hovertemplate": f"{key}{suffix}: %{{y:~.4g}} at step %{{x}}<extra></extra>",
-                         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                         "line": {"color": color, "width": 2, "dash": "solid" if j == 0 else "dot"}})
+            legend = {
+                "name": ("x coordinate" if j == 0 else "y coordinate") if v.ndim == 2 else "value",
+                "legendgroup": f"coord{j}",
+                "showlegend": row == next((r for r, k in enumerate(keys) if np.asarray(state[k]).ndim == v.ndim), 0),
+            }
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": idx + 1,
+                    "y": col,
+                    "mode": "lines",
+                    **legend,
+                    "hovertemplate": f"{key}{suffix}: %{{y:~.4g}} at step %{{x}}<extra></extra>",
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                    "line": {"color": color, "width": 2, "dash": "solid" if j == 0 else "dot"},
+                }
+            )
     for k in list(layout):
         if k.startswith("xaxis"):
             layout[k] = {a: b for a, b in layout[k].items() if b is not None}

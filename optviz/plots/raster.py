@@ -21,14 +21,14 @@ LINE_ALPHA = 0.35
 
 
 def hex_rgb(color: str) -> np.ndarray:
-    """"#rrggbb" as an RGB float triple (0..255)."""
-    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], np.float64)
+    """ "#rrggbb" as an RGB float triple (0..255)."""
+    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], np.float64)
 
 
 def colormap(t: np.ndarray) -> np.ndarray:
     """RGB [..., 3] (0..255 floats) of values ``t`` in [0, 1] on the figures' colour scale."""
     stops = np.array([s for s, _ in COLORSCALE])
-    colors = np.stack([hex_rgb(c) for _, c in COLORSCALE])
+    colors = np.stack([hex_rgb(str(c)) for _, c in COLORSCALE])
     return np.stack([np.interp(t, stops, colors[:, k]) for k in range(3)], axis=-1)
 
 
@@ -74,6 +74,16 @@ def png_data_uri(image: np.ndarray) -> str:
 
 def background(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, floor: float, log: bool) -> dict:
     """A Plotly layout image that covers the plot area's data range with the surface."""
-    return {"source": png_data_uri(surface_image(z, floor, log)), "xref": "x", "yref": "y",
-            "x": float(xs[0]), "y": float(ys[-1]), "sizex": float(xs[-1] - xs[0]), "sizey": float(ys[-1] - ys[0]),
-            "sizing": "stretch", "layer": "below", "xanchor": "left", "yanchor": "top"}
+    return {
+        "source": png_data_uri(surface_image(z, floor, log)),
+        "xref": "x",
+        "yref": "y",
+        "x": float(xs[0]),
+        "y": float(ys[-1]),
+        "sizex": float(xs[-1] - xs[0]),
+        "sizey": float(ys[-1] - ys[0]),
+        "sizing": "stretch",
+        "layer": "below",
+        "xanchor": "left",
+        "yanchor": "top",
+    }

@@ -8,11 +8,11 @@ checks that the drawn path and the address bar change, and saves a screenshot. I
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
-import re
 import time
 import urllib.request
 
@@ -59,9 +59,26 @@ def server():
     _need_browser()
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", os.path.join(ROOT, "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=ROOT))
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            os.path.join(ROOT, "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -86,13 +103,16 @@ def test_share_link_slider_nudge_redraws(server):
 
     os.makedirs(ARTIFACTS, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(server + LINK)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-            ".some(e => e.data && e.data[0] && e.data[0].type === 'surface')", timeout=90_000)
+            ".some(e => e.data && e.data[0] && e.data[0].type === 'surface')",
+            timeout=90_000,
+        )
         page.wait_for_function(f"({PATHS_JS})() !== null", timeout=30_000)
         before = page.evaluate(PATHS_JS)
         assert before["name"] == "Adam (lr=0.05)" and len(before["x"]) == 201
@@ -102,12 +122,13 @@ def test_share_link_slider_nudge_redraws(server):
         lr = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="lr"]').first
         lr.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"() => {{ const p = ({PATHS_JS})(); return p && p.name !== {before['name']!r}; }}",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const p = ({PATHS_JS})(); return p && p.name !== {before['name']!r}; }}", timeout=30_000
+        )
         after = page.evaluate(PATHS_JS)
         assert after["x"] != before["x"]
         assert after["name"].startswith("Adam (lr=0.0")
-        new_lr = after["name"][len("Adam (lr="):-1]
+        new_lr = after["name"][len("Adam (lr=") : -1]
         page.wait_for_function(f"() => ({opts})()[0] === 'adam:lr={new_lr}'", timeout=10_000)
         time.sleep(1.5)  # let WebGL finish painting before the picture
         shot = os.path.join(ARTIFACTS, "surfaces.png")
@@ -136,8 +157,9 @@ def test_sweep_page_click_a_cell(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/sweep")
         page.wait_for_function(HEATMAP_JS, timeout=90_000)
@@ -160,16 +182,24 @@ def test_hostile_link_warns_and_the_page_works(server):
 
     from playwright.sync_api import sync_playwright
 
-    link = ("/?surface=custom&expr=" + quote("__import__('os').system('touch /tmp/optviz_pwned')")
-            + "&steps=99999&opt=" + quote("adam:lr=-1") + "&opt=sgd:lr=0.05&start=nan,1")
+    link = (
+        "/?surface=custom&expr="
+        + quote("__import__('os').system('touch /tmp/optviz_pwned')")
+        + "&steps=99999&opt="
+        + quote("adam:lr=-1")
+        + "&opt=sgd:lr=0.05&start=nan,1"
+    )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(server + link)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-            ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')", timeout=90_000)
+            ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')",
+            timeout=90_000,
+        )
         alerts = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
         text = " ".join(alerts)
         assert "is not allowed at position 12" in text and "nearest allowed value, 5000" in text
@@ -179,7 +209,9 @@ def test_hostile_link_warns_and_the_page_works(server):
     assert not os.path.exists("/tmp/optviz_pwned")
 
 
-PLAYBACK_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(e => e.layout && e.layout.updatemenus)"
+PLAYBACK_JS = (
+    "() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(e => e.layout && e.layout.updatemenus)"
+)
 
 
 def test_playback_frames_keep_the_surface(server):
@@ -191,8 +223,9 @@ def test_playback_frames_keep_the_surface(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
@@ -202,20 +235,23 @@ def test_playback_frames_keep_the_surface(server):
         chart.scroll_into_view_if_needed()
         page.get_by_text("Play", exact=True).click()
         # wait until the last frame is shown: the path has all its points
-        page.wait_for_function(f"() => ({PLAYBACK_JS})()._fullData.some(t => t.name && t.name.startsWith('Adam') "
-                               "&& t.x.length === 201)", timeout=30_000)
+        page.wait_for_function(
+            f"() => ({PLAYBACK_JS})()._fullData.some(t => t.name && t.name.startsWith('Adam') && t.x.length === 201)",
+            timeout=30_000,
+        )
         time.sleep(0.5)
         shot = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), np.float64)
         h, w, _ = shot.shape
-        middle = shot[int(0.3 * h):int(0.6 * h), int(0.4 * w):int(0.6 * w)]  # inside the surface's square
+        middle = shot[int(0.3 * h) : int(0.6 * h), int(0.4 * w) : int(0.6 * w)]  # inside the surface's square
         assert middle.mean() < 230, "the surface is gone: the plot area is white"
         assert chart.locator("image").count() >= 1  # the surface is a layout image, which no frame touches
         browser.close()
 
 
 def _launch(p):
-    return p.chromium.launch(executable_path=CHROMIUM,
-                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    return p.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    )
 
 
 CELLS_JS = """() => { const h = Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -257,11 +293,13 @@ def test_sweep_view_travels_in_its_link(server):
         box.fill("12")
         box.press("Enter")
         try:
-            page.wait_for_function("() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "() => new URLSearchParams(location.search).get('x') === 'lr=1e-05:1:12:log'", timeout=120_000
+            )
         except Exception as err:  # say what the page showed instead
-            raise AssertionError(f"the link did not follow: box={box.input_value()!r} "
-                                 f"search={page.evaluate('() => location.search')!r}") from err
+            raise AssertionError(
+                f"the link did not follow: box={box.input_value()!r} search={page.evaluate('() => location.search')!r}"
+            ) from err
         _heatmap_ready(page, "48:12")
         url = page.url
         other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
@@ -291,8 +329,10 @@ def test_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
         assert "Adam (lr=0.001): 3 of 3 epochs" in text  # Adam finished
         assert re.search(r"SGD \(lr=0.01\): [12] of 3 epochs", text)  # SGD's finished epochs are kept
         assert "Press Train" not in page.content()
-        curves = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])" \
-                 ".map(t => t.name)).find(n => n.includes('SGD (lr=0.01)'))"
+        curves = (
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || [])"
+            ".map(t => t.name)).find(n => n.includes('SGD (lr=0.01)'))"
+        )
         assert {"Adam (lr=0.001)", "SGD (lr=0.01)"} <= set(page.evaluate(curves))
         # the view is in the link: a new context opens the same race settings
         other = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
@@ -311,7 +351,8 @@ def test_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
 
 BOXES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => {
   const r = e.getBoundingClientRect(), m = e.querySelector('.modebar'), l = e.querySelector('.legend');
-  const box = x => { if (!x) return null; const b = x.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const box = x => { if (!x) return null; const b = x.getBoundingClientRect();
+                     return [b.left, b.top, b.right, b.bottom]; };
   return {type: e._fullData && e._fullData[0] ? e._fullData[0].type : null, box: [r.left, r.top, r.right, r.bottom],
           modebar: box(m), legend: box(l)};
 })"""
@@ -338,7 +379,7 @@ def test_surfaces_on_a_phone(server):
         charts = page.evaluate(BOXES_JS)
         for i, a in enumerate(charts):
             assert a["box"][2] - a["box"][0] <= 390
-            for b in charts[i + 1:]:
+            for b in charts[i + 1 :]:
                 assert _overlap(a["box"], b["box"]) == 0, (a, b)
             if a["legend"] and a["modebar"]:
                 assert _overlap(a["legend"], a["modebar"]) == 0, a
@@ -359,17 +400,20 @@ def test_compare_opens_from_a_link_and_draws_the_profile(server):
         browser = _launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + link)
-        page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(e =>
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(e =>
             e._fullData && e._fullData.length === 2 && e._fullData[0].line && e._fullData[0].line.shape === 'hv')""",
-                               timeout=180_000)
+            timeout=180_000,
+        )
         names = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-            .find(e => e._fullData && e._fullData[0].line && e._fullData[0].line.shape === 'hv')._fullData.map(t => t.name)""")
+            .find(e => e._fullData && e._fullData[0].line && e._fullData[0].line.shape === 'hv')
+            ._fullData.map(t => t.name)""")
         assert names == ["Adam", "SGD + momentum"]  # display names, as on every other page
         assert "budget=4" in page.url and "opt=momentum" in page.url
         browser.close()
 
 
-LINK_BOX = 'iframe[title="the link to this view, with a button to copy it"]'
+LINK_BOX = 'iframe[srcdoc*="the link to this view"]'
 # What a visitor sees, read off the page: every chart's traces (their names, colours and points;
 # not the surfaces' grids), every input's value, every table's text.
 VIEW_JS = """() => {
@@ -379,7 +423,8 @@ VIEW_JS = """() => {
     .map(t => ({type: t.type, name: t.name, color: t.line ? t.line.color : null, x: arr(t.x), y: arr(t.y)})));
   const inputs = Array.from(document.querySelectorAll('input')).filter(i => i.getAttribute('aria-label'))
     .map(i => [i.getAttribute('aria-label'), i.type === 'checkbox' ? i.checked : i.value]);
-  const tables = Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"] table')).map(t => t.innerText);
+  const tables = Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"] table'))
+    .map(t => t.innerText);
   return {plots, inputs, tables};
 }"""
 
@@ -398,9 +443,12 @@ def _nudge(page, label: str, presses: int = 1) -> None:
 def _settled(page) -> None:
     """The script is idle and the printed link has caught up with the address bar."""
     _script_idle(page)
-    page.wait_for_function(f"""() => {{ const f = document.querySelector('{LINK_BOX}');
+    page.wait_for_function(
+        f"""() => {{ const f = document.querySelector('{LINK_BOX}');
         const l = f && f.contentDocument && f.contentDocument.getElementById('l');
-        return l && l.textContent === window.location.href; }}""", timeout=30_000)
+        return l && l.textContent === window.location.href; }}""",
+        timeout=30_000,
+    )
 
 
 def test_the_printed_link_is_the_view_after_every_fragment_control(server):
@@ -434,8 +482,16 @@ def test_the_printed_link_is_the_view_after_every_fragment_control(server):
         _settled(page)
         link = _printed_link(page)
         assert link == page.url
-        for item in ("arrows=1", "log=0", "tol=0.0001", "inside=1", "inside_step=13", "playback=1", "frame=5",
-                     "colors=1%2C3%2C4"):
+        for item in (
+            "arrows=1",
+            "log=0",
+            "tol=0.0001",
+            "inside=1",
+            "inside_step=13",
+            "playback=1",
+            "frame=5",
+            "colors=1%2C3%2C4",
+        ):
             assert item in link, (item, link)
         seen = page.evaluate(VIEW_JS)
         other = browser.new_context(viewport={"width": 1500, "height": 1200}).new_page()
@@ -476,11 +532,15 @@ def test_a_learning_rate_typed_below_its_range_is_fitted_and_said(server):
         box = page.locator('[data-testid="stSidebar"] input[aria-label="lr (exact)"]').first
         box.fill("-1")
         box.press("Enter")
-        page.wait_for_function("() => new URLSearchParams(location.search).getAll('opt')[0] === 'adam:lr=1e-05'",
-                               timeout=30_000)
+        page.wait_for_function(
+            "() => new URLSearchParams(location.search).getAll('opt')[0] === 'adam:lr=1e-05'", timeout=30_000
+        )
         try:  # the box shows the fitted value once the run that fitted it has reached the browser
-            page.wait_for_function("""() => parseFloat(document.querySelector('[data-testid="stSidebar"] '
-                                   + 'input[aria-label="lr (exact)"]').value) === 1e-5""", timeout=30_000)
+            page.wait_for_function(
+                """() => parseFloat(document.querySelector('[data-testid="stSidebar"] '
+                                   + 'input[aria-label="lr (exact)"]').value) === 1e-5""",
+                timeout=30_000,
+            )
         except Exception as err:
             raise AssertionError(f"the box shows {box.input_value()!r}, not the fitted 1e-05") from err
         warning = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="Adam's lr was not used")
@@ -514,10 +574,12 @@ def _legend_overlaps(page) -> list:
 def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
     from playwright.sync_api import sync_playwright
 
-    links = ["/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=momentum:lr=0.002&opt=rmsprop&playback=1",
-             "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=sgd:lr=0.01&opt=rmsprop",
-             "/sweep?surface=himmelblau&x=x%3D-5%3A5%3A24&y=y%3D-5%3A5%3A24&metric=basin&opt=adam%3Alr%3D0.1&steps=200",
-             "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200"]
+    links = [
+        "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=momentum:lr=0.002&opt=rmsprop&playback=1",
+        "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=sgd:lr=0.01&opt=rmsprop",
+        "/sweep?surface=himmelblau&x=x%3D-5%3A5%3A24&y=y%3D-5%3A5%3A24&metric=basin&opt=adam%3Alr%3D0.1&steps=200",
+        "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200",
+    ]
     with sync_playwright() as p:
         browser = _launch(p)
         context = browser.new_context(viewport={"width": width, "height": 1000}, is_mobile=width < 500)

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from optviz.core.engine.trajectory import Run
 from optviz.app.kit.cache import Shared, freeze, shared
+from optviz.core.engine.trajectory import Run
 
 
 def test_bounded_and_least_recently_used_out_first():

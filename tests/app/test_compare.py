@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import base64
 import json
 
 import numpy as np
+import pytest
 
 from tests.apptools import open_link_on, query
 
@@ -58,9 +57,13 @@ def test_the_range_test_runs_on_mnist_too():
 
 def test_a_link_at_the_bounds_reaches_the_controls():
     """The controls allow what the link allows: a link at its bounds is shown as it is."""
-    at = open_link_on(COMPARE, {"opt": ["sgd"], "surfaces": "bowl", "starts": "16", "budget": "64", "steps": "1"},
-                      timeout=300)
+    at = open_link_on(
+        COMPARE, {"opt": ["sgd"], "surfaces": "bowl", "starts": "16", "budget": "64", "steps": "1"}, timeout=300
+    )
     assert not at.exception and not at.warning, [w.value for w in at.warning]
-    assert (at.number_input(key="cp_starts").value, at.number_input(key="cp_budget").value,
-            at.slider(key="cp_steps").value) == (16, 64, 1)
+    assert (
+        at.number_input(key="cp_starts").value,
+        at.number_input(key="cp_budget").value,
+        at.slider(key="cp_steps").value,
+    ) == (16, 64, 1)
     assert query(at)["steps"] == ["1"] and query(at)["budget"] == ["64"]

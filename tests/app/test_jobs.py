@@ -24,8 +24,10 @@ def _slow(counter: list, steps: int = 10, pause: float = 0.05):
 
 def test_identical_jobs_run_once_and_every_watcher_gets_the_result():
     cache, calls, results = Shared(8), [], []
-    threads = [threading.Thread(target=lambda: results.append(compute_with_progress(cache, "k", _slow(calls), "x")))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: results.append(compute_with_progress(cache, "k", _slow(calls), "x")))
+        for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -31,9 +31,16 @@ def _fig_with(at, name):
 def test_renders_every_section(learn):
     assert not learn.exception and not learn.error
     headers = [h.value for h in learn.header]
-    assert headers == ["1. What Adam is", "2. The algorithm in seven steps", "3. Bias correction",
-                       "4. Key properties, each with a demo", "5. Practical tips", "6. Problems with Adam",
-                       "7. Why does it diverge?", "8. FAQ"]
+    assert headers == [
+        "1. What Adam is",
+        "2. The algorithm in seven steps",
+        "3. Bias correction",
+        "4. Key properties, each with a demo",
+        "5. Practical tips",
+        "6. Problems with Adam",
+        "7. Why does it diverge?",
+        "8. FAQ",
+    ]
     assert len(learn.expander) == 5  # the FAQ
 
 
@@ -59,8 +66,9 @@ def test_amsgrad_chart_and_numbers():
 
 
 def _links(at) -> list[str]:
-    return [href for m in at.markdown if m.value.startswith("**Try it")
-            for href in re.findall(r"\]\(([^)]+)\)", m.value)]
+    return [
+        href for m in at.markdown if m.value.startswith("**Try it") for href in re.findall(r"\]\(([^)]+)\)", m.value)
+    ]
 
 
 def test_every_try_it_link_opens_its_page_without_a_warning(learn):
@@ -109,14 +117,14 @@ def test_why_it_diverges_shows_both_sides_of_two_over_eta(learn):
     below, above = "SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"
     assert abs(by[(below, "dash")][0] - 2 / 0.078) < 1e-3 and abs(by[(above, "dash")][0] - 2 / 0.082) < 1e-3
     assert abs(by[(below, "solid")][0] - 25) < 1e-3  # the ellipse's sharpness, between the two thresholds
-    runs = {lab: r for lab, r in zip((below, above), _edge_runs())}
+    runs = dict(zip((below, above), _edge_runs()))
     assert runs[below].loss[-1] < runs[below].loss[0] < runs[above].loss[-1]
 
 
 def _edge_runs():
-    from optviz.core.spec import parse_spec
-    from optviz.core.problems.surfaces import SURFACES
     from optviz.core.engine.trajectory import run_one
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.spec import parse_spec
 
     return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]
 
@@ -135,7 +143,12 @@ def test_the_swats_chart_marks_its_switch():
     learn = make_app()
     learn.run()
     learn.switch_page("optviz/app/scripts/learn.py").run()
-    swats = next(json.loads(c.proto.spec) for c in learn.get("plotly_chart")
-                 if any(t.get("name", "").startswith("SWATS") for t in json.loads(c.proto.spec)["data"]))
-    k = int(re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1))
+    swats = next(
+        json.loads(c.proto.spec)
+        for c in learn.get("plotly_chart")
+        if any(t.get("name", "").startswith("SWATS") for t in json.loads(c.proto.spec)["data"])
+    )
+    k = int(
+        re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1)
+    )
     assert swats["layout"]["shapes"][0]["x0"] == k and "switches to SGD" in swats["layout"]["annotations"][0]["text"]

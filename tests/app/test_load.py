@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import os
 import sys
+
+import pytest
 
 from tests.paths import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
-import load_test  # noqa: E402
+import load_test
 
 pytestmark = pytest.mark.server
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptools import download, open_link_on, open_page, query, shown, xy
 from optviz.link import MnistConfig
+from tests.apptools import download, open_link_on, open_page, query, shown, xy
 
 pytestmark = pytest.mark.app
 
@@ -121,12 +121,15 @@ def test_bad_optimizer_lines_and_sizes_are_reported():
 
 
 def test_download_failure_falls_back_with_a_notice(monkeypatch, tmp_path):
-    import optviz.core.problems.mnist_data as data_mod
     import optviz.app.mnist.page as page_mod
+    import optviz.core.problems.mnist_data as data_mod
 
     monkeypatch.setattr(page_mod, "cached", lambda: False)
-    monkeypatch.setattr(page_mod, "download", lambda progress=None: data_mod.download(
-        str(tmp_path), ("http://127.0.0.1:9/",), progress, timeout=2))
+    monkeypatch.setattr(
+        page_mod,
+        "download",
+        lambda progress=None: data_mod.download(str(tmp_path), ("http://127.0.0.1:9/",), progress, timeout=2),
+    )
     at = _open()
     at.button(key="mn_download").click().run()
     assert not at.exception

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from optviz.core.optimizers import REGISTRY
 from optviz.app.surfaces.inside import filled_rule
+from optviz.core.optimizers import REGISTRY
 
 
 def _commands(latex: str) -> Counter:

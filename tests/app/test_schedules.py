@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-import numpy as np
-
-from tests.apptools import charts, make_app, query, shown, xy
 from optviz.core.spec import parse_spec
+from tests.apptools import charts, make_app, query, shown, xy
 
 pytestmark = pytest.mark.app
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from tests.apptools import chart_with, charts, download, make_app, markdown_tables, path_trace, query, shown, xy
-from optviz.link import DEFAULT_RACE
 from optviz.core.optimizers import REGISTRY
 from optviz.core.spec import parse_spec
+from optviz.link import DEFAULT_RACE
+from tests.apptools import chart_with, charts, download, make_app, markdown_tables, path_trace, query, shown, xy
 
 pytestmark = pytest.mark.app
 
@@ -52,7 +52,8 @@ def test_every_selected_optimizer_has_a_control_per_hyperparameter():
                 assert at.toggle(key=key).value is True
             else:
                 assert at.number_input(key=key).value == pytest.approx(
-                    0.3 if (rid == 3 and hp.name == "lr") else hp.default)
+                    0.3 if (rid == 3 and hp.name == "lr") else hp.default
+                )
                 slider = (at.select_slider if hp.log else at.slider)(key=key + "_s")  # the slider beside it
                 assert slider.value == pytest.approx(0.3 if (rid == 3 and hp.name == "lr") else hp.default)
 
@@ -79,8 +80,14 @@ def test_slider_moves_the_exact_value_too():
 
 
 def test_link_reproduces_the_view():
-    at = make_app(surface="rosenbrock", start="-1.2,1", steps="300", opt=["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"],
-                  noise="0.1", seed="4")
+    at = make_app(
+        surface="rosenbrock",
+        start="-1.2,1",
+        steps="300",
+        opt=["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"],
+        noise="0.1",
+        seed="4",
+    )
     at.run()
     assert not at.exception and not at.warning
     assert at.selectbox(key="surface").value == "rosenbrock"
@@ -92,11 +99,11 @@ def test_link_reproduces_the_view():
     q = query(at)
     assert q["opt"] == ["adam:lr=0.02,b1=0.8", "rmsprop:lr=0.003"] and q["start"] == ["-1.2,1"]
     # and the paths drawn are the engine's paths for that configuration
-    from optviz.link import parse_query
-    from optviz.core.problems.surfaces import SURFACES
     from optviz.core.engine.trajectory import run_race
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.link import parse_query
 
-    cfg, _ = parse_query({k: v for k, v in q.items()})
+    cfg, _ = parse_query(dict(q))
     run = run_race(SURFACES["rosenbrock"], cfg.start, cfg.steps, list(cfg.specs), cfg.noise, cfg.seed)[1]
     drawn = xy(path_trace(chart_with(at, "contour"), "RMSprop (lr=0.003)"))
     assert drawn[0][-1] == pytest.approx(float(run.path[-1, 0]), rel=1e-6)
@@ -111,16 +118,22 @@ def test_widget_changes_flow_into_the_url():
     assert q["surface"] == ["himmelblau"] and q["steps"] == ["400"] and q["start"] == ["-0.3,-0.9"]
 
 
-@pytest.mark.parametrize("query,fragment", [
-    ({"steps": "99999"}, "steps: must be a whole number from 1 to 5000 (got 99999); using the nearest allowed value, 5000"),
-    ({"steps": "many"}, "steps: 'many' is not a number; using 150"),
-    ({"surface": "moon"}, "surface: unknown surface 'moon'"),
-    ({"opt": "adam:lr=-1"}, "adam: lr must satisfy 0 < lr <= 10 (got -1)"),
-    ({"opt": "adam:b1=1"}, "b1 must satisfy 0 <= b1 < 1"),
-    ({"start": "nan,1"}, "start: 'nan' is not a finite number"),
-    ({"noise": "-2"}, "noise: must satisfy 0 <= noise <= 100"),
-    ({"opt": ["bogus", "sgd:lr=0.1"]}, "unknown optimizer 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "query,fragment",
+    [
+        (
+            {"steps": "99999"},
+            "steps: must be a whole number from 1 to 5000 (got 99999); using the nearest allowed value, 5000",
+        ),
+        ({"steps": "many"}, "steps: 'many' is not a number; using 150"),
+        ({"surface": "moon"}, "surface: unknown surface 'moon'"),
+        ({"opt": "adam:lr=-1"}, "adam: lr must satisfy 0 < lr <= 10 (got -1)"),
+        ({"opt": "adam:b1=1"}, "b1 must satisfy 0 <= b1 < 1"),
+        ({"start": "nan,1"}, "start: 'nan' is not a finite number"),
+        ({"noise": "-2"}, "noise: must satisfy 0 <= noise <= 100"),
+        ({"opt": ["bogus", "sgd:lr=0.1"]}, "unknown optimizer 'bogus'"),
+    ],
+)
 def test_bad_link_warns_and_still_renders(query, fragment):
     at = make_app(**query)
     at.run()
@@ -162,15 +175,17 @@ def test_add_and_remove_an_optimizer():
 def test_inside_the_optimizer_shows_adam_state_and_bias_correction():
     at = make_app(opt="adam:lr=0.05")
     at.run()
-    assert not any(r"\hat m_t" in l.value for l in at.latex)  # closed until asked for
+    assert not any(r"\hat m_t" in el.value for el in at.latex)  # closed until asked for
     at.toggle(key="inside").set_value(True).run()
-    latex = " ".join(l.value for l in at.latex)
+    latex = " ".join(el.value for el in at.latex)
     assert r"\hat m_t" in latex and "0.05" in latex  # the rule with the value filled in
     assert any(c.value.startswith("First five step lengths") for c in at.caption)
     import json
 
     figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    pair = [f for f in figs if {"with bias correction", "without bias correction"} <= {t.get("name") for t in f["data"]}]
+    pair = [
+        f for f in figs if {"with bias correction", "without bias correction"} <= {t.get("name") for t in f["data"]}
+    ]
     assert len(pair) == 2  # the paths on the contour and their losses
     with_bc, without_bc = (xy(path_trace(pair[0], n)) for n in ("with bias correction", "without bias correction"))
     assert with_bc != without_bc
@@ -202,8 +217,10 @@ def test_exports_hold_what_the_page_draws():
     drawn = xy(path_trace(chart_with(at, "contour"), "Adam (lr=0.1)"))
     assert [float(r["x"]) for r in rows] == pytest.approx(drawn[0]) and len(rows) == 11
     data = json.loads(download(at, "Configuration (JSON)"))
-    assert data["domain"] == [-2, 2, -1, 3] and SurfacesConfig.from_query(parse_qs(data["query"]))[0] == \
-        SurfacesConfig.from_query(query(at))[0]
+    assert (
+        data["domain"] == [-2, 2, -1, 3]
+        and SurfacesConfig.from_query(parse_qs(data["query"]))[0] == SurfacesConfig.from_query(query(at))[0]
+    )
 
 
 def test_fair_race_tunes_every_learning_rate():
@@ -216,9 +233,9 @@ def test_fair_race_tunes_every_learning_rate():
     lrs = [float(spec.split("lr=")[1]) for spec in q]
     assert lrs[0] != 0.0001 and lrs[1] != 1e-05
     # the tuned lr is the best of the grid: its final loss is no worse than the neighbouring values'
-    from optviz.core.spec import make_spec
-    from optviz.core.problems.surfaces import SURFACES
     from optviz.core.engine.trajectory import run_race
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.core.spec import make_spec
 
     s = SURFACES["rosenbrock"]
     tuned = run_race(s, (-1.2, 1.0), 300, [make_spec("adam", {"lr": lrs[0]})])[0].loss[-1]
@@ -228,8 +245,12 @@ def test_fair_race_tunes_every_learning_rate():
 
 
 def test_custom_formula_from_a_link():
-    at = make_app(surface="custom", expr="sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", domain="-2,2,-2,2",
-                  opt=["adam:lr=0.05", "sgd:lr=0.05"])
+    at = make_app(
+        surface="custom",
+        expr="sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)",
+        domain="-2,2,-2,2",
+        opt=["adam:lr=0.05", "sgd:lr=0.05"],
+    )
     at.run()
     assert not at.exception and not at.warning
     assert at.text_input(key="expr").value == "sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)"
@@ -257,13 +278,16 @@ def test_formula_with_gaps_says_so():
     assert any("not finite on" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("query_params,fragment", [
-    ({"surface": "custom", "expr": "9**9**9**9"}, "the exponent '9**9**9' is too large"),
-    ({"surface": "custom", "expr": "x" * 3000}, "at most 1000"),
-    ({"surface": "custom", "expr": "x", "domain": "1,0,0,1"}, "XMIN < XMAX"),
-    ({"steps": "99999"}, "using the nearest allowed value, 5000"),
-    ({"opt": ["adam"] * 30}, "at most 10 per race"),
-])
+@pytest.mark.parametrize(
+    "query_params,fragment",
+    [
+        ({"surface": "custom", "expr": "9**9**9**9"}, "the exponent '9**9**9' is too large"),
+        ({"surface": "custom", "expr": "x" * 3000}, "at most 1000"),
+        ({"surface": "custom", "expr": "x", "domain": "1,0,0,1"}, "XMIN < XMAX"),
+        ({"steps": "99999"}, "using the nearest allowed value, 5000"),
+        ({"opt": ["adam"] * 30}, "at most 10 per race"),
+    ],
+)
 def test_hostile_links_warn_and_render(query_params, fragment):
     at = make_app(**query_params)
     at.run()
@@ -299,8 +323,14 @@ def test_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     assert not at.exception
     q = query(at)
     assert {k: q[k] for k in ("log", "arrows", "tol", "playback", "frame", "inside", "inside_step")} == {
-        "log": ["0"], "arrows": ["1"], "tol": ["0.0001"], "playback": ["1"], "frame": ["40"], "inside": ["2"],
-        "inside_step": ["25"]}
+        "log": ["0"],
+        "arrows": ["1"],
+        "tol": ["0.0001"],
+        "playback": ["1"],
+        "frame": ["40"],
+        "inside": ["2"],
+        "inside_step": ["25"],
+    }
     again = make_app(**q)
     again.run()
     assert not again.exception and not again.warning
@@ -339,8 +369,11 @@ def test_fair_race_says_when_a_tuned_lr_is_at_the_end_of_its_grid():
 
 def _racer_colours(at) -> dict[str, str]:
     """Each racer's line colour in the top view, by legend label."""
-    return {t["name"]: t["line"]["color"] for t in chart_with(at, "contour")["data"]
-            if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")}
+    return {
+        t["name"]: t["line"]["color"]
+        for t in chart_with(at, "contour")["data"]
+        if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")
+    }
 
 
 def test_racer_colours_travel_with_the_link():
@@ -370,11 +403,15 @@ def test_a_typed_value_out_of_range_is_fitted_and_said():
     at.run()
     at.number_input(key="r0_adam_lr").set_value(-1.0).run()
     assert at.number_input(key="r0_adam_lr").value == 1e-05 and query(at)["opt"] == ["adam:lr=1e-05"]
-    assert "Adam's lr was not used: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, 1e-05" \
+    assert (
+        "Adam's lr was not used: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, 1e-05"
         in shown(at.warning)
+    )
     at.number_input(key="start_x").set_value(1e9).run()
     assert at.number_input(key="start_x").value == 10000 and query(at)["start"][0].startswith("10000,")
-    assert any(w.startswith("start x was not used: must lie from -10000 to 10000 (got 1000000000)") for w in shown(at.warning))
+    assert any(
+        w.startswith("start x was not used: must lie from -10000 to 10000 (got 1000000000)") for w in shown(at.warning)
+    )
 
 
 def test_a_step_never_reached_reads_the_same_on_every_page():
@@ -397,8 +434,9 @@ def test_fair_race_announces_the_race_it_draws():
     rows = {r["optimizer"].split(" (")[0]: r for r in _table(at)}
     links = [parse_spec(text) for text in query(at)["opt"]]
     for rid, (name, spec) in enumerate(zip(["Adam", "SGD", "RMSprop"], links)):
-        lr_text, outcome = re.search(rf"{name}: lr = ([0-9.e+-]+)(?:, the \w+ value tried \([^)]*\)[^(]*)? \(([^)]*)\)",
-                                     note).groups()
+        lr_text, outcome = re.search(
+            rf"{name}: lr = ([0-9.e+-]+)(?:, the \w+ value tried \([^)]*\)[^(]*)? \(([^)]*)\)", note
+        ).groups()
         # the tuned value exactly: in the banner, in the box, in the link
         assert float(lr_text) == spec.hparams["lr"] == at.number_input(key=f"r{rid}_{spec.name}_lr").value
         # and the loss it announces is the loss of the run the page draws
@@ -421,8 +459,11 @@ def test_a_typed_formula_is_not_called_a_link_and_is_shown_as_typed():
 
 
 def _colours(at) -> dict[str, str]:
-    return {t["name"]: t["line"]["color"] for t in chart_with(at, "contour")["data"]
-            if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")}
+    return {
+        t["name"]: t["line"]["color"]
+        for t in chart_with(at, "contour")["data"]
+        if t.get("mode") == "lines+markers" and t.get("name") not in ("start", "minima")
+    }
 
 
 def test_a_racer_keeps_its_colour_for_life():
@@ -466,10 +507,13 @@ def test_the_inside_views_line_styles_are_in_its_legend_and_sliders_span_the_sid
     at = make_app(opt="adam:lr=0.05")
     at.run()
     at.toggle(key="inside").set_value(True).run()
-    state = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                 if any(t.get("legendgroup") == "coord1" for t in json.loads(c.proto.spec)["data"]))
+    state = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if any(t.get("legendgroup") == "coord1" for t in json.loads(c.proto.spec)["data"])
+    )
     legend = [(t["name"], t["line"]["dash"]) for t in state["data"] if t.get("showlegend")]
     assert legend == [("x coordinate", "solid"), ("y coordinate", "dot")]
     # the hyperparameter sliders span the sidebar (no columns squeeze them): no column holds a slider
-    sidebar_columns = [c for c in at.sidebar.columns]
+    sidebar_columns = list(at.sidebar.columns)
     assert not any(el.type == "select_slider" for col in sidebar_columns for el in col)

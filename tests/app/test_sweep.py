@@ -10,11 +10,11 @@ import re
 import numpy as np
 import pytest
 
-from tests.apptools import download, open_page, path_trace, query, shown, xy
-from optviz.link import SweepConfig
-from optviz.core.spec import make_spec, parse_axis
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_one
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import make_spec, parse_axis
+from optviz.link import SweepConfig
+from tests.apptools import download, open_page, path_trace, query, shown, xy
 
 pytestmark = pytest.mark.app
 
@@ -46,8 +46,14 @@ def _inspected(at) -> dict:
     marker = path_trace(heat, "inspected")
     contour = next(f for f in _figs(at) if f["data"][0]["type"] == "contour")
     run = next(t for t in contour["data"] if t.get("mode") == "lines+markers" and t["name"] not in ("start", "minima"))
-    return {"x": x.format_func(x.value), "y": y.format_func(y.value), "marker": (marker["x"][0], marker["y"][0]),
-            "label": run["name"], "path_start": xy(run)[0][0], "path_start_y": xy(run)[1][0]}
+    return {
+        "x": x.format_func(x.value),
+        "y": y.format_func(y.value),
+        "marker": (marker["x"][0], marker["y"][0]),
+        "label": run["name"],
+        "path_start": xy(run)[0][0],
+        "path_start_y": xy(run)[1][0],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +77,7 @@ def test_inspect_a_cell_shows_that_run():
     at = _open()  # its own session: the shared fixture stays as it was for the other tests
     at.number_input(key="sw_x_n").set_value(16).run()
     at.number_input(key="sw_y_n").set_value(12).run()
-    xs, ys = _cell_sliders(at)
+    xs, _ = _cell_sliders(at)
     xs.set_value(13).run()
     _cell_sliders(at)[1].set_value(9).run()
     assert not at.exception
@@ -93,8 +99,10 @@ def test_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
     at.number_input(key="sw_x_n").set_value(20).run()
     at.number_input(key="sw_y_n").set_value(20).run()
     _cell_sliders(at)[1].set_value(2).run()  # b1 = 0.1053 (the bug showed b1 = 0 beside a path at 0.094)
-    for change in (lambda: at.number_input(key="sw_y_n").set_value(32),
-                   lambda: at.number_input(key="sw_x_n").set_value(7)):
+    for change in (
+        lambda: at.number_input(key="sw_y_n").set_value(32),
+        lambda: at.number_input(key="sw_x_n").set_value(7),
+    ):
         change().run()
         seen = _inspected(at)
         b1 = float(re.search(r"b1=([0-9.e-]+)", seen["label"]).group(1))
@@ -105,7 +113,9 @@ def test_the_inspected_cell_is_one_value_through_grid_and_axis_changes():
     at.selectbox(key="sw_y_key").set_value("y").run()
     _cell_sliders(at)[1].set_value(3).run()
     seen = _inspected(at)
-    assert float(seen["y"]) == pytest.approx(seen["path_start_y"], rel=1e-3) == pytest.approx(seen["marker"][1], rel=1e-3)
+    assert (
+        float(seen["y"]) == pytest.approx(seen["path_start_y"], rel=1e-3) == pytest.approx(seen["marker"][1], rel=1e-3)
+    )
     assert not at.exception
 
 
@@ -155,8 +165,10 @@ def test_bad_input_is_reported_and_the_view_kept():
     at = _open()
     at.text_input(key="sw_opt").set_value("adam:lr=-1").run()
     assert not at.exception
-    assert any("The optimizer 'adam:lr=-1' was not used" in w and "lr must satisfy 0 < lr <= 10" in w
-               for w in shown(at.warning))
+    assert any(
+        "The optimizer 'adam:lr=-1' was not used" in w and "lr must satisfy 0 < lr <= 10" in w
+        for w in shown(at.warning)
+    )
     assert query(at)["opt"] == ["adam"]
     at.text_input(key="sw_opt").set_value("adam").run()
     at.number_input(key="sw_x_lo").set_value(0.0).run()
@@ -179,7 +191,9 @@ def test_every_change_is_in_the_link_and_the_link_reopens_the_view():
     assert cfg.opt2.name == "amsgrad" and cfg.cell_index()[1] == 6
     opened = open_link(q)  # a new session opening that link
     assert _cell_sliders(opened)[0].value == 6 and opened.slider(key="sw_steps").value == 300
-    assert _heatmaps(opened) and json.dumps(_heatmaps(opened)[1]["data"][0]["z"]) == json.dumps(_heatmaps(at)[1]["data"][0]["z"])
+    assert _heatmaps(opened) and json.dumps(_heatmaps(opened)[1]["data"][0]["z"]) == json.dumps(
+        _heatmaps(at)[1]["data"][0]["z"]
+    )
 
 
 def open_link(params):
@@ -208,8 +222,18 @@ def test_exports_hold_the_grid_and_its_link(sweep_app):
 def test_a_start_grid_is_drawn_to_scale_with_a_basin_legend_and_opens_on_the_default_cell():
     from tests.apptools import open_link_on
 
-    at = open_link_on(SWEEP, {"surface": "himmelblau", "opt": "adam:lr=0.1", "x": "x=-5:5:16", "y": "y=-5:5:12",
-                              "steps": "300", "metric": "basin", "start": "1,-2"})
+    at = open_link_on(
+        SWEEP,
+        {
+            "surface": "himmelblau",
+            "opt": "adam:lr=0.1",
+            "x": "x=-5:5:16",
+            "y": "y=-5:5:12",
+            "steps": "300",
+            "metric": "basin",
+            "start": "1,-2",
+        },
+    )
     assert not at.exception and not at.warning
     heat = _heatmaps(at)[0]
     assert heat["layout"]["yaxis"]["scaleanchor"] == "x"  # a square domain is a square
@@ -218,7 +242,9 @@ def test_a_start_grid_is_drawn_to_scale_with_a_basin_legend_and_opens_on_the_def
     assert heat["data"][0]["showscale"] is False
     # the inspected cell is the default one (the start the link gives), not the grid's centre
     default = path_trace(heat, "default")
-    assert (default["x"][0], default["y"][0]) == (path_trace(heat, "inspected")["x"][0],
-                                                 path_trace(heat, "inspected")["y"][0])
+    assert (default["x"][0], default["y"][0]) == (
+        path_trace(heat, "inspected")["x"][0],
+        path_trace(heat, "inspected")["y"][0],
+    )
     cfg, _ = SweepConfig.from_query(query(at))
     assert cfg.cell_index() == cfg.default_cell() != (cfg.y.n // 2, cfg.x.n // 2)

@@ -24,7 +24,7 @@ from tests.paths import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
-from protocol import Session, children, free_port  # noqa: E402
+from protocol import Session, children, free_port
 
 pytestmark = pytest.mark.server
 
@@ -43,11 +43,15 @@ def _need_haproxy() -> None:
 def served():
     _need_haproxy()
     port = free_port()
-    log = open(os.path.join(ROOT, ".pytest_cache", "serve.log") if os.path.isdir(os.path.join(ROOT, ".pytest_cache"))
-               else os.devnull, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "optviz", "serve", "--workers", "2", "--port", str(port),
-                             "--address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
-                            env=dict(os.environ, PYTHONPATH=ROOT))
+    with open(os.devnull, "w") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "optviz", "serve", "--workers", "2", "--port", str(port), "--address", "127.0.0.1"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=ROOT),
+        )
     try:
         line = proc.stdout.readline()  # "serving ... (ports A, B; ...)" once both replicas answer
         ports = [int(p) for p in re.search(r"ports ([\d, ]+);", line).group(1).split(", ")]
@@ -55,7 +59,6 @@ def served():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-        log.close()
 
 
 def _replica_pid(proc: subprocess.Popen, port: int) -> int:
@@ -110,7 +113,7 @@ def test_two_sessions_use_both_replicas(served):
             await s.close()
         return replicas, times, a.exceptions + b.exceptions, a.elements, b.elements
 
-    replicas, times, errors, ea, eb = asyncio.run(go())
+    replicas, _times, errors, ea, eb = asyncio.run(go())
     assert replicas == {"r1", "r2"} and errors == []
     assert ea["r0_adam_lr"].value == pytest.approx(0.042) and eb["r0_adam_lr"].value == pytest.approx(0.2)
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import (SpecError, format_spec, make_spec, parse_noise, parse_point, parse_seed, parse_spec,
-                              parse_specs, parse_steps)
+from optviz.core.spec import (
+    SpecError,
+    format_spec,
+    make_spec,
+    parse_noise,
+    parse_point,
+    parse_seed,
+    parse_spec,
+    parse_specs,
+    parse_steps,
+)
 
 
 def test_defaults_fill_unnamed_keys():
@@ -18,8 +27,11 @@ def test_defaults_fill_unnamed_keys():
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_format_parse_round_trip(name):
     opt = REGISTRY[name]
-    third = {"float": lambda hp: (hp.slider[0] + hp.slider[1]) / 3, "int": lambda hp: float(hp.slider[1]),
-             "flag": lambda hp: 0.0}
+    third = {
+        "float": lambda hp: (hp.slider[0] + hp.slider[1]) / 3,
+        "int": lambda hp: float(hp.slider[1]),
+        "flag": lambda hp: 0.0,
+    }
     spec = make_spec(name, {hp.name: third[hp.kind](hp) for hp in opt.hparams})
     assert parse_spec(format_spec(spec)) == spec
     assert parse_spec(format_spec(spec, full=True)) == spec
@@ -31,23 +43,26 @@ def test_format_keeps_full_precision():
     assert parse_spec(format_spec(spec)).hparams["lr"] == 0.0012345678901234567
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("adm", "unknown optimizer 'adm'; choose one of: sgd"),
-    ("adam:lr=-1", "lr must satisfy 0 < lr <= 10 (got -1)"),
-    ("adam:lr=0", "0 < lr <= 10"),
-    ("adam:b1=1", "b1 must satisfy 0 <= b1 < 1 (got 1)"),
-    ("adam:b2=1.5", "b2 must satisfy 0 <= b2 < 1"),
-    ("adam:lr=nan", "lr: 'nan' is not a finite number"),
-    ("adam:lr=inf", "not a finite number"),
-    ("adam:lr=abc", "lr: 'abc' is not a number"),
-    ("adam:momentum=0.9", "unknown hyperparameter 'momentum'; adam takes: lr, b1, b2, eps, bias_correction"),
-    ("adam:lr", "'lr' is not key=value"),
-    ("adam:lr=0.1,lr=0.2", "lr is given twice"),
-    ("adam:bias_correction=2", "bias_correction must be 0 or 1"),
-    ("rmsprop:eps=0", "eps must satisfy 0 < eps <= 1"),
-    ("", "optimizer spec is empty"),
-    ("adam:" + "lr=0.1," * 100, "at most 640 allowed"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("adm", "unknown optimizer 'adm'; choose one of: sgd"),
+        ("adam:lr=-1", "lr must satisfy 0 < lr <= 10 (got -1)"),
+        ("adam:lr=0", "0 < lr <= 10"),
+        ("adam:b1=1", "b1 must satisfy 0 <= b1 < 1 (got 1)"),
+        ("adam:b2=1.5", "b2 must satisfy 0 <= b2 < 1"),
+        ("adam:lr=nan", "lr: 'nan' is not a finite number"),
+        ("adam:lr=inf", "not a finite number"),
+        ("adam:lr=abc", "lr: 'abc' is not a number"),
+        ("adam:momentum=0.9", "unknown hyperparameter 'momentum'; adam takes: lr, b1, b2, eps, bias_correction"),
+        ("adam:lr", "'lr' is not key=value"),
+        ("adam:lr=0.1,lr=0.2", "lr is given twice"),
+        ("adam:bias_correction=2", "bias_correction must be 0 or 1"),
+        ("rmsprop:eps=0", "eps must satisfy 0 < eps <= 1"),
+        ("", "optimizer spec is empty"),
+        ("adam:" + "lr=0.1," * 100, "at most 640 allowed"),
+    ],
+)
 def test_refusals_name_the_item_and_what_is_allowed(text, fragment):
     with pytest.raises(SpecError) as err:
         parse_spec(text)

@@ -9,13 +9,12 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from optviz.link import DEFAULT_RACE, RaceConfig, parse_query, to_query
-from optviz.core.limits import MAX_QUERY_LENGTH
-from optviz.core.spec import parse_spec
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_race
+from optviz.core.limits import MAX_QUERY_LENGTH
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import parse_spec
+from optviz.link import DEFAULT_RACE, RaceConfig, SurfacesConfig, parse_query, to_query
 from optviz.link.export import paths_csv, race_json
-from optviz.link import SurfacesConfig
 
 
 def test_empty_link_is_the_default_view():
@@ -26,9 +25,14 @@ def test_empty_link_is_the_default_view():
 
 
 def test_round_trip_is_exact():
-    cfg = RaceConfig("beale", (1.0000001, -0.3), 777,
-                     (parse_spec("adam:lr=0.0123456789,b1=0.85"), parse_spec("lion:lr=3e-05,weight_decay=0.1")),
-                     0.25, 12345)
+    cfg = RaceConfig(
+        "beale",
+        (1.0000001, -0.3),
+        777,
+        (parse_spec("adam:lr=0.0123456789,b1=0.85"), parse_spec("lion:lr=3e-05,weight_decay=0.1")),
+        0.25,
+        12345,
+    )
     again, warnings = parse_query(to_query(cfg))
     assert warnings == [] and again == cfg
 
@@ -65,13 +69,25 @@ def test_csv_and_json_exports():
     assert SurfacesConfig.from_query(parse_qs(data["query"])) == (view, [])  # the JSON's link is the view
 
 
-@pytest.mark.parametrize("view", [
-    SurfacesConfig(RaceConfig("rosenbrock", (-1.5, 2.0), 20, (parse_spec("adam:lr=0.05,warmup=5"),
-                                                              parse_spec("sgd:lr=0.001")), 0.1, 7), tol=1e-4),
-    SurfacesConfig(RaceConfig("himmelblau", (0.5, -0.25), 12, (parse_spec("rmsprop:schedule=cosine,clip=1"),))),
-    SurfacesConfig(RaceConfig("custom", (0.3, 0.2), 9, (parse_spec("adam"),), expr="x**2 + 3*y**2",
-                              domain=(-1.5, 1.0, -3.0, 0.5)), arrows=True),
-], ids=["rosenbrock", "himmelblau", "custom"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        SurfacesConfig(
+            RaceConfig(
+                "rosenbrock", (-1.5, 2.0), 20, (parse_spec("adam:lr=0.05,warmup=5"), parse_spec("sgd:lr=0.001")), 0.1, 7
+            ),
+            tol=1e-4,
+        ),
+        SurfacesConfig(RaceConfig("himmelblau", (0.5, -0.25), 12, (parse_spec("rmsprop:schedule=cosine,clip=1"),))),
+        SurfacesConfig(
+            RaceConfig(
+                "custom", (0.3, 0.2), 9, (parse_spec("adam"),), expr="x**2 + 3*y**2", domain=(-1.5, 1.0, -3.0, 0.5)
+            ),
+            arrows=True,
+        ),
+    ],
+    ids=["rosenbrock", "himmelblau", "custom"],
+)
 def test_every_exported_field_is_the_views_own_value(view):
     race = view.race
     surface = race.surface_obj()
@@ -88,22 +104,37 @@ def test_every_exported_field_is_the_views_own_value(view):
     for k, run in enumerate(runs):
         mine = [r for r in rows if r["run"] == str(k)]
         assert [parse_spec(r["spec"]) for r in mine[:1]] == [race.specs[k]]
-        assert [(float(r["x"]), float(r["y"]), float(r["loss"])) for r in mine] == \
-            [(float(x), float(y), float(f)) for (x, y), f in zip(run.path, run.loss)]
+        assert [(float(r["x"]), float(r["y"]), float(r["loss"])) for r in mine] == [
+            (float(x), float(y), float(f)) for (x, y), f in zip(run.path, run.loss)
+        ]
 
 
 def test_the_sweep_export_names_its_axes_and_reopens_its_view():
-    from optviz.link.export import sweep_json
-    from optviz.link import SweepConfig
-    from optviz.core.spec import parse_axis
     from optviz.core.engine.sweep import run_sweep
+    from optviz.core.spec import parse_axis
+    from optviz.link import SweepConfig
+    from optviz.link.export import sweep_json
 
-    cfg = SweepConfig("beale", parse_spec("adam:b2=0.99"), None, parse_axis("x", "lr=0.001:0.1:3:log", "adam"),
-                      parse_axis("y", "b1=0.5:0.9:2", "adam"), (1.0, 1.0), 30, 1e-2, "steps")
+    cfg = SweepConfig(
+        "beale",
+        parse_spec("adam:b2=0.99"),
+        None,
+        parse_axis("x", "lr=0.001:0.1:3:log", "adam"),
+        parse_axis("y", "b1=0.5:0.9:2", "adam"),
+        (1.0, 1.0),
+        30,
+        1e-2,
+        "steps",
+    )
     results = [run_sweep(SURFACES["beale"], cfg.opt, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol)]
     data = json.loads(sweep_json(cfg, results))
-    assert (data["surface"], data["x"], data["y"], data["steps"], data["tol"]) == \
-        ("beale", "lr=0.001:0.1:3:log", "b1=0.5:0.9:2", 30, 1e-2)
+    assert (data["surface"], data["x"], data["y"], data["steps"], data["tol"]) == (
+        "beale",
+        "lr=0.001:0.1:3:log",
+        "b1=0.5:0.9:2",
+        30,
+        1e-2,
+    )
     assert tuple(data["start"]) == cfg.start and [parse_spec(t) for t in data["opt"]] == cfg.specs
     assert SweepConfig.from_query(parse_qs(data["query"])) == (cfg, [])
     assert data["results"][0]["final_loss"] == results[0].to_json()["final_loss"]

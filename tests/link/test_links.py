@@ -13,20 +13,49 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.core.limits import (LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS, MAX_BATCH, MAX_COORD, MAX_EOS_IMAGES,
-                                MAX_EOS_STEPS, MAX_EPOCHS, MAX_LANDSCAPE_GRID, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS,
-                                MAX_SWEEP_SIDE, MAX_SWEEP_STEPS, MAX_TEST, MAX_TRAIN, RACER_COLORS)
-from optviz.link import (CUSTOM, TOLERANCES, CompareConfig, LearnConfig, MnistConfig, RaceConfig, SurfacesConfig,
-                         SweepConfig)
-from optviz.link.mnist_view import DIRECTIONS
-from optviz.core.problems.mnist_models import MODELS
-from optviz.link.sweep_view import METRICS, format_axis
+from optviz.core.limits import (
+    LEARN_B1,
+    LEARN_B2,
+    LEARN_C,
+    LEARN_LRS,
+    MAX_BATCH,
+    MAX_COORD,
+    MAX_EOS_IMAGES,
+    MAX_EOS_STEPS,
+    MAX_EPOCHS,
+    MAX_LANDSCAPE_GRID,
+    MAX_NOISE,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_SWEEP_SIDE,
+    MAX_SWEEP_STEPS,
+    MAX_TEST,
+    MAX_TRAIN,
+    RACER_COLORS,
+)
 from optviz.core.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
 from optviz.core.optimizers import schedule as sched
-from optviz.core.spec import SpecError, SweepAxis, format_spec, make_spec, parse_axis
+from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SpecError, SweepAxis, format_spec, make_spec, parse_axis
+from optviz.link import (
+    CUSTOM,
+    TOLERANCES,
+    CompareConfig,
+    LearnConfig,
+    MnistConfig,
+    RaceConfig,
+    SurfacesConfig,
+    SweepConfig,
+)
+from optviz.link.mnist_view import DIRECTIONS
+from optviz.link.sweep_view import METRICS, format_axis
 
-FORMULAS = [("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)), ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5))]
+FORMULAS = [
+    ("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", (-2.0, 2.0, -2.0, 2.0)),
+    ("x**2 + 3*y**2", (-1.5, 1.0, -3.0, 0.5)),
+]
 finite = dict(allow_nan=False, allow_infinity=False)
 coord = st.floats(-MAX_COORD, MAX_COORD, **finite)
 
@@ -60,20 +89,34 @@ def race(draw):
     surface = draw(st.sampled_from(sorted(SURFACES) + [CUSTOM]))
     expr, domain = draw(st.sampled_from(FORMULAS)) if surface == CUSTOM else ("", RaceConfig().domain)
     noise = draw(st.one_of(st.just(0.0), st.floats(0.0, MAX_NOISE, exclude_min=True, **finite)))
-    return RaceConfig(surface, (draw(coord), draw(coord)), draw(st.integers(1, MAX_STEPS)),
-                      tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))), noise,
-                      draw(st.integers(0, MAX_SEED)), expr, domain)
+    return RaceConfig(
+        surface,
+        (draw(coord), draw(coord)),
+        draw(st.integers(1, MAX_STEPS)),
+        tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),
+        noise,
+        draw(st.integers(0, MAX_SEED)),
+        expr,
+        domain,
+    )
 
 
 @st.composite
 def surfaces_config(draw):
     r = draw(race())
-    maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+    maybe = lambda s: st.one_of(st.none(), s)
     colors = maybe(st.permutations(range(RACER_COLORS)).map(lambda p: tuple(p[: len(r.specs)])))
-    return SurfacesConfig(r, draw(maybe(st.booleans())), draw(st.booleans()), draw(st.sampled_from(TOLERANCES)),
-                          draw(st.booleans()), draw(maybe(st.integers(0, r.steps))),
-                          draw(maybe(st.integers(0, len(r.specs) - 1))), draw(maybe(st.integers(1, r.steps))),
-                          draw(colors))
+    return SurfacesConfig(
+        r,
+        draw(maybe(st.booleans())),
+        draw(st.booleans()),
+        draw(st.sampled_from(TOLERANCES)),
+        draw(st.booleans()),
+        draw(maybe(st.integers(0, r.steps))),
+        draw(maybe(st.integers(0, len(r.specs) - 1))),
+        draw(maybe(st.integers(1, r.steps))),
+        draw(colors),
+    )
 
 
 def _axis_keys(name: str) -> list[str]:
@@ -110,8 +153,19 @@ def sweep_config(draw):
     opt2 = draw(st.one_of(st.none(), st.sampled_from(partners).flatmap(spec)))
     metric = draw(st.sampled_from([m for m in METRICS if m != "basin" or x.is_start or y.is_start]))
     surface = draw(st.sampled_from(sorted(SURFACES)))
-    cfg = SweepConfig(surface, opt, opt2, x, y, (draw(coord), draw(coord)), draw(st.integers(1, MAX_SWEEP_STEPS)),
-                      draw(st.sampled_from(TOLERANCES)), metric, None, draw(st.booleans()))
+    cfg = SweepConfig(
+        surface,
+        opt,
+        opt2,
+        x,
+        y,
+        (draw(coord), draw(coord)),
+        draw(st.integers(1, MAX_SWEEP_STEPS)),
+        draw(st.sampled_from(TOLERANCES)),
+        metric,
+        None,
+        draw(st.booleans()),
+    )
     if draw(st.booleans()):
         cfg = cfg.at_cell(draw(st.integers(0, y.n - 1)), draw(st.integers(0, x.n - 1)))
     return cfg
@@ -121,18 +175,31 @@ def sweep_config(draw):
 def mnist_config(draw):
     specs = tuple(draw(st.lists(spec(names=NETWORK_OPTIMIZERS), min_size=1, max_size=MAX_RUNS)))
     train = draw(st.integers(1, MAX_TRAIN))
-    return MnistConfig(draw(st.sampled_from(sorted(MODELS))), specs, draw(st.integers(1, MAX_EPOCHS)),
-                       draw(st.integers(1, min(MAX_BATCH, train))), train, draw(st.integers(1, MAX_TEST)),
-                       draw(st.integers(0, MAX_SEED)), draw(st.sampled_from(DIRECTIONS)),
-                       draw(st.integers(3, MAX_LANDSCAPE_GRID)), draw(st.integers(0, len(specs) - 1)),
-                       draw(spec(names=NETWORK_OPTIMIZERS)), draw(st.integers(1, MAX_EOS_STEPS)),
-                       draw(st.integers(1, MAX_EOS_IMAGES)))
+    return MnistConfig(
+        draw(st.sampled_from(sorted(MODELS))),
+        specs,
+        draw(st.integers(1, MAX_EPOCHS)),
+        draw(st.integers(1, min(MAX_BATCH, train))),
+        train,
+        draw(st.integers(1, MAX_TEST)),
+        draw(st.integers(0, MAX_SEED)),
+        draw(st.sampled_from(DIRECTIONS)),
+        draw(st.integers(3, MAX_LANDSCAPE_GRID)),
+        draw(st.integers(0, len(specs) - 1)),
+        draw(spec(names=NETWORK_OPTIMIZERS)),
+        draw(st.integers(1, MAX_EOS_STEPS)),
+        draw(st.integers(1, MAX_EOS_IMAGES)),
+    )
 
 
 @st.composite
 def learn_config(draw):
-    return LearnConfig(draw(st.floats(*LEARN_B1, **finite)), draw(st.floats(*LEARN_B2, **finite)),
-                       draw(st.floats(*LEARN_C, **finite)), draw(st.sampled_from(LEARN_LRS)))
+    return LearnConfig(
+        draw(st.floats(*LEARN_B1, **finite)),
+        draw(st.floats(*LEARN_B2, **finite)),
+        draw(st.floats(*LEARN_C, **finite)),
+        draw(st.sampled_from(LEARN_LRS)),
+    )
 
 
 @st.composite
@@ -141,15 +208,26 @@ def compare_config(draw):
     from optviz.core.limits import MAX_BUDGET, MAX_STARTS
     from optviz.link.compare_view import RANGE_TARGETS, WITH_MINIMUM
 
-    return CompareConfig(tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),
-                         tuple(draw(st.lists(st.sampled_from(WITH_MINIMUM), min_size=1, max_size=5, unique=True))),
-                         draw(st.integers(1, MAX_STARTS)), draw(st.integers(1, MAX_BUDGET)), draw(st.sampled_from(TUNES)),
-                         draw(st.integers(1, MAX_SWEEP_STEPS)), draw(st.sampled_from(TOLERANCES)),
-                         draw(st.sampled_from(RANGE_TARGETS)), draw(spec()))
+    return CompareConfig(
+        tuple(draw(st.lists(spec(), min_size=1, max_size=MAX_RUNS))),
+        tuple(draw(st.lists(st.sampled_from(WITH_MINIMUM), min_size=1, max_size=5, unique=True))),
+        draw(st.integers(1, MAX_STARTS)),
+        draw(st.integers(1, MAX_BUDGET)),
+        draw(st.sampled_from(TUNES)),
+        draw(st.integers(1, MAX_SWEEP_STEPS)),
+        draw(st.sampled_from(TOLERANCES)),
+        draw(st.sampled_from(RANGE_TARGETS)),
+        draw(spec()),
+    )
 
 
-CONFIGS = [(SurfacesConfig, surfaces_config()), (SweepConfig, sweep_config()), (MnistConfig, mnist_config()),
-           (LearnConfig, learn_config()), (CompareConfig, compare_config())]
+CONFIGS = [
+    (SurfacesConfig, surfaces_config()),
+    (SweepConfig, sweep_config()),
+    (MnistConfig, mnist_config()),
+    (LearnConfig, learn_config()),
+    (CompareConfig, compare_config()),
+]
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -188,12 +266,68 @@ def test_compare_view_survives_its_link(cfg):
     _roundtrip(CompareConfig, cfg)
 
 
-KEYS = ["surface", "start", "steps", "opt", "opt2", "noise", "seed", "expr", "domain", "log", "arrows", "tol",
-        "playback", "frame", "inside", "inside_step", "x", "y", "metric", "cell", "scale", "model", "epochs", "batch",
-        "train", "test", "directions", "grid", "pred", "b1", "b2", "C", "lr", "surfaces", "starts", "budget", "tune",
-        "lr_on", "lr_opt", "junk"]
-junk_text = st.one_of(st.text(max_size=40), st.sampled_from(["nan", "inf", "-1", "1e999", "0", "99999999", "adam:lr=-1",
-                                                            "lr=0:1:300", "x=1:0:5", "3,4", ",", "custom", "1,2,3"]))
+KEYS = [
+    "surface",
+    "start",
+    "steps",
+    "opt",
+    "opt2",
+    "noise",
+    "seed",
+    "expr",
+    "domain",
+    "log",
+    "arrows",
+    "tol",
+    "playback",
+    "frame",
+    "inside",
+    "inside_step",
+    "x",
+    "y",
+    "metric",
+    "cell",
+    "scale",
+    "model",
+    "epochs",
+    "batch",
+    "train",
+    "test",
+    "directions",
+    "grid",
+    "pred",
+    "b1",
+    "b2",
+    "C",
+    "lr",
+    "surfaces",
+    "starts",
+    "budget",
+    "tune",
+    "lr_on",
+    "lr_opt",
+    "junk",
+]
+junk_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "nan",
+            "inf",
+            "-1",
+            "1e999",
+            "0",
+            "99999999",
+            "adam:lr=-1",
+            "lr=0:1:300",
+            "x=1:0:5",
+            "3,4",
+            ",",
+            "custom",
+            "1,2,3",
+        ]
+    ),
+)
 queries = st.dictionaries(st.sampled_from(KEYS), st.lists(junk_text, min_size=1, max_size=3), max_size=12)
 
 
@@ -213,22 +347,36 @@ def test_each_bad_item_is_named_and_the_rest_kept():
     assert (cfg.epochs, cfg.train, cfg.model) == (MAX_EPOCHS, MAX_TRAIN, "mlp")
     assert len(warnings) == 2 and any(w.startswith("epochs:") for w in warnings)
     assert any(w.startswith("train:") and "nearest allowed value, 60000" in w for w in warnings)
-    cfg, warnings = SweepConfig.from_query({"opt": "adam", "opt2": "rmsprop", "x": "lr=1e-4:1:8:log",
-                                            "y": "b1=0:0.9:4", "steps": "zzz"})
+    cfg, warnings = SweepConfig.from_query(
+        {"opt": "adam", "opt2": "rmsprop", "x": "lr=1e-4:1:8:log", "y": "b1=0:0.9:4", "steps": "zzz"}
+    )
     assert cfg.opt2 is None and cfg.y.key == "b1" and cfg.steps == 500
-    assert any("RMSprop has no b1 (the y axis)" in w for w in warnings) and any(w.startswith("steps:") for w in warnings)
+    assert any("RMSprop has no b1 (the y axis)" in w for w in warnings) and any(
+        w.startswith("steps:") for w in warnings
+    )
     cfg, warnings = SurfacesConfig.from_query({"tol": "0.002", "inside": "7", "opt": ["adam", "sgd"]})
     assert cfg.tol == 1e-3 and cfg.inside == 1 and len(warnings) == 2
     assert math.isclose(LearnConfig.from_query({"C": "50"})[0].C, LEARN_C[1])
 
 
-@pytest.mark.parametrize("text, want, said", [
-    ("adam:lr=-1", "adam:lr=1e-05", "adam: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, lr=1e-05"),
-    ("adam:b1=2,lr=0.05", "adam:lr=0.05,b1=0.9999", "(got 2); using the nearest allowed value, b1=0.9999"),
-    ("adam:lr=x", "adam", "(got x); using the default, lr=0.001"),
-    ("sgd:foo=3,lr=0.1", "sgd:lr=0.1", "sgd: unknown hyperparameter 'foo' (sgd takes: lr,"),
-    ("momentum:momentum=1.5,nesterov=2", "momentum:momentum=0.999", "using the nearest allowed value, momentum=0.999"),
-])
+@pytest.mark.parametrize(
+    "text, want, said",
+    [
+        (
+            "adam:lr=-1",
+            "adam:lr=1e-05",
+            "adam: lr must satisfy 0 < lr <= 10 (got -1); using the nearest allowed value, lr=1e-05",
+        ),
+        ("adam:b1=2,lr=0.05", "adam:lr=0.05,b1=0.9999", "(got 2); using the nearest allowed value, b1=0.9999"),
+        ("adam:lr=x", "adam", "(got x); using the default, lr=0.001"),
+        ("sgd:foo=3,lr=0.1", "sgd:lr=0.1", "sgd: unknown hyperparameter 'foo' (sgd takes: lr,"),
+        (
+            "momentum:momentum=1.5,nesterov=2",
+            "momentum:momentum=0.999",
+            "using the nearest allowed value, momentum=0.999",
+        ),
+    ],
+)
 def test_a_bad_hyperparameter_in_a_link_is_fitted_and_the_racer_kept(text, want, said):
     cfg, warnings = SurfacesConfig.from_query({"opt": [text, "sgd:lr=0.02"]})
     assert [format_spec(s) for s in cfg.race.specs] == [want, "sgd:lr=0.02"]

@@ -15,12 +15,12 @@ import plotly.graph_objects as go
 import pytest
 
 from optviz.core.analysis.measures import gradient_field, loss_grid
+from optviz.core.problems.surfaces import SURFACES
 from optviz.plots.common import PathData, encode, typed_array
 from optviz.plots.curves import curves_figure, stability_figure, state_figure
 from optviz.plots.heatmap import heatmap_figure
-from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 from optviz.plots.mnist import digits_figure, edge_figure
-from optviz.core.problems.surfaces import SURFACES
+from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 
 
 def _paths(n: int = 3, steps: int = 700) -> list[PathData]:
@@ -28,7 +28,9 @@ def _paths(n: int = 3, steps: int = 700) -> list[PathData]:
     out = []
     for i in range(n):
         xy = np.stack([np.cos(3 * t + i), np.sin(2 * t - i)], 1).astype(np.float32)
-        out.append(PathData(f"run {i} <b>", xy, (xy**2).sum(1), f"#0{i}0{i}0{i}", diverged_at=steps if i == 1 else None))
+        out.append(
+            PathData(f"run {i} <b>", xy, (xy**2).sum(1), f"#0{i}0{i}0{i}", diverged_at=steps if i == 1 else None)
+        )
     return out
 
 
@@ -45,25 +47,62 @@ def figures() -> dict[str, dict]:
     pts, grads, _ = gradient_field(s)
     arrows = arrow_trace(pts, grads, cell=0.6)
     state = {"m": np.random.default_rng(0).normal(size=(300, 2)), "gamma": np.arange(300.0)}
-    heat = np.where(np.random.default_rng(1).random((12, 9)) > 0.2, np.random.default_rng(2).normal(size=(12, 9)), np.nan)
+    heat = np.where(
+        np.random.default_rng(1).random((12, 9)) > 0.2, np.random.default_rng(2).normal(size=(12, 9)), np.nan
+    )
     digits = np.random.default_rng(3).integers(0, 255, (20, 28, 28), dtype=np.uint8)
     labels = np.arange(20) % 10
     return {
         "surface": surface_figure(xs, ys, z, paths, minima, s.start, 30.0, 0.0, log=True, key="s"),
         "contour": contour_figure(xs, ys, z, paths, minima, s.start, 0.0, log=False, arrows=arrows, key="c"),
         "playback": playback_figure(xs, ys, z, paths, minima, s.start, 0.0, log=True),
-        "curves": curves_figure(paths, [("loss", [p.loss for p in paths], True),
-                                        ("distance", [None, paths[1].loss, paths[2].loss], False, "epoch", 5)]),
+        "curves": curves_figure(
+            paths,
+            [
+                ("loss", [p.loss for p in paths], True),
+                ("distance", [None, paths[1].loss, paths[2].loss], False, "epoch", 5),
+            ],
+        ),
         "state": state_figure(state, {"m": "first moment"}, "#123456"),
-        "heatmap": heatmap_figure(heat, np.geomspace(1e-4, 1, 9), np.linspace(0, 0.99, 12), "lr", "b1", True, False,
-                                  "log10 loss", "Adam", (3, 4), (0, 0), (5, 5)),
-        "basins": heatmap_figure(heat.round() % 3, np.linspace(-5, 5, 9), np.linspace(-5, 5, 12), "x", "y", False,
-                                 False, "minimum", "RMSprop", None, None, categorical=["a", "b", "c"], clickable=False,
-                                 equal_scale=True),
+        "heatmap": heatmap_figure(
+            heat,
+            np.geomspace(1e-4, 1, 9),
+            np.linspace(0, 0.99, 12),
+            "lr",
+            "b1",
+            True,
+            False,
+            "log10 loss",
+            "Adam",
+            (3, 4),
+            (0, 0),
+            (5, 5),
+        ),
+        "basins": heatmap_figure(
+            heat.round() % 3,
+            np.linspace(-5, 5, 9),
+            np.linspace(-5, 5, 12),
+            "x",
+            "y",
+            False,
+            False,
+            "minimum",
+            "RMSprop",
+            None,
+            None,
+            categorical=["a", "b", "c"],
+            clickable=False,
+            equal_scale=True,
+        ),
         "digits": digits_figure(digits, labels, (labels + (np.arange(20) % 7 == 0)) % 10),
-        "stability": stability_figure(paths, [{"sharpness": np.full(700, 25.0), "threshold": np.full(700, 40.0)},
-                                              {"sharpness": np.linspace(1, 9, 700),
-                                               "preconditioned_sharpness": np.linspace(0, 900, 700)}, {}]),
+        "stability": stability_figure(
+            paths,
+            [
+                {"sharpness": np.full(700, 25.0), "threshold": np.full(700, 40.0)},
+                {"sharpness": np.linspace(1, 9, 700), "preconditioned_sharpness": np.linspace(0, 900, 700)},
+                {},
+            ],
+        ),
         "edge": edge_figure("sgd", [0, 10, 20], [44.0, 2.4, 9.8], [], [10.0, 10.0, 10.0], np.linspace(1, 0.1, 20)),
     }
 
@@ -83,8 +122,10 @@ def _decode(spec):
 
 def test_encoding_keeps_every_value_and_leaves_the_input_alone():
     z = np.array([[1.5, np.nan], [-2.0, 3.25]], np.float32)
-    fig = {"data": [{"type": "heatmap", "z": z, "x": np.arange(2), "text": ["a", "b"]}],
-           "layout": {"xaxis": {"range": np.array([0.0, 1.0])}}}
+    fig = {
+        "data": [{"type": "heatmap", "z": z, "x": np.arange(2), "text": ["a", "b"]}],
+        "layout": {"xaxis": {"range": np.array([0.0, 1.0])}},
+    }
     out = encode(fig)
     np.testing.assert_array_equal(_decode(out["data"][0]["z"]), z)  # NaN kept as a gap
     assert out["data"][0]["x"]["dtype"] == "i4" and _decode(out["data"][0]["x"]).tolist() == [0, 1]
@@ -96,18 +137,21 @@ def test_encoding_keeps_every_value_and_leaves_the_input_alone():
 # Machado, Oliveira & Fernandes (2009), severity 1.0: linear RGB -> what a dichromat sees.
 CVD = {
     "normal": np.eye(3),
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]
+    ),
 }
 
 
 def _lab(hexes, vision: str) -> np.ndarray:
     """CIELAB (D65) of sRGB colours as seen under ``vision``."""
-    rgb = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in hexes]) / 255.0
+    rgb = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in hexes]) / 255.0
     lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     lin = np.clip(lin @ CVD[vision].T, 0, 1)
     xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
@@ -131,10 +175,9 @@ def test_ten_racer_colours_stay_apart_for_colour_blind_eyes(vision):
 
 def test_the_playback_gif_paints_every_path_on_the_surface():
     import io
+    from dataclasses import replace
 
     from PIL import Image
-
-    from dataclasses import replace
 
     from optviz.plots.animation import playback_gif
     from optviz.plots.common import PALETTE
@@ -142,17 +185,22 @@ def test_the_playback_gif_paints_every_path_on_the_surface():
 
     s, xs, ys, z = _grid()
     paths = [replace(p, color=c) for p, c in zip(_paths(n=2, steps=150), PALETTE[1:3])]
-    gif = Image.open(io.BytesIO(playback_gif(xs, ys, z, paths, [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0,
-                                             log=True, frames=20, size=300)))
+    gif = Image.open(
+        io.BytesIO(
+            playback_gif(
+                xs, ys, z, paths, [(m.x, m.y, m.f) for m in s.minima], s.start, 0.0, log=True, frames=20, size=300
+            )
+        )
+    )
     assert gif.n_frames == 20 and gif.size == (300, 300)
     gif.seek(19)
     last = np.asarray(gif.convert("RGB"), np.float64)
     assert last[150:250, 150:250].mean() < 235  # the surface, not white
     for p in paths:  # each path ends at its last point, in its colour
         x, y = p.xy[-1]
-        px = int(round((x - xs[0]) / (xs[-1] - xs[0]) * 299))
-        py = int(round((ys[-1] - y) / (ys[-1] - ys[0]) * 299))
-        patch = last[max(py - 2, 0):py + 3, max(px - 2, 0):px + 3].reshape(-1, 3)
+        px = round((x - xs[0]) / (xs[-1] - xs[0]) * 299)
+        py = round((ys[-1] - y) / (ys[-1] - ys[0]) * 299)
+        patch = last[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].reshape(-1, 3)
         assert np.abs(patch - hex_rgb(p.color)).sum(axis=1).min() < 40
 
 
@@ -190,10 +238,10 @@ def test_the_gif_starts_where_the_playback_chart_opens():
     from_90 = _gif_frames(playback_gif(*args, frames=20, size=200, step=90))
     from_0 = _gif_frames(playback_gif(*args, frames=20, size=200))
     assert len(from_90) == len(chart["frames"]) < len(from_0)  # the same steps as the chart: 90 and after
-    assert [f["name"] for f in chart["frames"]][0] == "90"
+    assert chart["frames"][0]["name"] == "90"
     # its first frame has the paths drawn to step 90 already: more of the picture differs from the bare surface
     bare = _gif_frames(playback_gif(xs, ys, z, [], minima, s.start, 0.0, True, frames=2, size=200))[0]
-    drawn = lambda frame: int((np.abs(frame - bare).sum(axis=-1) > 60).sum())  # noqa: E731
+    drawn = lambda frame: int((np.abs(frame - bare).sum(axis=-1) > 60).sum())
     assert drawn(from_90[0]) > drawn(from_0[0]) + 200
 
 
@@ -237,7 +285,9 @@ def test_top_views_draw_no_white_zero_lines_and_no_overlapping_divergence_labels
         assert layout["xaxis"]["zeroline"] is False and layout["yaxis"]["zeroline"] is False
     for name in ("contour", "surface"):
         marks = [t for t in figures()[name]["data"] if t.get("marker", {}).get("symbol") == "x"]
-        assert marks and all("text" not in t.get("mode", "") and "diverged at step" in t["hovertemplate"] for t in marks)
+        assert marks and all(
+            "text" not in t.get("mode", "") and "diverged at step" in t["hovertemplate"] for t in marks
+        )
 
 
 def test_the_3d_view_keeps_its_z_title_whole_and_in_frame():

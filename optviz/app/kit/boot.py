@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -33,14 +33,37 @@ def placeholder():
     if "race" in st.session_state:
         return None
     slot = st.empty()
-    slot.plotly_chart({"data": [{"type": "scatter3d", "x": [0], "y": [0], "z": [0], "mode": "markers",
-                                 "marker": {"size": 1, "opacity": 0}}],
-                       "layout": {"height": 60, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-                                  "scene": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
-                                            "zaxis": {"visible": False}},
-                                  "annotations": [{"text": "Loading the surfaces…", "showarrow": False,
-                                                   "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}]}},
-                       key="warmup", config={"displayModeBar": False})
+    slot.plotly_chart(
+        {
+            "data": [
+                {
+                    "type": "scatter3d",
+                    "x": [0],
+                    "y": [0],
+                    "z": [0],
+                    "mode": "markers",
+                    "marker": {"size": 1, "opacity": 0},
+                }
+            ],
+            "layout": {
+                "height": 60,
+                "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                "scene": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "zaxis": {"visible": False}},
+                "annotations": [
+                    {
+                        "text": "Loading the surfaces…",
+                        "showarrow": False,
+                        "x": 0.5,
+                        "y": 0.5,
+                        "xref": "paper",
+                        "yref": "paper",
+                    }
+                ],
+            },
+        },
+        key="warmup",
+        config={"displayModeBar": False},
+    )
     return slot
 
 
@@ -55,7 +78,9 @@ def boot(import_pages: Callable[[], None] | None = None) -> dict[str, float]:
     if _booted:
         return _booted
     t = time.perf_counter()
-    from optviz.core.engine.devices import enable_compilation_cache
+    from optviz.core.engine.devices import enable_compilation_cache, tune_for_this_cpu
+
+    tune_for_this_cpu()  # the launcher boots before any page: JAX's devices are set up here
     from optviz.core.warmup import warm_up
 
     enable_compilation_cache()

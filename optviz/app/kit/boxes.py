@@ -8,13 +8,12 @@ nothing says why. These boxes take any number and fit it on the server instead.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
-from optviz.core.spec import format_number
-
 from optviz.app.kit.notes import input_problem
+from optviz.core.spec import format_number
 
 NOTES = "fitted_notes"  # session key: (box, what was done) for each value fitted since the last run
 
@@ -29,19 +28,35 @@ def fit_box(key: str, label: str, fit: Callable[[float], float], allowed: str) -
     if fitted != value:
         ss[key] = type(value)(fitted) if isinstance(value, int) else fitted
         ss.setdefault(NOTES, []).append(
-            (label, f"{allowed} (got {format_number(value)}); using the nearest allowed value, {format_number(fitted)}"))
+            (label, f"{allowed} (got {format_number(value)}); using the nearest allowed value, {format_number(fitted)}")
+        )
 
 
-def number_box(target, label: str, key: str, low: float, high: float, *, whole: bool = False,
-               on_change: Callable | None = None, args: tuple = (), source: str | None = None, **kwargs):
+def number_box(
+    target,
+    label: str,
+    key: str,
+    low: float,
+    high: float,
+    *,
+    whole: bool = False,
+    on_change: Callable | None = None,
+    args: tuple = (),
+    source: str | None = None,
+    **kwargs,
+):
     """``target.number_input`` with [low, high] fitted on the server (see the module's docstring).
     ``source`` names the box in the note (its label by default)."""
+
     def clamp(v: float) -> float:
         v = min(max(v, low), high)
         return float(round(v)) if whole else v
 
-    allowed = f"must be a whole number from {format_number(low)} to {format_number(high)}" if whole else \
-        f"must lie from {format_number(low)} to {format_number(high)}"
+    allowed = (
+        f"must be a whole number from {format_number(low)} to {format_number(high)}"
+        if whole
+        else f"must lie from {format_number(low)} to {format_number(high)}"
+    )
 
     def changed() -> None:
         fit_box(key, source or label, clamp, allowed)

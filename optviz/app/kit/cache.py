@@ -20,11 +20,13 @@ import functools
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 _MISSING = object()
 
 
@@ -95,10 +97,18 @@ class Shared:
             self._entries.clear()
 
 
-def shared(max_entries: int, ttl: float = 3600.0) -> Callable[[Callable[..., T]], Callable[..., T]]:
+class Cached(Protocol[T_co]):
+    """A function wrapped by :func:`shared`: call it as before; ``cache`` is its :class:`Shared`."""
+
+    cache: Shared
+
+    def __call__(self, *args: Any, **kwargs: Any) -> T_co: ...
+
+
+def shared(max_entries: int, ttl: float = 3600.0) -> Callable[[Callable[..., T]], Cached[T]]:
     """Decorator: cache a pure function of hashable arguments in a :class:`Shared` cache."""
 
-    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+    def wrap(fn: Callable[..., T]) -> Cached[T]:
         cache = Shared(max_entries, ttl)
 
         @functools.wraps(fn)
@@ -106,7 +116,7 @@ def shared(max_entries: int, ttl: float = 3600.0) -> Callable[[Callable[..., T]]
             key = (args, tuple(sorted(kwargs.items())))
             return cache.get_or_compute(key, lambda: fn(*args, **kwargs))
 
-        cached.cache = cache  # type: ignore[attr-defined]
-        return cached
+        cached.cache = cache  # type: ignore[attr-defined]  # a function's attribute, typed by Cached
+        return cast("Cached[T]", cached)
 
     return wrap

@@ -17,7 +17,7 @@ from optviz.plots.common import encode
 class Checked(BaseFigure):
     """An encoded figure dict that Streamlit passes on as it is (``to_dict`` returns it)."""
 
-    def __init__(self, fig: dict):  # noqa: D107 -- BaseFigure's own set-up is exactly what is skipped
+    def __init__(self, fig: dict):
         object.__setattr__(self, "_fig", fig)
 
     def to_dict(self) -> dict:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -113,8 +114,13 @@ class JobBoard:
 BOARD = JobBoard()
 
 
-def compute_with_progress(cache: Shared, key: Hashable, work: Callable[[Report], T], label: str,
-                          on_partial: Callable[[Any], None] | None = None) -> T:
+def compute_with_progress(
+    cache: Shared,
+    key: Hashable,
+    work: Callable[[Report], T],
+    label: str,
+    on_partial: Callable[[Any], None] | None = None,
+) -> T:
     """``cache[key]``, or the result of ``work`` run as a shared job while this session watches its
     progress (see the module's docstring). ``on_partial`` draws each new partial result.
 

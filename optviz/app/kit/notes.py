@@ -46,7 +46,7 @@ def markdown_table(rows: list[dict]) -> str:
     if not rows:
         return ""
     header = list(rows[0])
-    cell = lambda v: "" if v is None else md(v).replace("\n", " ")  # noqa: E731
+    cell = lambda v: "" if v is None else md(v).replace("\n", " ")
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
     return "\n".join(lines)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz.link import RaceConfig
-from optviz.core.spec import OptSpec
-from optviz.core.analysis.stability import stability
-from optviz.core.engine.trajectory import Run, run_one
-
 from optviz.app.kit.cache import shared
 from optviz.core.analysis.measures import gradient_field, loss_grid
+from optviz.core.analysis.stability import stability
+from optviz.core.engine.trajectory import Run, run_one
 from optviz.core.problems.surfaces import SURFACES, Surface
+from optviz.core.spec import OptSpec
+from optviz.link import RaceConfig
 from optviz.plots.common import display_z
 
 
@@ -43,8 +42,9 @@ def warm_grids() -> None:
 
 
 @shared(max_entries=2048)
-def racer(surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float,
-          seed: int) -> Run:
+def racer(
+    surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float, seed: int
+) -> Run:
     """One racer's run. Cached per racer, so a change to one optimizer reruns only that one, and
     thirty sessions on one link compute each run once."""
     cfg = RaceConfig(surface=surface, expr=expr, domain=domain)
@@ -54,13 +54,13 @@ def racer(surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec
 def cached_runs(cfg: RaceConfig) -> list[Run]:
     """The runs of a race, in racer order."""
     start = (float(cfg.start[0]), float(cfg.start[1]))
-    return [racer(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)
-            for spec in cfg.specs]
+    return [racer(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed) for spec in cfg.specs]
 
 
 @shared(max_entries=512)
-def racer_stability(surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float,
-                    seed: int) -> dict[str, np.ndarray]:
+def racer_stability(
+    surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float, seed: int
+) -> dict[str, np.ndarray]:
     """One racer's sharpness, preconditioned sharpness and threshold per step (optviz.core.analysis.stability)."""
     cfg = RaceConfig(surface=surface, expr=expr, domain=domain)
     return stability(racer(surface, expr, domain, start, steps, spec, noise, seed), cfg.surface_obj())
@@ -69,5 +69,7 @@ def racer_stability(surface: str, expr: str, domain: tuple, start: tuple, steps:
 def cached_stability(cfg: RaceConfig) -> list[dict[str, np.ndarray]]:
     """Every racer's stability series, in racer order."""
     start = (float(cfg.start[0]), float(cfg.start[1]))
-    return [racer_stability(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)
-            for spec in cfg.specs]
+    return [
+        racer_stability(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed)
+        for spec in cfg.specs
+    ]

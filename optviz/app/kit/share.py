@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -37,7 +37,7 @@ document.getElementById('b').onclick = async () => {
 
 def link_box() -> None:
     """The link to this view, as the address bar has it, with a "Copy link" button."""
-    st.iframe(SHARE_BOX, height=150, alt="the link to this view, with a button to copy it")
+    st.iframe(SHARE_BOX, height=150)  # (no alt=: Streamlit 1.56, the floor, does not take it)
 
 
 Download = tuple[str, Callable, str, str]  # label, builder (called with the page's arguments), MIME type, extension
@@ -46,9 +46,9 @@ Download = tuple[str, Callable, str, str]  # label, builder (called with the pag
 def share_section(page: str, downloads: Sequence[Download], *args) -> None:
     """The link that reproduces this view, a Copy link button, and the page's downloads (built when clicked)."""
     st.subheader("Share and export" if downloads else "Share")
-    st.caption("This link reproduces exactly what you see: it is the address bar's, kept up to date with every "
-               "change.")
+    st.caption("This link reproduces exactly what you see: it is the address bar's, kept up to date with every change.")
     link_box()
     for column, (label, build, mime, ext) in zip(st.columns(len(downloads)) if downloads else [], downloads):
-        column.download_button(label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime,
-                               key=f"dl_{page}_{ext}")
+        column.download_button(
+            label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime, key=f"dl_{page}_{ext}"
+        )

@@ -20,12 +20,23 @@ The shape every page follows:
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlparse
 
 import streamlit as st
 
-C = TypeVar("C")
+
+class PageConfig(Protocol):
+    """What every page's frozen config offers (optviz.link): built from a link, written back to one."""
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, list[str]]) -> tuple[Any, list[str]]: ...
+
+    def to_query(self) -> dict[str, str | list[str]]: ...
+
+
+C = TypeVar("C", bound=PageConfig)
 
 
 def unknown_page(known: set[str]) -> str | None:
@@ -38,13 +49,13 @@ def unknown_page(known: set[str]) -> str | None:
     path = urlparse(url).path.strip("/")
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     if base and (path == base or path.startswith(base + "/")):
-        path = path[len(base):].strip("/")
+        path = path[len(base) :].strip("/")
     return None if path in known else path
 
 
 def current_params() -> dict[str, list[str]]:
     """The address bar's query parameters, every value as a list."""
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def arrive(kind: type[C], page: str) -> tuple[C, list[str]]:
@@ -106,6 +117,7 @@ def view_fragment(page: str, current: Callable[[], Any]) -> Callable:
     """Decorator: ``st.fragment`` for a part of ``page`` whose controls are part of its view. When
     the part reruns alone, ``current()`` (the view as the controls now describe it) is settled
     after it; in a whole run the page's :func:`finish` does that once for every part."""
+
     def wrap(draw: Callable) -> Callable:
         @st.fragment
         @functools.wraps(draw)

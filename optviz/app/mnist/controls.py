@@ -6,24 +6,35 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz.core.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
-from optviz.link import MnistConfig
-from optviz.core.problems.mnist_models import MODELS
-from optviz.core.problems.mnist_data import Mnist
-from optviz.core.spec import SpecError, check_network, format_spec, parse_spec
-
 from optviz.app.kit.boxes import number_box
 from optviz.app.kit.notes import spec_lines
 from optviz.app.kit.views import fresh, seed
+from optviz.core.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
+from optviz.core.problems.mnist_data import Mnist
+from optviz.core.problems.mnist_models import MODELS
+from optviz.core.spec import SpecError, check_network, format_spec, parse_spec
+from optviz.link import MnistConfig
 
 Problems = list[tuple[str, str]]
 
 
 def _widget_values(cfg: MnistConfig) -> dict:
-    return {"mn_model": cfg.model, "mn_opts": "\n".join(format_spec(s) for s in cfg.specs), "mn_epochs": cfg.epochs,
-            "mn_batch": cfg.batch, "mn_train": cfg.train, "mn_test": cfg.test, "mn_seed": cfg.seed, "mn_folder": "",
-            "mn_pred": cfg.pred, "mn_dirs": cfg.directions, "mn_grid": cfg.grid, "mn_eos": format_spec(cfg.eos),
-            "mn_eos_steps": cfg.eos_steps, "mn_eos_images": cfg.eos_images}
+    return {
+        "mn_model": cfg.model,
+        "mn_opts": "\n".join(format_spec(s) for s in cfg.specs),
+        "mn_epochs": cfg.epochs,
+        "mn_batch": cfg.batch,
+        "mn_train": cfg.train,
+        "mn_test": cfg.test,
+        "mn_seed": cfg.seed,
+        "mn_folder": "",
+        "mn_pred": cfg.pred,
+        "mn_dirs": cfg.directions,
+        "mn_grid": cfg.grid,
+        "mn_eos": format_spec(cfg.eos),
+        "mn_eos_steps": cfg.eos_steps,
+        "mn_eos_images": cfg.eos_images,
+    }
 
 
 def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
@@ -31,25 +42,43 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
     seed(_widget_values(cfg), overwrite=fresh("mnist"))
     ss = st.session_state
     st.selectbox("Model", list(MODELS), key="mn_model", format_func=lambda m: MODELS[m].title)
-    st.text_area("Optimizers, one SPEC a line", key="mn_opts",
-                 help="name[:key=value,...], as on the command line; the seed's three by default")
+    st.text_area(
+        "Optimizers, one SPEC a line",
+        key="mn_opts",
+        help="name[:key=value,...], as on the command line; the seed's three by default",
+    )
     c1, c2 = st.columns(2)
     number_box(c1, "epochs", "mn_epochs", 1, MAX_EPOCHS, whole=True)
     number_box(c2, "batch size", "mn_batch", 1, MAX_BATCH, whole=True)
     number_box(c1, "training images", "mn_train", 1, MAX_TRAIN, whole=True, step=1000)
     number_box(c2, "test images", "mn_test", 1, MAX_TEST, whole=True, step=500)
     number_box(c1, "seed", "mn_seed", 0, MAX_SEED, whole=True)
-    folder = st.text_input("Full MNIST folder (optional)", key="mn_folder",
-                           help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
-                                "or the bundled subset of 12,000 + 2,000")
+    folder = st.text_input(
+        "Full MNIST folder (optional)",
+        key="mn_folder",
+        help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
+        "or the bundled subset of 12,000 + 2,000",
+    )
     specs, problems = spec_lines(ss["mn_opts"], cfg.specs, check_network)
     # The view's controls below the results (whose predictions, the landscape's settings) are
     # read here too, so the page writes its whole view into the link once.
     ss["mn_pred"] = min(int(ss["mn_pred"]), len(specs) - 1)
-    new = replace(cfg, model=ss["mn_model"], specs=specs, epochs=int(ss["mn_epochs"]), batch=int(ss["mn_batch"]),
-                  train=int(ss["mn_train"]), test=int(ss["mn_test"]), seed=int(ss["mn_seed"]), pred=ss["mn_pred"],
-                  directions=ss["mn_dirs"], grid=int(ss["mn_grid"]), eos=_eos_spec(cfg, problems),
-                  eos_steps=int(ss["mn_eos_steps"]), eos_images=int(ss["mn_eos_images"]))
+    new = replace(
+        cfg,
+        model=ss["mn_model"],
+        specs=specs,
+        epochs=int(ss["mn_epochs"]),
+        batch=int(ss["mn_batch"]),
+        train=int(ss["mn_train"]),
+        test=int(ss["mn_test"]),
+        seed=int(ss["mn_seed"]),
+        pred=ss["mn_pred"],
+        directions=ss["mn_dirs"],
+        grid=int(ss["mn_grid"]),
+        eos=_eos_spec(cfg, problems),
+        eos_steps=int(ss["mn_eos_steps"]),
+        eos_images=int(ss["mn_eos_images"]),
+    )
     return new, problems, folder
 
 
@@ -71,8 +100,11 @@ def fit_to(cfg: MnistConfig, data: Mnist) -> tuple[MnistConfig, Problems]:
     train = min(cfg.train, len(data.train_images))
     test = min(cfg.test, len(data.test_images))
     batch = min(cfg.batch, train)
-    for label, asked, got in (("training images", cfg.train, train), ("test images", cfg.test, test),
-                              ("batch size", cfg.batch, batch)):
+    for label, asked, got in (
+        ("training images", cfg.train, train),
+        ("test images", cfg.test, test),
+        ("batch size", cfg.batch, batch),
+    ):
         if got != asked:
             problems.append((f"The {label}", f"{asked:,} asked for, but the data gives {got:,}; using {got:,}"))
     return replace(cfg, train=train, test=test, batch=batch), problems

@@ -13,28 +13,27 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.link.export import mnist_csv, mnist_json
-from optviz.link import MnistConfig
-from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download
-from optviz.core.problems.mnist_models import MODELS
-from optviz.core.engine.training import TrainRun, train_race
-from optviz.core.numbers import sig
-from optviz.core.optimizers import REGISTRY
-from optviz.plots.common import PALETTE, PathData
-from optviz.plots.curves import curves_figure
-from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
-
-from optviz.app.mnist import controls as controls
+from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.cache import Shared
+from optviz.app.kit.charts import chart
 from optviz.app.kit.data import bundled, dataset
 from optviz.app.kit.jobs import compute_with_progress
-from optviz.app.kit.boxes import show_fitted
-from optviz.app.kit.charts import chart
-from optviz.app.mnist.edge import edge_section
-from optviz.app.mnist.landscape import landscape_section
 from optviz.app.kit.notes import input_problem, link_warnings, or_dash
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, settle
+from optviz.app.mnist import controls as controls
+from optviz.app.mnist.edge import edge_section
+from optviz.app.mnist.landscape import landscape_section
+from optviz.core.engine.training import TrainRun, train_race
+from optviz.core.numbers import sig
+from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download
+from optviz.core.problems.mnist_models import MODELS
+from optviz.link import MnistConfig
+from optviz.link.export import mnist_csv, mnist_json
+from optviz.plots.common import PALETTE, PathData
+from optviz.plots.curves import curves_figure
+from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
 
 RACES = Shared(max_entries=6)  # finished races, by configuration and data (a CNN race records ~140 MB of paths)
 RECORDS = 16  # parameter snapshots per run, for the loss landscape
@@ -74,17 +73,25 @@ def page() -> None:
 
 def _share(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     """The link always (a configuration worth sharing before it is trained); the exports once there are results."""
-    downloads = [("Curves (CSV)", functools.partial(mnist_csv, log_every=log_every(cfg)), "text/csv", "csv"),
-                 ("Configuration and results (JSON)", functools.partial(mnist_json, source=data.source),
-                  "application/json", "json")]
+    downloads = [
+        ("Curves (CSV)", functools.partial(mnist_csv, log_every=log_every(cfg)), "text/csv", "csv"),
+        (
+            "Configuration and results (JSON)",
+            functools.partial(mnist_json, source=data.source),
+            "application/json",
+            "json",
+        ),
+    ]
     share_section("mnist", downloads if runs else [], cfg, runs)
 
 
 def stopped_note(cfg: MnistConfig, runs: list[TrainRun]) -> str:
     """Every racer's progress when training was stopped, those never started included."""
     done = {i: r.epochs_done for i, r in enumerate(runs)}
-    return "; ".join(f"{lab}: {done[i]} of {cfg.epochs} epochs" if i in done else f"{lab}: not started"
-                     for i, lab in enumerate(labels(cfg)))
+    return "; ".join(
+        f"{lab}: {done[i]} of {cfg.epochs} epochs" if i in done else f"{lab}: not started"
+        for i, lab in enumerate(labels(cfg))
+    )
 
 
 def _data(folder: str) -> Mnist:
@@ -100,12 +107,18 @@ def _data(folder: str) -> Mnist:
 
 
 def _offer_download() -> None:
-    if st.sidebar.button("Download full MNIST (11 MB)", key="mn_download",
-                         help="from public mirrors of the canonical files, each checked against its SHA-256"):
+    if st.sidebar.button(
+        "Download full MNIST (11 MB)",
+        key="mn_download",
+        help="from public mirrors of the canonical files, each checked against its SHA-256",
+    ):
         bar = st.sidebar.progress(0.0, text="downloading…")
+
+        def show(done: int, total: int, name: str) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{name}: {done / 1e6:.1f} MB")
+
         try:
-            download(progress=lambda done, total, name: bar.progress(min(done / total, 1.0) if total else 0.0,
-                                                                     text=f"{name}: {done / 1e6:.1f} MB"))
+            download(progress=show)
             dataset.cache.clear()
             bar.empty()
             st.rerun()
@@ -146,11 +159,24 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
     def work(report) -> list[TrainRun]:
         done: list[TrainRun] = []
         for i, spec in enumerate(cfg.specs):
-            def progress(fraction: float, message: str, run: TrainRun, i=i) -> None:
-                report((i + fraction) / len(cfg.specs), message, [r.copy() for r in done] + [run.copy()])
 
-            done += train_race(cfg.model, [spec], data, cfg.epochs, cfg.batch, cfg.train, cfg.test, cfg.seed,
-                               log_every(cfg), progress=progress, record_every=record)
+            def progress(fraction: float, message: str, run: TrainRun, i=i) -> None:
+                # runs in this iteration, so `done` is this iteration's list
+                report((i + fraction) / len(cfg.specs), message, [r.copy() for r in done] + [run.copy()])  # noqa: B023
+
+            done += train_race(
+                cfg.model,
+                [spec],
+                data,
+                cfg.epochs,
+                cfg.batch,
+                cfg.train,
+                cfg.test,
+                cfg.seed,
+                log_every(cfg),
+                progress=progress,
+                record_every=record,
+            )
         return done
 
     def show(partial: list[TrainRun]) -> None:
@@ -166,9 +192,13 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
 def curves(cfg: MnistConfig, runs: list[TrainRun]) -> dict:
     """Training loss per step and test accuracy per epoch, one colour per optimizer."""
     paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), PALETTE[i]) for i, lab in enumerate(labels(cfg)[: len(runs)])]
-    return curves_figure(paths, [("training loss", [np.asarray(r.train_loss) for r in runs], True, "step",
-                                  log_every(cfg)),
-                                 ("test accuracy", [np.r_[np.nan, r.test_accuracy] for r in runs], False, "epoch")])
+    return curves_figure(
+        paths,
+        [
+            ("training loss", [np.asarray(r.train_loss) for r in runs], True, "step", log_every(cfg)),
+            ("test accuracy", [np.r_[np.nan, r.test_accuracy] for r in runs], False, "epoch"),
+        ],
+    )
 
 
 def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
@@ -177,8 +207,10 @@ def results(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
     chart(st, curves(cfg, runs), key="mn_curves")
     st.dataframe(pd.DataFrame(results_rows(cfg, runs, names)), hide_index=True)
     st.subheader("Training against test accuracy")
-    st.caption("Wilson et al. (2017): adaptive methods can fit the training set better yet generalize worse. "
-               "The gap is train accuracy minus test accuracy, per epoch.")
+    st.caption(
+        "Wilson et al. (2017): adaptive methods can fit the training set better yet generalize worse. "
+        "The gap is train accuracy minus test accuracy, per epoch."
+    )
     paths = [PathData(lab, np.zeros((0, 2)), np.zeros(0), PALETTE[i]) for i, lab in enumerate(names)]
     gaps = [np.r_[np.nan, np.asarray(r.train_accuracy) - np.asarray(r.test_accuracy)] for r in runs]
     chart(st, curves_figure(paths, [("train − test accuracy", gaps, False, "epoch")], height=300), key="mn_gap")
@@ -192,10 +224,13 @@ def results_rows(cfg: MnistConfig, runs: list[TrainRun], names: list[str]) -> li
     switched = any(r.switched_at is not None for r in runs)
     rows = []
     for lab, r in zip(names, runs):
-        row = {"optimizer": lab,
-               "epochs": f"{r.epochs_done} of {cfg.epochs}" + ("" if r.epochs_done == cfg.epochs else " (stopped)"),
-               "test accuracy": f"{r.test_accuracy[-1]:.2%}" if r.test_accuracy else "",
-               "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "", "seconds": sig(r.seconds, 3)}
+        row = {
+            "optimizer": lab,
+            "epochs": f"{r.epochs_done} of {cfg.epochs}" + ("" if r.epochs_done == cfg.epochs else " (stopped)"),
+            "test accuracy": f"{r.test_accuracy[-1]:.2%}" if r.test_accuracy else "",
+            "train accuracy": f"{r.train_accuracy[-1]:.2%}" if r.train_accuracy else "",
+            "seconds": sig(r.seconds, 3),
+        }
         if switched:
             row["switched to SGD at step"] = or_dash(r.switched_at)
         label = REGISTRY[r.optimizer].state_label
@@ -218,15 +253,19 @@ def _inside(runs: list[TrainRun], names: list[str]) -> None:
             paths = [PathData(lab, empty, empty[:, 0], PALETTE[i]) for i, lab, _ in who]
             series = [np.r_[np.nan, r.state[key]] for _, _, r in who]
             title = REGISTRY[who[0][2].optimizer].state_label(key)[1]
-            chart(st, curves_figure(paths, [(title, series, False, "epoch")], height=240),
-                  key=f"mn_state_{key}")
+            chart(st, curves_figure(paths, [(title, series, False, "epoch")], height=240), key=f"mn_state_{key}")
         if factored:
-            st.caption("Adafactor keeps, for each weight matrix, one running mean of squared gradients per input "
-                       "(the column factor C, drawn as the picture it comes from: pixels, or the CNN's pooled "
-                       "13×13 features averaged over channels; log10) and per output unit (the row factor R, "
-                       "bars); v ≈ R Cᵀ / mean(R). Adam would keep one number per weight.")
-            chart(st, factor_figure([lab for lab, _ in factored], [f[0] for _, f in factored],
-                                    [f[1] for _, f in factored]), key="mn_factors")
+            st.caption(
+                "Adafactor keeps, for each weight matrix, one running mean of squared gradients per input "
+                "(the column factor C, drawn as the picture it comes from: pixels, or the CNN's pooled "
+                "13×13 features averaged over channels; log10) and per output unit (the row factor R, "
+                "bars); v ≈ R Cᵀ / mean(R). Adam would keep one number per weight."
+            )
+            chart(
+                st,
+                factor_figure([lab for lab, _ in factored], [f[0] for _, f in factored], [f[1] for _, f in factored]),
+                key="mn_factors",
+            )
 
 
 def _first_factors(run: TrainRun):

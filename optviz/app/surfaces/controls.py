@@ -7,24 +7,34 @@ from dataclasses import replace
 
 import streamlit as st
 
+from optviz.app.kit.boxes import fit_box, number_box
+from optviz.app.surfaces.state import (
+    common_key,
+    hp_key,
+    log_slider_value,
+    new_racer_color,
+    seed_hparam,
+    slider_key,
+    slider_stops,
+    slider_value,
+    suggest_lrs,
+)
+from optviz.core.analysis.suggested import BUDGET, suggested_lr
 from optviz.core.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
-from optviz.core.problems.formulas import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom_surface
-from optviz.link import CUSTOM
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, HParam
 from optviz.core.optimizers import schedule as sched
-from optviz.core.spec import format_number, nearest_allowed
-from optviz.core.analysis.suggested import BUDGET, suggested_lr
+from optviz.core.problems.formulas import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES
-
-from optviz.app.kit.boxes import fit_box, number_box
-from optviz.app.surfaces.state import (common_key, hp_key, log_slider_value, new_racer_color, seed_hparam, slider_key,
-                                       slider_stops, slider_value, suggest_lrs)
-
+from optviz.core.spec import format_number, nearest_allowed
+from optviz.link import CUSTOM
 
 # Where a user looks for an optimizer the surfaces do not offer: the optimizer menus' help.
-NOT_OFFERED = "Not offered on the 2D surfaces: " + "; ".join(
-    f"{o.display_name}: {o.surface_note}" for o in REGISTRY.values() if o.surface_note) + "."
+NOT_OFFERED = (
+    "Not offered on the 2D surfaces: "
+    + "; ".join(f"{o.display_name}: {o.surface_note}" for o in REGISTRY.values() if o.surface_note)
+    + "."
+)
 
 
 def _log_options(hp: HParam, value: float) -> list[float]:
@@ -39,8 +49,12 @@ def _sync_from_slider(num: str, sl: str, rid: int, hp: HParam) -> None:
 
 def _sync_from_number(num: str, sl: str, rid: int, hp: HParam) -> None:
     name = st.session_state.get(f"r{rid}_name", "")
-    fit_box(num, f"{REGISTRY[name].display_name if name in REGISTRY else 'The optimizer'}'s {hp.name}",
-            lambda v: nearest_allowed(hp, v), hp.allowed())
+    fit_box(
+        num,
+        f"{REGISTRY[name].display_name if name in REGISTRY else 'The optimizer'}'s {hp.name}",
+        lambda v: nearest_allowed(hp, v),
+        hp.allowed(),
+    )
     value = st.session_state[num]
     st.session_state[sl] = log_slider_value(hp, value) if hp.log else slider_value(hp, value)
     _by_hand(rid, hp)
@@ -69,14 +83,37 @@ def hparam_control(rid: int, name: str, hp: HParam) -> None:
     # Full width, the exact value under it: a narrow log slider jumped decades per drag, and
     # columns cost three more elements per hyperparameter on every rerun.
     if hp.log:
-        st.select_slider(hp.name, options=_log_options(hp, st.session_state[num]), key=sl,
-                         format_func=_fmt, on_change=_sync_from_slider, args=(num, sl, rid, hp), help=label)
+        st.select_slider(
+            hp.name,
+            options=_log_options(hp, st.session_state[num]),
+            key=sl,
+            format_func=_fmt,
+            on_change=_sync_from_slider,
+            args=(num, sl, rid, hp),
+            help=label,
+        )
     else:
-        st.slider(hp.name, min_value=float(lo), max_value=float(hi), key=sl, step=_linear_step(hp),
-                  format="%.4g", on_change=_sync_from_slider, args=(num, sl, rid, hp), help=label)
+        st.slider(
+            hp.name,
+            min_value=float(lo),
+            max_value=float(hi),
+            key=sl,
+            step=_linear_step(hp),
+            format="%.4g",
+            on_change=_sync_from_slider,
+            args=(num, sl, rid, hp),
+            help=label,
+        )
     # No bounds in the browser: a value out of range is fitted on the server and said (optviz.app.kit.boxes).
-    st.number_input(f"{hp.name} (exact)", key=num, format="%g", step=_number_step(hp), on_change=_sync_from_number,
-                    args=(num, sl, rid, hp), label_visibility="collapsed")
+    st.number_input(
+        f"{hp.name} (exact)",
+        key=num,
+        format="%g",
+        step=_number_step(hp),
+        on_change=_sync_from_number,
+        args=(num, sl, rid, hp),
+        label_visibility="collapsed",
+    )
 
 
 def schedule_controls(rid: int) -> None:
@@ -84,22 +121,39 @@ def schedule_controls(rid: int) -> None:
     a toggle that is on when any of them is set (each control costs every rerun: thirty students)."""
     ss = st.session_state
     ss.setdefault(f"r{rid}_sched_open", False)
-    if not st.toggle("schedule and clipping", key=f"r{rid}_sched_open",
-                     help="a learning-rate schedule (warmup, cosine, ...) and gradient clipping"):
+    if not st.toggle(
+        "schedule and clipping",
+        key=f"r{rid}_sched_open",
+        help="a learning-rate schedule (warmup, cosine, ...) and gradient clipping",
+    ):
         return
     # Only now: every key in the session state costs each number box on every rerun (Streamlit
     # copies the state for it), so closed racers keep none.
     for key, value in sched.DEFAULTS.items():
         ss.setdefault(common_key(rid, key), int(value) if sched.BY_NAME[key].kind in ("int", "choice") else value)
-    st.selectbox("lr schedule", range(len(sched.KINDS)), key=common_key(rid, "schedule"),
-                 format_func=lambda i: sched.KINDS[i], help=sched.BY_NAME["schedule"].help)
+    st.selectbox(
+        "lr schedule",
+        range(len(sched.KINDS)),
+        key=common_key(rid, "schedule"),
+        format_func=lambda i: sched.KINDS[i],
+        help=sched.BY_NAME["schedule"].help,
+    )
     kind = sched.KINDS[int(ss[common_key(rid, "schedule")])]
     shown = (() if kind == "onecycle" else ("warmup",)) + sched.USES[kind] + ("clip", "clip_value")
     for key in shown:
         hp = sched.BY_NAME[key]
         whole = hp.kind == "int"
-        number_box(st, key, common_key(rid, key), hp.low, hp.high, whole=whole,
-                   step=1 if whole else 0.01 if key != "min_lr" else 1e-4, format=None if whole else "%g", help=hp.help)
+        number_box(
+            st,
+            key,
+            common_key(rid, key),
+            hp.low,
+            hp.high,
+            whole=whole,
+            step=1 if whole else 0.01 if key != "min_lr" else 1e-4,
+            format=None if whole else "%g",
+            help=hp.help,
+        )
 
 
 def _linear_step(hp: HParam) -> float:
@@ -135,7 +189,6 @@ def _on_surface_change() -> None:
         if changed:
             ss["surface_note"] = suggestion_note(SURFACES[ss["surface"]].title, int(ss["steps"]), changed)
     ss["start_x"], ss["start_y"] = map(float, start)
-
 
 
 def suggestion_note(title: str, steps: int, changed: list[str]) -> str:
@@ -174,10 +227,23 @@ def quick_row() -> None:
     hp = REGISTRY[name].hparam("lr")
     ss["quick_opt"], ss["quick_lr"] = name, ss[slider_key(rid, name, "lr")]
     c1, c2 = st.columns([1, 2])
-    c1.selectbox("racer 1", SURFACE_NAMES, key="quick_opt", format_func=lambda k: REGISTRY[k].display_name,
-                 on_change=_quick_optimizer, args=(rid,), help=NOT_OFFERED)
-    c2.select_slider("its learning rate", options=_log_options(hp, ss[hp_key(rid, name, "lr")]), key="quick_lr",
-                     format_func=_fmt, on_change=_quick_lr, args=(rid,))
+    c1.selectbox(
+        "racer 1",
+        SURFACE_NAMES,
+        key="quick_opt",
+        format_func=lambda k: REGISTRY[k].display_name,
+        on_change=_quick_optimizer,
+        args=(rid,),
+        help=NOT_OFFERED,
+    )
+    c2.select_slider(
+        "its learning rate",
+        options=_log_options(hp, ss[hp_key(rid, name, "lr")]),
+        key="quick_lr",
+        format_func=_fmt,
+        on_change=_quick_lr,
+        args=(rid,),
+    )
 
 
 def _quick_optimizer(rid: int) -> None:
@@ -195,10 +261,9 @@ def _quick_lr(rid: int) -> None:
 
 def _fair_race() -> None:
     """Tune every racer's lr on the same log grid for this surface and start, then race the tuned ones."""
-    from optviz.core.analysis.tuning import TUNING_POINTS, tune_lr
-
     from optviz.app.kit.runs import cached_runs
     from optviz.app.surfaces.state import current_config
+    from optviz.core.analysis.tuning import TUNING_POINTS, tune_lr
 
     cfg, _ = current_config()
     surface = cfg.surface_obj()
@@ -214,7 +279,8 @@ def _fair_race() -> None:
     lines = [_tuned_line(t, r) for t, r in zip(tunings, runs)]
     st.session_state["fair_race_note"] = (
         f"Fair race: each lr tuned over {TUNING_POINTS} log-spaced values across its slider range, "
-        f"{cfg.steps} steps each, lowest final loss wins. " + "; ".join(lines) + ".")
+        f"{cfg.steps} steps each, lowest final loss wins. " + "; ".join(lines) + "."
+    )
 
 
 def _tuned_line(tuned, run) -> str:
@@ -225,48 +291,90 @@ def _tuned_line(tuned, run) -> str:
         bound = tuned.grid[0] if tuned.edge == "lowest" else tuned.grid[-1]
         beyond = "smaller" if tuned.edge == "lowest" else "larger"
         line += f", the {tuned.edge} value tried ({format_number(bound)}): a {beyond} lr might end lower"
-    return line + (f" (diverged at step {run.diverged_at})" if run.diverged_at else f" (final loss {sig(run.loss[-1])})")
+    return line + (
+        f" (diverged at step {run.diverged_at})" if run.diverged_at else f" (final loss {sig(run.loss[-1])})"
+    )
 
 
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
-        st.selectbox("Surface", list(SURFACES) + [CUSTOM], key="surface", on_change=_on_surface_change,
-                     format_func=lambda n: SURFACES[n].title if n in SURFACES else "Custom formula…")
+        st.selectbox(
+            "Surface",
+            list(SURFACES) + [CUSTOM],
+            key="surface",
+            on_change=_on_surface_change,
+            format_func=lambda n: SURFACES[n].title if n in SURFACES else "Custom formula…",
+        )
         if st.session_state["surface"] == CUSTOM:
             st.session_state.setdefault("expr", CUSTOM_EXAMPLE[0])
             st.session_state.setdefault("domain", CUSTOM_EXAMPLE[1])
-            st.text_input("f(x, y) =", key="expr", help="numbers, x, y, + - * / ** and brackets, pi, e, and "
-                          "sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh exp log log10 log2 log1p expm1 "
-                          "sqrt abs sign minimum maximum hypot")
+            st.text_input(
+                "f(x, y) =",
+                key="expr",
+                help="numbers, x, y, + - * / ** and brackets, pi, e, and "
+                "sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh exp log log10 log2 log1p expm1 "
+                "sqrt abs sign minimum maximum hypot",
+            )
             st.text_input("domain: xmin, xmax, ymin, ymax", key="domain")
         c1, c2 = st.columns(2)
         number_box(c1, "start x", "start_x", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
         number_box(c2, "start y", "start_y", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
         st.slider("steps", min_value=1, max_value=MAX_STEPS, key="steps")
         c1, c2 = st.columns(2)
-        number_box(c1, "gradient noise σ", "noise", 0.0, MAX_NOISE, format="%g", step=0.1,
-                   help="adds N(0, σ²) to every gradient, to mimic stochastic gradients")
+        number_box(
+            c1,
+            "gradient noise σ",
+            "noise",
+            0.0,
+            MAX_NOISE,
+            format="%g",
+            step=0.1,
+            help="adds N(0, σ²) to every gradient, to mimic stochastic gradients",
+        )
         number_box(c2, "noise seed", "seed", 0, MAX_SEED, whole=True, step=1)
 
         st.subheader("Optimizers")
         for n, rid in enumerate(st.session_state["race"]):
             _race_entry(n, rid)
-        st.button("Add an optimizer", key="add_racer", on_click=_add_run, disabled=len(st.session_state["race"]) >= MAX_RUNS,
-                  help=f"up to {MAX_RUNS}; the same optimizer may race against itself with other settings")
-        st.button("Fair race: tune every learning rate", on_click=_fair_race, key="fair_race",
-                  help="gives every optimizer the same tuning budget on this surface and start, then races the "
-                       "tuned ones")
+        st.button(
+            "Add an optimizer",
+            key="add_racer",
+            on_click=_add_run,
+            disabled=len(st.session_state["race"]) >= MAX_RUNS,
+            help=f"up to {MAX_RUNS}; the same optimizer may race against itself with other settings",
+        )
+        st.button(
+            "Fair race: tune every learning rate",
+            on_click=_fair_race,
+            key="fair_race",
+            help="gives every optimizer the same tuning budget on this surface and start, then races the tuned ones",
+        )
 
 
 def _race_entry(n: int, rid: int) -> None:
     name = st.session_state[f"r{rid}_name"]
     with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
-        st.selectbox("optimizer", SURFACE_NAMES, key=f"r{rid}_name", format_func=lambda k: REGISTRY[k].display_name,
-                     label_visibility="collapsed", on_change=_new_optimizer, args=(rid,), help=NOT_OFFERED)
+        st.selectbox(
+            "optimizer",
+            SURFACE_NAMES,
+            key=f"r{rid}_name",
+            format_func=lambda k: REGISTRY[k].display_name,
+            label_visibility="collapsed",
+            on_change=_new_optimizer,
+            args=(rid,),
+            help=NOT_OFFERED,
+        )
         for hp in REGISTRY[name].hparams:
             hparam_control(rid, name, hp)
         schedule_controls(rid)
         # No columns here: each costs the server three more elements on every rerun, per racer.
-        st.button("Remove", icon=":material/delete:", key=f"r{rid}_remove", on_click=_remove_run, args=(rid,),
-                  disabled=len(st.session_state["race"]) <= 1, help="remove this optimizer from the race")
+        st.button(
+            "Remove",
+            icon=":material/delete:",
+            key=f"r{rid}_remove",
+            on_click=_remove_run,
+            args=(rid,),
+            disabled=len(st.session_state["race"]) <= 1,
+            help="remove this optimizer from the race",
+        )

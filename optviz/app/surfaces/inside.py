@@ -8,17 +8,17 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from optviz.link import RaceConfig
+from optviz.app.kit.charts import chart
+from optviz.app.kit.runs import cached_runs
+from optviz.core.engine.trajectory import Run
+from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
+from optviz.core.spec import make_spec
+from optviz.link import RaceConfig
 from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure, state_figure
 from optviz.plots.surface_figures import contour_figure
-from optviz.core.numbers import sig
-from optviz.core.spec import make_spec
-from optviz.core.engine.trajectory import Run
-from optviz.app.kit.charts import chart
 
-from optviz.app.kit.runs import cached_runs
 
 def _latex_number(v: float) -> str:
     text = f"{v:.4g}"  # LaTeX wants its own power-of-ten form, built below
@@ -53,8 +53,9 @@ def state_at(run: Run, t: int) -> str:
     return r" \\ ".join(parts)
 
 
-def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: list[PathData], grid, minima,
-                   floor: float, log: bool) -> None:
+def inside_section(
+    cfg: RaceConfig, runs: list[Run], labels: list[str], paths: list[PathData], grid, minima, floor: float, log: bool
+) -> None:
     """Draw the section for the run the user picks."""
     choice = st.selectbox("Run", list(range(len(runs))), format_func=lambda i: labels[i], key="inside_run")
     if choice is None or choice >= len(runs):
@@ -70,26 +71,34 @@ def inside_section(cfg: RaceConfig, runs: list[Run], labels: list[str], paths: l
         t = st.slider("after step", 1, done, key="inside_step") if done > 1 else 1
         st.latex(state_at(run, t))
     if run.state:
-        chart(st, state_figure(run.state, {k: opt.state_label(k)[1] for k in run.state}, paths[choice].color),
-                        key="state_chart")
+        chart(
+            st,
+            state_figure(run.state, {k: opt.state_label(k)[1] for k in run.state}, paths[choice].color),
+            key="state_chart",
+        )
     else:
         st.caption(f"{opt.display_name} keeps no state beyond the step count: its step is lr times the gradient.")
 
     if "bias_correction" in opt.hparam_names:
         _bias_correction_comparison(cfg, spec, grid, minima, floor, log)
     else:
-        st.caption("The bias-correction comparison is for Adam, whose bias_correction switch turns it off; "
-                   "pick an Adam run to see it.")
+        st.caption(
+            "The bias-correction comparison is for Adam, whose bias_correction switch turns it off; "
+            "pick an Adam run to see it."
+        )
 
 
 def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: float, log: bool) -> None:
-    st.markdown("**Bias correction on and off, same run.** Without correction, m and v start near zero, "
-                "so the first steps are mis-sized: m/√v is about (1-β1)/√(1-β2) times the gradient's sign.")
+    st.markdown(
+        "**Bias correction on and off, same run.** Without correction, m and v start near zero, "
+        "so the first steps are mis-sized: m/√v is about (1-β1)/√(1-β2) times the gradient's sign."
+    )
     on = make_spec("adam", dict(spec.hparams, bias_correction=1.0))
     off = make_spec("adam", dict(spec.hparams, bias_correction=0.0))
     pair = cached_runs(replace(cfg, specs=(on, off)))
-    paths = [PathData("with bias correction", r.path, r.loss, c, r.diverged_at)
-             for r, c in zip(pair, ("#2e86ab", "#e4572e"))]
+    paths = [
+        PathData("with bias correction", r.path, r.loss, c, r.diverged_at) for r, c in zip(pair, ("#2e86ab", "#e4572e"))
+    ]
     paths[1] = replace(paths[1], label="without bias correction")
     xs, ys, z = grid
     c1, c2 = st.columns(2)
@@ -97,5 +106,10 @@ def _bias_correction_comparison(cfg: RaceConfig, spec, grid, minima, floor: floa
     gap = [p.loss - (floor if np.isfinite(floor) else 0.0) for p in paths]
     chart(c2, curves_figure(paths, [("loss − min f", gap, True)], height=320), key="bc_loss")
     steps = [np.linalg.norm(np.diff(p.xy[:6], axis=0), axis=1) for p in paths]
-    st.caption("First five step lengths: with correction " + ", ".join(sig(s) for s in steps[0])
-               + "; without " + ", ".join(sig(s) for s in steps[1]) + ".")
+    st.caption(
+        "First five step lengths: with correction "
+        + ", ".join(sig(s) for s in steps[0])
+        + "; without "
+        + ", ".join(sig(s) for s in steps[1])
+        + "."
+    )

@@ -8,26 +8,25 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from optviz.core.analysis.measures import distance_to_nearest_minimum, steps_to_tolerance
-from optviz.link.export import paths_csv, race_json
-from optviz.link import TOLERANCES, RaceConfig
-from optviz.core.numbers import sig
-from optviz.plots.common import PathData
-from optviz.plots.animation import playback_gif
-from optviz.plots.curves import curves_figure, stability_figure
-from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
-from optviz.core.problems.surfaces import Surface
-from optviz.core.engine.trajectory import Run
-
-from optviz.app.surfaces import controls, state
+from optviz.app.kit import runs as runs_kit
 from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.charts import chart
-from optviz.app.kit import runs as runs_kit
-from optviz.app.kit.runs import cached_runs, cached_stability
-from optviz.app.surfaces.inside import inside_section
 from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, or_dash
+from optviz.app.kit.runs import cached_runs, cached_stability
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import begin, finish, view_fragment
+from optviz.app.surfaces import controls, state
+from optviz.app.surfaces.inside import inside_section
+from optviz.core.analysis.measures import distance_to_nearest_minimum, steps_to_tolerance
+from optviz.core.engine.trajectory import Run
+from optviz.core.numbers import sig
+from optviz.core.problems.surfaces import Surface
+from optviz.link import TOLERANCES, RaceConfig
+from optviz.link.export import paths_csv, race_json
+from optviz.plots.animation import playback_gif
+from optviz.plots.common import PathData
+from optviz.plots.curves import curves_figure, stability_figure
+from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 
 
 def _labels(cfg) -> list[str]:
@@ -57,7 +56,6 @@ def results_table(runs, labels, surface, tol: float) -> list[dict]:
             row["switched to SGD at"] = or_dash(run.switched_at)
         rows.append(row)
     return rows
-
 
 
 @dataclass(frozen=True)
@@ -103,8 +101,15 @@ def page() -> None:
     st.subheader("Inside the optimizer")
     inside(scene)
     view = state.current_view(cfg)  # every control drawn: the whole view, settled once
-    share_section("surfaces", [("Paths (CSV)", paths_csv, "text/csv", "csv"),
-                               ("Configuration (JSON)", race_json, "application/json", "json")], view, scene.runs)
+    share_section(
+        "surfaces",
+        [
+            ("Paths (CSV)", paths_csv, "text/csv", "csv"),
+            ("Configuration (JSON)", race_json, "application/json", "json"),
+        ],
+        view,
+        scene.runs,
+    )
     finish("surfaces", view)
 
 
@@ -137,8 +142,10 @@ def _scene(cfg: RaceConfig, surface: Surface) -> Scene | None:
     xs, ys, z = runs_kit.grid(surface)
     finite = np.isfinite(z)
     if not finite.all():
-        st.info(f"f is not finite on {100 * (1 - finite.mean()):.1f}% of the domain (log of a negative number, "
-                "say): those parts are left blank, and a path that enters them stops there.")
+        st.info(
+            f"f is not finite on {100 * (1 - finite.mean()):.1f}% of the domain (log of a negative number, "
+            "say): those parts are left blank, and a path that enters them stops there."
+        )
     if not finite.any():
         st.error("f is not finite anywhere in this domain: there is nothing to draw. Change the formula or the domain.")
         return None
@@ -165,15 +172,35 @@ def views(scene: Scene) -> None:
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
     c1, c2 = st.columns(2)
     shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
-    chart(c1, surface_figure(xs, ys, z, scene.paths, scene.minima, scene.cfg.start, start_loss, scene.floor,
-                             scene.log, key=scene.surface.name, shown=shown), key="surface3d")
+    chart(
+        c1,
+        surface_figure(
+            xs,
+            ys,
+            z,
+            scene.paths,
+            scene.minima,
+            scene.cfg.start,
+            start_loss,
+            scene.floor,
+            scene.log,
+            key=scene.surface.name,
+            shown=shown,
+        ),
+        key="surface3d",
+    )
     args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
     if playing:
         chart(c2, playback_figure(*args, step=step), key="playback_chart")
         # Painted only when clicked: a GIF of 60 frames takes a moment.
-        c2.download_button("Playback (animated GIF)", functools.partial(playback_gif, *args, step=step),
-                           file_name=f"optviz-{scene.cfg.surface}-playback.gif", mime="image/gif", key="dl_gif",
-                           help="the same frames, painted on the server in the page's colours: for a slide")
+        c2.download_button(
+            "Playback (animated GIF)",
+            functools.partial(playback_gif, *args, step=step),
+            file_name=f"optviz-{scene.cfg.surface}-playback.gif",
+            mime="image/gif",
+            key="dl_gif",
+            help="the same frames, painted on the server in the page's colours: for a slide",
+        )
     else:
         arrows = None
         if arrows_on:
@@ -191,15 +218,19 @@ def _gradient_points(scene: Scene) -> list[PathData]:
     for lab, run, p in zip(scene.labels, scene.runs, scene.paths):
         if "y" in run.state and len(run.state["y"]):
             ys = np.asarray(run.state["y"])
-            extra.append(PathData(f"{lab}: y, where gradients are taken", ys, np.zeros(len(ys), np.float32), p.color,
-                                  dash="dot"))
+            extra.append(
+                PathData(f"{lab}: y, where gradients are taken", ys, np.zeros(len(ys), np.float32), p.color, dash="dot")
+            )
     return extra
 
 
 def _view_toggles(scene: Scene, playing: bool) -> None:
     o1, o2, o3 = st.columns(3)
-    o1.toggle("log-scaled heights", key=f"log_{scene.surface.name}",
-              help="log10(1 + f − min f): for surfaces whose values span decades")
+    o1.toggle(
+        "log-scaled heights",
+        key=f"log_{scene.surface.name}",
+        help="log10(1 + f − min f): for surfaces whose values span decades",
+    )
     o2.toggle("gradient arrows", key="arrows")
     o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
     if playing:
@@ -210,21 +241,32 @@ def _playback_step(scene: Scene) -> int:
     """The step the animation starts from (in the link), a slider under the toggles."""
     longest = max(len(p.xy) for p in scene.paths) - 1
     st.session_state["frame"] = min(st.session_state.get("frame", 0), max(longest, 0))
-    return st.slider("playback from step", 0, max(longest, 1), key="frame", disabled=longest < 1,
-                     help="where the animation starts; Play runs it to the end")
+    return st.slider(
+        "playback from step",
+        0,
+        max(longest, 1),
+        key="frame",
+        disabled=longest < 1,
+        help="where the animation starts; Play runs it to the end",
+    )
 
 
 def _curves(scene: Scene) -> None:
     surface, runs = scene.surface, scene.runs
     if surface.f_min is not None:
-        panels = [("loss − min f (log)", [r.loss - surface.f_min for r in runs], True),
-                  ("distance to nearest minimum (log)", [distance_to_nearest_minimum(r.path, surface) for r in runs], True)]
+        panels = [
+            ("loss − min f (log)", [r.loss - surface.f_min for r in runs], True),
+            ("distance to nearest minimum (log)", [distance_to_nearest_minimum(r.path, surface) for r in runs], True),
+        ]
     else:
         panels = [("loss", [r.loss for r in runs], False)]
         st.caption("This surface has no minimum: the loss is shown as it is, and there is no distance to a minimum.")
     if any(spec.scheduled for spec in scene.cfg.specs):  # a thin strip: each racer's lr as its schedule sets it
-        chart(st, curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170,
-                                legend=False), key="lr_strip")  # the curves under it name the colours
+        chart(
+            st,
+            curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170, legend=False),
+            key="lr_strip",
+        )  # the curves under it name the colours
     # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
     for column, panel, key in zip(st.columns(len(panels)), panels, ("curves", "curves_distance")):
         chart(column, curves_figure(scene.paths, [panel]), key=key)
@@ -233,10 +275,12 @@ def _curves(scene: Scene) -> None:
 
 def _stability(scene: Scene) -> None:
     """The Stability chart: does a run cross its threshold at the step it starts to oscillate?"""
-    st.markdown("**Stability**: solid, the sharpness λmax(H) at the point each update starts from; dotted, the "
-                "preconditioned sharpness λmax(P⁻¹H) of the Adam family, RMSprop and Adagrad; dashed, the "
-                "threshold of the quantity that governs the optimizer (2/η for SGD, (2+2μ)/η with momentum, "
-                "(2+2β₁)/((1−β₁)η) for Adam). Above it, steps overshoot. See Learn: *Why does it diverge?*")
+    st.markdown(
+        "**Stability**: solid, the sharpness λmax(H) at the point each update starts from; dotted, the "
+        "preconditioned sharpness λmax(P⁻¹H) of the Adam family, RMSprop and Adagrad; dashed, the "
+        "threshold of the quantity that governs the optimizer (2/η for SGD, (2+2μ)/η with momentum, "
+        "(2+2β₁)/((1−β₁)η) for Adam). Above it, steps overshoot. See Learn: *Why does it diverge?*"
+    )
     chart(st, stability_figure(scene.paths, cached_stability(scene.cfg)), key="stability")
 
 
@@ -252,7 +296,11 @@ def table(scene: Scene) -> None:
 @part_of_view
 def inside(scene: Scene) -> None:
     """An optimizer's state per step, on request."""
-    if st.toggle("Show an optimizer's state per step, its update rule with the numbers filled in, and "
-                 "Adam with and without bias correction", key="inside"):
-        inside_section(scene.cfg, scene.runs, scene.labels, scene.paths, scene.grid, scene.minima, scene.floor,
-                       scene.log)
+    if st.toggle(
+        "Show an optimizer's state per step, its update rule with the numbers filled in, and "
+        "Adam with and without bias correction",
+        key="inside",
+    ):
+        inside_section(
+            scene.cfg, scene.runs, scene.labels, scene.paths, scene.grid, scene.minima, scene.floor, scene.log
+        )

@@ -10,15 +10,13 @@ import math
 
 import streamlit as st
 
-from optviz.core.problems.formulas import ExprError, check_custom
-from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
-from optviz.core.spec import format_number
+from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
 from optviz.core.optimizers import REGISTRY, HParam
 from optviz.core.optimizers import schedule as sched
+from optviz.core.problems.formulas import ExprError, check_custom
+from optviz.core.spec import OptSpec, SpecError, format_number, make_spec
+from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
 from optviz.plots.common import PALETTE
-
-from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
-from optviz.core.spec import OptSpec, SpecError, make_spec
 
 
 def hp_key(rid: int, name: str, hp: str) -> str:
@@ -63,8 +61,9 @@ def seed_hparam(rid: int, name: str, hp: HParam, value: float, only_missing: boo
     _put(slider_key(rid, name, hp.name), (log_slider_value if hp.log else slider_value)(hp, value), only_missing)
 
 
-def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool = False,
-                colors: tuple[int, ...] | None = None) -> None:
+def load_config(
+    cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool = False, colors: tuple[int, ...] | None = None
+) -> None:
     """Set the widgets' keys from ``cfg`` (before the widgets are drawn).
 
     With ``only_missing``, keys that exist keep their values: used to restore what Streamlit
@@ -74,7 +73,7 @@ def load_config(cfg: RaceConfig, only_missing: bool = False, lrs_by_hand: bool =
     are the racers' palette indices (the link's; in race order by default).
     """
     ss = st.session_state
-    put = lambda key, value: _put(key, value, only_missing)  # noqa: E731
+    put = lambda key, value: _put(key, value, only_missing)
     put("surface", cfg.surface)
     if cfg.surface == CUSTOM:
         put("expr", cfg.expr)
@@ -143,8 +142,9 @@ def init_session() -> tuple[SurfacesConfig, list[str]]:
     cfg, warnings = arrive(SurfacesConfig, "surfaces")
     if fresh("surfaces"):
         # Learning rates a link names were chosen by its author: a change of surface keeps them.
-        load_config(cfg.race, lrs_by_hand=from_link("surfaces") and bool(current_params().get("opt")),
-                    colors=cfg.racer_colors())
+        load_config(
+            cfg.race, lrs_by_hand=from_link("surfaces") and bool(current_params().get("opt")), colors=cfg.racer_colors()
+        )
         seed(view_values(cfg), overwrite=True)
     else:
         load_config(cfg.race, only_missing=True, colors=cfg.racer_colors())
@@ -154,9 +154,16 @@ def init_session() -> tuple[SurfacesConfig, list[str]]:
 
 def view_values(cfg: SurfacesConfig) -> dict:
     """The view's controls: display toggles, tolerance, playback, the inside view."""
-    values = {f"log_{cfg.race.surface}": cfg.log_scale, "arrows": cfg.arrows, "tol": cfg.tol,
-              "playback": cfg.playback, "frame": cfg.frame, "inside": cfg.inside is not None,
-              "inside_run": cfg.inside or 0, "inside_step": cfg.inside_step}
+    values = {
+        f"log_{cfg.race.surface}": cfg.log_scale,
+        "arrows": cfg.arrows,
+        "tol": cfg.tol,
+        "playback": cfg.playback,
+        "frame": cfg.frame,
+        "inside": cfg.inside is not None,
+        "inside_run": cfg.inside or 0,
+        "inside_step": cfg.inside_step,
+    }
     return {k: v for k, v in values.items() if v is not None}  # unset: the control's own default
 
 
@@ -166,12 +173,17 @@ def current_view(race: RaceConfig) -> SurfacesConfig:
     surface = race.surface_obj()
     log = ss.get(f"log_{surface.name}", surface.log_scale)
     inside = ss.get("inside_run", 0) if ss.get("inside") else None
-    return SurfacesConfig(race, log=None if log == surface.log_scale else bool(log), arrows=bool(ss.get("arrows")),
-                          tol=float(ss.get("tol", 1e-3)), playback=bool(ss.get("playback")),
-                          frame=_clamped(ss.get("frame"), 0, race.steps) if ss.get("playback") else None,
-                          inside=min(inside, len(race.specs) - 1) if inside is not None else None,
-                          inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None,
-                          colors=tuple(int(ss.get(f"r{rid}_color", rid)) % len(PALETTE) for rid in ss["race"]))
+    return SurfacesConfig(
+        race,
+        log=None if log == surface.log_scale else bool(log),
+        arrows=bool(ss.get("arrows")),
+        tol=float(ss.get("tol", 1e-3)),
+        playback=bool(ss.get("playback")),
+        frame=_clamped(ss.get("frame"), 0, race.steps) if ss.get("playback") else None,
+        inside=min(inside, len(race.specs) - 1) if inside is not None else None,
+        inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None,
+        colors=tuple(int(ss.get(f"r{rid}_color", rid)) % len(PALETTE) for rid in ss["race"]),
+    )
 
 
 def _clamped(value, low: int, high: int) -> int | None:

@@ -10,44 +10,74 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz.core.limits import MAX_COORD, MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
-from optviz.link import TOLERANCES, SweepConfig
-from optviz.link.sweep_view import METRICS, default_axis, format_axis, nearest_index
-from optviz.core.numbers import sig
-from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import (OptSpec, SpecError, SweepAxis, format_spec, parse_axis, parse_spec, parse_surface_spec,
-                              sweepable_keys)
-from optviz.core.problems.surfaces import SURFACES
-
 from optviz.app.kit.boxes import number_box
 from optviz.app.kit.views import fresh, seed
+from optviz.core.limits import MAX_COORD, MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
+from optviz.core.numbers import sig
+from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import (
+    OptSpec,
+    SpecError,
+    SweepAxis,
+    format_spec,
+    parse_axis,
+    parse_spec,
+    parse_surface_spec,
+    sweepable_keys,
+)
+from optviz.link import TOLERANCES, SweepConfig
+from optviz.link.sweep_view import METRICS, default_axis, format_axis, nearest_index
 
-METRIC_LABELS = {"loss": "log10 final loss − min f", "steps": "steps to reach the tolerance", "diverged": "diverged",
-                 "basin": "which minimum (basins of attraction)"}
+METRIC_LABELS = {
+    "loss": "log10 final loss − min f",
+    "steps": "steps to reach the tolerance",
+    "diverged": "diverged",
+    "basin": "which minimum (basins of attraction)",
+}
 Problems = list[tuple[str, str]]
 
 
 def _widget_values(cfg: SweepConfig) -> dict:
-    values = {"sw_surface": cfg.surface, "sw_opt": format_spec(cfg.opt),
-              "sw_opt2": format_spec(cfg.opt2) if cfg.opt2 else "", "sw_steps": cfg.steps, "sw_tol": cfg.tol,
-              "sw_sx": float(cfg.start[0]), "sw_sy": float(cfg.start[1]), "sw_metric": cfg.metric,
-              "sw_shared": cfg.shared_scale}
+    values = {
+        "sw_surface": cfg.surface,
+        "sw_opt": format_spec(cfg.opt),
+        "sw_opt2": format_spec(cfg.opt2) if cfg.opt2 else "",
+        "sw_steps": cfg.steps,
+        "sw_tol": cfg.tol,
+        "sw_sx": float(cfg.start[0]),
+        "sw_sy": float(cfg.start[1]),
+        "sw_metric": cfg.metric,
+        "sw_shared": cfg.shared_scale,
+    }
     for label, axis in (("x", cfg.x), ("y", cfg.y)):
-        values.update({f"sw_{label}_key": axis.key, f"sw_{label}_lo": float(axis.low),
-                       f"sw_{label}_hi": float(axis.high), f"sw_{label}_n": axis.n, f"sw_{label}_log": axis.log})
+        values.update(
+            {
+                f"sw_{label}_key": axis.key,
+                f"sw_{label}_lo": float(axis.low),
+                f"sw_{label}_hi": float(axis.high),
+                f"sw_{label}_n": axis.n,
+                f"sw_{label}_log": axis.log,
+            }
+        )
     return values
 
 
 def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
     """Draw the grid's controls (seeded from ``cfg``); returns the view they describe, and refusals."""
     seed(_widget_values(cfg), overwrite=fresh("sweep"))
-    st.selectbox("Surface", list(SURFACES), key="sw_surface", format_func=lambda n: SURFACES[n].title,
-                 on_change=_surface_changed)
+    st.selectbox(
+        "Surface", list(SURFACES), key="sw_surface", format_func=lambda n: SURFACES[n].title, on_change=_surface_changed
+    )
     problems: Problems = []
-    opt = _spec_box("Optimizer (SPEC)", "sw_opt", cfg.opt, problems,
-                    help="name[:key=value,...]: the settings that stay fixed")
-    opt2_text = st.text_input("Compare with (optional SPEC)", key="sw_opt2",
-                              help="a second optimizer over the same grid, side by side; it needs both axes")
+    opt = _spec_box(
+        "Optimizer (SPEC)", "sw_opt", cfg.opt, problems, help="name[:key=value,...]: the settings that stay fixed"
+    )
+    opt2_text = st.text_input(
+        "Compare with (optional SPEC)",
+        key="sw_opt2",
+        help="a second optimizer over the same grid, side by side; it needs both axes",
+    )
     x = _axis("x", opt, cfg.x, problems)
     y = _axis("y", opt, cfg.y, problems)
     if x.key == y.key:
@@ -60,8 +90,17 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
     number_box(c1, "start x", "sw_sx", -MAX_COORD, MAX_COORD, format="%g")
     number_box(c2, "start y", "sw_sy", -MAX_COORD, MAX_COORD, format="%g")
     ss = st.session_state
-    new = replace(cfg, surface=ss["sw_surface"], opt=opt, opt2=opt2, x=x, y=y, steps=int(ss["sw_steps"]),
-                  tol=float(ss["sw_tol"]), start=(float(ss["sw_sx"]), float(ss["sw_sy"])))
+    new = replace(
+        cfg,
+        surface=ss["sw_surface"],
+        opt=opt,
+        opt2=opt2,
+        x=x,
+        y=y,
+        steps=int(ss["sw_steps"]),
+        tol=float(ss["sw_tol"]),
+        start=(float(ss["sw_sx"]), float(ss["sw_sy"])),
+    )
     return new, problems
 
 
@@ -87,8 +126,13 @@ def _second(text: str, x: SweepAxis, y: SweepAxis, problems: Problems) -> OptSpe
         try:
             parse_axis(label, format_axis(axis), opt2.name)
         except SpecError:
-            problems.append((f"The comparison {text!r}", f"{REGISTRY[opt2.name].display_name} has no {axis.key} "
-                                                         f"(the {label} axis); pick axes both optimizers have"))
+            problems.append(
+                (
+                    f"The comparison {text!r}",
+                    f"{REGISTRY[opt2.name].display_name} has no {axis.key} "
+                    f"(the {label} axis); pick axes both optimizers have",
+                )
+            )
             return None
     return opt2
 
@@ -102,8 +146,12 @@ def _axis(label: str, opt: OptSpec, previous: SweepAxis, problems: Problems) -> 
     ss = st.session_state
     keys = _axis_keys(opt)
     if ss[f"sw_{label}_key"] not in keys:  # the optimizer changed to one without this key: say so, then reset
-        problems.append((f"The {label} axis", f"{REGISTRY[opt.name].display_name} has no {ss[f'sw_{label}_key']}; "
-                                              f"the axis now sweeps {keys[2]}"))
+        problems.append(
+            (
+                f"The {label} axis",
+                f"{REGISTRY[opt.name].display_name} has no {ss[f'sw_{label}_key']}; the axis now sweeps {keys[2]}",
+            )
+        )
         _reset_axis(label, keys[2], opt)
     st.selectbox(f"{label} axis", keys, key=f"sw_{label}_key", on_change=_key_changed, args=(label,))
     c1, c2, c3 = st.columns(3)
@@ -111,8 +159,13 @@ def _axis(label: str, opt: OptSpec, previous: SweepAxis, problems: Problems) -> 
     c2.number_input("to", key=f"sw_{label}_hi", format="%g")
     number_box(c3, "cells", f"sw_{label}_n", 1, MAX_SWEEP_SIDE, whole=True, source=f"The {label} axis's cells")
     st.checkbox("log scale", key=f"sw_{label}_log", disabled=ss[f"sw_{label}_key"] in ("x", "y"))
-    axis = SweepAxis(ss[f"sw_{label}_key"], float(ss[f"sw_{label}_lo"]), float(ss[f"sw_{label}_hi"]),
-                     int(ss[f"sw_{label}_n"]), bool(ss[f"sw_{label}_log"]) and ss[f"sw_{label}_key"] not in ("x", "y"))
+    axis = SweepAxis(
+        ss[f"sw_{label}_key"],
+        float(ss[f"sw_{label}_lo"]),
+        float(ss[f"sw_{label}_hi"]),
+        int(ss[f"sw_{label}_n"]),
+        bool(ss[f"sw_{label}_log"]) and ss[f"sw_{label}_key"] not in ("x", "y"),
+    )
     try:
         return parse_axis(label, format_axis(axis), opt.name)
     except SpecError as err:
@@ -123,8 +176,14 @@ def _axis(label: str, opt: OptSpec, previous: SweepAxis, problems: Problems) -> 
 def _reset_axis(label: str, key: str, opt: OptSpec) -> None:
     ss = st.session_state
     axis = default_axis(key, opt, ss["sw_surface"], int(ss.get(f"sw_{label}_n", 48)))
-    ss.update({f"sw_{label}_key": key, f"sw_{label}_lo": float(axis.low), f"sw_{label}_hi": float(axis.high),
-               f"sw_{label}_log": axis.log})
+    ss.update(
+        {
+            f"sw_{label}_key": key,
+            f"sw_{label}_lo": float(axis.low),
+            f"sw_{label}_hi": float(axis.high),
+            f"sw_{label}_log": axis.log,
+        }
+    )
 
 
 def _key_changed(label: str) -> None:
@@ -155,8 +214,12 @@ def view_options(cfg: SweepConfig) -> SweepConfig:
         ss["sw_metric"] = "loss"
     c1, c2 = st.columns([3, 1])
     c1.radio("Colour by", names, format_func=METRIC_LABELS.get, horizontal=True, key="sw_metric")
-    c2.toggle("one colour scale", key="sw_shared", disabled=cfg.opt2 is None,
-              help="the same colours for the same values in both heatmaps (off: each its own range)")
+    c2.toggle(
+        "one colour scale",
+        key="sw_shared",
+        disabled=cfg.opt2 is None,
+        help="the same colours for the same values in both heatmaps (off: each its own range)",
+    )
     cfg = replace(cfg, metric=ss["sw_metric"], shared_scale=bool(ss["sw_shared"]))
     xk, yk = cell_keys(cfg)
     row, col = cfg.cell_index()

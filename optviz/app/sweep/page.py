@@ -10,41 +10,56 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from optviz.link.export import sweep_csv, sweep_json
-from optviz.link import SweepConfig
+from optviz.app.kit.boxes import show_fitted
+from optviz.app.kit.cache import Shared
+from optviz.app.kit.charts import chart
+from optviz.app.kit.jobs import compute_with_progress
+from optviz.app.kit.notes import input_problem, link_warnings
+from optviz.app.kit.runs import grid, racer
+from optviz.app.kit.share import share_section
+from optviz.app.kit.views import arrive, settle
+from optviz.app.sweep import controls as controls
+from optviz.core.engine.sweep import SweepResult, cell_settings, run_sweep
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.surfaces import SURFACES
+from optviz.link import SweepConfig
+from optviz.link.export import sweep_csv, sweep_json
 from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.surface_figures import contour_figure
-from optviz.core.problems.surfaces import SURFACES
-from optviz.core.engine.sweep import SweepResult, cell_settings, run_sweep
-
-from optviz.app.sweep import controls as controls
-from optviz.app.kit.cache import Shared
-from optviz.app.kit.boxes import show_fitted
-from optviz.app.kit.charts import chart
-from optviz.app.kit.jobs import compute_with_progress
-from optviz.app.kit.runs import grid, racer
-from optviz.app.kit.notes import input_problem, link_warnings
-from optviz.app.kit.share import share_section
-from optviz.app.kit.views import arrive, settle
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
 SWEEPS = Shared(max_entries=32)  # whole grids: up to 65,536 cells of metrics each
 DIVERGED = -2  # a basin map's value for a run that diverged (-1: it ended at no minimum)
-METRIC_TITLES = {"loss": "log10(final loss − min f)", "steps": "steps to reach the tolerance",
-                 "diverged": "diverged (1) or not (0)", "basin": "which minimum (basins of attraction)"}
+METRIC_TITLES = {
+    "loss": "log10(final loss − min f)",
+    "steps": "steps to reach the tolerance",
+    "diverged": "diverged (1) or not (0)",
+    "basin": "which minimum (basins of attraction)",
+}
 
 
 def sweep(cfg: SweepConfig, spec) -> SweepResult:
     """One optimizer's grid: shared, computed once, with progress (optviz.app.kit.jobs)."""
     key = (cfg.surface, spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol)
     label = f"{REGISTRY[spec.name].display_name}: {cfg.x.n * cfg.y.n} runs"
-    return compute_with_progress(SWEEPS, key, lambda report: run_sweep(
-        SURFACES[cfg.surface], spec, cfg.x, cfg.y, cfg.start, cfg.steps, cfg.tol,
-        progress=lambda done, total: report(done / total, f"{done} of {total} runs")), label)
+    return compute_with_progress(
+        SWEEPS,
+        key,
+        lambda report: run_sweep(
+            SURFACES[cfg.surface],
+            spec,
+            cfg.x,
+            cfg.y,
+            cfg.start,
+            cfg.steps,
+            cfg.tol,
+            progress=lambda done, total: report(done / total, f"{done} of {total} runs"),
+        ),
+        label,
+    )
 
 
 def page() -> None:
@@ -61,13 +76,23 @@ def page() -> None:
     cfg = controls.view_options(cfg)
     settle("sweep", cfg)
     results = [sweep(cfg, s) for s in cfg.specs]
-    st.caption(" · ".join(f"{REGISTRY[s.name].display_name}: {cfg.x.n * cfg.y.n} runs × {cfg.steps} steps in "
-                          f"{r.seconds:.2f} s" for s, r in zip(cfg.specs, results)))
+    st.caption(
+        " · ".join(
+            f"{REGISTRY[s.name].display_name}: {cfg.x.n * cfg.y.n} runs × {cfg.steps} steps in {r.seconds:.2f} s"
+            for s, r in zip(cfg.specs, results)
+        )
+    )
     heatmaps(cfg, results)
     inspect(cfg)
-    share_section("sweep", [("Grid metrics (CSV)", sweep_csv, "text/csv", "csv"),
-                            ("Configuration and metrics (JSON)", sweep_json, "application/json", "json")],
-                  cfg, results)
+    share_section(
+        "sweep",
+        [
+            ("Grid metrics (CSV)", sweep_csv, "text/csv", "csv"),
+            ("Configuration and metrics (JSON)", sweep_json, "application/json", "json"),
+        ],
+        cfg,
+        results,
+    )
 
 
 def _metric(result: SweepResult, metric: str, f_min: float | None) -> np.ndarray:
@@ -78,6 +103,7 @@ def _metric(result: SweepResult, metric: str, f_min: float | None) -> np.ndarray
         return np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
     if metric == "diverged":
         return result.diverged.astype(float)
+    assert result.minimum_index is not None, "basins are drawn only for grids of starts"
     return np.where(result.diverged, DIVERGED, result.minimum_index).astype(float)  # basins
 
 
@@ -95,24 +121,40 @@ def heatmaps(cfg: SweepConfig, results: list[SweepResult]) -> None:
     title = METRIC_TITLES[cfg.metric] + (" (one scale for both)" if shared else "")
     names = [f"minimum ({sig(m.x)}, {sig(m.y)})" for m in surface.minima]
     for k, (spec, result, z, column) in enumerate(zip(cfg.specs, results, zs, st.columns(len(cfg.specs)))):
-        fig = heatmap_figure(z, cfg.x.values, cfg.y.values, cfg.x.key, cfg.y.key, cfg.x.log, cfg.y.log, title,
-                             spec.label(tuned=(cfg.x.key, cfg.y.key)), cfg.default_cell(spec), result.best_cell(),
-                             cfg.cell_index(),
-                             categorical=names if cfg.metric == "basin" else None,
-                             outcomes=("no minimum reached", "diverged"),
-                             clickable=cfg.x.n * cfg.y.n <= CLICKABLE_CELLS, z_range=shared,
-                             equal_scale=cfg.x.is_start and cfg.y.is_start)
+        fig = heatmap_figure(
+            z,
+            cfg.x.values,
+            cfg.y.values,
+            cfg.x.key,
+            cfg.y.key,
+            cfg.x.log,
+            cfg.y.log,
+            title,
+            spec.label(tuned=(cfg.x.key, cfg.y.key)),
+            cfg.default_cell(spec),
+            result.best_cell(),
+            cfg.cell_index(),
+            categorical=names if cfg.metric == "basin" else None,
+            outcomes=("no minimum reached", "diverged"),
+            clickable=cfg.x.n * cfg.y.n <= CLICKABLE_CELLS,
+            z_range=shared,
+            equal_scale=cfg.x.is_start and cfg.y.is_start,
+        )
         key = f"sw_heat_{k}"
         chart(column, fig, key=key, on_select=lambda key=key: controls.clicked(key), selection_mode="points")
-        column.caption(f"diverged: {int(result.diverged.sum())} of {cfg.x.n * cfg.y.n} · reached the tolerance: "
-                       f"{int((result.steps_to_tol >= 0).sum())}")
+        column.caption(
+            f"diverged: {int(result.diverged.sum())} of {cfg.x.n * cfg.y.n} · reached the tolerance: "
+            f"{int((result.steps_to_tol >= 0).sum())}"
+        )
 
 
 def inspect(cfg: SweepConfig) -> None:
     """The inspected cell's runs: their paths on the surface and their loss curves."""
     st.subheader("Inspect a cell")
-    st.caption("Click a cell in a heatmap, or pick its values here."
-               + ("" if cfg.x.n * cfg.y.n <= CLICKABLE_CELLS else f" (Clicking needs at most {CLICKABLE_CELLS} cells.)"))
+    st.caption(
+        "Click a cell in a heatmap, or pick its values here."
+        + ("" if cfg.x.n * cfg.y.n <= CLICKABLE_CELLS else f" (Clicking needs at most {CLICKABLE_CELLS} cells.)")
+    )
     controls.cell_sliders(cfg)
     row, col = cfg.cell_index()
     surface = SURFACES[cfg.surface]
@@ -126,11 +168,29 @@ def inspect(cfg: SweepConfig) -> None:
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
     start = tuple(runs[0].path[0]) if len(runs[0].path) else cfg.start
     a, b = st.columns(2)
-    chart(a, contour_figure(xs, ys, z, paths, [(m.x, m.y, m.f) for m in surface.minima], start, floor,
-                            surface.log_scale, key="sweep_cell"), key="sw_cell_path")
+    chart(
+        a,
+        contour_figure(
+            xs,
+            ys,
+            z,
+            paths,
+            [(m.x, m.y, m.f) for m in surface.minima],
+            start,
+            floor,
+            surface.log_scale,
+            key="sweep_cell",
+        ),
+        key="sw_cell_path",
+    )
     gap = [r.loss - (surface.f_min if surface.f_min is not None else 0.0) for r in runs]
-    chart(b, curves_figure(paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap,
-                                    surface.f_min is not None)]), key="sw_cell_loss")
+    chart(
+        b,
+        curves_figure(
+            paths, [("loss − min f (log)" if surface.f_min is not None else "loss", gap, surface.f_min is not None)]
+        ),
+        key="sw_cell_loss",
+    )
     for lab, r in zip(labels, runs):
         if r.diverged_at is not None:
             st.error(f"{lab} diverged at step {r.diverged_at}.")

@@ -16,15 +16,15 @@ counts as one step), rho_o(tau) = the fraction of problems with r_po <= tau.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
 from optviz.core.limits import MAX_BUDGET, MAX_RUNS, MAX_SEEDS, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec
 from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec
 
 DEFAULT_SURFACES = ("bowl", "ellipse", "rosenbrock", "himmelblau")  # the page's and the CLI's
 TUNES = ("lr", "all")
@@ -50,9 +50,14 @@ class Comparison:
         """The CLI's strict-JSON shape."""
         tau, rho = self.profile()
         steps = [[None if s < 0 else int(s) for s in row] for row in self.steps]
-        return {"problems": self.problems, "optimizers": self.optimizers, "steps": steps, "tuned": self.tuned,
-                "profile": {"tau": [float(t) for t in tau], "rho": {k: [float(v) for v in r] for k, r in rho.items()}},
-                "robustness": {name: float(self.reached[j].mean()) for j, name in enumerate(self.optimizers)}}
+        return {
+            "problems": self.problems,
+            "optimizers": self.optimizers,
+            "steps": steps,
+            "tuned": self.tuned,
+            "profile": {"tau": [float(t) for t in tau], "rho": {k: [float(v) for v in r] for k, r in rho.items()}},
+            "robustness": {name: float(self.reached[j].mean()) for j, name in enumerate(self.optimizers)},
+        }
 
 
 def performance_profile(steps: np.ndarray, points: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -115,13 +120,23 @@ def problem_starts(surface_name: str, k: int) -> list[tuple[float, float]]:
     s = SURFACES[surface_name]
     x0, x1, y0, y1 = s.domain
     rng = np.random.default_rng(sum(map(ord, surface_name)))
-    drawn = [(float(x0 + (x1 - x0) * (0.15 + 0.7 * a)), float(y0 + (y1 - y0) * (0.15 + 0.7 * b)))
-             for a, b in rng.random((max(k - 1, 0), 2))]
-    return [tuple(float(v) for v in s.start)] + [(round(a, 3), round(b, 3)) for a, b in drawn]
+    drawn = [
+        (float(x0 + (x1 - x0) * (0.15 + 0.7 * a)), float(y0 + (y1 - y0) * (0.15 + 0.7 * b)))
+        for a, b in rng.random((max(k - 1, 0), 2))
+    ]
+    return [(float(s.start[0]), float(s.start[1]))] + [(round(a, 3), round(b, 3)) for a, b in drawn]
 
 
-def check_compare(specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int, seeds: int, budget: int,
-                  tune: str, steps: int, tol: float) -> None:
+def check_compare(
+    specs: Sequence[OptSpec],
+    surfaces: Sequence[str],
+    starts: int,
+    seeds: int,
+    budget: int,
+    tune: str,
+    steps: int,
+    tol: float,
+) -> None:
     """Refuse settings outside the bounds, naming the item and what is allowed."""
     if not 1 <= len(specs) <= MAX_RUNS:
         raise SpecError(f"opt: give 1 to {MAX_RUNS} optimizers (got {len(specs)})")
@@ -131,8 +146,12 @@ def check_compare(specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int
         if name not in SURFACES or SURFACES[name].f_min is None:
             allowed = ", ".join(n for n, s in SURFACES.items() if s.f_min is not None)
             raise SpecError(f"surfaces: {name!r} is not a surface with a known minimum; choose from: {allowed}")
-    checks = [("starts", starts, 1, MAX_STARTS), ("seeds", seeds, 1, MAX_SEEDS), ("budget", budget, 1, MAX_BUDGET),
-              ("steps", steps, 1, MAX_SWEEP_STEPS)]
+    checks = [
+        ("starts", starts, 1, MAX_STARTS),
+        ("seeds", seeds, 1, MAX_SEEDS),
+        ("budget", budget, 1, MAX_BUDGET),
+        ("steps", steps, 1, MAX_SWEEP_STEPS),
+    ]
     for item, value, lo, hi in checks:
         if not lo <= value <= hi:
             raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
@@ -142,17 +161,30 @@ def check_compare(specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int
         raise SpecError(f"tol: must be > 0 (got {format_number(tol)})")
 
 
-def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES, starts: int = 3, seeds: int = 1,
-            budget: int = 12, tune: str = "lr", steps: int = 500, tol: float = 1e-3, noise: float = 0.0,
-            progress: Callable[[float, str], None] | None = None) -> Comparison:
+def compare(
+    specs: Sequence[OptSpec],
+    surfaces: Sequence[str] = DEFAULT_SURFACES,
+    starts: int = 3,
+    seeds: int = 1,
+    budget: int = 12,
+    tune: str = "lr",
+    steps: int = 500,
+    tol: float = 1e-3,
+    noise: float = 0.0,
+    progress: Callable[[float, str], None] | None = None,
+) -> Comparison:
     """Tune every optimizer with the same budget on every problem; steps-to-target of the best trials."""
     from optviz.core.engine.sweep import run_cells
 
     surfaces = list(dict.fromkeys(surfaces))  # each surface once
     check_compare(specs, surfaces, starts, seeds, budget, tune, steps, tol)
     seed_list = list(range(seeds)) if noise > 0 else [0]
-    problems = [{"surface": s, "start": list(st), "seed": sd} for s in surfaces
-                for st in problem_starts(s, starts) for sd in seed_list]
+    problems = [
+        {"surface": s, "start": list(st), "seed": sd}
+        for s in surfaces
+        for st in problem_starts(s, starts)
+        for sd in seed_list
+    ]
     labels = [format_spec(spec) for spec in specs]
     result = np.full((len(problems), len(specs)), -1, np.int64)
     tuned: list[list[dict]] = [[{} for _ in specs] for _ in problems]
@@ -168,11 +200,19 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
     for j, spec in enumerate(specs):
         settings = trials(spec, budget, tune)
         lrs[j] = [t["lr"] for t in settings]
-        hps = {k: np.tile(np.asarray([t[k] for t in settings], np.float32), len(surfaces) * starts) for k in settings[0]}
-        hps.update({k: np.float32(v) for k, v in spec.common.items()})
+        hps = {
+            k: np.tile(np.asarray([t[k] for t in settings], np.float32), len(surfaces) * starts) for k in settings[0]
+        }
+        hps.update({k: np.asarray(v, np.float32) for k, v in spec.common.items()})
         hps["_surface"] = cell_surface
-        features = frozenset(n for n, on in (("clip", spec.common["clip"] > 0 or spec.common["clip_value"] > 0),
-                                             ("schedule", spec.scheduled)) if on)
+        features = frozenset(
+            n
+            for n, on in (
+                ("clip", spec.common["clip"] > 0 or spec.common["clip_value"] > 0),
+                ("schedule", spec.scheduled),
+            )
+            if on
+        )
         for sd in seed_list:
             _, _, hit, _ = run_cells(surface_tuple, spec.name, cell_start, hps, steps, tol, noise, sd, features)
             hit = hit.reshape(len(surfaces), starts, budget)
@@ -187,5 +227,7 @@ def compare(specs: Sequence[OptSpec], surfaces: Sequence[str] = DEFAULT_SURFACES
                         tuned[p][j] = {k: float(v) for k, v in settings[best].items()}
             done += 1
             if progress is not None:
-                progress(done / total, f"{labels[j]}: {len(surfaces) * starts * budget} runs on {len(surfaces)} surfaces")
+                progress(
+                    done / total, f"{labels[j]}: {len(surfaces) * starts * budget} runs on {len(surfaces)} surfaces"
+                )
     return Comparison(problems, labels, result, tuned, solved / max(len(problems), 1), lrs)

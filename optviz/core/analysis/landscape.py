@@ -14,18 +14,19 @@ Paths leave the plane, so each comes with its true loss beside the slice's value
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from optviz.core.limits import MAX_LANDSCAPE_GRID, MIN_LANDSCAPE_GRID
-from optviz.core.spec import SpecError
-from optviz.core.problems.mnist_models import MODELS
 from optviz.core.engine.training import cross_entropy
+from optviz.core.limits import MAX_LANDSCAPE_GRID, MIN_LANDSCAPE_GRID
+from optviz.core.problems.mnist_models import MODELS
+from optviz.core.spec import SpecError
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Plane:
 
 def pca_plane(paths: list[np.ndarray]) -> Plane:
     """The top two principal directions of all recorded points [n_i, P], about the mean of the final points."""
-    origin = np.mean([p[-1] for p in paths], axis=0, dtype=np.float64).astype(np.float32)
+    origin = np.asarray(np.mean([p[-1] for p in paths], axis=0, dtype=np.float64), np.float32)
     points = np.concatenate(paths) - origin  # float32: the top two directions need no more
     # Through the small Gram matrix X X^T [n, n] rather than an SVD of X [n, P]: the same right
     # singular vectors, V = U^T X / s, in a fraction of the time (n is ~100, P ~700,000).
@@ -57,19 +58,25 @@ def pca_plane(paths: list[np.ndarray]) -> Plane:
     s2 = np.maximum(eig[order], 1e-300)
     vt = (u[:, order].T.astype(np.float32) @ points) / np.sqrt(s2).astype(np.float32)[:, None]
     total = float(np.maximum(eig, 0.0).sum()) or 1.0
-    return Plane(origin.astype(np.float32), vt[0].astype(np.float32), vt[1].astype(np.float32),
-                 (float(s2[0] / total), float(s2[1] / total)))
+    return Plane(
+        origin,
+        vt[0].astype(np.float32),
+        vt[1].astype(np.float32),
+        (float(s2[0] / total), float(s2[1] / total)),
+    )
 
 
 def filter_normalize(direction, weights):
     """Li et al.'s filter normalisation on parameter pytrees: every filter (the last axis of a
     kernel, i.e. one output unit) of ``direction`` rescaled to that filter's norm in ``weights``;
     biases are set to zero, as in the paper."""
+
     def one(d, w):
         if d.ndim <= 1:
             return jnp.zeros_like(d)
         axes = tuple(range(d.ndim - 1))
         return d / (jnp.linalg.norm(d, axis=axes, keepdims=True) + 1e-10) * jnp.linalg.norm(w, axis=axes, keepdims=True)
+
     return jax.tree.map(one, direction, weights)
 
 
@@ -125,7 +132,7 @@ def _in_blocks(call, items: np.ndarray, progress: Callable[[int], None] | None) 
     """``call(block)`` over ``items`` BLOCK at a time (the last block padded), the values concatenated."""
     out = []
     for start in range(0, len(items), BLOCK):
-        block = items[start:start + BLOCK]
+        block = items[start : start + BLOCK]
         padded = np.concatenate([block, np.repeat(block[-1:], BLOCK - len(block), axis=0)])
         out.append(np.asarray(call(jnp.asarray(padded)))[: len(block)])
         if progress is not None:
@@ -133,8 +140,9 @@ def _in_blocks(call, items: np.ndarray, progress: Callable[[int], None] | None) 
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-def point_losses(model_name: str, points: np.ndarray, images, labels,
-                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+def point_losses(
+    model_name: str, points: np.ndarray, images, labels, progress: Callable[[int], None] | None = None
+) -> np.ndarray:
     """The loss over the images at each flat parameter vector of ``points`` [n, P];
     ``progress(points done)`` after each block."""
     raw, _ = _block_loss_fns(model_name)
@@ -142,8 +150,9 @@ def point_losses(model_name: str, points: np.ndarray, images, labels,
     return _in_blocks(lambda block: raw(block, xs, ys), np.asarray(points, np.float32), progress)
 
 
-def plane_losses(model_name: str, plane: Plane, coords: np.ndarray, images, labels,
-                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+def plane_losses(
+    model_name: str, plane: Plane, coords: np.ndarray, images, labels, progress: Callable[[int], None] | None = None
+) -> np.ndarray:
     """The loss at origin + a d1 + b d2 for each (a, b) of ``coords`` [n, 2]."""
     _, planar = _block_loss_fns(model_name)
     xs, ys = _chunked(images, labels)
@@ -151,8 +160,15 @@ def plane_losses(model_name: str, plane: Plane, coords: np.ndarray, images, labe
     return _in_blocks(lambda block: planar(origin, d1, d2, block, xs, ys), np.asarray(coords, np.float32), progress)
 
 
-def slice_losses(model_name: str, plane: Plane, alphas: np.ndarray, betas: np.ndarray, images, labels,
-                 progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+def slice_losses(
+    model_name: str,
+    plane: Plane,
+    alphas: np.ndarray,
+    betas: np.ndarray,
+    images,
+    labels,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
     """The loss [len(betas), len(alphas)] at origin + a d1 + b d2 over the fixed batch.
 
     ``progress(points done, points)`` is called after each block of points.
@@ -161,8 +177,9 @@ def slice_losses(model_name: str, plane: Plane, alphas: np.ndarray, betas: np.nd
         raise SpecError(f"grid: at most {MAX_LANDSCAPE_GRID} (got {max(len(alphas), len(betas))})")
     a, b = np.meshgrid(np.asarray(alphas, np.float32), np.asarray(betas, np.float32))  # rows: beta
     done = (lambda k: progress(k, a.size)) if progress is not None else None
-    return plane_losses(model_name, plane, np.stack([a.ravel(), b.ravel()], 1), images, labels,
-                        done).reshape(len(betas), len(alphas))
+    return plane_losses(model_name, plane, np.stack([a.ravel(), b.ravel()], 1), images, labels, done).reshape(
+        len(betas), len(alphas)
+    )
 
 
 def true_losses(model_name: str, points: np.ndarray, images, labels) -> np.ndarray:
@@ -175,8 +192,9 @@ def plane_point_losses(model_name: str, plane: Plane, coords: np.ndarray, images
     return plane_losses(model_name, plane, coords, images, labels)
 
 
-def grid_axes(coords: list[np.ndarray], n: int, margin: float = 0.25,
-              at_least: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def grid_axes(
+    coords: list[np.ndarray], n: int, margin: float = 0.25, at_least: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """alpha and beta values covering every projected path (and +-at_least around 0), with a margin."""
     allc = np.concatenate(coords)
     lo, hi = np.minimum(allc.min(axis=0), -at_least), np.maximum(allc.max(axis=0), at_least)
@@ -184,8 +202,16 @@ def grid_axes(coords: list[np.ndarray], n: int, margin: float = 0.25,
     return np.linspace(lo[0] - pad[0], hi[0] + pad[0], n), np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
 
 
-def landscape(model_name: str, runs, directions: str, grid: int, images, labels, seed: int = 0,
-              progress: Callable[[int, int], None] | None = None) -> dict:
+def landscape(
+    model_name: str,
+    runs,
+    directions: str,
+    grid: int,
+    images,
+    labels,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """The slice, the projected paths and their losses, in the CLI's JSON shape (NumPy arrays).
 
     ``progress(losses done, losses)`` reports the evaluation: the grid's points, then every
@@ -201,17 +227,24 @@ def landscape(model_name: str, runs, directions: str, grid: int, images, labels,
     # Random filter-normalised directions are read over +-1 (Li et al.), whatever the paths' extent.
     alphas, betas = grid_axes(coords, grid, at_least=0.0 if directions == "pca" else 1.0)
     total = grid * grid + 2 * sum(len(p) for p in paths)
-    report = (lambda offset: (lambda k, *_: progress(offset + k, total))) if progress else (lambda offset: None)
+    report = (lambda offset: lambda k, *_: progress(offset + k, total)) if progress else (lambda offset: None)
     loss = slice_losses(model_name, plane, alphas, betas, images, labels, report(0))
     # Every path's points, then their shadows on the plane.
     n_points = sum(len(p) for p in paths)
     true = point_losses(model_name, np.concatenate(paths), images, labels, report(grid * grid))
     under = plane_losses(model_name, plane, np.concatenate(coords), images, labels, report(grid * grid + n_points))
     bounds = np.cumsum([0] + [len(p) for p in paths])
-    parts = [v[a:b] for v in (true, under) for a, b in zip(bounds[:-1], bounds[1:])]
-    out = {"directions": directions, "alpha": alphas, "beta": betas, "loss": loss,
-           "paths": [{"optimizer": r.optimizer, "coords": c, "loss": parts[i], "slice_loss": parts[len(runs) + i]}
-                     for i, (r, c) in enumerate(zip(runs, coords))]}
+    parts = [v[a:b] for v in (true, under) for a, b in itertools.pairwise(bounds)]
+    out = {
+        "directions": directions,
+        "alpha": alphas,
+        "beta": betas,
+        "loss": loss,
+        "paths": [
+            {"optimizer": r.optimizer, "coords": c, "loss": parts[i], "slice_loss": parts[len(runs) + i]}
+            for i, (r, c) in enumerate(zip(runs, coords))
+        ],
+    }
     if plane.explained_variance is not None:
         out["explained_variance"] = list(plane.explained_variance)
     return out

@@ -22,13 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optviz.core.engine.trajectory import surface_grad
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers.schedule import DEFAULTS, SCHEDULE_KEYS
 from optviz.core.optimizers.step import Problem
 from optviz.core.optimizers.step import step as optimizer_step
-from optviz.core.spec import OptSpec, SpecError, check_surface
 from optviz.core.problems.surfaces import Surface
-from optviz.core.engine.trajectory import surface_grad
+from optviz.core.spec import OptSpec, SpecError, check_surface
 
 BETA, STOP_FACTOR = 0.98, 4.0
 RAMP_COMMON = {k: DEFAULTS[k] for k in SCHEDULE_KEYS}  # a SPEC's schedule, switched off: the ramp sets the lr
@@ -86,25 +86,40 @@ class RangeTest:
     def verdict(self) -> dict[str, dict[str, float]]:
         """For each suggestion: the factor between it and the grid's best, and its run's mean loss."""
         best = float(np.min(self.grid_scores))
-        return {name: {"lr": lr, "factor_from_best": max(lr, self.best_lr) / min(lr, self.best_lr),
-                       "mean_loss": self.suggested_scores[name], "best_mean_loss": best}
-                for name, lr in self.suggested.items()}
+        return {
+            name: {
+                "lr": lr,
+                "factor_from_best": max(lr, self.best_lr) / min(lr, self.best_lr),
+                "mean_loss": self.suggested_scores[name],
+                "best_mean_loss": best,
+            }
+            for name, lr in self.suggested.items()
+        }
 
     def to_json(self) -> dict:
-        clean = lambda a: [float(v) if np.isfinite(v) else None for v in np.asarray(a, np.float64)]  # noqa: E731
-        return {"lrs": clean(self.lrs), "losses": clean(self.losses), "smoothed": clean(self.smoothed),
-                "suggested": self.suggested, "grid": {"lrs": clean(self.grid_lrs), "mean_loss": clean(self.grid_scores),
-                                                      "best_lr": self.best_lr},
-                "verdict": {k: {kk: (float(vv) if np.isfinite(vv) else None) for kk, vv in v.items()}
-                            for k, v in self.verdict().items()}}
+        clean = lambda a: [float(v) if np.isfinite(v) else None for v in np.asarray(a, np.float64)]
+        return {
+            "lrs": clean(self.lrs),
+            "losses": clean(self.losses),
+            "smoothed": clean(self.smoothed),
+            "suggested": self.suggested,
+            "grid": {"lrs": clean(self.grid_lrs), "mean_loss": clean(self.grid_scores), "best_lr": self.best_lr},
+            "verdict": {
+                k: {kk: (float(vv) if np.isfinite(vv) else None) for kk, vv in v.items()}
+                for k, v in self.verdict().items()
+            },
+        }
 
 
 def surface_problem(surface: Surface) -> Problem:
     """A 2D surface as the step protocol takes it: gradient, exact Hessian (and its diagonal), objective."""
     hessian = jax.hessian(surface.loss)
-    return Problem(gradient=lambda p: (surface_grad(surface, p), None), hessian=hessian,
-                   objective=jax.value_and_grad(surface.loss),
-                   hessian_diag=lambda p, t, hp: jnp.diagonal(hessian(p)))
+    return Problem(
+        gradient=lambda p: (surface_grad(surface, p), None),
+        hessian=hessian,
+        objective=jax.value_and_grad(surface.loss),
+        hessian_diag=lambda p, t, hp: jnp.diagonal(hessian(p)),
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -127,8 +142,15 @@ def _surface_program(opt_name: str, surface: Surface):
     return jax.jit(jax.vmap(run, in_axes=(None, 0, None)))
 
 
-def lr_range_test_surface(surface: Surface, spec: OptSpec, start=None, k: int = 100, lr_min: float = 1e-5,
-                          lr_max: float = 10.0, grid: int = 24) -> RangeTest:
+def lr_range_test_surface(
+    surface: Surface,
+    spec: OptSpec,
+    start=None,
+    k: int = 100,
+    lr_min: float = 1e-5,
+    lr_max: float = 10.0,
+    grid: int = 24,
+) -> RangeTest:
     """The range test on a 2D surface, and the grid of constant-lr runs of the same length."""
     check_surface(spec)
     _check(k, lr_min, lr_max, grid)
@@ -160,26 +182,37 @@ def _report(ramp: np.ndarray, losses: np.ndarray, grid_lrs: np.ndarray, grid_los
     scores = np.where(np.all(np.isfinite(grid_losses), axis=1), grid_losses.mean(axis=1), np.inf)
     # A suggestion's cost: the grid run nearest to it (on log lr).
     nearest = {name: int(np.argmin(np.abs(np.log(grid_lrs) - np.log(lr)))) for name, lr in suggested.items()}
-    return RangeTest(lrs, losses[:n], kept, suggested, grid_lrs, scores,
-                     {name: float(scores[i]) for name, i in nearest.items()})
+    return RangeTest(
+        lrs, losses[:n], kept, suggested, grid_lrs, scores, {name: float(scores[i]) for name, i in nearest.items()}
+    )
 
 
-def lr_range_test_mnist(model_name: str, spec: OptSpec, data, k: int = 100, lr_min: float = 1e-5,
-                        lr_max: float = 10.0, grid: int = 8, batch: int = 60, seed: int = 0) -> RangeTest:
+def lr_range_test_mnist(
+    model_name: str,
+    spec: OptSpec,
+    data,
+    k: int = 100,
+    lr_min: float = 1e-5,
+    lr_max: float = 10.0,
+    grid: int = 8,
+    batch: int = 60,
+    seed: int = 0,
+) -> RangeTest:
     """The range test on an MNIST model (batches of the training set in a fixed order), and a grid
     of constant-lr runs of k updates on the same batches."""
     from jax.flatten_util import ravel_pytree
 
-    from optviz.core.problems.mnist_models import MODELS
     from optviz.core.engine.network import network_rule
     from optviz.core.engine.training import _programs
+    from optviz.core.problems.mnist_models import MODELS
     from optviz.core.spec import check_network
 
     check_network(spec)
     _check(k, lr_min, lr_max, grid)
     if k * batch > len(data.train_images):
-        raise SpecError(f"steps: {k} batches of {batch} need {k * batch} training images; "
-                        f"{len(data.train_images)} are available")
+        raise SpecError(
+            f"steps: {k} batches of {batch} need {k * batch} training images; {len(data.train_images)} are available"
+        )
     step, _ = _programs(model_name, spec.name)
     flat0, _ = ravel_pytree(MODELS[model_name].init(jax.random.PRNGKey(seed)))
     order = np.random.default_rng(seed).permutation(len(data.train_images))[: k * batch]
@@ -192,8 +225,9 @@ def lr_range_test_mnist(model_name: str, spec: OptSpec, data, k: int = 100, lr_m
     def run(lrs) -> np.ndarray:
         flat, state, losses = flat0, network_rule(model_name, spec.name)[0](flat0), []
         for t, lr in enumerate(lrs):
-            flat, state, loss = step(flat, state, {**hp, "lr": jnp.float32(lr)}, xb[t], yb[t], np.int32(t),
-                                     np.int32(k), key)
+            flat, state, loss = step(
+                flat, state, {**hp, "lr": jnp.float32(lr)}, xb[t], yb[t], np.int32(t), np.int32(k), key
+            )
             losses.append(loss)
         return np.asarray(jax.device_get(losses), np.float64)
 

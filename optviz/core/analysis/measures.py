@@ -60,7 +60,6 @@ def steps_to_tolerance(loss: np.ndarray, surface: Surface, tol: float) -> int | 
 def first_step_sizes(name: str, hparams: dict, scales) -> np.ndarray:
     """|x_1 - x_0| of one step of optimizer ``name`` for gradients (scale, scale), one per scale."""
     from optviz.core.optimizers import REGISTRY
-
     from optviz.core.optimizers.step import Problem, step
 
     opt = REGISTRY[name]
@@ -87,9 +86,9 @@ def state_per_network_parameter(name: str, model: str = "cnn") -> float | None:
     """Numbers of optimizer state per trainable number of an MNIST model (shapes only, nothing
     computed); None for an optimizer that cannot train a network. Adafactor's factored matrices
     show here: far below Adam's 2."""
-    from optviz.core.problems.mnist_models import MODELS
     from optviz.core.engine.network import network_rule
     from optviz.core.optimizers import NETWORK_NAMES
+    from optviz.core.problems.mnist_models import MODELS
 
     if name not in NETWORK_NAMES:
         return None

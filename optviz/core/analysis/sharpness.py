@@ -11,28 +11,29 @@ iterations suffice once training moves slowly. Cost is bounded by the limits bel
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
-from optviz.core.optimizers.schedule import scheduled_hparams
-from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 from optviz.core.analysis.stability import PRECONDITIONED, diagonal_preconditioner, threshold_at
-from optviz.core.problems.mnist_data import Mnist
-from optviz.core.problems.mnist_models import MODELS
 from optviz.core.engine.network import flat_value_and_grad, network_rule, training_step
 from optviz.core.engine.training import cross_entropy
+from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
+from optviz.core.optimizers.schedule import scheduled_hparams
+from optviz.core.problems.mnist_data import Mnist
+from optviz.core.problems.mnist_models import MODELS
+from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 
 LOSSES = ("mse", "cross_entropy")
 
 
 def top_eigenvalue(hvp: Callable, v0, iters: int):
     """(Rayleigh quotient, unit vector) after ``iters`` power iterations of the symmetric ``hvp`` from ``v0``."""
+
     def body(_, v):
         w = hvp(v)
         return w / (jnp.linalg.norm(w) + 1e-30)
@@ -45,7 +46,7 @@ def preconditioner(name: str, state, hp) -> jnp.ndarray | None:
     """The diagonal P of the optimizer's last step (the 2D runs' formula), or None."""
     if name not in PRECONDITIONED:
         return None
-    t = state.count.astype(jnp.float32)
+    t = state.updates.astype(jnp.float32)
     return diagonal_preconditioner(name, hp, t, state._asdict(), xp=jnp)
 
 
@@ -63,10 +64,15 @@ class EdgeRun:
 
     def to_json(self) -> dict:
         """Plain JSON-ready data."""
-        return {"optimizer": self.optimizer, "hparams": self.hparams, "loss": self.loss,
-                "measured_at": self.measured_at, "sharpness": self.sharpness,
-                "preconditioned_sharpness": [v if np.isfinite(v) else None for v in self.preconditioned] or None,
-                "threshold": self.threshold or None}
+        return {
+            "optimizer": self.optimizer,
+            "hparams": self.hparams,
+            "loss": self.loss,
+            "measured_at": self.measured_at,
+            "sharpness": self.sharpness,
+            "preconditioned_sharpness": [v if np.isfinite(v) else None for v in self.preconditioned] or None,
+            "threshold": self.threshold or None,
+        }
 
 
 @functools.lru_cache(maxsize=16)
@@ -101,16 +107,29 @@ def _programs(model_name: str, opt_name: str, loss: str):
 
 def check_edge(steps: int, every: int, images: int, iters: int, available: int) -> None:
     """Refuse settings outside the bounds, naming the item."""
-    checks = [("steps", steps, 1, MAX_EOS_STEPS), ("every", every, 1, max(1, steps)),
-              ("images", images, 1, min(MAX_EOS_IMAGES, available)), ("iters", iters, 1, MAX_EOS_ITERS)]
+    checks = [
+        ("steps", steps, 1, MAX_EOS_STEPS),
+        ("every", every, 1, max(1, steps)),
+        ("images", images, 1, min(MAX_EOS_IMAGES, available)),
+        ("iters", iters, 1, MAX_EOS_ITERS),
+    ]
     for item, value, lo, hi in checks:
         if not lo <= value <= hi:
             raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
 
 
-def edge_of_stability(model_name: str, spec: OptSpec, data: Mnist, steps: int = 300, every: int = 20,
-                      images: int = 2000, iters: int = 20, seed: int = 0, loss: str = "mse",
-                      progress: Callable[[float, str], None] | None = None) -> EdgeRun:
+def edge_of_stability(
+    model_name: str,
+    spec: OptSpec,
+    data: Mnist,
+    steps: int = 300,
+    every: int = 20,
+    images: int = 2000,
+    iters: int = 20,
+    seed: int = 0,
+    loss: str = "mse",
+    progress: Callable[[float, str], None] | None = None,
+) -> EdgeRun:
     """Train on the first ``images`` training images as one batch; measure every ``every`` steps."""
     check_edge(steps, every, images, iters, len(data.train_images))
     check_network(spec)

@@ -17,10 +17,10 @@ import functools
 import jax
 import numpy as np
 
+from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run
 from optviz.core.limits import MAX_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import Surface
-from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run
 
 PRECONDITIONED = tuple(n for n, o in REGISTRY.items() if o.preconditioner is not None)
 
@@ -28,6 +28,7 @@ PRECONDITIONED = tuple(n for n, o in REGISTRY.items() if o.preconditioner is not
 @functools.lru_cache(maxsize=32)
 def _hessian_program(surfaces: tuple[Surface, ...]):
     """Jitted (surface index, points [MAX_STEPS, 2]) -> Hessians [MAX_STEPS, 2, 2]."""
+
     def of(surface):
         hess = jax.hessian(lambda p: surface.loss(p))
         return lambda points: jax.vmap(hess)(points)
@@ -46,8 +47,8 @@ def hessians(surface: Surface, points: np.ndarray) -> np.ndarray:
     else:
         program, index = _hessian_program((surface,)), 0
     padded = np.zeros((MAX_STEPS, 2), np.float32)
-    padded[:len(points)] = points
-    return np.asarray(program(np.int32(index), padded), np.float64)[:len(points)]
+    padded[: len(points)] = points
+    return np.asarray(program(np.int32(index), padded), np.float64)[: len(points)]
 
 
 def top_eigenvalue(h: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:

@@ -7,10 +7,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import OptSpec, SweepAxis, make_spec
-from optviz.core.problems.surfaces import Surface
 from optviz.core.engine.sweep import run_cells, sweep_features
+from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.surfaces import Surface
+from optviz.core.spec import OptSpec, SweepAxis, make_spec
 
 TUNING_POINTS = 41
 # How far a grid value may move from its exact log-spaced place when it is shortened.
@@ -43,14 +43,15 @@ class Tuned(NamedTuple):
     grid: tuple[float, ...]  # the learning rates tried
 
 
-def tune_lr(surface: Surface, spec: OptSpec, start, steps: int, noise: float = 0.0, seed: int = 0,
-            points: int = TUNING_POINTS) -> Tuned:
+def tune_lr(
+    surface: Surface, spec: OptSpec, start, steps: int, noise: float = 0.0, seed: int = 0, points: int = TUNING_POINTS
+) -> Tuned:
     """The spec with the lr (over the registry's slider range, on :func:`short_log_grid`) that ends lowest.
 
     Every optimizer gets the same number of grid points and steps, in one sweep-engine call.
     """
     grid = short_log_grid(*REGISTRY[spec.name].hparam("lr").slider, points)
-    hps = {k: np.float32(v) for k, v in spec.settings().items()}
+    hps = {k: np.asarray(v, np.float32) for k, v in spec.settings().items()}
     hps["lr"] = np.asarray(grid, np.float32)
     starts = np.tile(np.asarray(start, np.float32), (len(grid), 1))
     _, loss, _, died = run_cells(surface, spec.name, starts, hps, steps, 1e-3, noise, seed, sweep_features(spec))

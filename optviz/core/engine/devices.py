@@ -1,10 +1,14 @@
-"""Process-wide JAX settings for the app: one CPU device per core, a persistent compilation cache.
+"""Process-wide JAX settings: one CPU device per core, a persistent compilation cache.
 
 One device per core: XLA's CPU client runs one device's calls one after another, and on this
 2-core VM spreading a single call over both cores gained nothing (a sweep ran as fast pinned to
 one core); split over two devices, the sweep's cells run at once, about twice as fast. With
-512-bit vectors where the CPU has them. Both are set when ``optviz`` is imported, before JAX
-starts its backend.
+512-bit vectors where the CPU has them.
+
+Importing optviz changes nothing in the process. The entry points call :func:`tune_for_this_cpu`
+first thing, and say so where they do: the app's entry script (optviz.app.main), the launcher's
+boot (optviz.app.kit.boot), the command line (optviz.cli.main) and the test suite's conftest.
+A library user who wants the same calls it before running anything on JAX.
 
 The cache: a fresh server loads the optimizers' compiled programs from disk instead of
 compiling them again, which is most of a cold start.
@@ -21,14 +25,13 @@ _done = False
 def tune_for_this_cpu() -> dict[str, int]:
     """Before JAX starts its backend: one CPU device per core, and 512-bit vectors in XLA's loops
     where the CPU has AVX-512. Each is left alone if the user chose it (JAX_NUM_CPU_DEVICES,
-    XLA_FLAGS) or if JAX has already started; returns what was set.
+    XLA_FLAGS) or if JAX's backend has already started; returns what was set.
 
     Does not import JAX (a page sends its placeholder chart before that import): if JAX is not
-    imported yet, the settings go into the environment, which JAX and XLA read when they start."""
+    imported yet, the settings go into the environment, which JAX and XLA read when they start;
+    if it is, through ``jax.config``, its public settings API, which refuses once the backend runs."""
     done: dict[str, int] = {}
     jax = sys.modules.get("jax")
-    if jax is not None and _backend_started():
-        return done
     flags = os.environ.get("XLA_FLAGS", "")
     chosen = "JAX_NUM_CPU_DEVICES" in os.environ or "xla_force_host_platform_device_count" in flags
     if not chosen and (jax is None or getattr(jax.config, "jax_num_cpu_devices", -1) < 0):
@@ -40,23 +43,14 @@ def tune_for_this_cpu() -> dict[str, int]:
             try:
                 jax.config.update("jax_num_cpu_devices", cores)
                 done["cpu_devices"] = cores
-            except RuntimeError:  # JAX started after all: keep what it has
-                pass
+            except RuntimeError:  # the backend has started: keep what it has, and its flags too
+                return done
     if "xla_cpu_prefer_vector_width" not in flags and _has_avx512():
         # Elementwise results do not change with the width; the sweep's cell loop ran 1.3x
-        # faster on this AMD EPYC.
+        # faster on this AMD EPYC. Read by XLA when the backend starts (harmless after).
         os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_prefer_vector_width=512").strip()
         done["vector_width"] = 512
     return done
-
-
-def _backend_started() -> bool:
-    try:  # no public way to ask (jax.devices() would start it)
-        from jax._src import xla_bridge
-
-        return xla_bridge.backends_are_initialized()
-    except (ImportError, AttributeError):  # a later JAX: the device count's own check still guards
-        return False
 
 
 def _has_avx512() -> bool:
@@ -72,7 +66,9 @@ def enable_compilation_cache(path: str | None = None) -> str:
     global _done
     import jax
 
-    path = path or os.environ.get("OPTVIZ_JAX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "optviz", "jax")
+    path = (
+        path or os.environ.get("OPTVIZ_JAX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "optviz", "jax")
+    )
     if not _done:
         os.makedirs(path, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", path)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, schedule
 from optviz.core.optimizers.base import Array
@@ -32,7 +33,7 @@ class Layout:
     """Where one optimizer's state and inspection values sit in the packed arrays."""
 
     treedef: object
-    shapes: tuple[tuple[tuple[int, ...], object], ...]  # (shape, dtype) of each state leaf
+    shapes: tuple[tuple[tuple[int, ...], np.dtype], ...]  # (shape, dtype) of each state leaf
     inspect_keys: tuple[str, ...]
     scalar_keys: frozenset[str]  # inspection values that are one number per step, not per coordinate
 
@@ -48,8 +49,12 @@ def _layout(name: str) -> Layout:
     leaves, treedef = jax.tree.flatten(state)
     hp = {h.name: jax.ShapeDtypeStruct((), jnp.float32) for h in opt.hparams}
     info = jax.eval_shape(opt.inspect, state, hp)
-    return Layout(treedef, tuple((tuple(leaf.shape), leaf.dtype) for leaf in leaves), tuple(info),
-                  frozenset(k for k, v in info.items() if v.shape == ()))
+    return Layout(
+        treedef,
+        tuple((tuple(leaf.shape), leaf.dtype) for leaf in leaves),
+        tuple(info),
+        frozenset(k for k, v in info.items() if v.shape == ()),
+    )
 
 
 @functools.cache
@@ -93,7 +98,7 @@ def _unpack_state(layout: Layout, vec: Array):
     leaves, at = [], 0
     for shape, dtype in layout.shapes:
         n = math.prod(shape)
-        leaves.append(vec[at:at + n].reshape(shape).astype(dtype))
+        leaves.append(vec[at : at + n].reshape(shape).astype(dtype))
         at += n
     return jax.tree.unflatten(layout.treedef, leaves)
 
@@ -125,8 +130,12 @@ def update_branch(name: str) -> Callable:
 
     def branch(grad, packed, params, hvec, t, total, problem: Problem):
         out = apply(opt, grad, problem, params, _unpack_state(layout, packed), hparams_of(name, hvec), t, total)
-        return out.params, _pack_state(out.state), _pack_info(layout, opt.inspect(out.state, out.hparams)), \
-            out.hparams["lr"]
+        return (
+            out.params,
+            _pack_state(out.state),
+            _pack_info(layout, opt.inspect(out.state, out.hparams)),
+            out.hparams["lr"],
+        )
 
     return branch
 

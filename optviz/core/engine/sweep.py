@@ -17,15 +17,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from optviz.core.engine.traces import traced
+from optviz.core.engine.trajectory import step_noise, surface_grad
 from optviz.core.limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers.schedule import SCHEDULE_KEYS
 from optviz.core.optimizers.step import Problem
 from optviz.core.optimizers.step import step as optimizer_step
-from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
 from optviz.core.problems.surfaces import Surface
-from optviz.core.engine.traces import traced
-from optviz.core.engine.trajectory import step_noise, surface_grad
+from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
 
 STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
 UNROLL = 1  # steps per loop iteration; 2 made XLA recompute across the steps it fused (12x slower here)
@@ -55,6 +55,7 @@ class SweepResult:
 
     def to_json(self) -> dict:
         """The CLI's JSON shape (strict: NaN becomes null)."""
+
         def nullable(a, bad):
             return [[None if b else v for v, b in zip(row, brow)] for row, brow in zip(a.tolist(), bad.tolist())]
 
@@ -79,8 +80,19 @@ def _sweep_bucket(steps: int) -> int:
     raise SpecError(f"steps: must be at most {MAX_SWEEP_STEPS} in a sweep (got {steps})")
 
 
-def _cells(opt_name: str, surface: Surface | tuple, length: int, features: frozenset, starts, hp, steps, tol, f_min,
-           sigma, seed):
+def _cells(
+    opt_name: str,
+    surface: Surface | tuple,
+    length: int,
+    features: frozenset,
+    starts,
+    hp,
+    steps,
+    tol,
+    f_min,
+    sigma,
+    seed,
+):
     """Every run of a chunk at once, laid out as structure of arrays: points [2, C], hp {k: [C]}.
 
     The optimizers are elementwise, so they broadcast over the trailing run axis as they are;
@@ -113,11 +125,24 @@ def _cells(opt_name: str, surface: Surface | tuple, length: int, features: froze
         # died share one int32, and the final loss is recomputed from the final point after the loop.
         point, state, marks = carry
         hit, died = _unpack_marks(marks)
-        problem = Problem(gradient=lambda p: (grad_at(p) + sigma * noise[:, None], None), hessian=hessian,
-                          objective=lambda q: (jnp.sum(fn(q[0], q[1])), grad_at(q)),  # runs laid out [2, C]
-                          hessian_diag=lambda p, t, hp: _diagonal(hessian(p)))
-        new_point, new_state = optimizer_step(opt, problem, point, state, hp, t, steps, clip="clip" in features,
-                                              schedule="schedule" in features, clip_axis=0)[:2]
+        problem = Problem(
+            gradient=lambda p: (grad_at(p) + sigma * noise[:, None], None),
+            hessian=hessian,
+            objective=lambda q: (jnp.sum(fn(q[0], q[1])), grad_at(q)),  # runs laid out [2, C]
+            hessian_diag=lambda p, t, hp: _diagonal(hessian(p)),
+        )
+        new_point, new_state = optimizer_step(
+            opt,
+            problem,
+            point,
+            state,
+            hp,
+            t,
+            steps,
+            clip="clip" in features,
+            schedule="schedule" in features,
+            clip_axis=0,
+        )[:2]
         new_loss = fn(new_point[0], new_point[1])
         active = (died == 0) & (t < steps)
         # Element-wise rather than a reduction over axis 0, which would split XLA's loop fusion.
@@ -193,8 +218,10 @@ def _diagonal(h):
 def _hessians(surface: Surface, point):
     """Each run's 2x2 Hessian [2, 2, C] for points [2, C]: two forward-mode passes over the gradient
     (the runs are independent, so one tangent per coordinate serves them all)."""
-    columns = [jax.jvp(lambda p: surface_grad(surface, p), (point,), (jnp.zeros_like(point).at[i].set(1.0),))[1]
-               for i in range(2)]
+    columns = [
+        jax.jvp(lambda p: surface_grad(surface, p), (point,), (jnp.zeros_like(point).at[i].set(1.0),))[1]
+        for i in range(2)
+    ]
     return jnp.stack(columns, axis=1)
 
 
@@ -212,8 +239,10 @@ def compiled_sweep(opt_name: str, surface: Surface, length: int, features: froze
             return _cells(opt_name, surface, length, features, starts, hps, steps, tol, f_min, sigma, seed)
         # Sums over a run's coordinates (Prodigy): one run per array, the runs vmapped.
         axes = {k: 0 if jnp.ndim(v) else None for k, v in hps.items()}
-        out = jax.vmap(lambda s, h: _cells(opt_name, surface, length, features, s[None], h, steps, tol, f_min, sigma,
-                                           seed), in_axes=(0, axes))(starts, hps)
+        out = jax.vmap(
+            lambda s, h: _cells(opt_name, surface, length, features, s[None], h, steps, tol, f_min, sigma, seed),
+            in_axes=(0, axes),
+        )(starts, hps)
         return tuple(o[:, 0] for o in out)
 
     return jax.jit(kernel)
@@ -239,7 +268,7 @@ def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.n
     gx, gy = np.meshgrid(np.asarray(x.values), np.asarray(y.values))
     cells = gx.size
     starts = np.tile(np.asarray(start, np.float64), (cells, 1))
-    hps: dict[str, np.ndarray] = {k: np.float32(v) for k, v in spec.settings().items()}
+    hps: dict[str, np.ndarray] = {k: np.asarray(v, np.float32) for k, v in spec.settings().items()}
     for axis, grid in ((x, gx), (y, gy)):
         if axis.is_start:
             starts[:, 0 if axis.key == "x" else 1] = grid.ravel()
@@ -248,8 +277,18 @@ def _grid_inputs(spec: OptSpec, x: SweepAxis, y: SweepAxis, start) -> tuple[np.n
     return starts.astype(np.float32), hps
 
 
-def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start=None, steps: int = 500,
-              tol: float = 1e-3, noise: float = 0.0, seed: int = 0, progress=None) -> SweepResult:
+def run_sweep(
+    surface: Surface,
+    spec: OptSpec,
+    x: SweepAxis,
+    y: SweepAxis,
+    start=None,
+    steps: int = 500,
+    tol: float = 1e-3,
+    noise: float = 0.0,
+    seed: int = 0,
+    progress=None,
+) -> SweepResult:
     """Run every cell of the grid ``x`` by ``y``; ``progress(done, total)`` is called per chunk."""
     import time
 
@@ -262,8 +301,9 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     start = surface.start if start is None else start
     starts, hps = _grid_inputs(spec, x, y, start)
     t0 = time.perf_counter()
-    point, loss, hit, died = run_cells(surface, spec.name, starts, hps, steps, tol, noise, seed,
-                                       sweep_features(spec, x, y), progress)
+    point, loss, hit, died = run_cells(
+        surface, spec.name, starts, hps, steps, tol, noise, seed, sweep_features(spec, x, y), progress
+    )
     seconds = time.perf_counter() - t0
     shape = (y.n, x.n)
     diverged = (died != 0).reshape(shape)
@@ -271,12 +311,31 @@ def run_sweep(surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start
     minimum_index = None
     if x.is_start or y.is_start:
         minimum_index = _basins(point, diverged.ravel(), surface).reshape(shape)
-    return SweepResult(x, y, final_loss, hit.reshape(shape), diverged, np.maximum(died, 0).reshape(shape),
-                       point.reshape(shape + (2,)), minimum_index, seconds)
+    return SweepResult(
+        x,
+        y,
+        final_loss,
+        hit.reshape(shape),
+        diverged,
+        np.maximum(died, 0).reshape(shape),
+        point.reshape(shape + (2,)),
+        minimum_index,
+        seconds,
+    )
 
 
-def run_cells(surface: Surface | tuple, opt_name: str, starts: np.ndarray, hps: dict, steps: int, tol: float,
-              noise: float = 0.0, seed: int = 0, features: frozenset = frozenset(), progress=None):
+def run_cells(
+    surface: Surface | tuple,
+    opt_name: str,
+    starts: np.ndarray,
+    hps: dict,
+    steps: int,
+    tol: float,
+    noise: float = 0.0,
+    seed: int = 0,
+    features: frozenset = frozenset(),
+    progress=None,
+):
     """Independent runs of one optimizer on one surface, cell i from ``starts[i]`` with the
     hyperparameters ``hps`` (each a scalar, or one value per cell): (final point [C, 2], final
     loss, first step within ``tol`` of the minimum or -1, divergence step or 0). The sweep

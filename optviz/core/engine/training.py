@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from optviz.core.engine.network import flat_value_and_grad, network_rule, training_step
 from optviz.core.limits import MAX_BATCH, MAX_EPOCHS
 from optviz.core.optimizers import REGISTRY
-from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 from optviz.core.problems.mnist_data import Mnist
 from optviz.core.problems.mnist_models import MODELS
-from optviz.core.engine.network import flat_value_and_grad, network_rule, training_step
-
+from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 
 SMALL_STATE = 10_000  # numbers: state arrays up to this size are kept for the page (Adafactor's factors)
 
@@ -53,17 +52,29 @@ class TrainRun:
     def epochs_done(self) -> int:
         return len(self.test_accuracy)
 
-    def copy(self) -> "TrainRun":
+    def copy(self) -> TrainRun:
         """A copy whose lists do not grow with the original (a stopped race keeps what it had)."""
-        return replace(self, train_loss=list(self.train_loss), train_accuracy=list(self.train_accuracy),
-                       test_accuracy=list(self.test_accuracy), snapshots=list(self.snapshots),
-                       state={k: list(v) for k, v in self.state.items()})
+        return replace(
+            self,
+            train_loss=list(self.train_loss),
+            train_accuracy=list(self.train_accuracy),
+            test_accuracy=list(self.test_accuracy),
+            snapshots=list(self.snapshots),
+            state={k: list(v) for k, v in self.state.items()},
+        )
 
     def to_json(self) -> dict:
         """The CLI's JSON shape for one run."""
-        return {"optimizer": self.optimizer, "hparams": self.hparams, "train_loss": self.train_loss,
-                "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
-                "seconds": self.seconds, "switched_at": self.switched_at, "state": self.state}
+        return {
+            "optimizer": self.optimizer,
+            "hparams": self.hparams,
+            "train_loss": self.train_loss,
+            "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "seconds": self.seconds,
+            "switched_at": self.switched_at,
+            "state": self.state,
+        }
 
 
 def cross_entropy(logits, labels):
@@ -88,24 +99,36 @@ def _programs(model_name: str, opt_name: str):
 
 
 def _accuracy(predict, flat, images, labels, chunk: int = 2000) -> tuple[float, np.ndarray]:
-    preds = np.concatenate([np.asarray(predict(flat, images[i:i + chunk])) for i in range(0, len(images), chunk)])
+    preds = np.concatenate([np.asarray(predict(flat, images[i : i + chunk])) for i in range(0, len(images), chunk)])
     return float((preds == labels).mean()), preds
 
 
 def check_sizes(data: Mnist, epochs: int, batch_size: int, train_size: int, test_size: int) -> None:
     """Refuse sizes outside the limits or the data, with SpecError naming the item (epochs, train, test, batch)."""
-    checks = [("epochs", epochs, 1, MAX_EPOCHS), ("train", train_size, 1, len(data.train_images)),
-              ("test", test_size, 1, len(data.test_images)),
-              ("batch", batch_size, 1, min(MAX_BATCH, train_size))]
+    checks = [
+        ("epochs", epochs, 1, MAX_EPOCHS),
+        ("train", train_size, 1, len(data.train_images)),
+        ("test", test_size, 1, len(data.test_images)),
+        ("batch", batch_size, 1, min(MAX_BATCH, train_size)),
+    ]
     for item, value, lo, hi in checks:
         if not lo <= value <= hi:
             raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
 
 
-def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: int = 1, batch_size: int = 60,
-               train_size: int = 12_000, test_size: int = 2_000, seed: int = 0, log_every: int = 10,
-               progress: Callable[[float, str, TrainRun], None] | None = None,
-               record_every: int | None = None) -> list[TrainRun]:
+def train_race(
+    model_name: str,
+    specs: Sequence[OptSpec],
+    data: Mnist,
+    epochs: int = 1,
+    batch_size: int = 60,
+    train_size: int = 12_000,
+    test_size: int = 2_000,
+    seed: int = 0,
+    log_every: int = 10,
+    progress: Callable[[float, str, TrainRun], None] | None = None,
+    record_every: int | None = None,
+) -> list[TrainRun]:
     """Train every spec from the same initialisation on the same batches.
 
     ``progress(fraction, message, run)`` is called after every epoch with the run so far. (The
@@ -140,8 +163,9 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             yb = train_y[order].reshape(n_batches, batch_size)
             step_losses = []
             for b in range(n_batches):  # dispatched asynchronously: the host runs ahead of the device
-                flat, state, loss = step_fn(flat, state, hp, xb[b], yb[b], np.int32(e * n_batches + b),
-                                            np.int32(epochs * n_batches), key)
+                flat, state, loss = step_fn(
+                    flat, state, hp, xb[b], yb[b], np.int32(e * n_batches + b), np.int32(epochs * n_batches), key
+                )
                 step_losses.append(loss)
                 if record_every and (e * n_batches + b + 1) % record_every == 0:
                     run.snapshots.append(np.asarray(flat))
@@ -162,7 +186,10 @@ def train_race(model_name: str, specs: Sequence[OptSpec], data: Mnist, epochs: i
             switched = getattr(state, "switched_at", None)
             run.switched_at = int(switched) if switched is not None and int(switched) > 0 else None
             if progress is not None:
-                progress((k * epochs + e + 1) / (len(specs) * epochs),
-                         f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}", run)
+                progress(
+                    (k * epochs + e + 1) / (len(specs) * epochs),
+                    f"{opt.display_name}: epoch {e + 1} of {epochs}, test accuracy {acc:.1%}",
+                    run,
+                )
         runs.append(run)
     return runs

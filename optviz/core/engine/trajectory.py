@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optviz.core.limits import MAX_STEPS
 from optviz.core.engine import packed
-from optviz.core.optimizers.step import Problem
-from optviz.core.spec import OptSpec, check_steps
-from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.engine.traces import traced
+from optviz.core.limits import MAX_STEPS
+from optviz.core.optimizers.step import Problem
+from optviz.core.problems.surfaces import SURFACES, Surface
+from optviz.core.spec import OptSpec, check_steps
 
 CATALOGUE = tuple(SURFACES.values())
 SURFACE_INDEX = {s.name: i for i, s in enumerate(CATALOGUE)}
@@ -75,9 +75,9 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     """The jitted runner over these surfaces and optimizers.
 
     Call it as ``run(surface_index, optimizer_index, start[2], values[VSIZE], steps, sigma,
-    noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS], ok [MAX_STEPS] (False from
-    the first non-finite step on), inspection rows [MAX_STEPS, packed.info_rows(), 2], each update's lr
-    [MAX_STEPS] and the start's loss.
+    noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS],
+    ok [MAX_STEPS] (False from the first non-finite step on), inspection rows [MAX_STEPS,
+    packed.info_rows(), 2], each update's lr [MAX_STEPS] and the start's loss.
     """
     losses = [s.loss for s in surfaces]
     grads = [functools.partial(surface_grad, s) for s in surfaces]
@@ -93,8 +93,12 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
         # surface's Hessian (Newton; its diagonal, Sophia), the loss and gradient elsewhere (a line
         # search). Only the branches that ask evaluate them, so no other optimizer pays.
         hessian = functools.partial(_choose, hessians, s)
-        problem = Problem(gradient=None, hessian=hessian, objective=functools.partial(_choose, objectives, s),
-                          hessian_diag=lambda at, t, hp: jnp.diagonal(hessian(at)))
+        problem = Problem(
+            gradient=None,
+            hessian=hessian,
+            objective=functools.partial(_choose, objectives, s),
+            hessian_diag=lambda at, t, hp: jnp.diagonal(hessian(at)),
+        )
         branches = [functools.partial(u, problem=problem) for u in updates]
 
         def body(t, carry):
@@ -108,9 +112,13 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
             return jnp.where(ok, new_point, point), jnp.where(ok, new_state, state), ok, out
 
         loss0 = _choose(losses, s, start)
-        buffers = (jnp.zeros((MAX_STEPS, 2), jnp.float32), jnp.zeros(MAX_STEPS, jnp.float32),
-                   jnp.zeros(MAX_STEPS, bool), jnp.zeros((MAX_STEPS, packed.info_rows(), 2), jnp.float32),
-                   jnp.zeros(MAX_STEPS, jnp.float32))
+        buffers = (
+            jnp.zeros((MAX_STEPS, 2), jnp.float32),
+            jnp.zeros(MAX_STEPS, jnp.float32),
+            jnp.zeros(MAX_STEPS, bool),
+            jnp.zeros((MAX_STEPS, packed.info_rows(), 2), jnp.float32),
+            jnp.zeros(MAX_STEPS, jnp.float32),
+        )
         alive0 = jnp.all(jnp.isfinite(start)) & jnp.isfinite(loss0)
         init = (start, _choose(inits, o, start), alive0, buffers)
         _, _, _, out = jax.lax.fori_loop(0, steps, body, init)
@@ -153,8 +161,9 @@ class Run:
         }
 
 
-def run_one(surface: Surface, start: Sequence[float], steps: int, spec: OptSpec, noise: float = 0.0,
-            seed: int = 0) -> Run:
+def run_one(
+    surface: Surface, start: Sequence[float], steps: int, spec: OptSpec, noise: float = 0.0, seed: int = 0
+) -> Run:
     """One optimizer from ``start`` for ``steps`` steps (1..MAX_STEPS)."""
     if not 1 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be from 1 to {MAX_STEPS}")
@@ -167,29 +176,30 @@ def run_one(surface: Surface, start: Sequence[float], steps: int, spec: OptSpec,
     points, losses, ok, rows, lrs, loss0 = jax.device_get(out)
     info = packed.unpack_info(spec.name, rows[:steps])
     run = _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)
-    run.lr = np.asarray(lrs[:len(run.loss) - 1]) if len(run.loss) else np.zeros(0, np.float32)
+    run.lr = np.asarray(lrs[: len(run.loss) - 1]) if len(run.loss) else np.zeros(0, np.float32)
     run.common = dict(spec.common)
     return run
 
 
-def run_race(surface: Surface, start: Sequence[float], steps: int, specs: Sequence[OptSpec],
-             noise: float = 0.0, seed: int = 0) -> list[Run]:
+def run_race(
+    surface: Surface, start: Sequence[float], steps: int, specs: Sequence[OptSpec], noise: float = 0.0, seed: int = 0
+) -> list[Run]:
     """Every optimizer spec from the same start, with the same noise."""
     return [run_one(surface, start, steps, spec, noise, seed) for spec in specs]
 
 
 def _finish_run(spec: OptSpec, start, loss0: float, points, losses, ok, info) -> Run:
     if not (np.all(np.isfinite(start)) and np.isfinite(loss0)):
-        return Run(spec.name, dict(spec.hparams), np.zeros((0, 2), np.float32),
-                   np.zeros(0, np.float32), 0, {})
+        return Run(spec.name, dict(spec.hparams), np.zeros((0, 2), np.float32), np.zeros(0, np.float32), 0, {})
     n_ok = int(np.argmin(ok)) if not ok.all() else len(ok)
     path = np.concatenate([start[None, :], points[:n_ok]]).astype(np.float32)
     loss = np.concatenate([[loss0], losses[:n_ok]]).astype(np.float32)
     state = {k: np.asarray(v[:n_ok]) for k, v in info.items() if k != "switched_at"}
     # Optimizers that change phase (SWATS) report the step of the switch in their state.
     switched = int(info["switched_at"][n_ok - 1]) if "switched_at" in info and n_ok else 0
-    return Run(spec.name, dict(spec.hparams), path, loss, None if n_ok == len(ok) else n_ok + 1,
-               state, switched or None)
+    return Run(
+        spec.name, dict(spec.hparams), path, loss, None if n_ok == len(ok) else n_ok + 1, state, switched or None
+    )
 
 
 def warm_up() -> float:
@@ -197,7 +207,8 @@ def warm_up() -> float:
     t = time.perf_counter()
     runner = program(CATALOGUE, packed.NAMES)
     hvec = np.zeros(packed.VSIZE, np.float32)
-    jax.block_until_ready(runner(np.int32(0), np.int32(0), np.zeros(2, np.float32), hvec, np.int32(1),
-                                 np.float32(0.0), _NO_NOISE))
+    jax.block_until_ready(
+        runner(np.int32(0), np.int32(0), np.zeros(2, np.float32), hvec, np.int32(1), np.float32(0.0), _NO_NOISE)
+    )
     noise_table(0)
     return time.perf_counter() - t

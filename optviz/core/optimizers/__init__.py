@@ -26,9 +26,34 @@ FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curva
 
 REGISTRY: dict[str, OptimizerDef] = {
     opt.name: opt
-    for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW, AMSGRAD, ADAMAX, NADAM,
-                LION, SWATS, ADADELTA, RPROP, RADAM, ADABELIEF, YOGI, ADOPT, ADEMAMIX, SFADAMW, PRODIGY,
-                NEWTON, LBFGS, SOPHIA, ADAFACTOR, MUON)
+    for opt in (
+        SGD,
+        MOMENTUM,
+        NESTEROV,
+        ADAGRAD,
+        RMSPROP,
+        ADAM,
+        ADAMW,
+        AMSGRAD,
+        ADAMAX,
+        NADAM,
+        LION,
+        SWATS,
+        ADADELTA,
+        RPROP,
+        RADAM,
+        ADABELIEF,
+        YOGI,
+        ADOPT,
+        ADEMAMIX,
+        SFADAMW,
+        PRODIGY,
+        NEWTON,
+        LBFGS,
+        SOPHIA,
+        ADAFACTOR,
+        MUON,
+    )
 }
 # The optimizers offered on the 2D surfaces, and on networks (each entry says why where it is not).
 SURFACE_NAMES: tuple[str, ...] = tuple(n for n, o in REGISTRY.items() if not o.surface_note)

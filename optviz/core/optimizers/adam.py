@@ -6,18 +6,32 @@ torch to rounding.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from optviz.core.optimizers.base import (Array, HParam, Hparams, OptimizerDef, beta, bias_powers, decayed, eps, lr,
-                                        one_minus_power_xp, weight_decay)
+from optviz.core.optimizers.base import (
+    Array,
+    HParam,
+    Hparams,
+    OptimizerDef,
+    Values,
+    beta,
+    bias_powers,
+    decayed,
+    eps,
+    lr,
+    one_minus_power_xp,
+    weight_decay,
+)
 
 
 class AdamState(NamedTuple):
     """First and second moment estimates m and v (both start at zero)."""
 
-    count: Array
+    updates: Array
     m: Array
     v: Array
 
@@ -25,7 +39,7 @@ class AdamState(NamedTuple):
 class AmsgradState(NamedTuple):
     """Adam's moments plus the running maximum of the raw v."""
 
-    count: Array
+    updates: Array
     m: Array
     v: Array
     v_max: Array
@@ -34,7 +48,7 @@ class AmsgradState(NamedTuple):
 class AdamaxState(NamedTuple):
     """The first moment m and the exponentially weighted infinity norm u."""
 
-    count: Array
+    updates: Array
     m: Array
     u: Array
 
@@ -42,7 +56,7 @@ class AdamaxState(NamedTuple):
 class NadamState(NamedTuple):
     """Adam's moments plus the running product of the momentum schedule mu_1 ... mu_t."""
 
-    count: Array
+    updates: Array
     m: Array
     v: Array
     mu_product: Array
@@ -79,7 +93,7 @@ def adam_update(grad: Array, state: AdamState, params: Array, hp: Hparams):
 
     With bias_correction=0 the raw m_t and v_t are used instead of m_hat and v_hat.
     """
-    count = state.count + 1
+    count = state.updates + 1
     m, v = _moments(grad, state.m, state.v, hp)
     bc1, bc2 = _adam_corrections(count, hp)
     return _adam_step(params, m, v, bc1, bc2, hp), AdamState(count, m, v)
@@ -87,7 +101,7 @@ def adam_update(grad: Array, state: AdamState, params: Array, hp: Hparams):
 
 def adam_inspect(state: AdamState, hp: Hparams) -> dict[str, Array]:
     """m, v, their bias-corrected forms, and the effective step lr * m_hat / (sqrt(v_hat) + eps)."""
-    bc1, bc2 = _adam_corrections(state.count, hp)
+    bc1, bc2 = _adam_corrections(state.updates, hp)
     m_hat, v_hat = state.m / bc1, state.v / bc2
     return {
         "m": state.m,
@@ -112,7 +126,7 @@ def amsgrad_init(params: Array) -> AmsgradState:
 def amsgrad_update(grad: Array, state: AmsgradState, params: Array, hp: Hparams):
     """Adam with v_max_t = max(v_max_{t-1}, v_t) in place of v_t, bias-corrected by 1 - b2^t
     (torch's Adam(amsgrad=True))."""
-    count = state.count + 1
+    count = state.updates + 1
     m, v = _moments(grad, state.m, state.v, hp)
     v_max = jnp.maximum(state.v_max, v)
     bc1, bc2 = bias_powers(hp["b1"], hp["b2"], count)
@@ -121,7 +135,7 @@ def amsgrad_update(grad: Array, state: AmsgradState, params: Array, hp: Hparams)
 
 def amsgrad_inspect(state: AmsgradState, hp: Hparams) -> dict[str, Array]:
     """Adam's quantities, with v_hat taken from the running maximum."""
-    bc1, bc2 = bias_powers(hp["b1"], hp["b2"], state.count)
+    bc1, bc2 = bias_powers(hp["b1"], hp["b2"], state.updates)
     m_hat, v_hat = state.m / bc1, state.v_max / bc2
     return {
         "m": state.m,
@@ -141,7 +155,7 @@ def adamax_init(params: Array) -> AdamaxState:
 
 def adamax_update(grad: Array, state: AdamaxState, params: Array, hp: Hparams):
     """m_t = b1 m + (1-b1) g;  u_t = max(b2 u, |g| + eps);  x_t = x_{t-1} - lr/(1-b1^t) * m_t/u_t."""
-    count = state.count + 1
+    count = state.updates + 1
     m = hp["b1"] * state.m + (1.0 - hp["b1"]) * grad
     u = jnp.maximum(hp["b2"] * state.u, jnp.abs(grad) + hp["eps"])
     bc1, _ = bias_powers(hp["b1"], hp["b2"], count)
@@ -150,7 +164,7 @@ def adamax_update(grad: Array, state: AdamaxState, params: Array, hp: Hparams):
 
 def adamax_inspect(state: AdamaxState, hp: Hparams) -> dict[str, Array]:
     """m, the infinity-norm estimate u, and the step lr * m_hat / u."""
-    bc1, _ = bias_powers(hp["b1"], hp["b2"], state.count)
+    bc1, _ = bias_powers(hp["b1"], hp["b2"], state.updates)
     return {"m": state.m, "u": state.u, "m_hat": state.m / bc1, "step": hp["lr"] / bc1 * state.m / state.u}
 
 
@@ -169,7 +183,7 @@ def nadam_update(grad: Array, state: NadamState, params: Array, hp: Hparams):
     """torch.optim.NAdam: mu_t = b1 (1 - 0.5 * 0.96^(t psi)), psi = momentum_decay;
     x_t = x_{t-1} - lr (1-mu_t)/(1-prod mu_{1..t}) g/d - lr mu_{t+1}/(1-prod mu_{1..t+1}) m_t/d,
     with d = sqrt(v_t / (1-b2^t)) + eps."""
-    count = state.count + 1
+    count = state.updates + 1
     t = count.astype(jnp.float32)
     mu, mu_next = _nadam_mu(hp, t), _nadam_mu(hp, t + 1.0)
     mu_product = state.mu_product * mu
@@ -183,7 +197,7 @@ def nadam_update(grad: Array, state: NadamState, params: Array, hp: Hparams):
 
 def nadam_inspect(state: NadamState, hp: Hparams) -> dict[str, Array]:
     """m, v, the bias-corrected v and the momentum product."""
-    _, bc2 = bias_powers(hp["b1"], hp["b2"], state.count)
+    _, bc2 = bias_powers(hp["b1"], hp["b2"], state.updates)
     return {"m": state.m, "v": state.v, "v_hat": state.v / bc2, "mu_product": state.mu_product}
 
 
@@ -206,16 +220,16 @@ _ADAM_RULE = (
 
 # Stability (optviz.core.analysis.stability): each update is lr P^-1 m_t, with m_t an exponential
 # average with b1, so lam_max(P^-1 H) must stay under (2 + 2 b1)/((1 - b1) lr): 38/lr at b1 = 0.9.
-def adam_threshold(hp: Hparams, lr: Array) -> Array:
+def adam_threshold(hp: Values, lr: ArrayLike) -> Any:
     """The preconditioned sharpness's bound: (2 + 2 b1)/((1 - b1) lr)."""
     return (2.0 + 2.0 * hp["b1"]) / ((1.0 - hp["b1"]) * lr)
 
 
-def _corrections(hp: Hparams, t: Array, xp) -> tuple[Array, Array]:
+def _corrections(hp: Values, t: Any, xp: Any) -> tuple[Any, Any]:
     return one_minus_power_xp(hp["b1"], t, xp), one_minus_power_xp(hp["b2"], t, xp)
 
 
-def adam_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+def adam_preconditioner(hp: Values, t: Any, fields: Mapping[str, Any], xp: Any) -> Any:
     """P = (1 - b1^t)(sqrt(v_t / (1 - b2^t)) + eps): without the corrections when bias_correction=0."""
     bc1, bc2 = _corrections(hp, t, xp)
     on = hp.get("bias_correction", 1.0) > 0.5
@@ -223,13 +237,13 @@ def adam_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
     return bc1 * (xp.sqrt(fields["v"] / bc2) + hp["eps"])
 
 
-def amsgrad_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+def amsgrad_preconditioner(hp: Values, t: Any, fields: Mapping[str, Any], xp: Any) -> Any:
     """Adam's P with the running maximum v_max."""
     bc1, bc2 = _corrections(hp, t, xp)
     return bc1 * (xp.sqrt(fields["v_max"] / bc2) + hp["eps"])
 
 
-def adamax_preconditioner(hp: Hparams, t: Array, fields, xp) -> Array:
+def adamax_preconditioner(hp: Values, t: Any, fields: Mapping[str, Any], xp: Any) -> Any:
     """P = (1 - b1^t) u_t."""
     return _corrections(hp, t, xp)[0] * fields["u"]
 
@@ -247,9 +261,18 @@ ADAM = OptimizerDef(
         "gradient's scale. Set bias_correction to 0 to see what the correction is for."
     ),
     update_rule=_ADAM_RULE,
-    hparams=_adam_hparams(0.001) + (
-        HParam("bias_correction", 1.0, 0.0, 1.0, kind="flag", slider=(0.0, 1.0), symbol="",
-               help="1: divide m and v by 1-beta^t (standard Adam); 0: use the raw moments"),
+    hparams=_adam_hparams(0.001)
+    + (
+        HParam(
+            "bias_correction",
+            1.0,
+            0.0,
+            1.0,
+            kind="flag",
+            slider=(0.0, 1.0),
+            symbol="",
+            help="1: divide m and v by 1-beta^t (standard Adam); 0: use the raw moments",
+        ),
     ),
     init=adam_init,
     update=adam_update,
@@ -346,9 +369,17 @@ NADAM = OptimizerDef(
         r"+ \frac{\mu_{t+1}\, m_t}{1-\prod_{i\le t+1}\mu_i}\right) \Big/ "
         r"\left(\sqrt{\frac{v_t}{1-\beta_2^t}} + \epsilon\right)"
     ),
-    hparams=_adam_hparams(0.002) + (
-        HParam("momentum_decay", 0.004, 0.0, 1.0, slider=(0.0, 0.1), symbol=r"\psi",
-               help="how fast the momentum schedule warms up"),
+    hparams=_adam_hparams(0.002)
+    + (
+        HParam(
+            "momentum_decay",
+            0.004,
+            0.0,
+            1.0,
+            slider=(0.0, 0.1),
+            symbol=r"\psi",
+            help="how fast the momentum schedule warms up",
+        ),
     ),
     init=nadam_init,
     update=nadam_update,

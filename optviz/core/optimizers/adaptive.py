@@ -12,14 +12,14 @@ from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, ep
 class AdagradState(NamedTuple):
     """The running sum of squared gradients."""
 
-    count: Array
+    updates: Array
     sum_sq: Array
 
 
 class RmspropState(NamedTuple):
     """The exponential moving average of squared gradients."""
 
-    count: Array
+    updates: Array
     square_avg: Array
 
 
@@ -32,7 +32,7 @@ def adagrad_update(grad: Array, state: AdagradState, params: Array, hp: Hparams)
     """s_t = s_{t-1} + g_t^2;  x_t = x_{t-1} - lr * g_t / (sqrt(s_t) + eps)."""
     sum_sq = state.sum_sq + grad * grad
     new = params - hp["lr"] * (grad / (jnp.sqrt(sum_sq) + hp["eps"]))
-    return new, AdagradState(state.count + 1, sum_sq)
+    return new, AdagradState(state.updates + 1, sum_sq)
 
 
 def adagrad_inspect(state: AdagradState, hp: Hparams) -> dict[str, Array]:
@@ -50,7 +50,7 @@ def rmsprop_update(grad: Array, state: RmspropState, params: Array, hp: Hparams)
     alpha = hp["alpha"]
     square_avg = alpha * state.square_avg + (1.0 - alpha) * grad * grad
     new = params - hp["lr"] * (grad / (jnp.sqrt(square_avg) + hp["eps"]))
-    return new, RmspropState(state.count + 1, square_avg)
+    return new, RmspropState(state.updates + 1, square_avg)
 
 
 def rmsprop_inspect(state: RmspropState, hp: Hparams) -> dict[str, Array]:
@@ -59,7 +59,6 @@ def rmsprop_inspect(state: RmspropState, hp: Hparams) -> dict[str, Array]:
         "square_avg": state.square_avg,
         "effective_lr": hp["lr"] / (jnp.sqrt(state.square_avg) + hp["eps"]),
     }
-
 
 
 # RMSprop and Adagrad divide the gradient itself by P = sqrt(.) + eps: lam_max(P^-1 H) < 2/lr.
@@ -102,8 +101,16 @@ RMSPROP = OptimizerDef(
     ),
     hparams=(
         lr(0.01),
-        HParam("alpha", 0.99, 0.0, 1.0, high_open=True, slider=(0.0, 0.9999), symbol=r"\alpha",
-               help="decay rate of the squared-gradient average"),
+        HParam(
+            "alpha",
+            0.99,
+            0.0,
+            1.0,
+            high_open=True,
+            slider=(0.0, 0.9999),
+            symbol=r"\alpha",
+            help="decay rate of the squared-gradient average",
+        ),
         eps(1e-8),
     ),
     init=rmsprop_init,

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, NamedTuple
+from typing import Any, Literal
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-Array = Any  # a jax.Array or anything jnp accepts
+Array = jax.Array
+# An optimizer's own state: a NamedTuple of arrays, of its own type (AdamState, LbfgsState, ...).
+State = Any
+# Hyperparameter values as an update reads them: JAX arrays (traced scalars in a compiled program).
 Hparams = Mapping[str, Array]
-InitFn = Callable[[Array], NamedTuple]
-UpdateFn = Callable[[Array, NamedTuple, Array, Hparams], "tuple[Array, NamedTuple]"]
-InspectFn = Callable[[NamedTuple, Hparams], "dict[str, Array]"]
+# The same values as the analyses read them (thresholds, preconditioners): plain floats, NumPy or
+# JAX arrays, whichever the caller has (the stability analysis runs these formulas in NumPy).
+Values = Mapping[str, Any]
+InitFn = Callable[[Array], State]
+UpdateFn = Callable[[Array, State, Array, Hparams], tuple[Array, State]]
+InspectFn = Callable[[State, Hparams], dict[str, Array]]
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ def _num(x: float) -> str:
 NICE_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _log_stops(lo: float, hi: float) -> tuple[float, ...]:
     stops = {lo, hi}
     for exp in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
@@ -140,11 +149,14 @@ class OptimizerDef:
     update: UpdateFn = field(repr=False, compare=False)
     inspect: InspectFn = field(repr=False, compare=False)
     reference: str = ""
+    # Where this version pins down or parts from its reference (docs/optimizers.md shows it).
+    semantics: str = ""
     # Where the gradient is taken, given the reported parameters and the state: the parameters
     # themselves, except for methods that evaluate one sequence and differentiate at another
     # (Schedule-Free reports x and takes gradients at y).
-    gradient_point: Callable[[Array, NamedTuple, Hparams], Array] = field(
-        default=lambda params, state, hp: params, repr=False, compare=False)
+    gradient_point: Callable[[Array, State, Hparams], Array] = field(
+        default=lambda params, state, hp: params, repr=False, compare=False
+    )
     # The Learn page's family tree: the branch, and who fixed what in whom.
     family: str = ""
     lineage: str = ""
@@ -160,8 +172,9 @@ class OptimizerDef:
     hessian_diag_due: Callable[[Array, Hparams], Array] | None = field(default=None, repr=False, compare=False)
     # Matrix-aware: (init, update, inspect) for a network whose flat parameters hold these
     # tensors (Leaf, in ravel order); None when the same rule serves any flat vector.
-    for_network: Callable[[tuple["Leaf", ...]], tuple[InitFn, UpdateFn, InspectFn]] | None = field(
-        default=None, repr=False, compare=False)
+    for_network: Callable[[tuple[Leaf, ...]], tuple[InitFn, UpdateFn, InspectFn]] | None = field(
+        default=None, repr=False, compare=False
+    )
     # Evaluates the loss elsewhere within an update (a line search): hp["objective"](params) ->
     # (loss, gradient), on the surface or on the current batch.
     needs_objective: bool = False
@@ -171,12 +184,13 @@ class OptimizerDef:
     # The stability threshold at learning rate ``lr`` (a number or an array): what the sharpness
     # lam_max(H) must stay under, or, for an optimizer with a preconditioner, the preconditioned
     # sharpness lam_max(P^-1 H) (optviz.core.analysis.stability). None: no threshold is known.
-    threshold: Callable[[Hparams, Array], Array] | None = field(default=None, repr=False, compare=False)
+    threshold: Callable[[Values, ArrayLike], Any] | None = field(default=None, repr=False, compare=False)
     # The diagonal P the update divides by, after update ``t`` (>= 1), from the state's fields
     # (recorded per step on a 2D run, or a live state's), with NumPy or jax.numpy as ``xp``.
     # None: the update has no such preconditioner.
-    preconditioner: Callable[[Hparams, Array, Mapping[str, Array], Any], Array] | None = field(
-        default=None, repr=False, compare=False)
+    preconditioner: Callable[[Values, Any, Mapping[str, Any], Any], Any] | None = field(
+        default=None, repr=False, compare=False
+    )
     # Its own inspected quantities' (LaTeX, plain label), beside the shared STATE_LABELS.
     state_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
@@ -207,6 +221,10 @@ class OptimizerDef:
             "description": self.description,
             "update_rule": self.update_rule,
             "reference": self.reference,
+            "semantics": self.semantics,
+            "family": self.family,
+            "surface_note": self.surface_note,  # why it is not offered on the 2D surfaces ("" if it is)
+            "network_note": self.network_note,  # why it is not offered on networks ("" if it is)
             "hparams": [hp.to_json() for hp in self.hparams],
         }
 
@@ -231,7 +249,7 @@ class Leaf:
 
     def to_torch(self, flat: Array) -> Array:
         """This tensor cut out of the flat vector, laid out as torch lays it out."""
-        seg = flat[self.start:self.start + self.size].reshape(self.shape)
+        seg = flat[self.start : self.start + self.size].reshape(self.shape)
         return (seg.T if self.transpose else seg).reshape(self.torch_shape)
 
     def from_torch(self, arr: Array) -> Array:
@@ -248,32 +266,57 @@ def vector_leaf(params: Array) -> tuple[Leaf, ...]:
 # Shared hyperparameter shapes, so that "lr" or "eps" means the same thing everywhere.
 def lr(default: float, slider: tuple[float, float] = (1e-5, 1.0)) -> HParam:
     """The learning rate: positive, log-scaled."""
-    return HParam("lr", default, 0.0, 10.0, low_open=True, slider=slider, log=True,
-                  symbol=r"\eta", help="learning rate (step size)")
+    return HParam(
+        "lr",
+        default,
+        0.0,
+        10.0,
+        low_open=True,
+        slider=slider,
+        log=True,
+        symbol=r"\eta",
+        help="learning rate (step size)",
+    )
 
 
 def beta(name: str, default: float, symbol: str, help: str) -> HParam:
     """A decay rate of a running average: 0 <= beta < 1."""
-    return HParam(name, default, 0.0, 1.0, high_open=True, slider=(0.0, 0.9999),
-                  symbol=symbol, help=help)
+    return HParam(name, default, 0.0, 1.0, high_open=True, slider=(0.0, 0.9999), symbol=symbol, help=help)
 
 
 def eps(default: float) -> HParam:
     """The small constant that keeps a division finite: positive, log-scaled."""
-    return HParam("eps", default, 0.0, 1.0, low_open=True, slider=(1e-12, 1e-1), log=True,
-                  symbol=r"\epsilon", help="added to the denominator for numerical stability")
+    return HParam(
+        "eps",
+        default,
+        0.0,
+        1.0,
+        low_open=True,
+        slider=(1e-12, 1e-1),
+        log=True,
+        symbol=r"\epsilon",
+        help="added to the denominator for numerical stability",
+    )
 
 
 def weight_decay(default: float) -> HParam:
     """A weight-decay coefficient: 0 <= wd <= 10."""
-    return HParam("weight_decay", default, 0.0, 10.0, slider=(0.0, 1.0),
-                  symbol=r"\lambda", help="decoupled weight decay coefficient")
+    return HParam(
+        "weight_decay",
+        default,
+        0.0,
+        10.0,
+        slider=(0.0, 1.0),
+        symbol=r"\lambda",
+        help="decoupled weight decay coefficient",
+    )
 
 
 def momentum(default: float) -> HParam:
     """The heavy-ball momentum coefficient: 0 <= mu < 1."""
-    return HParam("momentum", default, 0.0, 1.0, high_open=True, slider=(0.0, 0.999),
-                  symbol=r"\mu", help="momentum coefficient")
+    return HParam(
+        "momentum", default, 0.0, 1.0, high_open=True, slider=(0.0, 0.999), symbol=r"\mu", help="momentum coefficient"
+    )
 
 
 def one_minus_power(beta: Array, t: Array) -> Array:
@@ -287,7 +330,7 @@ def one_minus_power(beta: Array, t: Array) -> Array:
     return -jnp.expm1(t * jnp.log1p(beta - 1.0))
 
 
-def gd_threshold(hp: Hparams, lr: Array) -> Array:
+def gd_threshold(hp: Values, lr: ArrayLike) -> Any:
     """Gradient descent on curvature lam is stable while lam < 2/lr (and RMSprop and Adagrad, which
     divide the gradient itself by their preconditioner, while lam_max(P^-1 H) < 2/lr)."""
     return 2.0 / lr
@@ -308,7 +351,7 @@ def l2(grad: Array, params: Array, hp: Hparams) -> Array:
     return grad + hp["weight_decay"] * params
 
 
-def one_minus_power_xp(beta: Array, t: Array, xp: Any = jnp) -> Array:
+def one_minus_power_xp(beta: Any, t: Any, xp: Any = jnp) -> Any:
     """:func:`one_minus_power` with NumPy or jax.numpy as ``xp`` (the stability analysis reads
     recorded states in float64 NumPy, the MNIST measurements live states in JAX)."""
     return -xp.expm1(t * xp.log1p(beta - 1.0))

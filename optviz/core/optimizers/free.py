@@ -7,9 +7,18 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import (Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power,
-                                         weight_decay, with_decay)
-
+from optviz.core.optimizers.base import (
+    Array,
+    HParam,
+    Hparams,
+    OptimizerDef,
+    beta,
+    eps,
+    lr,
+    one_minus_power,
+    weight_decay,
+    with_decay,
+)
 
 # --- Schedule-Free AdamW (Defazio et al. 2024; optax.contrib.schedule_free_adamw) ---------
 
@@ -18,7 +27,7 @@ class ScheduleFreeState(NamedTuple):
     """z (the base optimizer's iterate), its RMS state nu, the averaging weights, and y, the point
     where the last gradient was taken (kept to be shown)."""
 
-    count: Array
+    updates: Array
     z: Array
     nu: Array
     weight_sum: Array
@@ -43,7 +52,7 @@ def sf_update(grad: Array, state: ScheduleFreeState, params: Array, hp: Hparams)
     x_{t+1} = (1 - c) x_t + c z_{t+1}. The reported path is x (schedule_free_eval_params)."""
     y = sf_gradient_point(params, state, hp)
     nu = hp["b2"] * state.nu + (1.0 - hp["b2"]) * grad * grad
-    count = state.count + 1
+    count = state.updates + 1
     nu_hat = nu / one_minus_power(hp["b2"], count.astype(jnp.float32))
     z = state.z + (-hp["lr"]) * with_decay(grad / (jnp.sqrt(nu_hat) + hp["eps"]), y, hp)
     max_lr = jnp.maximum(state.max_lr, hp["lr"])
@@ -71,15 +80,35 @@ SFADAMW = OptimizerDef(
         "taken at y, between the two. The path drawn is x, the point one evaluates; y is in "
         "its state. optax's warmup_steps is the warmup key here."
     ),
-    update_rule=(r"y_t = \beta_1 x_t + (1-\beta_1) z_t,\quad g_t = \nabla f(y_t) \\ "
-                 r"z_{t+1} = z_t - \eta\left(\frac{g_t}{\sqrt{\hat v_t}+\epsilon} + \lambda y_t\right) \\ "
-                 r"x_{t+1} = (1-c_{t+1})\, x_t + c_{t+1} z_{t+1},\ c_{t+1} = \frac{\eta_{\max}^{p_w}}"
-                 r"{\sum_{i \le t+1} \eta_{\max}^{p_w}}"),
-    hparams=(lr(0.0025), beta("b1", 0.9, r"\beta_1", "interpolation between x and z for the gradient point"),
-             beta("b2", 0.999, r"\beta_2", "decay rate of the second moment"), eps(1e-8), weight_decay(0.0),
-             HParam("weight_lr_power", 2.0, 0.0, 10.0, slider=(0.0, 4.0), symbol="p_w",
-                    help="the averaging weight of a step is lr_max to this power")),
-    init=sf_init, update=sf_update, inspect=sf_inspect, reference="optax.contrib.schedule_free_adamw",
+    update_rule=(
+        r"y_t = \beta_1 x_t + (1-\beta_1) z_t,\quad g_t = \nabla f(y_t) \\ "
+        r"z_{t+1} = z_t - \eta\left(\frac{g_t}{\sqrt{\hat v_t}+\epsilon} + \lambda y_t\right) \\ "
+        r"x_{t+1} = (1-c_{t+1})\, x_t + c_{t+1} z_{t+1},\ c_{t+1} = \frac{\eta_{\max}^{p_w}}"
+        r"{\sum_{i \le t+1} \eta_{\max}^{p_w}}"
+    ),
+    hparams=(
+        lr(0.0025),
+        beta("b1", 0.9, r"\beta_1", "interpolation between x and z for the gradient point"),
+        beta("b2", 0.999, r"\beta_2", "decay rate of the second moment"),
+        eps(1e-8),
+        weight_decay(0.0),
+        HParam(
+            "weight_lr_power",
+            2.0,
+            0.0,
+            10.0,
+            slider=(0.0, 4.0),
+            symbol="p_w",
+            help="the averaging weight of a step is lr_max to this power",
+        ),
+    ),
+    init=sf_init,
+    update=sf_update,
+    inspect=sf_inspect,
+    reference="optax.contrib.schedule_free_adamw",
+    semantics=(
+        "the path drawn is x (the point one evaluates, optax's schedule_free_eval_params); gradients are taken at y"
+    ),
     gradient_point=sf_gradient_point,
     elementwise=False,  # its averaging weights are one number per run, set by that run's lr
     state_labels={
@@ -97,7 +126,7 @@ SFADAMW = OptimizerDef(
 class ProdigyState(NamedTuple):
     """Adam's moments of d g, the weighted sum of past d g, x_0, the estimate d, and the numerator."""
 
-    count: Array
+    updates: Array
     exp_avg: Array
     exp_avg_sq: Array
     grad_sum: Array
@@ -109,8 +138,15 @@ class ProdigyState(NamedTuple):
 def prodigy_init(params: Array) -> ProdigyState:
     """d starts at estim_lr0 (the update sets it, as hyperparameters are not known here)."""
     zeros = jnp.zeros_like(params)
-    return ProdigyState(jnp.zeros([], jnp.int32), zeros, zeros, zeros, params, jnp.full([], jnp.nan, jnp.float32),
-                        jnp.zeros([], jnp.float32))
+    return ProdigyState(
+        jnp.zeros([], jnp.int32),
+        zeros,
+        zeros,
+        zeros,
+        params,
+        jnp.full([], jnp.nan, jnp.float32),
+        jnp.zeros([], jnp.float32),
+    )
 
 
 def prodigy_update(grad: Array, state: ProdigyState, params: Array, hp: Hparams):
@@ -119,8 +155,8 @@ def prodigy_update(grad: Array, state: ProdigyState, params: Array, hp: Hparams)
     s = b3 s + dlr d g / d_0 (b3 = sqrt(b2));  r = b3 r + (d/d_0) dlr <g, x_0 - x>;
     d = max(d, coef r / ||s||_1);  x_t = x_{t-1} - wd dlr x - dlr m / (sqrt(v) + d eps)."""
     d0 = hp["estim_lr0"]
-    d = jnp.where(state.count == 0, d0, state.d)
-    count = state.count + 1
+    d = jnp.where(state.updates == 0, d0, state.d)
+    count = state.updates + 1
     b3 = jnp.sqrt(hp["b2"])
     t = count.astype(jnp.float32)
     bc = jnp.sqrt(one_minus_power(hp["b2"], t)) / one_minus_power(hp["b1"], t)
@@ -152,18 +188,45 @@ PRODIGY = OptimizerDef(
         "bound on the distance from the start to the solution built from <g, x_0 - x>, only "
         "grows, and scales an Adam step. lr stays 1 (a multiplier on d); d starts at estim_lr0."
     ),
-    update_rule=(r"\eta_t = d_t\, \eta\, \sqrt{1-\beta_2^t}/(1-\beta_1^t) \\ "
-                 r"d_{t+1} = \max\!\left(d_t,\ \frac{\sum_i \beta_3^{t-i}\, d_i \eta_i \langle g_i, x_0 - x_i\rangle}"
-                 r"{\lVert \sum_i \beta_3^{t-i} \eta_i d_i g_i \rVert_1}\right) \\ "
-                 r"x_t = x_{t-1} - \eta_t \frac{m_t}{\sqrt{v_t} + d\,\epsilon}"),
-    hparams=(lr(1.0, slider=(1e-3, 10.0)), beta("b1", 0.9, r"\beta_1", "decay rate of the first moment"),
-             beta("b2", 0.999, r"\beta_2", "decay rate of the second moment (b3 = sqrt(b2))"), eps(1e-8),
-             HParam("estim_lr0", 1e-6, 0.0, 1.0, low_open=True, slider=(1e-9, 1e-1), log=True, symbol="d_0",
-                    help="the starting estimate of d"),
-             HParam("estim_lr_coef", 1.0, 0.0, 100.0, low_open=True, slider=(0.1, 10.0), log=True,
-                    help="multiplies each new estimate of d"),
-             weight_decay(0.0)),
-    init=prodigy_init, update=prodigy_update, inspect=prodigy_inspect, reference="optax.contrib.prodigy",
+    update_rule=(
+        r"\eta_t = d_t\, \eta\, \sqrt{1-\beta_2^t}/(1-\beta_1^t) \\ "
+        r"d_{t+1} = \max\!\left(d_t,\ \frac{\sum_i \beta_3^{t-i}\, d_i \eta_i \langle g_i, x_0 - x_i\rangle}"
+        r"{\lVert \sum_i \beta_3^{t-i} \eta_i d_i g_i \rVert_1}\right) \\ "
+        r"x_t = x_{t-1} - \eta_t \frac{m_t}{\sqrt{v_t} + d\,\epsilon}"
+    ),
+    hparams=(
+        lr(1.0, slider=(1e-3, 10.0)),
+        beta("b1", 0.9, r"\beta_1", "decay rate of the first moment"),
+        beta("b2", 0.999, r"\beta_2", "decay rate of the second moment (b3 = sqrt(b2))"),
+        eps(1e-8),
+        HParam(
+            "estim_lr0",
+            1e-6,
+            0.0,
+            1.0,
+            low_open=True,
+            slider=(1e-9, 1e-1),
+            log=True,
+            symbol="d_0",
+            help="the starting estimate of d",
+        ),
+        HParam(
+            "estim_lr_coef",
+            1.0,
+            0.0,
+            100.0,
+            low_open=True,
+            slider=(0.1, 10.0),
+            log=True,
+            help="multiplies each new estimate of d",
+        ),
+        weight_decay(0.0),
+    ),
+    init=prodigy_init,
+    update=prodigy_update,
+    inspect=prodigy_inspect,
+    reference="optax.contrib.prodigy",
+    semantics="beta3 = √b2, optax's default",
     elementwise=False,  # d comes from sums over all of a run's coordinates
     state_labels={
         "d": ("d_t", "d: distance estimate, the step size"),

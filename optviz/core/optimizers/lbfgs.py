@@ -27,7 +27,7 @@ class LbfgsState(NamedTuple):
     """The last direction d and step t, the last gradient, the curvature pairs (oldest first,
     the newest ``stored`` valid at the end), their 1/(y.s), and the initial Hessian scale."""
 
-    count: Array
+    updates: Array
     d: Array
     t: Array
     prev_grad: Array
@@ -43,8 +43,17 @@ def lbfgs_init(params: Array) -> LbfgsState:
     zeros = jnp.zeros_like(params)
     hist = jnp.zeros((MAX_LBFGS_HISTORY,) + params.shape, params.dtype)
     scalar = jnp.zeros([], jnp.float32)
-    return LbfgsState(jnp.zeros([], jnp.int32), zeros, scalar, zeros, hist, hist, jnp.zeros(MAX_LBFGS_HISTORY), scalar,
-                      jnp.ones([], jnp.float32))
+    return LbfgsState(
+        jnp.zeros([], jnp.int32),
+        zeros,
+        scalar,
+        zeros,
+        hist,
+        hist,
+        jnp.zeros(MAX_LBFGS_HISTORY),
+        scalar,
+        jnp.ones([], jnp.float32),
+    )
 
 
 def _push(state: LbfgsState, y: Array, s: Array, ys: Array, limit: Array) -> LbfgsState:
@@ -81,7 +90,7 @@ def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
     kept when y.s > 1e-10 (with H_0 = y.s / y.y); d = -H g by the two-loop recursion; t = lr.
     x_t = x_{t-1} + t d, unless max|g| <= 1e-7 or g.d > -1e-9 (no step, as torch). With
     line_search, t is where torch's strong-Wolfe search from that t ends (t = 0: no decrease found)."""
-    old, first = state, state.count == 0
+    old, first = state, state.updates == 0
     y = grad - state.prev_grad
     s = state.d * state.t
     ys = jnp.vdot(y, s)
@@ -91,7 +100,7 @@ def lbfgs_update(grad: Array, state: LbfgsState, params: Array, hp: Hparams):
     state = jax.tree.map(lambda a, b: jnp.where(keep, a, b), pushed, state)
     d = jnp.where(first, -grad, _two_loop(grad, state))
     t = jnp.where(first, jnp.minimum(1.0, 1.0 / jnp.sum(jnp.abs(grad))) * hp["lr"], hp["lr"])
-    new_state = state._replace(count=state.count + 1, d=d, t=jnp.asarray(t, jnp.float32), prev_grad=grad)
+    new_state = state._replace(updates=state.updates + 1, d=d, t=jnp.asarray(t, jnp.float32), prev_grad=grad)
     # torch returns at once when the gradient is already tiny (nothing changes), and takes no
     # step when d is not a descent direction (the state is kept)
     converged = jnp.max(jnp.abs(grad)) <= TOLERANCE_GRAD
@@ -108,8 +117,9 @@ def _searched(grad, params, d, t, gtd, move, hp) -> Array:
     objective = hp["objective"]
     loss = objective(params)[0]
     max_ls = jnp.round(hp["max_eval"]).astype(jnp.int32) - 1  # torch: max_eval - the closure's own call
-    searched = strong_wolfe(objective, params, t, jnp.where(move, d, 0.0), loss, grad, jnp.where(move, gtd, -1.0),
-                            max_ls)[2]
+    searched = strong_wolfe(
+        objective, params, t, jnp.where(move, d, 0.0), loss, grad, jnp.where(move, gtd, -1.0), max_ls
+    )[2]
     return jnp.where(move, searched, t)
 
 
@@ -126,23 +136,56 @@ LBFGS = OptimizerDef(
     description=(
         "L-BFGS (Liu & Nocedal, 1989) builds an inverse-Hessian approximation from the last few "
         "pairs of steps and gradient changes and steps along -H g: quasi-Newton speed from "
-        "gradients alone. Run as torch.optim.LBFGS with max_iter=1 and no line search, so each "
-        "update is one of its iterations; lr is the step length."
+        "gradients alone. Run as torch.optim.LBFGS with max_iter=1, so each update is one of its "
+        "iterations; lr is the step length, or with line_search=1 the first trial of a "
+        "strong-Wolfe line search."
     ),
-    update_rule=(r"s_k = x_k - x_{k-1},\ y_k = g_k - g_{k-1},\ \rho_k = 1/(y_k^\top s_k) \\ "
-                 r"d_t = -H_t g_t \text{ (two-loop recursion over the last } m \text{ pairs, } "
-                 r"H_0 = \tfrac{y^\top s}{y^\top y} I) \\ x_t = x_{t-1} + \eta\, d_t"),
-    hparams=(lr(1.0, slider=(1e-3, 1.0)),
-             HParam("history_size", 10.0, 1.0, float(MAX_LBFGS_HISTORY), kind="int",
-                    slider=(1.0, float(MAX_LBFGS_HISTORY)),
-                    help=f"curvature pairs kept (at most {MAX_LBFGS_HISTORY}; torch's default is 100)"),
-             HParam("line_search", 0.0, 0.0, 1.0, kind="flag",
-                    help="torch's strong-Wolfe line search (line_search_fn='strong_wolfe'): lr is its first trial"),
-             HParam("max_eval", 25.0, 1.0, 100.0, kind="int", slider=(1.0, 50.0),
-                    help="loss evaluations per update with the line search (torch: max_eval; its default for "
-                         "max_iter=1 is 1, which only accepts or refuses the first trial)")),
-    init=lbfgs_init, update=lbfgs_update, inspect=lbfgs_inspect, reference="torch.optim.LBFGS(max_iter=1)",
-    elementwise=False, needs_objective=True,
+    update_rule=(
+        r"s_k = x_k - x_{k-1},\ y_k = g_k - g_{k-1},\ \rho_k = 1/(y_k^\top s_k) \\ "
+        r"d_t = -H_t g_t \text{ (two-loop recursion over the last } m \text{ pairs, } "
+        r"H_0 = \tfrac{y^\top s}{y^\top y} I) \\ x_t = x_{t-1} + \eta\, d_t"
+    ),
+    hparams=(
+        lr(1.0, slider=(1e-3, 1.0)),
+        HParam(
+            "history_size",
+            10.0,
+            1.0,
+            float(MAX_LBFGS_HISTORY),
+            kind="int",
+            slider=(1.0, float(MAX_LBFGS_HISTORY)),
+            help=f"curvature pairs kept (at most {MAX_LBFGS_HISTORY}; torch's default is 100)",
+        ),
+        HParam(
+            "line_search",
+            0.0,
+            0.0,
+            1.0,
+            kind="flag",
+            help="torch's strong-Wolfe line search (line_search_fn='strong_wolfe'): lr is its first trial",
+        ),
+        HParam(
+            "max_eval",
+            25.0,
+            1.0,
+            100.0,
+            kind="int",
+            slider=(1.0, 50.0),
+            help="loss evaluations per update with the line search (torch: max_eval; its default for "
+            "max_iter=1 is 1, which only accepts or refuses the first trial)",
+        ),
+    ),
+    init=lbfgs_init,
+    update=lbfgs_update,
+    inspect=lbfgs_inspect,
+    reference="torch.optim.LBFGS(max_iter=1)",
+    semantics=(
+        "one of torch's iterations per update; at most 20 curvature pairs (torch allows 100); line_search=1 "
+        'is line_search_fn="strong_wolfe" with max_eval loss evaluations per update (torch\'s own default for '
+        "max_iter=1 is 1, which only accepts or refuses the first trial)"
+    ),
+    elementwise=False,
+    needs_objective=True,
     state_labels={
         "direction": ("d_t", "d: search direction"),
         "t": (r"\alpha_t", "step length"),

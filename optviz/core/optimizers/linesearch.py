@@ -8,7 +8,8 @@ gradient at x + t d), with the same decisions in the same order, so the same ste
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -70,25 +71,36 @@ def _classify(s: Search, f, g, gtd, max_ls) -> Search:
     to_prev = _replace_bracket(s, s.t_prev, s.f_prev, s.g_prev, s.gtd_prev)
     to_t = _replace_bracket(s, s.t, s.f_new, s.g_new, s.gtd_new)
     zero = _replace_bracket(s, 0.0, f, g, gtd)
-    out = jax.tree.map(lambda a, b, c, d: jnp.where(spent, a, jnp.where(bracket, b, jnp.where(wolfe, c, d))),
-                       zero, to_prev, to_t, s)
+    out = jax.tree.map(
+        lambda a, b, c, d: jnp.where(spent, a, jnp.where(bracket, b, jnp.where(wolfe, c, d))), zero, to_prev, to_t, s
+    )
     phase = jnp.where(spent | (~bracket & wolfe), FINISHED, jnp.where(bracket, ZOOMING, BRACKETING))
     return out._replace(phase=phase, low=jnp.where(out.bf[0] <= out.bf[1], 0, 1))
 
 
 def _replace_bracket(s: Search, t0, f0, g0, gtd0) -> Search:
     """The bracket [(t0, f0, g0, gtd0), (t, f_new, g_new, gtd_new)]."""
-    return s._replace(b=_pair(t0, s.t), bf=_pair(f0, s.f_new), bg=jnp.stack([g0, s.g_new]),
-                      bgtd=_pair(gtd0, s.gtd_new))
+    return s._replace(b=_pair(t0, s.t), bf=_pair(f0, s.f_new), bg=jnp.stack([g0, s.g_new]), bgtd=_pair(gtd0, s.gtd_new))
 
 
 def _extrapolate(s: Search, objective, x, d, f, g, gtd, max_ls) -> Search:
     """torch's first loop body: a longer step by cubic extrapolation, then classify it."""
-    t = cubic_interpolate(s.t_prev, s.f_prev, s.gtd_prev, s.t, s.f_new, s.gtd_new,
-                          s.t + 0.01 * (s.t - s.t_prev), s.t * 10.0)
+    t = cubic_interpolate(
+        s.t_prev, s.f_prev, s.gtd_prev, s.t, s.f_new, s.gtd_new, s.t + 0.01 * (s.t - s.t_prev), s.t * 10.0
+    )
     f_new, g_new = objective(x + t * d)
-    s = s._replace(t=t, f_new=f_new, g_new=g_new, gtd_new=jnp.vdot(g_new, d), t_prev=s.t, f_prev=s.f_new,
-                   g_prev=s.g_new, gtd_prev=s.gtd_new, ls_iter=s.ls_iter + 1, evals=s.evals + 1)
+    s = s._replace(
+        t=t,
+        f_new=f_new,
+        g_new=g_new,
+        gtd_new=jnp.vdot(g_new, d),
+        t_prev=s.t,
+        f_prev=s.f_new,
+        g_prev=s.g_new,
+        gtd_prev=s.gtd_new,
+        ls_iter=s.ls_iter + 1,
+        evals=s.evals + 1,
+    )
     return _classify(s, f, g, gtd, max_ls)
 
 
@@ -119,28 +131,67 @@ def _zoom(s: Search, objective, x, d, f, gtd, max_ls, d_norm) -> Search:
     b, bf, bg, bgtd = [jnp.where(worse, h, lw) for h, lw in zip(at_high, at_low)]
     low = jnp.where(worse, jnp.where(bf[0] <= bf[1], 0, 1), low)
     done = wolfe | (s.ls_iter + 1 >= max_ls)
-    zoomed = s._replace(t=t, f_new=f_new, g_new=g_new, gtd_new=gtd_new, b=b, bf=bf, bg=bg, bgtd=bgtd, low=low,
-                        insuf=insuf, ls_iter=s.ls_iter + 1, evals=s.evals + 1,
-                        phase=jnp.where(done, FINISHED, ZOOMING))
+    zoomed = s._replace(
+        t=t,
+        f_new=f_new,
+        g_new=g_new,
+        gtd_new=gtd_new,
+        b=b,
+        bf=bf,
+        bg=bg,
+        bgtd=bgtd,
+        low=low,
+        insuf=insuf,
+        ls_iter=s.ls_iter + 1,
+        evals=s.evals + 1,
+        phase=jnp.where(done, FINISHED, ZOOMING),
+    )
     return jax.tree.map(lambda a, b: jnp.where(tiny, a, b), s._replace(phase=jnp.asarray(FINISHED)), zoomed)
 
 
-def strong_wolfe(objective: Callable[[Array], tuple[Array, Array]], x: Array, t: Array, d: Array, f: Array,
-                 g: Array, gtd: Array, max_ls: Array) -> tuple[Array, Array, Array, Array]:
+def strong_wolfe(
+    objective: Callable[[Array], tuple[Array, Array]],
+    x: Array,
+    t: Array,
+    d: Array,
+    f: Array,
+    g: Array,
+    gtd: Array,
+    max_ls: Array,
+) -> tuple[Array, Array, Array, Array]:
     """(f, g, t, evaluations) at the step t along d that torch's _strong_wolfe returns, from x
     with loss f, gradient g and slope gtd = g.d; at most ``max_ls`` evaluations after the first."""
     d_norm = jnp.max(jnp.abs(d))
     f_new, g_new = objective(x + t * d)
     zero = jnp.zeros([], jnp.int32)
-    f32 = lambda v: jnp.asarray(v, jnp.float32)  # noqa: E731
-    s = Search(jnp.asarray(BRACKETING), f32(t), f32(f_new), g_new, jnp.vdot(g_new, d), f32(0.0), f32(f), g,
-               f32(gtd), _pair(0.0, t), _pair(f, f_new), jnp.stack([g, g_new]), _pair(gtd, 0.0), zero,
-               jnp.asarray(False), zero, jnp.asarray(1, jnp.int32))
+    f32 = lambda v: jnp.asarray(v, jnp.float32)
+    s = Search(
+        jnp.asarray(BRACKETING),
+        f32(t),
+        f32(f_new),
+        g_new,
+        jnp.vdot(g_new, d),
+        f32(0.0),
+        f32(f),
+        g,
+        f32(gtd),
+        _pair(0.0, t),
+        _pair(f, f_new),
+        jnp.stack([g, g_new]),
+        _pair(gtd, 0.0),
+        zero,
+        jnp.asarray(False),
+        zero,
+        jnp.asarray(1, jnp.int32),
+    )
     s = _classify(s, f, g, gtd, max_ls)
 
     def body(s):
-        return jax.lax.cond(s.phase == BRACKETING, lambda: _extrapolate(s, objective, x, d, f, g, gtd, max_ls),
-                            lambda: _zoom(s, objective, x, d, f, gtd, max_ls, d_norm))
+        return jax.lax.cond(
+            s.phase == BRACKETING,
+            lambda: _extrapolate(s, objective, x, d, f, g, gtd, max_ls),
+            lambda: _zoom(s, objective, x, d, f, gtd, max_ls, d_norm),
+        )
 
     s = jax.lax.while_loop(lambda s: s.phase != FINISHED, body, s)
     return s.bf[s.low], s.bg[s.low], s.b[s.low], s.evals

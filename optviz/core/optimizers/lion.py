@@ -12,7 +12,7 @@ from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, beta, deca
 class LionState(NamedTuple):
     """The momentum m (an EMA of gradients with rate b2)."""
 
-    count: Array
+    updates: Array
     m: Array
 
 
@@ -27,7 +27,7 @@ def lion_update(grad: Array, state: LionState, params: Array, hp: Hparams):
     c = hp["b1"] * state.m + (1.0 - hp["b1"]) * grad
     new = decayed(params, hp) - hp["lr"] * jnp.sign(c)
     m = hp["b2"] * state.m + (1.0 - hp["b2"]) * grad
-    return new, LionState(state.count + 1, m)
+    return new, LionState(state.updates + 1, m)
 
 
 def lion_inspect(state: LionState, hp: Hparams) -> dict[str, Array]:
@@ -41,8 +41,8 @@ LION = OptimizerDef(
     family="sign",
     lineage="sign of an interpolated momentum (found by program search)",
     description=(
-        "Lion (EvoLved Sign Momentum; Chen et al., 2023, \"Symbolic Discovery of Optimization "
-        "Algorithms\") was found by a program search. Every coordinate moves by exactly lr, in "
+        'Lion (EvoLved Sign Momentum; Chen et al., 2023, "Symbolic Discovery of Optimization '
+        'Algorithms") was found by a program search. Every coordinate moves by exactly lr, in '
         "the direction of the sign of an interpolation between the momentum and the gradient, "
         "so it needs a learning rate several times smaller than Adam's and keeps only one "
         "moment."

@@ -34,7 +34,7 @@ class AdafactorState(NamedTuple):
     """The step count; per tensor (in leaf order) its row and column factors, or for a vector its
     running mean of squared gradients (the unused ones are empty)."""
 
-    count: Array
+    updates: Array
     row: tuple
     col: tuple
     variance: tuple
@@ -81,14 +81,17 @@ def _adafactor_update(leaves: tuple[Leaf, ...]):
         """Per tensor: rho_t = min(lr, 1/sqrt(t)), alpha_t = max(eps2, RMS(x)) rho_t; x <- x(1 - lr wd);
         a matrix keeps row/column means R, C of g^2 (v = R C / mean(R)), a vector the mean v of g^2,
         each as v <- v + t^decay (g^2 - v); u = g / sqrt(max(v, eps1^2)); x <- x - alpha_t u / max(1, RMS(u)/d)."""
-        t = (state.count + 1).astype(jnp.float32)
+        t = (state.updates + 1).astype(jnp.float32)
         new, rows, cols, variances = params, [], [], []
         for i, leaf in enumerate(leaves):
-            p, row, col, var = _adafactor_tensor(leaf.to_torch(params), leaf.to_torch(grad), state.row[i],
-                                                 state.col[i], state.variance[i], t, hp)
-            new = new.at[leaf.start:leaf.start + leaf.size].set(leaf.from_torch(p))
-            rows.append(row), cols.append(col), variances.append(var)
-        return new, AdafactorState(state.count + 1, tuple(rows), tuple(cols), tuple(variances))
+            p, row, col, var = _adafactor_tensor(
+                leaf.to_torch(params), leaf.to_torch(grad), state.row[i], state.col[i], state.variance[i], t, hp
+            )
+            new = new.at[leaf.start : leaf.start + leaf.size].set(leaf.from_torch(p))
+            rows.append(row)
+            cols.append(col)
+            variances.append(var)
+        return new, AdafactorState(state.updates + 1, tuple(rows), tuple(cols), tuple(variances))
 
     return update
 
@@ -96,7 +99,7 @@ def _adafactor_update(leaves: tuple[Leaf, ...]):
 def _adafactor_inspect(leaves: tuple[Leaf, ...]):
     def inspect(state: AdafactorState, hp: Hparams) -> dict[str, Array]:
         """The relative step size rho_t and, per tensor, its factors (or its unfactored v)."""
-        t = jnp.maximum(state.count, 1).astype(jnp.float32)
+        t = jnp.maximum(state.updates, 1).astype(jnp.float32)
         info = {"rho_t": jnp.minimum(hp["lr"], 1.0 / jnp.sqrt(t))}
         for i, leaf in enumerate(leaves):
             if len(leaf.torch_shape) > 1:
@@ -136,26 +139,75 @@ ADAFACTOR = OptimizerDef(
         "whose RMS exceeds d is scaled down. torch's version: no momentum. On a 2D surface the "
         "parameters are one vector, so v is not factored; on MNIST the weight matrices are."
     ),
-    update_rule=(r"\rho_t = \min(\eta, 1/\sqrt t),\quad \alpha_t = \max(\epsilon_2, \mathrm{RMS}(x_{t-1}))\,\rho_t \\ "
-                 r"\text{matrix: } R_t, C_t \leftarrow \text{row, column means of } g_t^2,\ "
-                 r"\hat v_t = R_t C_t / \overline{R_t}\quad \text{vector: } \hat v_t = \text{mean of } g_t^2 "
-                 r"\ (\text{weight } t^{\text{decay}}) \\ "
-                 r"u_t = g_t / \sqrt{\max(\hat v_t, \epsilon_1^2)},\quad "
-                 r"x_t = x_{t-1}(1 - \eta\lambda) - \alpha_t\, u_t / \max(1, \mathrm{RMS}(u_t)/d)"),
-    hparams=(lr(1e-2, slider=(1e-4, 1.0)),
-             HParam("beta2_decay", -0.8, -1.0, 0.0, slider=(-1.0, 0.0), symbol=r"\text{decay}",
-                    help="the running means weigh step t by t^decay: -0.8 forgets old gradients slowly"),
-             HParam("eps1", FLOAT32_EPS, 0.0, 1.0, low_open=True, slider=(1e-12, 1e-2), log=True, symbol=r"\epsilon_1",
-                    help="floor of the second-moment estimate (torch: the float's machine epsilon)"),
-             HParam("eps2", 1e-3, 0.0, 1.0, slider=(1e-6, 1.0), log=True, symbol=r"\epsilon_2",
-                    help="floor of the parameters' RMS in the relative step size"),
-             HParam("d", 1.0, 1.0, 100.0, slider=(1.0, 10.0), symbol="d",
-                    help="clipping threshold: an update with RMS above d is scaled down to it"),
-             HParam("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda",
-                    help="decoupled weight decay: x <- x (1 - lr weight_decay)")),
+    update_rule=(
+        r"\rho_t = \min(\eta, 1/\sqrt t),\quad \alpha_t = \max(\epsilon_2, \mathrm{RMS}(x_{t-1}))\,\rho_t \\ "
+        r"\text{matrix: } R_t, C_t \leftarrow \text{row, column means of } g_t^2,\ "
+        r"\hat v_t = R_t C_t / \overline{R_t}\quad \text{vector: } \hat v_t = \text{mean of } g_t^2 "
+        r"\ (\text{weight } t^{\text{decay}}) \\ "
+        r"u_t = g_t / \sqrt{\max(\hat v_t, \epsilon_1^2)},\quad "
+        r"x_t = x_{t-1}(1 - \eta\lambda) - \alpha_t\, u_t / \max(1, \mathrm{RMS}(u_t)/d)"
+    ),
+    hparams=(
+        lr(1e-2, slider=(1e-4, 1.0)),
+        HParam(
+            "beta2_decay",
+            -0.8,
+            -1.0,
+            0.0,
+            slider=(-1.0, 0.0),
+            symbol=r"\text{decay}",
+            help="the running means weigh step t by t^decay: -0.8 forgets old gradients slowly",
+        ),
+        HParam(
+            "eps1",
+            FLOAT32_EPS,
+            0.0,
+            1.0,
+            low_open=True,
+            slider=(1e-12, 1e-2),
+            log=True,
+            symbol=r"\epsilon_1",
+            help="floor of the second-moment estimate (torch: the float's machine epsilon)",
+        ),
+        HParam(
+            "eps2",
+            1e-3,
+            0.0,
+            1.0,
+            slider=(1e-6, 1.0),
+            log=True,
+            symbol=r"\epsilon_2",
+            help="floor of the parameters' RMS in the relative step size",
+        ),
+        HParam(
+            "d",
+            1.0,
+            1.0,
+            100.0,
+            slider=(1.0, 10.0),
+            symbol="d",
+            help="clipping threshold: an update with RMS above d is scaled down to it",
+        ),
+        HParam(
+            "weight_decay",
+            0.0,
+            0.0,
+            10.0,
+            slider=(0.0, 1.0),
+            symbol=r"\lambda",
+            help="decoupled weight decay: x <- x (1 - lr weight_decay)",
+        ),
+    ),
     init=lambda params: _adafactor_init(vector_leaf(params))(params.reshape(-1)),
-    update=_adafactor_vector_update, inspect=_adafactor_vector_inspect,
-    reference="torch.optim.Adafactor", for_network=adafactor_for,
+    update=_adafactor_vector_update,
+    inspect=_adafactor_vector_inspect,
+    reference="torch.optim.Adafactor",
+    semantics=(
+        "eps1 is torch's default, float32's epsilon; unfactored on a 2D surface's vector; on MNIST each "
+        "weight matrix (in torch's layout, the convolution kernel as (32, 1, 3, 3)) keeps row and column "
+        "factors"
+    ),
+    for_network=adafactor_for,
     elementwise=False,  # the relative step and the update clipping use a run's RMS
     state_labels={
         "rho_t": (r"\rho_t", "ρ: relative step size"),
@@ -187,7 +239,7 @@ class MuonState(NamedTuple):
     """The step count, Muon's momentum buffer, and AdamW's moments for the non-matrix tensors
     (all full-length; each tensor uses the part its rule needs)."""
 
-    count: Array
+    updates: Array
     buf: Array
     m: Array
     v: Array
@@ -201,8 +253,13 @@ def muon_init(params: Array) -> MuonState:
 def _adamw_hparams(hp: Hparams) -> dict:
     """The AdamW group's hyperparameters; its lr follows Muon's schedule in proportion."""
     scale = hp["lr"] / hp.get("base_lr", hp["lr"])
-    return {"lr": hp["adamw_lr"] * scale, "b1": hp["adamw_b1"], "b2": hp["adamw_b2"], "eps": hp["adamw_eps"],
-            "weight_decay": hp["adamw_weight_decay"]}
+    return {
+        "lr": hp["adamw_lr"] * scale,
+        "b1": hp["adamw_b1"],
+        "b2": hp["adamw_b2"],
+        "eps": hp["adamw_eps"],
+        "weight_decay": hp["adamw_weight_decay"],
+    }
 
 
 def _muon_matrix(p, g, buf, hp):
@@ -223,8 +280,8 @@ def muon_for(leaves: tuple[Leaf, ...]):
     def update(grad: Array, state: MuonState, params: Array, hp: Hparams):
         """Matrices (torch's (out, in)): B <- mu B + (1-mu) g; O = NS(g + mu (B - g)) (Nesterov) or NS(B);
         x <- x (1 - lr wd) - lr sqrt(max(1, out/in)) O. Other tensors: torch's AdamW with the adamw_* values."""
-        count = state.count + 1
-        new, adam = adamw_update(grad, AdamState(state.count, state.m, state.v), params, _adamw_hparams(hp))
+        count = state.updates + 1
+        new, adam = adamw_update(grad, AdamState(state.updates, state.m, state.v), params, _adamw_hparams(hp))
         buf = state.buf
         for leaf in matrices:
             p, b = _muon_matrix(leaf.to_torch(params), leaf.to_torch(grad), leaf.to_torch(state.buf), hp)
@@ -243,8 +300,10 @@ def _muon_refused(*_):
     raise ValueError("Muon needs a network's weight matrices; " + MUON_SURFACE_NOTE)
 
 
-MUON_SURFACE_NOTE = ("a 2D surface's parameters are one vector with no matrix to orthogonalise (Newton-Schulz "
-                     "would just normalise the gradient), so Muon runs on the MNIST page")
+MUON_SURFACE_NOTE = (
+    "a 2D surface's parameters are one vector with no matrix to orthogonalise (Newton-Schulz "
+    "would just normalise the gradient), so Muon runs on the MNIST page"
+)
 
 MUON = OptimizerDef(
     name="muon",
@@ -257,28 +316,86 @@ MUON = OptimizerDef(
         "update moves in gets the same step, so rare directions are not drowned by common ones. "
         "As torch prescribes, biases and other non-matrix tensors are trained by AdamW. MNIST only."
     ),
-    update_rule=(r"B_t = \mu B_{t-1} + (1-\mu) G_t,\quad \tilde B_t = G_t + \mu (B_t - G_t) \text{ (Nesterov)} \\ "
-                 r"O_t = \mathrm{NS}_k(\tilde B_t) \approx U V^\top \text{ of } \tilde B_t = U S V^\top \\ "
-                 r"W_t = W_{t-1}(1 - \eta\lambda) - \eta \sqrt{\max(1, \text{out}/\text{in})}\, O_t"),
-    hparams=(lr(1e-3, slider=(1e-4, 1.0)),
-             HParam("weight_decay", 0.1, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda",
-                    help="decoupled weight decay of the matrices"),
-             HParam("momentum", 0.95, 0.0, 1.0, high_open=True, slider=(0.0, 0.999), symbol=r"\mu",
-                    help="momentum of the matrices' buffer"),
-             HParam("nesterov", 1.0, 0.0, 1.0, kind="flag", help="orthogonalise the Nesterov look-ahead"),
-             HParam("eps", 1e-7, 0.0, 1.0, low_open=True, slider=(1e-12, 1e-1), log=True, symbol=r"\epsilon",
-                    help="floor of the norm the Newton-Schulz iteration divides by"),
-             HParam("ns_steps", 5.0, 1.0, 99.0, kind="int", slider=(1.0, 10.0), symbol="k",
-                    help="Newton-Schulz iterations"),
-             HParam("adamw_lr", 1e-3, 0.0, 10.0, low_open=True, slider=(1e-5, 1.0), log=True,
-                    help="AdamW's lr for the non-matrix tensors"),
-             beta("adamw_b1", 0.9, r"\beta_1", "AdamW's b1 for the non-matrix tensors"),
-             beta("adamw_b2", 0.999, r"\beta_2", "AdamW's b2 for the non-matrix tensors"),
-             HParam("adamw_eps", 1e-8, 0.0, 1.0, low_open=True, slider=(1e-12, 1e-1), log=True,
-                    help="AdamW's eps for the non-matrix tensors"),
-             HParam("adamw_weight_decay", 0.01, 0.0, 10.0, slider=(0.0, 1.0),
-                    help="AdamW's weight decay for the non-matrix tensors")),
-    init=muon_init, update=_muon_refused, inspect=lambda state, hp: {},
-    reference="torch.optim.Muon (+ torch.optim.AdamW for the rest)", for_network=muon_for,
-    surface_note=MUON_SURFACE_NOTE, elementwise=False,
+    update_rule=(
+        r"B_t = \mu B_{t-1} + (1-\mu) G_t,\quad \tilde B_t = G_t + \mu (B_t - G_t) \text{ (Nesterov)} \\ "
+        r"O_t = \mathrm{NS}_k(\tilde B_t) \approx U V^\top \text{ of } \tilde B_t = U S V^\top \\ "
+        r"W_t = W_{t-1}(1 - \eta\lambda) - \eta \sqrt{\max(1, \text{out}/\text{in})}\, O_t"
+    ),
+    hparams=(
+        lr(1e-3, slider=(1e-4, 1.0)),
+        HParam(
+            "weight_decay",
+            0.1,
+            0.0,
+            10.0,
+            slider=(0.0, 1.0),
+            symbol=r"\lambda",
+            help="decoupled weight decay of the matrices",
+        ),
+        HParam(
+            "momentum",
+            0.95,
+            0.0,
+            1.0,
+            high_open=True,
+            slider=(0.0, 0.999),
+            symbol=r"\mu",
+            help="momentum of the matrices' buffer",
+        ),
+        HParam("nesterov", 1.0, 0.0, 1.0, kind="flag", help="orthogonalise the Nesterov look-ahead"),
+        HParam(
+            "eps",
+            1e-7,
+            0.0,
+            1.0,
+            low_open=True,
+            slider=(1e-12, 1e-1),
+            log=True,
+            symbol=r"\epsilon",
+            help="floor of the norm the Newton-Schulz iteration divides by",
+        ),
+        HParam("ns_steps", 5.0, 1.0, 99.0, kind="int", slider=(1.0, 10.0), symbol="k", help="Newton-Schulz iterations"),
+        HParam(
+            "adamw_lr",
+            1e-3,
+            0.0,
+            10.0,
+            low_open=True,
+            slider=(1e-5, 1.0),
+            log=True,
+            help="AdamW's lr for the non-matrix tensors",
+        ),
+        beta("adamw_b1", 0.9, r"\beta_1", "AdamW's b1 for the non-matrix tensors"),
+        beta("adamw_b2", 0.999, r"\beta_2", "AdamW's b2 for the non-matrix tensors"),
+        HParam(
+            "adamw_eps",
+            1e-8,
+            0.0,
+            1.0,
+            low_open=True,
+            slider=(1e-12, 1e-1),
+            log=True,
+            help="AdamW's eps for the non-matrix tensors",
+        ),
+        HParam(
+            "adamw_weight_decay",
+            0.01,
+            0.0,
+            10.0,
+            slider=(0.0, 1.0),
+            help="AdamW's weight decay for the non-matrix tensors",
+        ),
+    ),
+    init=muon_init,
+    update=_muon_refused,
+    inspect=lambda state, hp: {},
+    reference="torch.optim.Muon (+ torch.optim.AdamW for the rest)",
+    semantics=(
+        "Newton–Schulz in float32 where torch uses bfloat16; torch's AdamW (the adamw_* keys, its lr "
+        "following Muon's schedule) for biases and the convolution kernel, which torch holds as 4-D, as "
+        "torch's docs prescribe; MNIST only"
+    ),
+    for_network=muon_for,
+    surface_note=MUON_SURFACE_NOTE,
+    elementwise=False,
 )

@@ -16,7 +16,7 @@ from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, lr
 class NewtonState(NamedTuple):
     """The step count and the eigenvalues the last step used (after the safeguard)."""
 
-    count: Array
+    updates: Array
     curvature: Array
 
 
@@ -45,7 +45,7 @@ def _newton_step(grad: Array, hess: Array, hp: Hparams) -> tuple[Array, Array]:
 def newton_update(grad: Array, state: NewtonState, params: Array, hp: Hparams):
     """x_t = x_{t-1} - lr |H|_d^-1 g, |H|_d = V diag(max(|lambda_i|, damping)) V^T, the step at most max_step long."""
     step, curvature = _newton_step(grad, hp["hessian"], hp)
-    return params + step, NewtonState(state.count + 1, curvature)
+    return params + step, NewtonState(state.updates + 1, curvature)
 
 
 def newton_inspect(state: NewtonState, hp: Hparams) -> dict[str, Array]:
@@ -64,14 +64,43 @@ NEWTON = OptimizerDef(
         "raised to it, negative ones are turned positive (a saddle repels it), and a step is at "
         "most max_step long (a trust region). The yardstick of 'fast' on Rosenbrock. 2D only."
     ),
-    update_rule=(r"H = V \Lambda V^\top,\quad |H|_\delta = V\, \max(|\Lambda|, \delta)\, V^\top \\ "
-                 r"x_t = x_{t-1} - \eta\, |H|_\delta^{-1} g_t \quad (\lVert\cdot\rVert \le \Delta_{\max})"),
-    hparams=(lr(1.0, slider=(1e-3, 1.0)),
-             HParam("damping", 1e-3, 0.0, 1e3, low_open=True, slider=(1e-6, 10.0), log=True, symbol=r"\delta",
-                    help="smallest curvature divided by: larger is more cautious, like gradient descent"),
-             HParam("max_step", 1.0, 0.0, 1e4, low_open=True, slider=(1e-3, 10.0), log=True, symbol=r"\Delta_{\max}",
-                    help="trust region: the longest step allowed")),
-    init=newton_init, update=newton_update, inspect=newton_inspect, reference="damped Newton (Nocedal & Wright ch. 3-4)",
+    update_rule=(
+        r"H = V \Lambda V^\top,\quad |H|_\delta = V\, \max(|\Lambda|, \delta)\, V^\top \\ "
+        r"x_t = x_{t-1} - \eta\, |H|_\delta^{-1} g_t \quad (\lVert\cdot\rVert \le \Delta_{\max})"
+    ),
+    hparams=(
+        lr(1.0, slider=(1e-3, 1.0)),
+        HParam(
+            "damping",
+            1e-3,
+            0.0,
+            1e3,
+            low_open=True,
+            slider=(1e-6, 10.0),
+            log=True,
+            symbol=r"\delta",
+            help="smallest curvature divided by: larger is more cautious, like gradient descent",
+        ),
+        HParam(
+            "max_step",
+            1.0,
+            0.0,
+            1e4,
+            low_open=True,
+            slider=(1e-3, 10.0),
+            log=True,
+            symbol=r"\Delta_{\max}",
+            help="trust region: the longest step allowed",
+        ),
+    ),
+    init=newton_init,
+    update=newton_update,
+    inspect=newton_inspect,
+    reference="damped Newton (Nocedal & Wright ch. 3-4)",
+    semantics=(
+        "the exact Hessian with its eigenvalues made positive and at least damping, the step at most max_step"
+        " long; 2D surfaces only"
+    ),
     needs_hessian=True,
     network_note="it needs the exact Hessian, which a network's is too large for",
     elementwise=False,  # H^-1 g mixes a run's coordinates

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, gd_threshold, lr, momentum
+from optviz.core.optimizers.base import Array, Hparams, OptimizerDef, Values, gd_threshold, lr, momentum
 
 
 class SgdState(NamedTuple):
     """SGD keeps nothing but the step count."""
 
-    count: Array
+    updates: Array
 
 
 class MomentumState(NamedTuple):
     """The momentum buffer b (zero before the first step, so b_1 = g_1 as in torch)."""
 
-    count: Array
+    updates: Array
     buf: Array
 
 
 def sgd_init(params: Array) -> SgdState:
     """Initial SGD state."""
-    return SgdState(count=jnp.zeros([], jnp.int32))
+    return SgdState(updates=jnp.zeros([], jnp.int32))
 
 
 def sgd_update(grad: Array, state: SgdState, params: Array, hp: Hparams):
     """x_t = x_{t-1} - lr * g_t."""
-    return params - hp["lr"] * grad, SgdState(state.count + 1)
+    return params - hp["lr"] * grad, SgdState(state.updates + 1)
 
 
 def sgd_inspect(state: SgdState, hp: Hparams) -> dict[str, Array]:
@@ -39,7 +40,7 @@ def sgd_inspect(state: SgdState, hp: Hparams) -> dict[str, Array]:
 
 def momentum_init(params: Array) -> MomentumState:
     """Initial momentum state: an all-zero buffer."""
-    return MomentumState(count=jnp.zeros([], jnp.int32), buf=jnp.zeros_like(params))
+    return MomentumState(updates=jnp.zeros([], jnp.int32), buf=jnp.zeros_like(params))
 
 
 def momentum_update(grad: Array, state: MomentumState, params: Array, hp: Hparams):
@@ -49,13 +50,13 @@ def momentum_update(grad: Array, state: MomentumState, params: Array, hp: Hparam
     the first gradient" (dampening 0).
     """
     buf = hp["momentum"] * state.buf + grad
-    return params - hp["lr"] * buf, MomentumState(state.count + 1, buf)
+    return params - hp["lr"] * buf, MomentumState(state.updates + 1, buf)
 
 
 def nesterov_update(grad: Array, state: MomentumState, params: Array, hp: Hparams):
     """b_t = mu * b_{t-1} + g_t;  x_t = x_{t-1} - lr * (g_t + mu * b_t)  (torch's nesterov=True)."""
     buf = hp["momentum"] * state.buf + grad
-    return params - hp["lr"] * (grad + hp["momentum"] * buf), MomentumState(state.count + 1, buf)
+    return params - hp["lr"] * (grad + hp["momentum"] * buf), MomentumState(state.updates + 1, buf)
 
 
 def momentum_inspect(state: MomentumState, hp: Hparams) -> dict[str, Array]:
@@ -63,13 +64,12 @@ def momentum_inspect(state: MomentumState, hp: Hparams) -> dict[str, Array]:
     return {"buf": state.buf, "step": -hp["lr"] * state.buf}
 
 
-
-def momentum_threshold(hp: Hparams, lr: Array) -> Array:
+def momentum_threshold(hp: Values, lr: ArrayLike) -> Any:
     """Heavy-ball momentum mu (torch's form): stable while lam < (2 + 2 mu)/lr."""
     return (2.0 + 2.0 * hp["momentum"]) / lr
 
 
-def nesterov_threshold(hp: Hparams, lr: Array) -> Array:
+def nesterov_threshold(hp: Values, lr: ArrayLike) -> Any:
     """torch's Nesterov form: stable while lam < (2 + 2 mu)/((1 + 2 mu) lr)."""
     return (2.0 + 2.0 * hp["momentum"]) / ((1.0 + 2.0 * hp["momentum"]) * lr)
 

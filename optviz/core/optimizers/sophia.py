@@ -20,7 +20,7 @@ class SophiaState(NamedTuple):
     """The step count, the momentum m, the Hessian-diagonal average h, and which coordinates the
     last step clipped (1.0) or not (0.0)."""
 
-    count: Array
+    updates: Array
     m: Array
     h: Array
     clipped: Array
@@ -41,7 +41,7 @@ def sophia_update(grad: Array, state: SophiaState, params: Array, hp: Hparams):
     """m_t = b1 m + (1-b1) g;  u = (m_t / (1-b1^t)) / max(gamma h_{t-1}, eps), clipped to [-rho, rho];
     every k-th update h_t = b2 h + (1-b2) hhat (the Hessian diagonal at x_{t-1});
     x_t = x_{t-1} - lr (u + weight_decay x_{t-1})."""
-    count = state.count + 1
+    count = state.updates + 1
     m = (1.0 - hp["b1"]) * grad + hp["b1"] * state.m  # optax's update_moment
     m_hat = m / one_minus_power(hp["b1"], count.astype(jnp.float32))
     u = m_hat / jnp.maximum(hp["gamma"] * state.h, hp["eps"])
@@ -49,7 +49,7 @@ def sophia_update(grad: Array, state: SophiaState, params: Array, hp: Hparams):
     clipped = (jnp.abs(u) >= rho).astype(params.dtype)
     u = jnp.clip(u, -rho, rho)
     fresh = (1.0 - hp["b2"]) * hp["hessian_diag"] + hp["b2"] * state.h
-    h = jnp.where(hessian_due(state.count, hp), fresh, state.h)
+    h = jnp.where(hessian_due(state.updates, hp), fresh, state.h)
     new = params - hp["lr"] * with_decay(u, params, hp)
     return new, SophiaState(count, m, h, clipped)
 
@@ -71,22 +71,67 @@ SOPHIA = OptimizerDef(
         "small, negative or stale. The clip fraction says which regime it is in. Here the diagonal "
         "is exact on the 2D surfaces and Hutchinson's estimate on MNIST."
     ),
-    update_rule=(r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ "
-                 r"u_t = \mathrm{clip}\!\left(\frac{\hat m_t}{\max(\gamma h_{t-1}, \epsilon)}, -\rho, \rho\right),\quad "
-                 r"h_t = \beta_2 h_{t-k} + (1-\beta_2)\,\widehat{\mathrm{diag}\, H} \text{ every } k \text{ steps} \\ "
-                 r"x_t = x_{t-1} - \eta\,(u_t + \lambda x_{t-1})"),
-    hparams=(lr(0.01, slider=(1e-4, 1.0)), beta("b1", 0.965, r"\beta_1", "decay rate of the momentum"),
-             beta("b2", 0.99, r"\beta_2", "decay rate of the Hessian-diagonal average (per refresh)"),
-             eps(1e-8),
-             HParam("weight_decay", 1e-4, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda",
-                    help="decoupled weight decay (optax's default 1e-4)"),
-             HParam("gamma", 0.01, 0.0, 100.0, low_open=True, slider=(1e-4, 10.0), log=True, symbol=r"\gamma",
-                    help="scales the curvature: smaller gamma, larger (and more often clipped) steps"),
-             HParam("clip_threshold", 1.0, 0.0, 100.0, low_open=True, slider=(1e-3, 10.0), log=True,
-                    symbol=r"\rho", help="the largest step per coordinate, in units of lr"),
-             HParam("update_interval", 10.0, 1.0, 1000.0, kind="int", slider=(1.0, 100.0), symbol="k",
-                    help="steps between Hessian-diagonal refreshes")),
-    init=sophia_init, update=sophia_update, inspect=sophia_inspect, reference="optax.contrib.sophia",
+    update_rule=(
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t \\ "
+        r"u_t = \mathrm{clip}\!\left(\frac{\hat m_t}{\max(\gamma h_{t-1}, \epsilon)}, -\rho, \rho\right),\quad "
+        r"h_t = \beta_2 h_{t-k} + (1-\beta_2)\,\widehat{\mathrm{diag}\, H} \text{ every } k \text{ steps} \\ "
+        r"x_t = x_{t-1} - \eta\,(u_t + \lambda x_{t-1})"
+    ),
+    hparams=(
+        lr(0.01, slider=(1e-4, 1.0)),
+        beta("b1", 0.965, r"\beta_1", "decay rate of the momentum"),
+        beta("b2", 0.99, r"\beta_2", "decay rate of the Hessian-diagonal average (per refresh)"),
+        eps(1e-8),
+        HParam(
+            "weight_decay",
+            1e-4,
+            0.0,
+            10.0,
+            slider=(0.0, 1.0),
+            symbol=r"\lambda",
+            help="decoupled weight decay (optax's default 1e-4)",
+        ),
+        HParam(
+            "gamma",
+            0.01,
+            0.0,
+            100.0,
+            low_open=True,
+            slider=(1e-4, 10.0),
+            log=True,
+            symbol=r"\gamma",
+            help="scales the curvature: smaller gamma, larger (and more often clipped) steps",
+        ),
+        HParam(
+            "clip_threshold",
+            1.0,
+            0.0,
+            100.0,
+            low_open=True,
+            slider=(1e-3, 10.0),
+            log=True,
+            symbol=r"\rho",
+            help="the largest step per coordinate, in units of lr",
+        ),
+        HParam(
+            "update_interval",
+            10.0,
+            1.0,
+            1000.0,
+            kind="int",
+            slider=(1.0, 100.0),
+            symbol="k",
+            help="steps between Hessian-diagonal refreshes",
+        ),
+    ),
+    init=sophia_init,
+    update=sophia_update,
+    inspect=sophia_inspect,
+    reference="optax.contrib.sophia",
+    semantics=(
+        "the exact Hessian diagonal on the 2D surfaces, Hutchinson's u·(Hu) (Rademacher u, optax's estimator)"
+        " on MNIST, computed only on refresh steps"
+    ),
     hessian_diag_due=hessian_due,
     state_labels={
         "h": ("h_t", "h: Hessian-diagonal estimate"),

@@ -16,7 +16,7 @@ class SwatsState(NamedTuple):
     switching criterion (steps k+1, k+2, ... are SGD steps).
     """
 
-    count: Array
+    updates: Array
     m: Array
     a: Array
     lam: Array  # EMA of the projected learning rate gamma
@@ -31,8 +31,9 @@ def swats_init(params: Array) -> SwatsState:
     zeros = jnp.zeros_like(params)
     # Per-run scalars: shape () for one parameter vector, [runs] for a batch laid out [d, runs].
     zero = jnp.zeros(jnp.shape(params)[1:], jnp.float32)
-    return SwatsState(jnp.zeros([], jnp.int32), zeros, zeros, zero, zero, zero, zeros,
-                      jnp.zeros(jnp.shape(params)[1:], jnp.int32))
+    return SwatsState(
+        jnp.zeros([], jnp.int32), zeros, zeros, zero, zero, zero, zeros, jnp.zeros(jnp.shape(params)[1:], jnp.int32)
+    )
 
 
 def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
@@ -45,7 +46,7 @@ def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
     SGD phase:   v = b1 v + g;  x = x - (1-b1) Lambda v.
     """
     b1, b2 = hp["b1"], hp["b2"]
-    count = state.count + 1
+    count = state.updates + 1
     in_sgd = state.switched_at > 0
 
     # SGD-phase candidate.
@@ -66,24 +67,28 @@ def swats_update(grad: Array, state: SwatsState, params: Array, hp: Hparams):
     settled = has_projection & (count > 1) & (jnp.abs(lam / bc2 - gamma) < hp["eps"])
 
     adam_state = SwatsState(
-        count, m, a, lam, gamma,
+        count,
+        m,
+        a,
+        lam,
+        gamma,
         jnp.where(settled, lam / bc2, state.sgd_lr),
         jnp.zeros_like(buf),
         jnp.where(settled, count, 0).astype(jnp.int32),
     )
-    sgd_state = state._replace(count=count, buf=buf)
+    sgd_state = state._replace(updates=count, buf=buf)
     new_state = _select(in_sgd, sgd_state, adam_state)
     return jnp.where(in_sgd, x_sgd, x_adam), new_state
 
 
 def _select(pred: Array, a: SwatsState, b: SwatsState) -> SwatsState:
     # The step count is shared (and equal in both); every other field is chosen per run.
-    return SwatsState(a.count, *(jnp.where(pred, x, y) for x, y in zip(a[1:], b[1:])))
+    return SwatsState(a.updates, *(jnp.where(pred, x, y) for x, y in zip(a[1:], b[1:])))
 
 
 def swats_inspect(state: SwatsState, hp: Hparams) -> dict[str, Array]:
     """Adam's moments, the projected learning rate (raw and averaged) and the phase."""
-    _, bc2 = bias_powers(hp["b1"], hp["b2"], state.count)
+    _, bc2 = bias_powers(hp["b1"], hp["b2"], state.updates)
     return {
         "m": state.m,
         "v": state.a,
@@ -101,7 +106,7 @@ SWATS = OptimizerDef(
     family="adaptive",
     lineage="Adam that switches to SGD once its steps settle",
     description=(
-        "SWATS (Keskar & Socher, 2017, \"Improving Generalization Performance by Switching "
+        'SWATS (Keskar & Socher, 2017, "Improving Generalization Performance by Switching '
         "from Adam to SGD\") starts as Adam and, at every step, projects Adam's step onto the "
         "gradient to find the SGD learning rate that would have taken the same step. Once the "
         "bias-corrected average of that projected rate agrees with its latest value to within "
@@ -111,7 +116,8 @@ SWATS = OptimizerDef(
     update_rule=(
         r"\text{Adam phase: } p_t = -\eta\,\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,\frac{m_t}{\sqrt{a_t}+\epsilon},"
         r"\quad x_t = x_{t-1} + p_t \\ "
-        r"\gamma_t = \frac{p_t^\top p_t}{-p_t^\top g_t}, \quad \lambda_t = \beta_2\lambda_{t-1} + (1-\beta_2)\gamma_t \\ "
+        r"\gamma_t = \frac{p_t^\top p_t}{-p_t^\top g_t}, \quad "
+        r"\lambda_t = \beta_2\lambda_{t-1} + (1-\beta_2)\gamma_t \\ "
         r"\text{switch when } \left|\frac{\lambda_t}{1-\beta_2^t} - \gamma_t\right| < \epsilon,"
         r"\quad \Lambda = \frac{\lambda_t}{1-\beta_2^t} \\ "
         r"\text{SGD phase: } v_t = \beta_1 v_{t-1} + g_t, \quad x_t = x_{t-1} - (1-\beta_1)\Lambda\, v_t"
@@ -133,4 +139,11 @@ SWATS = OptimizerDef(
         "switched_at": (r"t_{\text{switch}}", "the step of the switch to SGD"),
     },
     reference="Keskar & Socher 2017, Algorithm 1",
+    semantics=(
+        "Algorithm 1 literally: one eps serves both Adam's denominator (√a + eps, with the paper's "
+        "√(1−β2^k)/(1−β1^k) factor) and the switching test |λ/(1−β2^k) − γ| < eps; the switch step k is the "
+        "last Adam step, and SGD with momentum (v = β1 v + g, x −= (1−β1) Λ v) takes over from k+1. The test "
+        "is in float32, so with the default eps = 1e-9 it rarely fires on a 2D surface; eps = 1e-5 makes it "
+        "switch early"
+    ),
 )

@@ -12,29 +12,54 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from typing import Callable
+from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from optviz.core.limits import MAX_COORD, MAX_EXPR_DEPTH, MAX_EXPR_EXPONENT, MAX_EXPR_LENGTH, MAX_EXPR_NODES
 
-Fn = Callable[[object, object], object]
+Value = jax.Array | float  # a node's value: a plain number for a constant, an array otherwise
+Fn = Callable[[jax.Array, jax.Array], Value]
 
 FUNCTIONS: dict[str, tuple[Callable, int]] = {
-    "sin": (jnp.sin, 1), "cos": (jnp.cos, 1), "tan": (jnp.tan, 1),
-    "arcsin": (jnp.arcsin, 1), "arccos": (jnp.arccos, 1), "arctan": (jnp.arctan, 1),
-    "arctan2": (jnp.arctan2, 2), "sinh": (jnp.sinh, 1), "cosh": (jnp.cosh, 1), "tanh": (jnp.tanh, 1),
-    "exp": (jnp.exp, 1), "log": (jnp.log, 1), "log10": (jnp.log10, 1), "log2": (jnp.log2, 1),
-    "log1p": (jnp.log1p, 1), "expm1": (jnp.expm1, 1), "sqrt": (jnp.sqrt, 1), "abs": (jnp.abs, 1),
-    "sign": (jnp.sign, 1), "minimum": (jnp.minimum, 2), "maximum": (jnp.maximum, 2),
+    "sin": (jnp.sin, 1),
+    "cos": (jnp.cos, 1),
+    "tan": (jnp.tan, 1),
+    "arcsin": (jnp.arcsin, 1),
+    "arccos": (jnp.arccos, 1),
+    "arctan": (jnp.arctan, 1),
+    "arctan2": (jnp.arctan2, 2),
+    "sinh": (jnp.sinh, 1),
+    "cosh": (jnp.cosh, 1),
+    "tanh": (jnp.tanh, 1),
+    "exp": (jnp.exp, 1),
+    "log": (jnp.log, 1),
+    "log10": (jnp.log10, 1),
+    "log2": (jnp.log2, 1),
+    "log1p": (jnp.log1p, 1),
+    "expm1": (jnp.expm1, 1),
+    "sqrt": (jnp.sqrt, 1),
+    "abs": (jnp.abs, 1),
+    "sign": (jnp.sign, 1),
+    "minimum": (jnp.minimum, 2),
+    "maximum": (jnp.maximum, 2),
     "hypot": (jnp.hypot, 2),
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
-_BINARY = {ast.Add: jnp.add, ast.Sub: jnp.subtract, ast.Mult: jnp.multiply, ast.Div: jnp.divide,
-           ast.Pow: jnp.power}
-_ALLOWED = (f"x, y, numbers, + - * / ** and brackets, the constants {', '.join(CONSTANTS)}, "
-            f"and the functions {', '.join(FUNCTIONS)}")
+_BINARY: dict[type[ast.operator], Callable[[Value, Value], jax.Array]] = {
+    ast.Add: jnp.add,
+    ast.Sub: jnp.subtract,
+    ast.Mult: jnp.multiply,
+    ast.Div: jnp.divide,
+    ast.Pow: jnp.power,
+}
+_ALLOWED = (
+    f"x, y, numbers, + - * / ** and brackets, the constants {', '.join(CONSTANTS)}, "
+    f"and the functions {', '.join(FUNCTIONS)}"
+)
 
 
 DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)  # a custom formula's plotting domain unless one is given
@@ -55,7 +80,7 @@ def _token_at(text: str, col: int) -> str:
     end = col
     while end < len(text) and (text[end].isalnum() or text[end] in "_."):
         end += 1
-    return text[col:max(end, col + 1)]
+    return text[col : max(end, col + 1)]
 
 
 def _precheck(text: str) -> None:
@@ -117,9 +142,11 @@ def _check(node: ast.AST, text: str, depth: int, count: list[int]) -> None:
             exponent = _constant_value(node.right)
             if exponent is not None and not abs(exponent) <= MAX_EXPR_EXPONENT:
                 shown = ast.get_source_segment(text, node.right) or _token_at(text, node.right.col_offset)
-                raise _err(text, node.right.col_offset,
-                           f"the exponent {shown!r} is too large "
-                           f"(constant exponents must lie within +-{MAX_EXPR_EXPONENT})")
+                raise _err(
+                    text,
+                    node.right.col_offset,
+                    f"the exponent {shown!r} is too large (constant exponents must lie within +-{MAX_EXPR_EXPONENT})",
+                )
         _check(node.left, text, depth + 1, count)
         _check(node.right, text, depth + 1, count)
     elif isinstance(node, ast.Call):
@@ -169,7 +196,7 @@ def _constant_value(node: ast.AST) -> float | None:
 
 def _build(node: ast.AST) -> Fn:
     """Nested closures computing the checked tree with jnp: no eval, no exec."""
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         value = float(node.value)  # floats only: a Python int could overflow JAX's int32
         return lambda x, y: value
     if isinstance(node, ast.Name):
@@ -190,16 +217,22 @@ def _build(node: ast.AST) -> Fn:
             return lambda x, y: jnp.power(left(x, y), n)
         op, right = _BINARY[type(node.op)], _build(node.right)
         return lambda x, y: op(left(x, y), right(x, y))
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name), "parse() admits nothing else"
     fn = FUNCTIONS[node.func.id][0]
     args = [_build(a) for a in node.args]
     return lambda x, y: fn(*(a(x, y) for a in args))
 
 
-def compile_expr(text: str) -> Fn:
+def compile_expr(text: str) -> Callable[[ArrayLike, ArrayLike], jax.Array]:
     """f(x, y) for a checked formula: works on scalars and arrays, differentiable by JAX."""
     body = _build(parse(text).body)
-    # Constant formulas (f = 1) still give arrays of the inputs' shape, so that grids and grads work.
-    return lambda x, y: body(x, y) + 0.0 * x + 0.0 * y
+
+    def fn(x: ArrayLike, y: ArrayLike) -> jax.Array:
+        x, y = jnp.asarray(x), jnp.asarray(y)
+        # Constant formulas (f = 1) still give arrays of the inputs' shape, so grids and grads work.
+        return body(x, y) + 0.0 * x + 0.0 * y
+
+    return fn
 
 
 def parse_domain(text: str) -> tuple[float, float, float, float]:
@@ -236,5 +269,13 @@ def custom_surface(text: str, domain: tuple[float, float, float, float]):
     fn = compile_expr(text)
     xmin, xmax, ymin, ymax = domain
     start = (float(f"{xmin + 0.8 * (xmax - xmin):.6g}"), float(f"{ymin + 0.8 * (ymax - ymin):.6g}"))
-    return Surface("custom", "Custom formula", f"f(x,y) = {text.strip()}", fn, domain, start, (),
-                   "Your own formula. Its minima are unknown, so there is no distance to one.")
+    return Surface(
+        "custom",
+        "Custom formula",
+        f"f(x,y) = {text.strip()}",
+        fn,
+        domain,
+        start,
+        (),
+        "Your own formula. Its minima are unknown, so there is no distance to one.",
+    )

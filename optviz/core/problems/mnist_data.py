@@ -2,7 +2,7 @@
 
 Sources, in order: a folder of IDX files (gzipped or not) given by the caller or by
 $OPTVIZ_MNIST_DIR, then the user's cache (~/.cache/optviz/mnist, filled by :func:`download`),
-else the deterministic subset bundled in assets/ (the first 12,000 training and 2,000 test
+else the deterministic subset bundled with the package (data/mnist_subset.npz) (the first 12,000 training and 2,000 test
 images, made by scripts/make_mnist_subset.py from the full files).
 """
 
@@ -12,8 +12,8 @@ import gzip
 import hashlib
 import os
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -33,8 +33,8 @@ SHA256 = {
 CACHE_DIR = os.path.join(os.path.expanduser("~"), ".cache", "optviz", "mnist")
 # Public mirrors of the canonical files (the original host refuses scripted downloads).
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
-BUNDLED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-                       "assets", "mnist_subset.npz")
+# Package data: an installed wheel has it wherever it is installed (pyproject.toml ships data/*.npz).
+BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mnist_subset.npz")
 
 
 class MnistError(ValueError):
@@ -62,11 +62,12 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
     header = 4 + 4 * ndim
     if len(data) < header:
         raise MnistError(f"{name}: truncated header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     size = int(np.prod(shape)) if shape else 0
     if len(data) != header + size:
-        raise MnistError(f"{name}: {len(data) - header} bytes of data where the header promises {size} "
-                         "(truncated or corrupt)")
+        raise MnistError(
+            f"{name}: {len(data) - header} bytes of data where the header promises {size} (truncated or corrupt)"
+        )
     return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
 
 
@@ -80,8 +81,10 @@ def read_idx_file(path: str, verify: bool = True) -> np.ndarray:
         raise MnistError(f"{os.path.basename(path)}: cannot be read ({err})") from None
     base = os.path.basename(path).removesuffix(".gz")
     if verify and base in SHA256 and hashlib.sha256(data).hexdigest() != SHA256[base]:
-        raise MnistError(f"{os.path.basename(path)}: its content does not match the canonical MNIST "
-                         "checksum (corrupt, truncated or not MNIST); replace the file")
+        raise MnistError(
+            f"{os.path.basename(path)}: its content does not match the canonical MNIST "
+            "checksum (corrupt, truncated or not MNIST); replace the file"
+        )
     return parse_idx(data, os.path.basename(path))
 
 
@@ -101,10 +104,15 @@ def load_folder(folder: str, verify: bool = True) -> Mnist:
 
 
 def load_bundled(path: str = BUNDLED) -> Mnist:
-    """The subset committed in assets/ (works offline, always)."""
+    """The subset shipped with the package (works offline, always)."""
     with np.load(path) as z:
-        return Mnist(z["train_images"], z["train_labels"], z["test_images"], z["test_labels"],
-                     source="bundled subset (first 12,000 training and 2,000 test images)")
+        return Mnist(
+            z["train_images"],
+            z["train_labels"],
+            z["test_images"],
+            z["test_labels"],
+            source="bundled subset (first 12,000 training and 2,000 test images)",
+        )
 
 
 def cached(cache_dir: str = CACHE_DIR) -> bool:
@@ -112,8 +120,12 @@ def cached(cache_dir: str = CACHE_DIR) -> bool:
     return all(os.path.exists(os.path.join(cache_dir, base + ".gz")) for base in FILES.values())
 
 
-def download(cache_dir: str = CACHE_DIR, mirrors: Sequence[str] = MIRRORS,
-             progress: Callable[[int, int, str], None] | None = None, timeout: float = 20.0) -> str:
+def download(
+    cache_dir: str = CACHE_DIR,
+    mirrors: Sequence[str] = MIRRORS,
+    progress: Callable[[int, int, str], None] | None = None,
+    timeout: float = 20.0,
+) -> str:
     """Fetch the four .gz files into ``cache_dir``, each checked against its canonical SHA-256.
 
     Mirrors are tried in order; a file is written only once verified. ``progress(done, total,

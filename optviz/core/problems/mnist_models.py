@@ -9,13 +9,15 @@ by taking the convolution at each window position separately (``cnn_apply``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
 
 from optviz.core.optimizers.base import Leaf
+
+Params = dict[str, dict[str, jax.Array]]  # layer name -> {"w": ..., "b": ...}
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,16 @@ class Model:
 
     name: str
     layers: tuple[str, ...]
-    init: Callable = None
-    apply: Callable = None
+    init: Callable[[jax.Array], Params]
+    apply: Callable[[Params, jax.Array], jax.Array]
     # The same function for evaluation only (no gradient taken): free to use what is fastest
     # forward, which for the convolution is not what is fastest backward.
-    forward: Callable = None
+    fast_forward: Callable[[Params, jax.Array], jax.Array] | None = None
     title: str = ""  # as the pages name it
 
-    def __post_init__(self):
-        if self.forward is None:
-            object.__setattr__(self, "forward", self.apply)
+    def forward(self, params: Params, images: jax.Array) -> jax.Array:
+        """Logits for evaluation (no gradient taken through it): ``apply`` or its faster twin."""
+        return (self.fast_forward or self.apply)(params, images)
 
     def param_count(self) -> int:
         """How many trainable numbers the model has."""
@@ -76,13 +78,16 @@ def mlp_apply(params, images):
 
 def cnn_init(key) -> dict:
     k1, k2, k3 = jax.random.split(key, 3)
-    return {"conv": {"w": _glorot(k1, (9, 32), 9, 9 * 32), "b": jnp.zeros(32, jnp.float32)},
-            "hidden": _dense(k2, 13 * 13 * 32, 128), "out": _dense(k3, 128, 10)}
+    return {
+        "conv": {"w": _glorot(k1, (9, 32), 9, 9 * 32), "b": jnp.zeros(32, jnp.float32)},
+        "hidden": _dense(k2, 13 * 13 * 32, 128),
+        "out": _dense(k3, 128, 10),
+    }
 
 
 def conv3x3(images, w, b):
     """A 'valid' 3x3 convolution with one input channel: [B, 28, 28] -> [B, 26, 26, C]."""
-    patches = jnp.stack([images[:, i:i + 26, j:j + 26] for i in range(3) for j in range(3)], axis=-1)
+    patches = jnp.stack([images[:, i : i + 26, j : j + 26] for i in range(3) for j in range(3)], axis=-1)
     return patches @ w + b
 
 
@@ -104,8 +109,11 @@ def cnn_apply(params, images):
     then bias and ReLU on the pooled quarter (max commutes with both) and the dense layers."""
     x = _scale(images)[..., None]
     w = _kernel(params)
-    h = [jax.lax.conv_general_dilated(x[:, a:a + 27, b:b + 27], w, (2, 2), "VALID", dimension_numbers=_NHWC)
-         for a in (0, 1) for b in (0, 1)]  # h[2a + b][:, i, j] is the full map's (2i + a, 2j + b)
+    h = [
+        jax.lax.conv_general_dilated(x[:, a : a + 27, b : b + 27], w, (2, 2), "VALID", dimension_numbers=_NHWC)
+        for a in (0, 1)
+        for b in (0, 1)
+    ]  # h[2a + b][:, i, j] is the full map's (2i + a, 2j + b)
     pooled = jnp.maximum(jnp.maximum(h[0], h[2]), jnp.maximum(h[1], h[3]))
     return _dense_head(params, jax.nn.relu(pooled + params["conv"]["b"]))
 
@@ -118,8 +126,9 @@ def _kernel(params):
 
 
 def _conv_pool(params, images, pool):
-    h = jax.lax.conv_general_dilated(_scale(images)[..., None], _kernel(params), (1, 1), "VALID",
-                                     dimension_numbers=_NHWC)
+    h = jax.lax.conv_general_dilated(
+        _scale(images)[..., None], _kernel(params), (1, 1), "VALID", dimension_numbers=_NHWC
+    )
     return jax.nn.relu(pool(h) + params["conv"]["b"])
 
 
@@ -130,17 +139,25 @@ def _dense_head(params, h):
 
 def cnn_forward(params, images):
     """cnn_apply for evaluation only: pooled by reduce_window, faster forward, slower backward."""
-    pool = lambda h: jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")  # noqa: E731
+    pool = lambda h: jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
     return _dense_head(params, _conv_pool(params, images, pool))
 
 
 MODELS = {
-    "logreg": Model("logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply,
-                    title="Logistic regression"),
-    "mlp": Model("mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply,
-                 title="MLP 784-256-10"),
-    "cnn": Model("cnn", ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU",
-                         "Dense 10 (softmax)"), cnn_init, cnn_apply, cnn_forward, title="CNN (the seed's)"),
+    "logreg": Model(
+        "logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply, title="Logistic regression"
+    ),
+    "mlp": Model(
+        "mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply, title="MLP 784-256-10"
+    ),
+    "cnn": Model(
+        "cnn",
+        ("Conv2D 32 3x3 + ReLU", "MaxPool 2x2", "Flatten 5408", "Dense 128 + ReLU", "Dense 10 (softmax)"),
+        cnn_init,
+        cnn_apply,
+        cnn_forward,
+        title="CNN (the seed's)",
+    ),
 }
 
 

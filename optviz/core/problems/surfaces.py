@@ -7,12 +7,15 @@ and it runs in float64 under ``jax.enable_x64`` for reference computations.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-SurfaceFn = Callable[[object, object], object]
+SurfaceFn = Callable[[ArrayLike, ArrayLike], jax.Array]  # elementwise over any broadcastable x, y
 
 
 @dataclass(frozen=True)
@@ -149,55 +152,133 @@ _CAMEL_MINIMA = (
 SURFACES: dict[str, Surface] = {
     s.name: s
     for s in (
-        Surface("bowl", "Bowl", r"f(x,y) = x^2 + y^2", bowl, (-1.0, 1.0, -1.0, 1.0), (0.8, -0.6),
-                (Minimum(0.0, 0.0, 0.0),),
-                "The seed's objective: a perfectly round bowl, the easiest surface there is."),
-        Surface("ellipse", "Ill-conditioned ellipse", r"f(x,y) = \tfrac12\left(x^2 + 25\,y^2\right)",
-                ellipse, (-2.0, 2.0, -1.0, 1.0), (-1.8, 0.6), (Minimum(0.0, 0.0, 0.0),),
-                "A quadratic 25 times steeper in y than in x: SGD zig-zags, per-coordinate "
-                "methods do not."),
-        Surface("rosenbrock", "Rosenbrock", r"f(x,y) = (1-x)^2 + 100\,(y-x^2)^2", rosenbrock,
-                (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.0), (Minimum(1.0, 1.0, 0.0),),
-                "A long curved valley: easy to fall into, hard to follow to the minimum at (1, 1).",
-                log_scale=True),
-        Surface("beale", "Beale",
-                r"f(x,y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
-                beale, (-4.5, 4.5, -4.5, 4.5), (1.0, 1.75), (Minimum(3.0, 0.5, 0.0),),
-                "Sharp ridges at the corners and a flat floor around the minimum at (3, 0.5).",
-                log_scale=True),
-        Surface("himmelblau", "Himmelblau", r"f(x,y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-                himmelblau, (-5.0, 5.0, -5.0, 5.0), (-0.3, -0.9), _HIMMELBLAU_MINIMA,
-                "Four minima of equal depth: which one an optimizer finds depends on where it "
-                "starts and how it moves.", log_scale=True),
-        Surface("rastrigin", "Rastrigin",
-                r"f(x,y) = 20 + x^2 - 10\cos(2\pi x) + y^2 - 10\cos(2\pi y)", rastrigin,
-                (-5.12, 5.12, -5.12, 5.12), (3.3, -2.2), (Minimum(0.0, 0.0, 0.0),),
-                "A bowl covered in regularly spaced local minima (A = 10): a trap for small steps."),
-        Surface("ackley", "Ackley",
-                r"f(x,y) = -20\,e^{-0.2\sqrt{(x^2+y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
-                ackley, (-5.0, 5.0, -5.0, 5.0), (3.2, 2.4), (Minimum(0.0, 0.0, 0.0),),
-                "A nearly flat, bumpy plateau around a deep central funnel."),
-        Surface("saddle", "Saddle", r"f(x,y) = x^2 - y^2", saddle, (-1.0, 1.0, -1.0, 1.0),
-                (-0.9, 0.01), (),
-                "No minimum at all: a saddle point at the origin. Starting just off the ridge "
-                "shows who escapes it and how fast. Unbounded below, so long runs diverge."),
-        Surface("booth", "Booth", r"f(x,y) = (x + 2y - 7)^2 + (2x + y - 5)^2", booth,
-                (-10.0, 10.0, -10.0, 10.0), (-8.0, -6.0), (Minimum(1.0, 3.0, 0.0),),
-                "A tilted quadratic bowl with its minimum at (1, 3)."),
-        Surface("goldstein_price", "Goldstein-Price",
-                r"f(x,y) = \left[1 + (x+y+1)^2(19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
-                r"\left[30 + (2x-3y)^2(18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]",
-                goldstein_price, (-2.0, 2.0, -2.0, 2.0), (1.2, 1.2), (Minimum(0.0, -1.0, 3.0),),
-                "Values from 3 to a million in a small square, with several local minima.",
-                log_scale=True),
-        Surface("six_hump_camel", "Six-hump camel",
-                r"f(x,y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (-4 + 4y^2)\,y^2",
-                six_hump_camel, (-3.0, 3.0, -2.0, 2.0), (-1.5, -1.0), _CAMEL_MINIMA,
-                "Two global and four local minima: a map of basins of attraction."),
-        Surface("cliff", "Cliff", r"f(x,y) = 0.1\,(x-3)^2 + 0.5\,y^2 + 25\,(1 + \tanh 20(x-1))", cliff,
-                (-4.0, 4.0, -2.0, 2.0), (-3.5, 1.5), (Minimum(0.7895820864268402, 0.0, 0.4996492688866495),),
-                "A gentle valley that ends at a wall 50 high (after Pascanu et al. 2013): a step into "
-                "the wall meets a gradient of up to 500 and is thrown far back, unless the gradient is "
-                "clipped (clip=1)."),
+        Surface(
+            "bowl",
+            "Bowl",
+            r"f(x,y) = x^2 + y^2",
+            bowl,
+            (-1.0, 1.0, -1.0, 1.0),
+            (0.8, -0.6),
+            (Minimum(0.0, 0.0, 0.0),),
+            "The seed's objective: a perfectly round bowl, the easiest surface there is.",
+        ),
+        Surface(
+            "ellipse",
+            "Ill-conditioned ellipse",
+            r"f(x,y) = \tfrac12\left(x^2 + 25\,y^2\right)",
+            ellipse,
+            (-2.0, 2.0, -1.0, 1.0),
+            (-1.8, 0.6),
+            (Minimum(0.0, 0.0, 0.0),),
+            "A quadratic 25 times steeper in y than in x: SGD zig-zags, per-coordinate methods do not.",
+        ),
+        Surface(
+            "rosenbrock",
+            "Rosenbrock",
+            r"f(x,y) = (1-x)^2 + 100\,(y-x^2)^2",
+            rosenbrock,
+            (-2.0, 2.0, -1.0, 3.0),
+            (-1.5, 2.0),
+            (Minimum(1.0, 1.0, 0.0),),
+            "A long curved valley: easy to fall into, hard to follow to the minimum at (1, 1).",
+            log_scale=True,
+        ),
+        Surface(
+            "beale",
+            "Beale",
+            r"f(x,y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+            beale,
+            (-4.5, 4.5, -4.5, 4.5),
+            (1.0, 1.75),
+            (Minimum(3.0, 0.5, 0.0),),
+            "Sharp ridges at the corners and a flat floor around the minimum at (3, 0.5).",
+            log_scale=True,
+        ),
+        Surface(
+            "himmelblau",
+            "Himmelblau",
+            r"f(x,y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+            himmelblau,
+            (-5.0, 5.0, -5.0, 5.0),
+            (-0.3, -0.9),
+            _HIMMELBLAU_MINIMA,
+            "Four minima of equal depth: which one an optimizer finds depends on where it starts and how it moves.",
+            log_scale=True,
+        ),
+        Surface(
+            "rastrigin",
+            "Rastrigin",
+            r"f(x,y) = 20 + x^2 - 10\cos(2\pi x) + y^2 - 10\cos(2\pi y)",
+            rastrigin,
+            (-5.12, 5.12, -5.12, 5.12),
+            (3.3, -2.2),
+            (Minimum(0.0, 0.0, 0.0),),
+            "A bowl covered in regularly spaced local minima (A = 10): a trap for small steps.",
+        ),
+        Surface(
+            "ackley",
+            "Ackley",
+            r"f(x,y) = -20\,e^{-0.2\sqrt{(x^2+y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
+            ackley,
+            (-5.0, 5.0, -5.0, 5.0),
+            (3.2, 2.4),
+            (Minimum(0.0, 0.0, 0.0),),
+            "A nearly flat, bumpy plateau around a deep central funnel.",
+        ),
+        Surface(
+            "saddle",
+            "Saddle",
+            r"f(x,y) = x^2 - y^2",
+            saddle,
+            (-1.0, 1.0, -1.0, 1.0),
+            (-0.9, 0.01),
+            (),
+            "No minimum at all: a saddle point at the origin. Starting just off the ridge "
+            "shows who escapes it and how fast. Unbounded below, so long runs diverge.",
+        ),
+        Surface(
+            "booth",
+            "Booth",
+            r"f(x,y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+            booth,
+            (-10.0, 10.0, -10.0, 10.0),
+            (-8.0, -6.0),
+            (Minimum(1.0, 3.0, 0.0),),
+            "A tilted quadratic bowl with its minimum at (1, 3).",
+        ),
+        Surface(
+            "goldstein_price",
+            "Goldstein-Price",
+            r"f(x,y) = \left[1 + (x+y+1)^2(19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r"\left[30 + (2x-3y)^2(18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]",
+            goldstein_price,
+            (-2.0, 2.0, -2.0, 2.0),
+            (1.2, 1.2),
+            (Minimum(0.0, -1.0, 3.0),),
+            "Values from 3 to a million in a small square, with several local minima.",
+            log_scale=True,
+        ),
+        Surface(
+            "six_hump_camel",
+            "Six-hump camel",
+            r"f(x,y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (-4 + 4y^2)\,y^2",
+            six_hump_camel,
+            (-3.0, 3.0, -2.0, 2.0),
+            (-1.5, -1.0),
+            _CAMEL_MINIMA,
+            "Two global and four local minima: a map of basins of attraction.",
+        ),
+        Surface(
+            "cliff",
+            "Cliff",
+            r"f(x,y) = 0.1\,(x-3)^2 + 0.5\,y^2 + 25\,(1 + \tanh 20(x-1))",
+            cliff,
+            (-4.0, 4.0, -2.0, 2.0),
+            (-3.5, 1.5),
+            (Minimum(0.7895820864268402, 0.0, 0.4996492688866495),),
+            "A gentle valley that ends at a wall 50 high (after Pascanu et al. 2013): a step into "
+            "the wall meets a gradient of up to 500 and is thrown far back, unless the gradient is "
+            "clipped (clip=1).",
+        ),
     )
 }

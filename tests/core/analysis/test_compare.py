@@ -12,13 +12,17 @@ from hypothesis import strategies as st
 from optviz.cli.main import main
 from optviz.core.analysis.compare import compare, halton, performance_profile, trials
 from optviz.core.analysis.lrfind import lr_range_test_surface, range_lrs, smooth, stop_index, suggestions
-from optviz.core.spec import SpecError, make_spec, parse_spec
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_race
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SpecError, make_spec, parse_spec
 
-steps_matrices = st.integers(1, 8).flatmap(lambda p: st.integers(1, 5).flatmap(
-    lambda o: st.lists(st.lists(st.one_of(st.just(-1), st.integers(0, 500)), min_size=o, max_size=o),
-                       min_size=p, max_size=p)))
+steps_matrices = st.integers(1, 8).flatmap(
+    lambda p: st.integers(1, 5).flatmap(
+        lambda o: st.lists(
+            st.lists(st.one_of(st.just(-1), st.integers(0, 500)), min_size=o, max_size=o), min_size=p, max_size=p
+        )
+    )
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -39,11 +43,14 @@ def test_profile_is_monotone_and_ends_at_the_fraction_solved(rows):
 @given(steps_matrices, st.data())
 def test_a_dominated_optimizer_never_rises_above_its_dominator(rows, data):
     steps = np.asarray(rows)
-    worse = np.where(steps < 0, -1, steps + np.asarray(data.draw(st.lists(
-        st.integers(0, 100), min_size=len(steps), max_size=len(steps))))[:, None])
+    worse = np.where(
+        steps < 0,
+        -1,
+        steps + np.asarray(data.draw(st.lists(st.integers(0, 100), min_size=len(steps), max_size=len(steps))))[:, None],
+    )
     gone = np.asarray(data.draw(st.lists(st.booleans(), min_size=len(steps), max_size=len(steps))))
     worse[gone] = -1  # and it fails some problems the other solves
-    tau, rho = performance_profile(np.concatenate([steps[:, :1], worse[:, :1]], axis=1))
+    _, rho = performance_profile(np.concatenate([steps[:, :1], worse[:, :1]], axis=1))
     assert np.all(rho[:, 1] <= rho[:, 0] + 1e-12)
 
 
@@ -78,8 +85,27 @@ def test_compare_cli_prints_the_issues_json_shape():
 
     out = io.StringIO()
     with redirect_stdout(out):
-        assert main(["compare", "--opt", "adam", "--opt", "sgd", "--surfaces", "bowl", "--starts", "2",
-                     "--budget", "4", "--steps", "200", "--json"]) == 0
+        assert (
+            main(
+                [
+                    "compare",
+                    "--opt",
+                    "adam",
+                    "--opt",
+                    "sgd",
+                    "--surfaces",
+                    "bowl",
+                    "--starts",
+                    "2",
+                    "--budget",
+                    "4",
+                    "--steps",
+                    "200",
+                    "--json",
+                ]
+            )
+            == 0
+        )
     data = json.loads(out.getvalue())
     assert set(data) >= {"problems", "optimizers", "steps", "tuned", "profile"}
     assert data["optimizers"] == ["adam", "sgd"] and len(data["steps"]) == len(data["problems"]) == 2
@@ -87,12 +113,15 @@ def test_compare_cli_prints_the_issues_json_shape():
     assert len(data["profile"]["tau"]) == len(data["profile"]["rho"]["adam"])
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["compare", "--opt", "muon"], "--opt: muon: not offered on the 2D surfaces"),
-    (["compare", "--opt", "adam", "--surfaces", "saddle"], "--surfaces: 'saddle' is not a surface with a known"),
-    (["compare", "--opt", "adam", "--budget", "0"], "--budget: must be a whole number from 1 to 64"),
-    (["lrfind", "--surface", "bowl", "--opt", "adam", "--lr-min", "1", "--lr-max", "0.1"], "lr range"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["compare", "--opt", "muon"], "--opt: muon: not offered on the 2D surfaces"),
+        (["compare", "--opt", "adam", "--surfaces", "saddle"], "--surfaces: 'saddle' is not a surface with a known"),
+        (["compare", "--opt", "adam", "--budget", "0"], "--budget: must be a whole number from 1 to 64"),
+        (["lrfind", "--surface", "bowl", "--opt", "adam", "--lr-min", "1", "--lr-max", "0.1"], "lr range"),
+    ],
+)
 def test_bad_compare_and_lrfind_input_names_the_flag(argv, message, capsys):
     assert main(argv) != 0
     assert message in capsys.readouterr().err
@@ -151,7 +180,25 @@ def test_lrfind_cli_on_a_surface_and_on_mnist(capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out["suggested"]) == {"steep", "min/10"} and len(out["grid"]["lrs"]) == 8
     assert out["grid"]["best_lr"] in out["grid"]["lrs"] and out["verdict"]["steep"]["factor_from_best"] >= 1
-    assert main(["lrfind", "--model", "logreg", "--opt", "sgd", "--steps", "20", "--grid", "3", "--lr-min", "1e-3",
-                 "--lr-max", "10"]) == 0
+    assert (
+        main(
+            [
+                "lrfind",
+                "--model",
+                "logreg",
+                "--opt",
+                "sgd",
+                "--steps",
+                "20",
+                "--grid",
+                "3",
+                "--lr-min",
+                "1e-3",
+                "--lr-max",
+                "10",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "LR range test of sgd on logreg" in text and "from the grid's best" in text

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from optviz.cli.main import main
-from optviz.core.problems.mnist_data import load_bundled
 from optviz.core.analysis.landscape import Plane, filter_normalize, landscape, pca_plane, random_plane, slice_losses
 from optviz.core.engine.training import train_race
+from optviz.core.problems.mnist_data import load_bundled
 from optviz.core.spec import SpecError, parse_spec
 
 
@@ -32,8 +32,9 @@ def test_pca_plane_matches_numpy_svd():
     origin = np.mean([p[-1] for p in paths], axis=0)
     centred = np.concatenate(paths) - origin
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    np.testing.assert_allclose(plane.explained_variance, (s[0] ** 2 / (s**2).sum(), s[1] ** 2 / (s**2).sum()),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        plane.explained_variance, (s[0] ** 2 / (s**2).sum(), s[1] ** 2 / (s**2).sum()), rtol=1e-5
+    )
     assert abs(abs(float(np.dot(plane.d1, vt[0]))) - 1) < 1e-5 and abs(abs(float(np.dot(plane.d2, vt[1]))) - 1) < 1e-5
     # the directions are orthonormal, and the recorded points lie closer to this plane than to any other
     assert abs(float(np.dot(plane.d1, plane.d2))) < 1e-5
@@ -54,8 +55,7 @@ def test_filter_normalisation():
 @pytest.fixture(scope="module")
 def race():
     data = load_bundled()
-    runs = train_race("mlp", [parse_spec("adam"), parse_spec("sgd:lr=0.1")], data, 1, 60, 1200, 200, 0,
-                      record_every=4)
+    runs = train_race("mlp", [parse_spec("adam"), parse_spec("sgd:lr=0.1")], data, 1, 60, 1200, 200, 0, record_every=4)
     return data, runs
 
 
@@ -97,13 +97,34 @@ def test_slice_at_the_origin_is_the_loss_there(race):
     grid = slice_losses("mlp", plane, np.array([-1.0, 0.0, 1.0]), np.array([0.0]), images, labels)
     from optviz.core.analysis.landscape import true_losses
 
-    assert grid[0, 1] == pytest.approx(float(true_losses("mlp", runs[0].snapshots[-1][None], images, labels)[0]),
-                                       rel=1e-5)
+    assert grid[0, 1] == pytest.approx(
+        float(true_losses("mlp", runs[0].snapshots[-1][None], images, labels)[0]), rel=1e-5
+    )
 
 
 def test_cli_json(capsys):
-    code = main(["landscape", "--model", "logreg", "--opt", "adam", "--opt", "sgd:lr=0.1", "--epochs", "1",
-                 "--train-size", "600", "--test-size", "100", "--directions", "pca", "--grid", "5", "--json"])
+    code = main(
+        [
+            "landscape",
+            "--model",
+            "logreg",
+            "--opt",
+            "adam",
+            "--opt",
+            "sgd:lr=0.1",
+            "--epochs",
+            "1",
+            "--train-size",
+            "600",
+            "--test-size",
+            "100",
+            "--directions",
+            "pca",
+            "--grid",
+            "5",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out, parse_constant=lambda t: pytest.fail(t))
     assert code == 0 and data["directions"] == "pca" and len(data["alpha"]) == 5 and len(data["loss"]) == 5
     assert len(data["explained_variance"]) == 2 and [p["optimizer"] for p in data["paths"]] == ["adam", "sgd"]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from optviz.core.problems.mnist_data import load_bundled
 from optviz.core.analysis.sharpness import _programs, edge_of_stability, top_eigenvalue
+from optviz.core.problems.mnist_data import load_bundled
 from optviz.core.spec import SpecError, parse_spec
 
 
@@ -18,8 +18,12 @@ def _tiny_problem():
     """Softmax regression with a hidden tanh layer on random data: 5 -> 4 -> 3, 39 parameters."""
     rng = np.random.default_rng(0)
     x, y = jnp.asarray(rng.normal(size=(40, 5)), jnp.float32), jnp.asarray(rng.integers(0, 3, 40))
-    params = {"w1": jnp.asarray(rng.normal(size=(5, 4)) * 0.5, jnp.float32), "b1": jnp.zeros(4),
-              "w2": jnp.asarray(rng.normal(size=(4, 3)) * 0.5, jnp.float32), "b2": jnp.zeros(3)}
+    params = {
+        "w1": jnp.asarray(rng.normal(size=(5, 4)) * 0.5, jnp.float32),
+        "b1": jnp.zeros(4),
+        "w2": jnp.asarray(rng.normal(size=(4, 3)) * 0.5, jnp.float32),
+        "b2": jnp.zeros(3),
+    }
     flat, unravel = ravel_pytree(params)
 
     def loss(f):
@@ -35,8 +39,8 @@ def test_power_iteration_finds_the_top_eigenvalue_of_the_full_hessian():
     h = np.asarray(jax.hessian(loss)(flat), np.float64)
     eig = np.linalg.eigvalsh((h + h.T) / 2)
     assert eig[-1] > abs(eig[0])  # the top eigenvalue is the largest in size: power iteration finds it
-    hvp = lambda v: jax.jvp(jax.grad(loss), (flat,), (v,))[1]  # noqa: E731
-    lam, v = top_eigenvalue(hvp, jax.random.normal(jax.random.PRNGKey(1), flat.shape), 300)
+    hvp = lambda v: jax.jvp(jax.grad(loss), (flat,), (v,))[1]
+    lam, _ = top_eigenvalue(hvp, jax.random.normal(jax.random.PRNGKey(1), flat.shape), 300)
     assert float(lam) == pytest.approx(eig[-1], rel=1e-3)
     p = jnp.asarray(np.random.default_rng(2).uniform(0.1, 3.0, flat.shape), jnp.float32)
     lam_p, _ = top_eigenvalue(lambda v: hvp(v / jnp.sqrt(p)) / jnp.sqrt(p), jnp.ones_like(flat), 600)
@@ -83,8 +87,7 @@ def _hvp_mse(flat, x, y, v):
 def test_gradient_descent_trains_at_the_edge_of_stability():
     """sgd lr=0.2: the sharpness starts far above 2/eta = 10, is thrown below it, sharpens again
     and then hovers just under the threshold."""
-    run = edge_of_stability("mlp", parse_spec("sgd:lr=0.2"), load_bundled(), steps=160, every=10, images=500,
-                            iters=10)
+    run = edge_of_stability("mlp", parse_spec("sgd:lr=0.2"), load_bundled(), steps=160, every=10, images=500, iters=10)
     limit = run.threshold[0]
     assert limit == pytest.approx(10.0)
     assert run.sharpness[0] > 2 * limit and min(run.sharpness) < 0.5 * limit
@@ -103,8 +106,8 @@ def test_bad_edge_settings_are_refused():
 def test_adams_preconditioned_measurement_is_an_eigenpair_of_p_inverse_h():
     """After a few Adam steps: lam_p and v satisfy P^-1/2 H P^-1/2 v = lam_p v, with P written out
     here in float64 from the state (1 - b1^t)(sqrt(v / (1 - b2^t)) + eps)."""
-    from optviz.core.problems.mnist_models import MODELS
     from optviz.core.optimizers import REGISTRY
+    from optviz.core.problems.mnist_models import MODELS
 
     data = load_bundled()
     step, measure = _programs("mlp", "adam", "mse")

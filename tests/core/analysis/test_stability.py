@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from optviz.cli.main import main
-from optviz.core.spec import parse_spec
 from optviz.core.analysis.stability import stability
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_one
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import parse_spec
 
 
 def rosenbrock_hessian(x, y):
@@ -30,9 +30,18 @@ def test_sharpness_is_the_analytic_top_eigenvalue():
     np.testing.assert_allclose(stability(run, rosen)["sharpness"], want, rtol=1e-4)
 
 
-@pytest.mark.parametrize("text", ["adam:lr=0.02,b1=0.8,b2=0.99", "adam:lr=0.01,bias_correction=0", "adamw:lr=0.03",
-                                  "amsgrad:lr=0.02,b1=0.7", "adamax:lr=0.05", "rmsprop:lr=0.003,alpha=0.9",
-                                  "adagrad:lr=0.3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "adam:lr=0.02,b1=0.8,b2=0.99",
+        "adam:lr=0.01,bias_correction=0",
+        "adamw:lr=0.03",
+        "amsgrad:lr=0.02,b1=0.7",
+        "adamax:lr=0.05",
+        "rmsprop:lr=0.003,alpha=0.9",
+        "adagrad:lr=0.3",
+    ],
+)
 def test_preconditioned_sharpness_from_the_recorded_state(text):
     rosen = SURFACES["rosenbrock"]
     spec = parse_spec(text)
@@ -43,20 +52,23 @@ def test_preconditioned_sharpness_from_the_recorded_state(text):
         h = rosenbrock_hessian(*run.path[t - 1].astype(np.float64))
         bc1 = 1 - hp.get("b1", 0.0) ** t if hp.get("bias_correction", 1) else 1.0
         bc2 = 1 - hp.get("b2", 0.0) ** t if hp.get("bias_correction", 1) else 1.0
-        p = {"adam": lambda: bc1 * (np.sqrt(st["v"][t - 1] / bc2) + hp["eps"]),
-             "adamw": lambda: bc1 * (np.sqrt(st["v"][t - 1] / bc2) + hp["eps"]),
-             "amsgrad": lambda: bc1 * (np.sqrt(st["v_max"][t - 1] / bc2) + hp["eps"]),
-             "adamax": lambda: bc1 * st["u"][t - 1],
-             "rmsprop": lambda: np.sqrt(st["square_avg"][t - 1]) + hp["eps"],
-             "adagrad": lambda: np.sqrt(st["sum_sq"][t - 1]) + hp["eps"]}[spec.name]()
+        p = {  # each written out from its paper, for this update
+            "adam": lambda t=t, bc1=bc1, bc2=bc2: bc1 * (np.sqrt(st["v"][t - 1] / bc2) + hp["eps"]),
+            "adamw": lambda t=t, bc1=bc1, bc2=bc2: bc1 * (np.sqrt(st["v"][t - 1] / bc2) + hp["eps"]),
+            "amsgrad": lambda t=t, bc1=bc1, bc2=bc2: bc1 * (np.sqrt(st["v_max"][t - 1] / bc2) + hp["eps"]),
+            "adamax": lambda t=t, bc1=bc1: bc1 * st["u"][t - 1],
+            "rmsprop": lambda t=t: np.sqrt(st["square_avg"][t - 1]) + hp["eps"],
+            "adagrad": lambda t=t: np.sqrt(st["sum_sq"][t - 1]) + hp["eps"],
+        }[spec.name]()
         want = max(np.linalg.eigvals(np.diag(1 / p.astype(np.float64)) @ h).real)
         np.testing.assert_allclose(got["preconditioned_sharpness"][t - 1], want, rtol=1e-4)
     b1 = hp.get("b1", 0.0)
     np.testing.assert_allclose(got["threshold"], (2 + 2 * b1) / ((1 - b1) * hp["lr"]), rtol=1e-6)
 
 
-@pytest.mark.parametrize("name,momentum", [("sgd", None), ("momentum", 0.9), ("momentum", 0.5), ("nesterov", 0.9),
-                                           ("nesterov", 0.3)])
+@pytest.mark.parametrize(
+    "name,momentum", [("sgd", None), ("momentum", 0.9), ("momentum", 0.5), ("nesterov", 0.9), ("nesterov", 0.3)]
+)
 def test_thresholds_separate_stable_from_unstable(name, momentum):
     """On the ellipse (sharpness 25): just under the threshold the y coordinate shrinks, just over it grows."""
     ellipse = SURFACES["ellipse"]
@@ -84,8 +96,25 @@ def test_thresholds_follow_the_schedule():
 
 
 def test_run_json_reports_stability(capsys):
-    assert main(["run", "--surface", "ellipse", "--steps", "25", "--opt", "sgd:lr=0.05", "--opt", "adam:lr=0.1",
-                 "--opt", "lion:lr=0.01", "--json"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--surface",
+                "ellipse",
+                "--steps",
+                "25",
+                "--opt",
+                "sgd:lr=0.05",
+                "--opt",
+                "adam:lr=0.1",
+                "--opt",
+                "lion:lr=0.01",
+                "--json",
+            ]
+        )
+        == 0
+    )
     sgd, adam, lion = json.loads(capsys.readouterr().out)["runs"]
     assert len(sgd["sharpness"]) == 25 and sgd["threshold"][0] == pytest.approx(40.0)
     assert "preconditioned_sharpness" not in sgd

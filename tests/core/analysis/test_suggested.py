@@ -1,4 +1,5 @@
-"""Each surface's suggested learning rates: every pair has one or a stated reason, and each draws a path one can follow."""
+"""Each surface's suggested learning rates: every pair has one or a stated reason, and each draws a path one
+can follow."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ import math
 import numpy as np
 import pytest
 
-from tests.apptools import make_app, query
-from optviz.link import SurfacesConfig
-from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
-from optviz.core.spec import format_spec, make_spec
-from optviz.core.analysis.suggested import (BUDGET, MAX_STEP, NO_SUGGESTION, SUGGESTED_LR, choose, compute, followable,
-                                            suggestion)
-from optviz.core.problems.surfaces import SURFACES
+from optviz.core.analysis.suggested import (
+    BUDGET,
+    MAX_STEP,
+    NO_SUGGESTION,
+    SUGGESTED_LR,
+    choose,
+    compute,
+    followable,
+    suggestion,
+)
 from optviz.core.engine.trajectory import run_one
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import format_spec, make_spec
+from optviz.link import SurfacesConfig
+from tests.apptools import make_app, query
 
 
 @pytest.mark.parametrize("surface", list(SURFACES))
@@ -31,7 +40,9 @@ def test_a_pair_the_table_does_not_hold_is_computed_on_first_use(monkeypatch):
     from optviz.core.analysis import suggested
 
     expected = (SUGGESTED_LR["beale"]["adam"], "")
-    monkeypatch.setitem(suggested.SUGGESTED_LR, "beale", {k: v for k, v in SUGGESTED_LR["beale"].items() if k != "adam"})
+    monkeypatch.setitem(
+        suggested.SUGGESTED_LR, "beale", {k: v for k, v in SUGGESTED_LR["beale"].items() if k != "adam"}
+    )
     suggested.suggestion.cache_clear()
     try:
         assert suggested.suggestion("beale", "adam") == compute("beale", "adam") == expected
@@ -48,7 +59,7 @@ def test_a_suggestion_is_inside_its_slider_and_its_path_and_its_neighbours_are_f
         stops = REGISTRY[name].hparam("lr").stops()
         i = stops.index(lr)
         assert 0 < i < len(stops) - 1, (surface, name, lr)  # never the slider's end: Adam lr=1 is not "sensible"
-        for neighbour in stops[i - 1: i + 2]:
+        for neighbour in stops[i - 1 : i + 2]:
             run = run_one(s, s.start, BUDGET, make_spec(name, {"lr": neighbour}))
             assert followable(run, s), (surface, name, neighbour)
         run = run_one(s, s.start, BUDGET, make_spec(name, {"lr": lr}))
@@ -80,4 +91,6 @@ def test_switching_the_surface_says_which_run_length_the_rates_were_tuned_for():
     at.selectbox(key="surface").set_value("himmelblau").run()
     note = next(i.value for i in at.info if i.value.startswith("Learning rates for Himmelblau"))
     assert f"tuned for runs of {BUDGET} steps from its start (this view runs 400)" in note
-    assert query(at)["opt"] == [format_spec(make_spec(n, {"lr": SUGGESTED_LR["himmelblau"][n]})) for n in ("adam", "sgd")]
+    assert query(at)["opt"] == [
+        format_spec(make_spec(n, {"lr": SUGGESTED_LR["himmelblau"][n]})) for n in ("adam", "sgd")
+    ]

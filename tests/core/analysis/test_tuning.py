@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz.core.spec import SweepAxis, format_number, parse_spec
-from optviz.core.problems.surfaces import SURFACES
-from optviz.core.engine.trajectory import run_one
 from optviz.core.analysis.tuning import SHORTENING, short_log_grid, tune_lr
+from optviz.core.engine.trajectory import run_one
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SweepAxis, parse_spec
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.floats(-8, 1), st.floats(0.3, 6), st.integers(2, 64))
 def test_a_short_grid_is_distinct_close_to_log_spacing_and_keeps_its_ends(low_exp, decades, points):
-    low, high = 10.0 ** low_exp, 10.0 ** (low_exp + decades)
+    low, high = 10.0**low_exp, 10.0 ** (low_exp + decades)
     grid = short_log_grid(low, high, points)
     exact = SweepAxis("lr", low, high, points, log=True).values
     assert len(grid) == points and len(set(grid)) == points and list(grid) == sorted(grid)

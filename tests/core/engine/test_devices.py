@@ -13,7 +13,7 @@ import sys
 from tests.paths import ROOT
 
 SWEEP = """
-import json, numpy as np, jax, optviz
+import json, numpy as np, jax
 from optviz.core.spec import SweepAxis, parse_spec
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.sweep import run_sweep
@@ -30,25 +30,64 @@ print(json.dumps(out))
 
 def _python(code: str, **env) -> str:
     full = {k: v for k, v in os.environ.items() if k not in ("JAX_NUM_CPU_DEVICES", "XLA_FLAGS")}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**full, **env}, capture_output=True,
-                          text=True, check=True, timeout=300).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**full, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
 
 
-def test_optviz_asks_for_one_device_per_core_unless_the_user_chose():
+TUNE = "from optviz.core.engine.devices import tune_for_this_cpu; tune_for_this_cpu(); "
+
+
+def test_the_entry_points_ask_for_one_device_per_core_unless_the_user_chose():
     cores = len(os.sched_getaffinity(0))
-    code = "import optviz, jax; print(len(jax.devices()))"
+    code = TUNE + "import jax; print(len(jax.devices()))"
     assert int(_python(code)) == cores
     assert int(_python(code, JAX_NUM_CPU_DEVICES="3")) == 3
     assert int(_python(code, XLA_FLAGS="--xla_force_host_platform_device_count=2")) == 2
-    # JAX already running when optviz is imported: left as it is, no error
+    # JAX already running when the tuning comes: left as it is, no error
     assert int(_python("import jax; jax.numpy.ones(2).block_until_ready(); " + code)) == 1
     # JAX imported but not started: still one device per core
     assert int(_python("import jax; " + code)) == cores
 
 
-def test_importing_optviz_does_not_import_jax():
-    """A page sends its placeholder chart before JAX is imported (optviz.app.kit.boot)."""
+def test_importing_optviz_changes_nothing_in_the_process():
+    """No import-time side effects: JAX's settings are the entry points' business, and a page sends
+    its placeholder chart before JAX is imported (optviz.app.kit.boot)."""
+    # (JAX sets a couple of variables of its own when imported: those are JAX's, so it comes first.)
+    code = (
+        "import os, jax; before = dict(os.environ); import optviz, optviz.app.pages, optviz.link; "
+        "print(os.environ == before)"
+    )
+    assert _python(code).strip() == "True"
     assert _python("import sys, optviz; print('jax' in sys.modules)").strip() == "False"
+    assert int(_python("import optviz, jax; print(len(jax.devices()))")) == 1  # untouched: JAX's own default
+
+
+def test_the_command_line_and_the_app_tune_the_process_first():
+    cores = len(os.sched_getaffinity(0))
+    code = (
+        "from optviz.cli import main; import jax, io, contextlib; "
+        "contextlib.redirect_stdout(io.StringIO()).__enter__(); main(['surfaces']); "
+        "import sys; sys.stderr.write(str(len(jax.devices())))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k not in ("JAX_NUM_CPU_DEVICES", "XLA_FLAGS")},
+    )
+    assert out.stderr.strip().endswith(str(cores))
+    with open(os.path.join(ROOT, "optviz", "app", "main.py")) as f:
+        source = f.read()
+    assert source.index("tune_for_this_cpu()") < source.index("st.navigation")
 
 
 def test_a_sweep_gives_the_same_numbers_on_one_device_and_on_three():

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from optviz.cli.main import main
-from optviz.core.limits import SWEEP_CHUNK
-from optviz.core.spec import SpecError, SweepAxis, parse_axis, parse_spec
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.sweep import cell_settings, run_sweep
-from optviz.core.engine.trajectory import run_one, run_race
 from optviz.core.engine.traces import count
+from optviz.core.engine.trajectory import run_one, run_race
+from optviz.core.limits import SWEEP_CHUNK
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SpecError, SweepAxis, parse_axis, parse_spec
 
 
 def _single(surface, spec, x, y, i, j, start, steps, noise=0.0, seed=0):
@@ -28,12 +28,21 @@ def test_cell_settings():
     assert cell.hparams["lr"] == pytest.approx(0.3) and cell.hparams["b2"] == 0.99 and start == (5.0, 1.0)
 
 
-@pytest.mark.parametrize("opt,xs,ys,surface,steps", [
-    ("adam", "lr=1e-3:0.05:9:log", "b1=0:0.99:7", "rosenbrock", 60),  # chaotic at large lr: a 1-ulp FMA difference grows 1e4-fold in 150 steps
-    ("momentum", "lr=1e-4:0.05:8:log", "momentum=0.5:0.9:5", "rosenbrock", 150),  # some cells diverge
-    ("swats", "lr=1e-3:0.1:5:log", "eps=1e-9:1e-3:5:log", "booth", 200),
-    ("rmsprop", "x=-4:4:6", "y=-4:4:5", "himmelblau", 250),
-])
+@pytest.mark.parametrize(
+    "opt,xs,ys,surface,steps",
+    [
+        (
+            "adam",
+            "lr=1e-3:0.05:9:log",
+            "b1=0:0.99:7",
+            "rosenbrock",
+            60,
+        ),  # chaotic at large lr: a 1-ulp FMA difference grows 1e4-fold in 150 steps
+        ("momentum", "lr=1e-4:0.05:8:log", "momentum=0.5:0.9:5", "rosenbrock", 150),  # some cells diverge
+        ("swats", "lr=1e-3:0.1:5:log", "eps=1e-9:1e-3:5:log", "booth", 200),
+        ("rmsprop", "x=-4:4:6", "y=-4:4:5", "himmelblau", 250),
+    ],
+)
 def test_every_cell_equals_the_single_run(opt, xs, ys, surface, steps):
     s, spec = SURFACES[surface], parse_spec(opt)
     x, y = parse_axis("--x", xs, opt), parse_axis("--y", ys, opt)
@@ -106,9 +115,15 @@ def test_bounds_are_refused():
         run_sweep(s, spec, big, SweepAxis("b1", 0.0, 0.9, 300))
     with pytest.raises(SpecError, match="at most 2000"):
         run_sweep(s, spec, SweepAxis("lr", 1e-3, 1.0, 2), SweepAxis("b1", 0, 0.9, 2), steps=2001)
-    for text, fragment in [("lr=1e-4:1:257", "from 1 to 256"), ("lr=0:1:8:log", "LO > 0"), ("lr=1:0.1:3", "must not exceed"),
-                           ("lr=1e-4:11:3", "0 < lr <= 10"), ("bias_correction=0:1:2", "not a sweepable key"),
-                           ("lr", "expected KEY=LO:HI:N[:log]"), ("lr=1:2:3:lin", "expected KEY=LO:HI:N[:log]")]:
+    for text, fragment in [
+        ("lr=1e-4:1:257", "from 1 to 256"),
+        ("lr=0:1:8:log", "LO > 0"),
+        ("lr=1:0.1:3", "must not exceed"),
+        ("lr=1e-4:11:3", "0 < lr <= 10"),
+        ("bias_correction=0:1:2", "not a sweepable key"),
+        ("lr", "expected KEY=LO:HI:N[:log]"),
+        ("lr=1:2:3:lin", "expected KEY=LO:HI:N[:log]"),
+    ]:
         with pytest.raises(SpecError, match=fragment.replace("(", r"\(").replace("[", r"\[")):
             parse_axis("--x", text, "adam")
 
@@ -118,8 +133,16 @@ def test_no_recompile_for_new_values_steps_or_tolerance():
     x, y = parse_axis("--x", "lr=1e-3:0.1:8:log", "nadam"), parse_axis("--y", "b2=0.9:0.999:8", "nadam")
     run_sweep(s, spec, x, y, steps=100)
     before = count("sweep")
-    run_sweep(s, parse_spec("nadam:eps=1e-6,momentum_decay=0.01"), parse_axis("--x", "lr=1e-2:1:8:log", "nadam"),
-              parse_axis("--y", "b2=0.5:0.9:8", "nadam"), steps=200, tol=0.5, noise=0.1, seed=3)
+    run_sweep(
+        s,
+        parse_spec("nadam:eps=1e-6,momentum_decay=0.01"),
+        parse_axis("--x", "lr=1e-2:1:8:log", "nadam"),
+        parse_axis("--y", "b2=0.5:0.9:8", "nadam"),
+        steps=200,
+        tol=0.5,
+        noise=0.1,
+        seed=3,
+    )
     assert count("sweep") == before
     # Another pair of swept keys is another program (which hyperparameters are arrays): one compile.
     run_sweep(s, spec, x, parse_axis("--y", "momentum_decay=0:0.1:8", "nadam"), steps=100)
@@ -127,8 +150,22 @@ def test_no_recompile_for_new_values_steps_or_tolerance():
 
 
 def test_cli_json_is_strict_and_shaped(capsys):
-    code = main(["sweep", "--surface", "rosenbrock", "--opt", "momentum", "--x", "lr=1e-4:0.05:4:log",
-                 "--y", "momentum=0.5:0.99:3", "--steps", "300", "--json"])
+    code = main(
+        [
+            "sweep",
+            "--surface",
+            "rosenbrock",
+            "--opt",
+            "momentum",
+            "--x",
+            "lr=1e-4:0.05:4:log",
+            "--y",
+            "momentum=0.5:0.99:3",
+            "--steps",
+            "300",
+            "--json",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     data = json.loads(out, parse_constant=lambda t: pytest.fail(f"non-strict token {t}"))
@@ -140,35 +177,57 @@ def test_cli_json_is_strict_and_shaped(capsys):
 
 
 def test_cli_start_grid_json(capsys):
-    main(["sweep", "--surface", "six_hump_camel", "--opt", "adam:lr=0.05", "--x", "x=-2:2:3",
-          "--y", "y=-1:1:2", "--steps", "500", "--json"])
+    main(
+        [
+            "sweep",
+            "--surface",
+            "six_hump_camel",
+            "--opt",
+            "adam:lr=0.05",
+            "--x",
+            "x=-2:2:3",
+            "--y",
+            "y=-1:1:2",
+            "--steps",
+            "500",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert len(data["final_point"]) == 2 and len(data["final_point"][0][0]) == 2
     assert all(v is None or 0 <= v < 6 for row in data["minimum_index"] for v in row)
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["--x", "lr=1e-4:1:8:log", "--y", "lr=0.1:0.2:2"], "the two axes must differ"),
-    (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:1:2"], "b1 must satisfy 0 <= b1 < 1"),
-    (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:0.9:2", "--steps", "5000"], "from 1 to 2000"),
-    (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:0.9:2", "--tol", "0"], "--tol: must be > 0"),
-    (["--x", "wd=0:1:8", "--y", "b1=0:0.9:2"], "'wd' is not a sweepable key of adam"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["--x", "lr=1e-4:1:8:log", "--y", "lr=0.1:0.2:2"], "the two axes must differ"),
+        (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:1:2"], "b1 must satisfy 0 <= b1 < 1"),
+        (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:0.9:2", "--steps", "5000"], "from 1 to 2000"),
+        (["--x", "lr=1e-4:1:8:log", "--y", "b1=0:0.9:2", "--tol", "0"], "--tol: must be > 0"),
+        (["--x", "wd=0:1:8", "--y", "b1=0:0.9:2"], "'wd' is not a sweepable key of adam"),
+    ],
+)
 def test_cli_errors(capsys, argv, fragment):
     code = main(["sweep", "--surface", "bowl", "--opt", "adam"] + argv)
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("name,x_axis,y_axis", [("newton", "lr=0.05:1:4:log", "damping=1e-3:1:3:log"),
-                                                ("prodigy", "lr=0.1:1:4:log", "b1=0.5:0.9:3"),
-                                                ("sfadamw", "lr=0.01:0.1:4:log", "b1=0.5:0.9:3"),
-                                                ("lbfgs", "lr=0.05:0.5:4:log", "y=-7:-5:3")])
+@pytest.mark.parametrize(
+    "name,x_axis,y_axis",
+    [
+        ("newton", "lr=0.05:1:4:log", "damping=1e-3:1:3:log"),
+        ("prodigy", "lr=0.1:1:4:log", "b1=0.5:0.9:3"),
+        ("sfadamw", "lr=0.01:0.1:4:log", "b1=0.5:0.9:3"),
+        ("lbfgs", "lr=0.05:0.5:4:log", "y=-7:-5:3"),
+    ],
+)
 def test_sweeps_of_coupled_optimizers_match_single_runs(name, x_axis, y_axis):
     """Newton, L-BFGS and Prodigy mix a run's coordinates (swept one run per array, vmapped);
     Schedule-Free takes gradients at y: every cell is still the single run it stands for."""
-    from optviz.core.spec import parse_axis, parse_spec
     from optviz.core.engine.sweep import cell_settings
+    from optviz.core.spec import parse_axis, parse_spec
 
     surface, spec = SURFACES["booth"], parse_spec(name)
     x, y = parse_axis("x", x_axis, name), parse_axis("y", y_axis, name)

@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 
 from optviz.cli.main import main
-from optviz.core.problems.mnist_data import MnistError, load_bundled, load_folder, parse_idx, read_idx_file
-from optviz.core.problems.mnist_models import MODELS, conv3x3
 from optviz.core.engine.training import train_race
 from optviz.core.optimizers import NETWORK_NAMES, REGISTRY
+from optviz.core.problems.mnist_data import MnistError, load_bundled, load_folder, parse_idx, read_idx_file
+from optviz.core.problems.mnist_models import MODELS, conv3x3
 from optviz.core.spec import SpecError, make_spec, parse_spec
-
-from tests.paths import FULL_MNIST as FULL  # noqa: E402
+from tests.paths import FULL_MNIST as FULL
 
 
 def _idx(array: np.ndarray) -> bytes:
@@ -37,12 +36,15 @@ def test_idx_reader_on_generated_files(tmp_path):
     np.testing.assert_array_equal(read_idx_file(str(tmp_path / "y-idx1-ubyte")), labels)
 
 
-@pytest.mark.parametrize("data,fragment", [
-    (b"\x01\x02\x08\x01", "bad magic number"),
-    (bytes([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0]), "not unsigned bytes"),
-    (_idx(np.zeros((5, 2), np.uint8))[:-3], "truncated or corrupt"),
-    (bytes([0, 0, 8, 3, 0]), "truncated header"),
-])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (b"\x01\x02\x08\x01", "bad magic number"),
+        (bytes([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0]), "not unsigned bytes"),
+        (_idx(np.zeros((5, 2), np.uint8))[:-3], "truncated or corrupt"),
+        (bytes([0, 0, 8, 3, 0]), "truncated header"),
+    ],
+)
 def test_bad_idx_is_refused(data, fragment):
     with pytest.raises(MnistError, match=fragment):
         parse_idx(data)
@@ -106,14 +108,22 @@ def test_convolution_matches_a_written_out_one():
     ref = np.zeros((2, 26, 26, 4), np.float32)
     for i in range(26):
         for j in range(26):
-            ref[:, i, j] = img[:, i:i + 3, j:j + 3].reshape(2, 9) @ w + b
+            ref[:, i, j] = img[:, i : i + 3, j : j + 3].reshape(2, 9) @ w + b
     np.testing.assert_allclose(ours, ref, rtol=1e-5)
 
 
 def test_a_short_race_learns_far_above_chance():
     data = load_bundled()
-    runs = train_race("mlp", [parse_spec("adam"), parse_spec("sgd:lr=0.1")], data, epochs=2, batch_size=60,
-                      train_size=3000, test_size=1000, seed=1)
+    runs = train_race(
+        "mlp",
+        [parse_spec("adam"), parse_spec("sgd:lr=0.1")],
+        data,
+        epochs=2,
+        batch_size=60,
+        train_size=3000,
+        test_size=1000,
+        seed=1,
+    )
     for run in runs:
         assert run.train_loss[-1] < 0.7 * run.train_loss[0]
         assert run.test_accuracy[-1] > 0.75 and len(run.test_accuracy) == 2
@@ -143,16 +153,44 @@ def test_every_network_optimizer_learns_logistic_regression():
 def test_limits():
     data = load_bundled()
     # the core names the item in neutral words (the CLI and the page add their own)
-    for kwargs, fragment in [({"epochs": 21}, "^epochs: "), ({"train_size": 12001}, "^train: .* 1 to 12000"),
-                             ({"batch_size": 2000}, "^batch: "), ({"test_size": 0}, "^test: ")]:
+    for kwargs, fragment in [
+        ({"epochs": 21}, "^epochs: "),
+        ({"train_size": 12001}, "^train: .* 1 to 12000"),
+        ({"batch_size": 2000}, "^batch: "),
+        ({"test_size": 0}, "^test: "),
+    ]:
         with pytest.raises(SpecError, match=fragment):
-            train_race("logreg", [parse_spec("adam")], data, **{"epochs": 1, "batch_size": 60, "train_size": 600,
-                                                                "test_size": 100, **kwargs})
+            train_race(
+                "logreg",
+                [parse_spec("adam")],
+                data,
+                **{"epochs": 1, "batch_size": 60, "train_size": 600, "test_size": 100, **kwargs},
+            )
 
 
 def test_cli_json(capsys):
-    code = main(["mnist", "--model", "logreg", "--opt", "adam", "--opt", "swats", "--epochs", "2",
-                 "--batch-size", "60", "--train-size", "600", "--test-size", "200", "--seed", "4", "--json"])
+    code = main(
+        [
+            "mnist",
+            "--model",
+            "logreg",
+            "--opt",
+            "adam",
+            "--opt",
+            "swats",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "60",
+            "--train-size",
+            "600",
+            "--test-size",
+            "200",
+            "--seed",
+            "4",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out, parse_constant=lambda t: pytest.fail(t))
     assert code == 0 and data["model"] == "logreg"
     assert data["data"]["train"] == 600 and data["data"]["test"] == 200 and "bundled" in data["data"]["source"]
@@ -162,12 +200,15 @@ def test_cli_json(capsys):
     assert "switched_at" in swats and adam["switched_at"] is None
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["--model", "rnn", "--opt", "adam"], "invalid choice: 'rnn'"),
-    (["--model", "mlp", "--opt", "adam", "--epochs", "0"], "--epochs: must be a whole number from 1 to 20"),
-    (["--model", "mlp", "--opt", "adam:lr=-1"], "--opt: adam: lr must satisfy"),
-    (["--model", "mlp", "--opt", "adam", "--data", "/nonexistent"], "--data: train-images-idx3-ubyte: not found"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["--model", "rnn", "--opt", "adam"], "invalid choice: 'rnn'"),
+        (["--model", "mlp", "--opt", "adam", "--epochs", "0"], "--epochs: must be a whole number from 1 to 20"),
+        (["--model", "mlp", "--opt", "adam:lr=-1"], "--opt: adam: lr must satisfy"),
+        (["--model", "mlp", "--opt", "adam", "--data", "/nonexistent"], "--data: train-images-idx3-ubyte: not found"),
+    ],
+)
 def test_cli_errors(capsys, argv, fragment):
     code = main(["mnist"] + argv)
     err = capsys.readouterr().err
@@ -194,8 +235,12 @@ def test_download_from_mirrors_with_checksums(tmp_path):
 
     bad = tmp_path / "bad_mirror"
     bad.mkdir()
-    for base in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
+    for base in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         (bad / (base + ".gz")).write_bytes(gzip.compress(b"not mnist"))
     good_url, good = _serve(FULL)
     bad_url, badsrv = _serve(bad)
@@ -203,8 +248,12 @@ def test_download_from_mirrors_with_checksums(tmp_path):
     seen = []
     try:
         # an unreachable mirror, then one serving corrupt files, then a good one
-        download(str(cache), ["http://127.0.0.1:9/", bad_url, good_url],
-                 progress=lambda done, total, name: seen.append((done, total, name)), timeout=5)
+        download(
+            str(cache),
+            ["http://127.0.0.1:9/", bad_url, good_url],
+            progress=lambda done, total, name: seen.append((done, total, name)),
+            timeout=5,
+        )
     finally:
         good.shutdown()
         badsrv.shutdown()

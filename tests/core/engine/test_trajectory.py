@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import optviz.core.engine.trajectory as tr
-from optviz.core.spec import make_spec, parse_spec
-from optviz.core.problems.surfaces import SURFACES
-from optviz.core.problems.formulas import custom_surface
-from optviz.core.engine.trajectory import run_one, run_race
 from optviz.core.engine.traces import count
+from optviz.core.engine.trajectory import run_one, run_race
+from optviz.core.problems.formulas import custom_surface
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import make_spec, parse_spec
 
 
 def test_path_starts_at_start_and_has_steps_plus_one_points():
@@ -25,7 +25,7 @@ def test_path_starts_at_start_and_has_steps_plus_one_points():
 
 def test_same_optimizer_twice_with_different_settings():
     specs = [parse_spec("adam:lr=0.001"), parse_spec("sgd"), parse_spec("adam:lr=0.1")]
-    slow, sgd, fast = run_race(SURFACES["bowl"], (0.8, -0.6), 100, specs)
+    slow, _, fast = run_race(SURFACES["bowl"], (0.8, -0.6), 100, specs)
     alone = run_race(SURFACES["bowl"], (0.8, -0.6), 100, [specs[2]])[0]
     np.testing.assert_array_equal(fast.path, alone.path)
     assert fast.loss[-1] < slow.loss[-1]
@@ -60,8 +60,12 @@ def test_short_and_long_runs_agree_on_their_common_prefix():
 def test_one_program_for_every_catalogue_surface_optimizer_and_step_count():
     tr.warm_up()
     before = count("paths")
-    for surface, name, steps in [("rosenbrock", "rmsprop", 120), ("beale", "swats", 7), ("saddle", "lion", 5000),
-                                 ("ackley", "nadam", 333)]:
+    for surface, name, steps in [
+        ("rosenbrock", "rmsprop", 120),
+        ("beale", "swats", 7),
+        ("saddle", "lion", 5000),
+        ("ackley", "nadam", 333),
+    ]:
         run_race(SURFACES[surface], (0.5, -0.5), steps, [make_spec(name, {"lr": 0.003})], noise=0.1, seed=7)
     for lr, alpha, start in [(0.001, 0.9, (0.5, 0.5)), (0.02, 0.5, (-1.5, 2.0)), (0.3, 0.999, (0.0, 0.0))]:
         run_race(SURFACES["booth"], start, 150, [parse_spec(f"rmsprop:lr={lr},alpha={alpha}")])
@@ -103,8 +107,9 @@ def test_noise_has_the_requested_size():
 def test_custom_formula_runs_like_the_catalogue_surface_it_spells():
     spec = make_spec("adam", {"lr": 0.1})
     catalogue = run_one(SURFACES["booth"], (-8.0, -6.0), 200, spec)
-    typed = run_one(custom_surface("(x + 2*y - 7)**2 + (2*x + y - 5)**2", (-10.0, 10.0, -10.0, 10.0)),
-                    (-8.0, -6.0), 200, spec)
+    typed = run_one(
+        custom_surface("(x + 2*y - 7)**2 + (2*x + y - 5)**2", (-10.0, 10.0, -10.0, 10.0)), (-8.0, -6.0), 200, spec
+    )
     np.testing.assert_allclose(typed.path, catalogue.path, rtol=1e-5, atol=1e-5)
 
 

@@ -8,15 +8,14 @@ import numpy as np
 import optax
 import pytest
 
-from tests import reference as ref
-from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
-from optviz.core.spec import make_spec
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.trajectory import run_race
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import make_spec
+from tests import reference as ref
 
 CASES = ref.CASES  # each optimizer's test settings live with its written-out rule
-PLACES = [("himmelblau", (0.5, -0.5)), ("ellipse", (-1.8, 0.6)), ("booth", (-3.0, -2.0)),
-          ("beale", (1.0, 1.3))]
+PLACES = [("himmelblau", (0.5, -0.5)), ("ellipse", (-1.8, 0.6)), ("booth", (-3.0, -2.0)), ("beale", (1.0, 1.3))]
 STEPS = 150
 
 
@@ -109,20 +108,30 @@ OPTAX = {
     "momentum": lambda h: optax.sgd(h["lr"], momentum=h["momentum"]),
     "nesterov": lambda h: optax.sgd(h["lr"], momentum=h["momentum"], nesterov=True),
     "adam": lambda h: optax.adam(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"]),
-    "adamw": lambda h: optax.adamw(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"],
-                                   weight_decay=h["weight_decay"]),
+    "adamw": lambda h: optax.adamw(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"], weight_decay=h["weight_decay"]),
     "lion": lambda h: optax.lion(h["lr"], b1=h["b1"], b2=h["b2"], weight_decay=h["weight_decay"]),
     "adabelief": lambda h: optax.adabelief(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"], eps_root=h["eps_root"]),
     "yogi": lambda h: optax.yogi(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"]),
     "adopt": lambda h: optax.contrib.adopt(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"]),
-    "ademamix": lambda h: optax.contrib.ademamix(h["lr"], b1=h["b1"], b2=h["b2"], b3=h["b3"], alpha=h["alpha"],
-                                                 eps=h["eps"], weight_decay=h["weight_decay"]),
-    "sfadamw": lambda h: optax.contrib.schedule_free_adamw(h["lr"], b1=h["b1"], b2=h["b2"], eps=h["eps"],
-                                                           weight_decay=h["weight_decay"],
-                                                           weight_lr_power=h["weight_lr_power"]),
-    "prodigy": lambda h: optax.contrib.prodigy(h["lr"], betas=(h["b1"], h["b2"]), eps=h["eps"],
-                                               estim_lr0=h["estim_lr0"], estim_lr_coef=h["estim_lr_coef"],
-                                               weight_decay=h["weight_decay"]),
+    "ademamix": lambda h: optax.contrib.ademamix(
+        h["lr"], b1=h["b1"], b2=h["b2"], b3=h["b3"], alpha=h["alpha"], eps=h["eps"], weight_decay=h["weight_decay"]
+    ),
+    "sfadamw": lambda h: optax.contrib.schedule_free_adamw(
+        h["lr"],
+        b1=h["b1"],
+        b2=h["b2"],
+        eps=h["eps"],
+        weight_decay=h["weight_decay"],
+        weight_lr_power=h["weight_lr_power"],
+    ),
+    "prodigy": lambda h: optax.contrib.prodigy(
+        h["lr"],
+        betas=(h["b1"], h["b2"]),
+        eps=h["eps"],
+        estim_lr0=h["estim_lr0"],
+        estim_lr_coef=h["estim_lr_coef"],
+        weight_decay=h["weight_decay"],
+    ),
 }
 
 
@@ -132,8 +141,9 @@ def _optax_path(name, surface, start, hp, steps):
         x = jnp.asarray(start, jnp.float64)
         state = tx.init(x)
         # Schedule-Free's params are y, where it takes gradients; the path is x, its eval params.
-        shown = (lambda st, p: optax.contrib.schedule_free_eval_params(st, p)) if name == "sfadamw" else \
-            (lambda st, p: p)
+        shown = (
+            (lambda st, p: optax.contrib.schedule_free_eval_params(st, p)) if name == "sfadamw" else (lambda st, p: p)
+        )
         path = [np.asarray(x)]
         for _ in range(steps):
             g = jnp.asarray(ref.SURFACES[surface](np.asarray(x))[1])
@@ -225,12 +235,15 @@ def test_adam_state_is_exposed_per_step():
     np.testing.assert_allclose(-np.diff(run.path, axis=0), s["step"], rtol=1e-3, atol=1e-6)
 
 
-@pytest.mark.parametrize("surface,start,hp,expected", [
-    ("booth", (-3.0, -2.0), dict(lr=0.01, eps=1e-5), 2),
-    ("himmelblau", (0.5, -0.5), dict(lr=0.1, eps=1e-5), 18),
-    ("bowl", (0.8, -0.6), dict(lr=0.1, eps=1e-3), 196),
-    ("ellipse", (-1.8, 0.6), dict(lr=0.1, eps=1e-9), None),
-])
+@pytest.mark.parametrize(
+    "surface,start,hp,expected",
+    [
+        ("booth", (-3.0, -2.0), dict(lr=0.01, eps=1e-5), 2),
+        ("himmelblau", (0.5, -0.5), dict(lr=0.1, eps=1e-5), 18),
+        ("bowl", (0.8, -0.6), dict(lr=0.1, eps=1e-3), 196),
+        ("ellipse", (-1.8, 0.6), dict(lr=0.1, eps=1e-9), None),
+    ],
+)
 def test_swats_switches_where_the_paper_says(surface, start, hp, expected):
     spec = make_spec("swats", hp)
     run = run_race(SURFACES[surface], start, 300, [spec])[0]
@@ -240,7 +253,7 @@ def test_swats_switches_where_the_paper_says(surface, start, hp, expected):
     np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=5e-5)
     if expected:
         phase = run.state["phase_sgd"]
-        assert not phase[: expected - 1].any() and phase[expected - 1:].all()
+        assert not phase[: expected - 1].any() and phase[expected - 1 :].all()
 
 
 def test_swats_sgd_phase_is_momentum_sgd_at_the_projected_rate():
@@ -294,7 +307,7 @@ def test_prodigy_estimate_only_grows():
 
 def test_rprop_step_sizes_grow_while_the_sign_holds():
     run = _ours("rprop", "bowl", (0.8, -0.6), {"lr": 0.001, "etaplus": 1.5}, 6)
-    np.testing.assert_allclose(run.state["step_size"][:, 0], [0.001 * 1.5 ** k for k in range(6)], rtol=1e-5)
+    np.testing.assert_allclose(run.state["step_size"][:, 0], [0.001 * 1.5**k for k in range(6)], rtol=1e-5)
 
 
 def test_schedule_free_records_where_each_gradient_was_taken():
@@ -312,8 +325,8 @@ def test_newton_lands_on_a_quadratic_minimum_in_one_undamped_step():
 
 
 def test_newton_is_refused_for_networks():
-    from optviz.link import MnistConfig
     from optviz.core.spec import SpecError
+    from optviz.link import MnistConfig
 
     cfg, warnings = MnistConfig.from_query({"opt": ["newton", "adam"]})
     assert [s.name for s in cfg.specs] == ["adam"] and any("2D surfaces only" in w for w in warnings)
@@ -331,8 +344,9 @@ def test_lbfgs_keeps_at_most_history_size_pairs():
 # --- L-BFGS's strong-Wolfe option --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)),
-                                           ("beale", (1.0, 1.3))])
+@pytest.mark.parametrize(
+    "surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)), ("beale", (1.0, 1.3))]
+)
 def test_strong_wolfe_tries_the_steps_torch_tries(surface, start):
     """The search alone, from the steepest-descent direction: the same step and the same number
     of evaluations as torch's _strong_wolfe, for first trials that bracket at once, extrapolate
@@ -350,16 +364,25 @@ def test_strong_wolfe_tries_the_steps_torch_tries(surface, start):
     for t0 in (1e-3, 1e-2, 0.1, 1.0):
         for max_ls in (0, 1, 3, 24):
             want = ref.strong_wolfe(lambda x0, t, d: f(x0 + t * d), x, t0, d, fx, g, g @ d, max_ls=max_ls)
-            got = strong_wolfe(objective, jnp.asarray(x, jnp.float32), jnp.float32(t0), jnp.asarray(d, jnp.float32),
-                               jnp.float32(fx), jnp.asarray(g, jnp.float32), jnp.float32(g @ d), jnp.int32(max_ls))
+            got = strong_wolfe(
+                objective,
+                jnp.asarray(x, jnp.float32),
+                jnp.float32(t0),
+                jnp.asarray(d, jnp.float32),
+                jnp.float32(fx),
+                jnp.asarray(g, jnp.float32),
+                jnp.float32(g @ d),
+                jnp.int32(max_ls),
+            )
             assert int(got[3]) == want[3], (t0, max_ls)
             np.testing.assert_allclose(float(got[2]), want[2], rtol=1e-4, atol=1e-9, err_msg=str((t0, max_ls)))
             seen.add(want[3])
     assert len(seen) >= 3  # the cases took different numbers of evaluations
 
 
-@pytest.mark.parametrize("surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)),
-                                           ("beale", (1.0, 1.3))])
+@pytest.mark.parametrize(
+    "surface,start", [("rosenbrock", (-1.2, 1.0)), ("himmelblau", (0.5, -0.5)), ("beale", (1.0, 1.3))]
+)
 def test_lbfgs_with_strong_wolfe_follows_torch(surface, start):
     hp = make_spec("lbfgs", dict(lr=1.0, history_size=5, line_search=1.0, max_eval=20)).hparams
     steps = 50

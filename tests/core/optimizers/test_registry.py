@@ -28,10 +28,16 @@ def test_a_refusal_quotes_the_entrys_own_reason():
         check_network(parse_spec("newton"))
 
 
-@pytest.mark.parametrize("name, hp, want", [
-    ("sgd", {}, 2 / 0.1), ("momentum", {"momentum": 0.9}, 3.8 / 0.1),
-    ("nesterov", {"momentum": 0.5}, 3.0 / (2.0 * 0.1)), ("rmsprop", {}, 2 / 0.1), ("adam", {"b1": 0.9}, 3.8 / (0.1 * 0.1)),
-])
+@pytest.mark.parametrize(
+    "name, hp, want",
+    [
+        ("sgd", {}, 2 / 0.1),
+        ("momentum", {"momentum": 0.9}, 3.8 / 0.1),
+        ("nesterov", {"momentum": 0.5}, 3.0 / (2.0 * 0.1)),
+        ("rmsprop", {}, 2 / 0.1),
+        ("adam", {"b1": 0.9}, 3.8 / (0.1 * 0.1)),
+    ],
+)
 def test_thresholds_are_the_textbooks(name, hp, want):
     assert threshold_at(name, hp, 0.1) == pytest.approx(want)
     assert threshold_at("lion", {}, 0.1) is None
@@ -41,7 +47,7 @@ def test_adams_preconditioner_is_its_own_denominator():
     hp = {"b1": 0.9, "b2": 0.999, "eps": 1e-8}
     v = np.array([[4.0, 9.0]])
     t = np.array([[3.0]])
-    bc1, bc2 = 1 - 0.9 ** 3, 1 - 0.999 ** 3
+    bc1, bc2 = 1 - 0.9**3, 1 - 0.999**3
     np.testing.assert_allclose(diagonal_preconditioner("adam", hp, t, {"v": v}), bc1 * (np.sqrt(v / bc2) + 1e-8))
     assert diagonal_preconditioner("lion", hp, t, {}) is None
 

@@ -11,17 +11,18 @@ import jax
 import numpy as np
 import pytest
 
-from tests import reference as ref
 from optviz.cli.main import main
-from optviz.core.optimizers.schedule import DEFAULTS, KINDS, clip_gradient, lr_at
-from optviz.core.spec import SpecError, format_spec, make_spec, parse_axis, parse_spec
-from optviz.core.problems.surfaces import SURFACES
 from optviz.core.engine.sweep import cell_settings, run_sweep
 from optviz.core.engine.trajectory import run_one
+from optviz.core.optimizers.schedule import DEFAULTS, KINDS, clip_gradient, lr_at
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SpecError, format_spec, make_spec, parse_axis, parse_spec
+from tests import reference as ref
 
 
-def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, lr_gamma=0.5, step_size=100,
-                 cooldown=0.2) -> list[float]:
+def expected_lrs(
+    kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, lr_gamma=0.5, step_size=100, cooldown=0.2
+) -> list[float]:
     """The schedule the issue defines, built from torch's schedulers after the warmup."""
     if kind == "onecycle":
         return ref.one_cycle(lr, steps)
@@ -32,9 +33,12 @@ def expected_lrs(kind: str, lr: float, steps: int, warmup=0, min_lr=0.0, lr_gamm
         "cosine": lambda: ref.cosine_annealing(lr, min_lr, span, span),
         "step": lambda: ref.step_lr(lr, step_size, lr_gamma, span),
         "exp": lambda: ref.exponential_lr(lr, lr_gamma, span),
-        "wsd": lambda: [lr if s < span - math.ceil(cooldown * span) else
-                        lr + (min_lr - lr) * (s - span + math.ceil(cooldown * span)) / math.ceil(cooldown * span)
-                        for s in range(span)],
+        "wsd": lambda: [
+            lr
+            if s < span - math.ceil(cooldown * span)
+            else lr + (min_lr - lr) * (s - span + math.ceil(cooldown * span)) / math.ceil(cooldown * span)
+            for s in range(span)
+        ],
     }[kind]()
     return [lr * (t + 1) / warmup for t in range(warmup)] + after
 
@@ -69,7 +73,10 @@ def test_schedule_matches_torch(kind, lr, steps, settings):
 @pytest.mark.parametrize("kind,lr,steps,settings", CASES[1::3])
 def test_paths_with_schedules_match_an_independent_reference(kind, lr, steps, settings):
     """Adam and momentum along a scheduled path, against the float64 transcription."""
-    for name, scale, surface, start in (("adam", 0.2, "rosenbrock", (-1.5, 2.0)), ("momentum", 0.01, "booth", (-8, -6))):
+    for name, scale, surface, start in (
+        ("adam", 0.2, "rosenbrock", (-1.5, 2.0)),
+        ("momentum", 0.01, "booth", (-8, -6)),
+    ):
         spec = make_spec(name, {"lr": lr * scale, "schedule": KINDS.index(kind), **settings})
         run = run_one(SURFACES[surface], start, steps, spec)
         want = expected_lrs(kind, lr * scale, steps, **settings)
@@ -100,7 +107,7 @@ def test_clipped_path_matches_the_reference():
 
 def test_the_cliff_throws_an_unclipped_step_out_and_a_clipped_one_stays():
     cliff = SURFACES["cliff"]
-    xmin, xmax, ymin, ymax = cliff.domain
+    xmin, xmax, _, _ = cliff.domain
     free = run_one(cliff, cliff.start, 300, parse_spec("momentum:lr=0.02"))
     clipped = run_one(cliff, cliff.start, 300, parse_spec("momentum:lr=0.02,clip=1"))
     assert free.path[:, 0].min() < xmin - 5  # thrown far out of the picture
@@ -119,14 +126,17 @@ def test_spec_keys_round_trip_and_change_nothing_by_default():
     np.testing.assert_array_equal(run.lr, np.full(50, np.float32(0.1)))
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("adam:schedule=sometimes", "schedule must be one of: constant, linear, cosine, step, exp, wsd, onecycle"),
-    ("adam:min_lr=-1", "min_lr must satisfy 0 <= min_lr <= 10"),
-    ("adam:schedule=onecycle,warmup=10", "onecycle has its own warmup"),
-    ("adam:warmup=2.5", "warmup must be a whole number"),
-    ("adam:gamma=0", "lr_gamma must satisfy 0 < lr_gamma <= 1"),
-    ("sgd:clip=-1", "clip must satisfy"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("adam:schedule=sometimes", "schedule must be one of: constant, linear, cosine, step, exp, wsd, onecycle"),
+        ("adam:min_lr=-1", "min_lr must satisfy 0 <= min_lr <= 10"),
+        ("adam:schedule=onecycle,warmup=10", "onecycle has its own warmup"),
+        ("adam:warmup=2.5", "warmup must be a whole number"),
+        ("adam:gamma=0", "lr_gamma must satisfy 0 < lr_gamma <= 1"),
+        ("sgd:clip=-1", "clip must satisfy"),
+    ],
+)
 def test_bad_schedule_input_says_what_is_allowed(text, fragment):
     with pytest.raises(SpecError, match=re.escape(fragment)):
         parse_spec(text)
@@ -141,8 +151,21 @@ def test_warmup_longer_than_the_run_is_refused(capsys):
 
 
 def test_run_json_has_the_lr_of_every_step(capsys):
-    assert main(["run", "--surface", "rosenbrock", "--steps", "40", "--opt",
-                 "adam:lr=0.1,schedule=step,step_size=10,gamma=0.5", "--json"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--surface",
+                "rosenbrock",
+                "--steps",
+                "40",
+                "--opt",
+                "adam:lr=0.1,schedule=step,step_size=10,gamma=0.5",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     lr = out["runs"][0]["lr"]
     assert len(lr) == 40
@@ -166,21 +189,34 @@ def test_sweep_axes_over_schedule_keys_are_checked():
         parse_axis("x", "warmup=0:100:7", "adam")
     spec, surface = parse_spec("adam"), SURFACES["bowl"]
     with pytest.raises(SpecError, match="warmup"):
-        run_sweep(surface, spec, parse_axis("x", "warmup=0:400:5", "adam"), parse_axis("y", "lr=0.01:0.1:2", "adam"),
-                  surface.start, 300)
+        run_sweep(
+            surface,
+            spec,
+            parse_axis("x", "warmup=0:400:5", "adam"),
+            parse_axis("y", "lr=0.01:0.1:2", "adam"),
+            surface.start,
+            300,
+        )
 
 
 def test_mnist_schedules_count_batches():
     """Warmup W: update 1 moves the weights by lr/W times the gradient; a step decay after
     update 1 with a tiny gamma all but stops them; too long a warmup is refused."""
-    from optviz.core.problems.mnist_data import load_bundled
     from optviz.core.engine.training import train_race
+    from optviz.core.problems.mnist_data import load_bundled
 
     data = load_bundled()
     kw = dict(epochs=1, batch_size=20, train_size=60, test_size=20, record_every=1)
-    plain, warm, stop = train_race("logreg", [parse_spec("sgd:lr=0.1"), parse_spec("sgd:lr=0.1,warmup=2"),
-                                              parse_spec("sgd:lr=0.1,schedule=step,step_size=1,gamma=1e-6")],
-                                   data, **kw)
+    plain, warm, stop = train_race(
+        "logreg",
+        [
+            parse_spec("sgd:lr=0.1"),
+            parse_spec("sgd:lr=0.1,warmup=2"),
+            parse_spec("sgd:lr=0.1,schedule=step,step_size=1,gamma=1e-6"),
+        ],
+        data,
+        **kw,
+    )
     start = plain.snapshots[0]
     np.testing.assert_allclose(warm.snapshots[1] - start, (plain.snapshots[1] - start) / 2, rtol=1e-4, atol=1e-8)
     np.testing.assert_allclose(stop.snapshots[1], plain.snapshots[1])
@@ -201,12 +237,23 @@ def test_a_sweep_over_clip_matches_single_runs():
             np.testing.assert_allclose(result.final_point[row, col], single.path[-1], rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize("text,want,fragment", [
-    ("adam:lr=0.1,min_lr=-1,schedule=cosine", "adam:lr=0.1,schedule=cosine", "using the nearest allowed value, min_lr=0"),
-    ("adam:schedule=onecycle,warmup=10", "adam:schedule=onecycle", "onecycle has its own warmup; using no warmup"),
-    ("sgd:schedule=sometimes,warmup=2.6", "sgd:warmup=3", "using the default, schedule=constant"),
-    ("sgd:clip=-3,step_size=0,schedule=step", "sgd:schedule=step,step_size=1", "using the nearest allowed value, step_size=1"),
-])
+@pytest.mark.parametrize(
+    "text,want,fragment",
+    [
+        (
+            "adam:lr=0.1,min_lr=-1,schedule=cosine",
+            "adam:lr=0.1,schedule=cosine",
+            "using the nearest allowed value, min_lr=0",
+        ),
+        ("adam:schedule=onecycle,warmup=10", "adam:schedule=onecycle", "onecycle has its own warmup; using no warmup"),
+        ("sgd:schedule=sometimes,warmup=2.6", "sgd:warmup=3", "using the default, schedule=constant"),
+        (
+            "sgd:clip=-3,step_size=0,schedule=step",
+            "sgd:schedule=step,step_size=1",
+            "using the nearest allowed value, step_size=1",
+        ),
+    ],
+)
 def test_a_link_fits_bad_schedule_values_to_the_nearest_allowed(text, want, fragment):
     from optviz.link import SurfacesConfig
 

@@ -21,19 +21,32 @@ def _recorder(**asks) -> tuple[OptimizerDef, list]:
     seen = []
 
     def update(grad, state, params, hp):
-        seen.append((np.asarray(grad), {k: v for k, v in hp.items()}))
+        seen.append((np.asarray(grad), dict(hp)))
         return params - grad, state
 
-    opt = OptimizerDef("rec", "Recorder", "", "", REGISTRY["sgd"].hparams, init=lambda p: (), update=update,
-                       inspect=lambda s, hp: {}, **asks)
+    opt = OptimizerDef(
+        "rec",
+        "Recorder",
+        "",
+        "",
+        REGISTRY["sgd"].hparams,
+        init=lambda p: (),
+        update=update,
+        inspect=lambda s, hp: {},
+        **asks,
+    )
     return opt, seen
 
 
 def test_the_gradient_is_clipped_the_lr_scheduled_and_extras_given_only_when_asked():
     plain, seen = _recorder()
     problem = Problem(gradient=lambda p: (jnp.array([3.0, 4.0]), "aux"), hessian=lambda p: pytest.fail("not asked"))
-    hp = {"lr": 1.0, "clip": 1.0, "warmup": 4.0, **{k: v for k, v in make_spec("sgd").common.items()
-                                                     if k not in ("clip", "warmup")}}
+    hp = {
+        "lr": 1.0,
+        "clip": 1.0,
+        "warmup": 4.0,
+        **{k: v for k, v in make_spec("sgd").common.items() if k not in ("clip", "warmup")},
+    }
     out = step(plain, problem, jnp.zeros(2), (), hp, 0, 10)
     grad, given = seen[0]
     np.testing.assert_allclose(grad, [0.6, 0.8], rtol=1e-5)  # norm 5 clipped to 1

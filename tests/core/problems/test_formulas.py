@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz.core.problems.formulas import ExprError, compile_expr, custom_surface, parse, parse_domain
-from optviz.link import parse_query, to_query
 from optviz.core.spec import SpecError, make_spec, parse_spec
+from optviz.link import parse_query, to_query
 
 HOSTILE = [
     "__import__('os').system('touch /tmp/optviz_pwned')",
@@ -91,37 +91,46 @@ def test_nothing_was_executed():
     assert not os.path.exists("/tmp/optviz_pwned")
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("os", "'os' is an unknown name"),
-    ("x + foo(y)", "'foo' is not an allowed function at position 5; allowed: x, y, numbers"),
-    ("x ^ 2", "use ** for powers"),
-    ("9**9**9**9", "the exponent '9**9**9' is too large"),
-    ("x.real", "at position 1"),
-    ("1 + 2 * sinx", "'sinx' is an unknown name at position 9"),
-    ("x" * 1001, "at most 1000 allowed"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("os", "'os' is an unknown name"),
+        ("x + foo(y)", "'foo' is not an allowed function at position 5; allowed: x, y, numbers"),
+        ("x ^ 2", "use ** for powers"),
+        ("9**9**9**9", "the exponent '9**9**9' is too large"),
+        ("x.real", "at position 1"),
+        ("1 + 2 * sinx", "'sinx' is an unknown name at position 9"),
+        ("x" * 1001, "at most 1000 allowed"),
+    ],
+)
 def test_errors_name_the_token_and_position(text, fragment):
     with pytest.raises(ExprError, match=None) as err:
         parse(text)
     assert fragment in str(err.value)
 
 
-@pytest.mark.parametrize("text,numpy_fn", [
-    ("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", lambda x, y: np.sin(3 * x) * np.cos(3 * y) + 0.1 * (x**2 + y**2)),
-    ("(1 - x)**2 + 100*(y - x**2)**2", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2),
-    ("-x**2 + e**y - pi", lambda x, y: -(x**2) + np.e**y - np.pi),
-    ("hypot(x, y) + arctan2(y, x) + maximum(x, y) - minimum(x, 0)",
-     lambda x, y: np.hypot(x, y) + np.arctan2(y, x) + np.maximum(x, y) - np.minimum(x, 0)),
-    ("sqrt(abs(x)) * tanh(y) / (1 + exp(-x))", lambda x, y: np.sqrt(np.abs(x)) * np.tanh(y) / (1 + np.exp(-x))),
-    ("x**-2 + 2**x + x**0.5", lambda x, y: x**-2.0 + 2.0**x + x**0.5),
-    ("3", lambda x, y: 3.0 + 0 * x),
-])
+@pytest.mark.parametrize(
+    "text,numpy_fn",
+    [
+        ("sin(3*x)*cos(3*y) + 0.1*(x**2 + y**2)", lambda x, y: np.sin(3 * x) * np.cos(3 * y) + 0.1 * (x**2 + y**2)),
+        ("(1 - x)**2 + 100*(y - x**2)**2", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2),
+        ("-x**2 + e**y - pi", lambda x, y: -(x**2) + np.e**y - np.pi),
+        (
+            "hypot(x, y) + arctan2(y, x) + maximum(x, y) - minimum(x, 0)",
+            lambda x, y: np.hypot(x, y) + np.arctan2(y, x) + np.maximum(x, y) - np.minimum(x, 0),
+        ),
+        ("sqrt(abs(x)) * tanh(y) / (1 + exp(-x))", lambda x, y: np.sqrt(np.abs(x)) * np.tanh(y) / (1 + np.exp(-x))),
+        ("x**-2 + 2**x + x**0.5", lambda x, y: x**-2.0 + 2.0**x + x**0.5),
+        ("3", lambda x, y: 3.0 + 0 * x),
+    ],
+)
 def test_formulas_compute_what_they_say(text, numpy_fn):
     f = compile_expr(text)
     rng = np.random.default_rng(1)
     x, y = rng.uniform(0.1, 2, 50).astype(np.float32), rng.uniform(-2, 2, 50).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(f(x, y)), numpy_fn(x.astype(np.float64), y.astype(np.float64)),
-                               rtol=2e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(f(x, y)), numpy_fn(x.astype(np.float64), y.astype(np.float64)), rtol=2e-5, atol=1e-5
+    )
 
 
 def test_gradients_are_exact_and_negative_bases_square_fine():
@@ -139,8 +148,13 @@ def test_non_finite_regions_are_values_not_errors():
 
 def test_domains():
     assert parse_domain("-3,3,-1.5,2") == (-3.0, 3.0, -1.5, 2.0)
-    for bad, fragment in [("1,2,3", "expected XMIN,XMAX,YMIN,YMAX"), ("a,1,0,1", "four numbers"),
-                          ("0,nan,0,1", "finite"), ("1,0,0,1", "XMIN < XMAX"), ("0,1e9,0,1", r"\+-10000")]:
+    for bad, fragment in [
+        ("1,2,3", "expected XMIN,XMAX,YMIN,YMAX"),
+        ("a,1,0,1", "four numbers"),
+        ("0,nan,0,1", "finite"),
+        ("1,0,0,1", "XMIN < XMAX"),
+        ("0,1e9,0,1", r"\+-10000"),
+    ]:
         with pytest.raises(ExprError, match=fragment):
             parse_domain(bad)
 
@@ -153,8 +167,38 @@ def test_custom_surfaces_are_shared_per_formula():
 
 # --- fuzzing --------------------------------------------------------------------------------
 
-ATOMS = st.sampled_from(["x", "y", "pi", "e", "1", "2.5", "0", "1e-3", "sin", "log", "(", ")", ",", "+", "-",
-                         "*", "/", "**", "maximum", "sqrt", " ", "arctan2", ".", "_", "os", "^", "[", "'"])
+ATOMS = st.sampled_from(
+    [
+        "x",
+        "y",
+        "pi",
+        "e",
+        "1",
+        "2.5",
+        "0",
+        "1e-3",
+        "sin",
+        "log",
+        "(",
+        ")",
+        ",",
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "maximum",
+        "sqrt",
+        " ",
+        "arctan2",
+        ".",
+        "_",
+        "os",
+        "^",
+        "[",
+        "'",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -179,9 +223,27 @@ def _accepted_or_refused(text: str) -> None:
 
 
 LINK_KEYS = st.sampled_from(["surface", "start", "steps", "opt", "noise", "seed", "expr", "domain", "junk"])
-LINK_VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
-    ["custom", "rosenbrock", "adam:lr=0.1", "sgd:lr=-1", "1e999", "nan", "-5", "99999", "x**2", "-2,2,-2,2",
-     "9**9**9**9", "1,2", "adam:lr=0.1,lr=0.2", "lion:b1=1"]))
+LINK_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "custom",
+            "rosenbrock",
+            "adam:lr=0.1",
+            "sgd:lr=-1",
+            "1e999",
+            "nan",
+            "-5",
+            "99999",
+            "x**2",
+            "-2,2,-2,2",
+            "9**9**9**9",
+            "1,2",
+            "adam:lr=0.1,lr=0.2",
+            "lion:b1=1",
+        ]
+    ),
+)
 
 
 @settings(max_examples=300, deadline=None)

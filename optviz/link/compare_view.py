@@ -48,7 +48,7 @@ class CompareConfig:
     @classmethod
     def from_query(cls, params: Params, strict: bool = False) -> tuple[CompareConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced."""
-        problem = too_long(params)
+        problem = too_long(params, strict)
         if problem:
             return cls(), [problem]
         read, d = Reader(params, strict), cls()

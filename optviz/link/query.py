@@ -164,15 +164,23 @@ class Reader:
         return default
 
 
-def too_long(params: Params) -> str | None:
-    """The warning for a query string longer than MAX_QUERY_LENGTH (then the defaults are shown), or None."""
+def too_long(params: Params, strict: bool = False) -> str | None:
+    """The warning for a query string longer than MAX_QUERY_LENGTH (then the defaults are shown),
+    or None. ``strict`` (the command line) refuses it instead, naming the longest item: a
+    command must never run something other than what it was asked."""
     length = sum(len(k) + len(v) + 2 for k in params for v in values(params, k))
-    if length > MAX_QUERY_LENGTH:
-        return (
-            f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} are read, "
-            "so the default view is shown"
+    if length <= MAX_QUERY_LENGTH:
+        return None
+    if strict:
+        longest = max(params, key=lambda k: sum(len(v) for v in values(params, k)))
+        raise SpecError(
+            f"{longest}: too long ({length} characters in all, most of them in {longest}); "
+            f"at most {MAX_QUERY_LENGTH} are read"
         )
-    return None
+    return (
+        f"link: the query is {length} characters long; at most {MAX_QUERY_LENGTH} are read, "
+        "so the default view is shown"
+    )
 
 
 def shown(value) -> str:

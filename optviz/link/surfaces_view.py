@@ -106,7 +106,7 @@ class SurfacesConfig:
     def from_query(cls, params: Params, strict: bool = False) -> tuple[SurfacesConfig, list[str]]:
         """The configuration a link describes, and one warning per item that had to be replaced
         (``strict``: SpecError for the first, as the command line wants)."""
-        problem = too_long(params)
+        problem = too_long(params, strict)
         if problem:
             return cls(), [problem]
         read = Reader(params, strict)

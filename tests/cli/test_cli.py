@@ -209,3 +209,18 @@ def test_run_custom_surface_starting_where_f_is_not_finite(capsys):
 def test_custom_surface_errors(capsys, argv, fragment):
     code, out, err = run_cli(capsys, "run", *argv)
     assert code == 2 and out == "" and err.count("\n") == 1 and fragment in err, err
+
+
+@pytest.mark.parametrize(
+    "command,argv,flag",
+    [
+        ("run", ["--surface", "custom", "--expr", "x+" * 5000 + "y", "--opt", "adam"], "--expr"),
+        ("run", ["--surface", "bowl", "--opt", "adam:lr=0.01" + "0" * 9000], "--opt"),
+        ("mnist", ["--model", "logreg", "--opt", "sgd:lr=0.1" + "0" * 9000], "--opt"),
+    ],
+)
+def test_flags_longer_than_a_link_are_refused_not_replaced_by_the_defaults(capsys, command, argv, flag):
+    # The link reader shows the default view for an over-long query; a command must not run it.
+    code, out, err = run_cli(capsys, command, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert f"{flag}: too long" in err and "at most 8000 are read" in err

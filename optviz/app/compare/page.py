@@ -34,8 +34,8 @@ from optviz.link.surfaces_view import TOLERANCES
 from optviz.plots.compare import profile_figure, range_test_figure, robustness_figure
 
 TUNING_WORDS = {"lr": "lr on a log grid over its slider", "all": "a Halton sequence over its hyperparameters"}
-COMPARISONS = Shared(max_entries=16)
-RANGE_TESTS = Shared(max_entries=64)
+COMPARISONS = Shared(max_entries=16, name="comparisons")
+RANGE_TESTS = Shared(max_entries=64, name="range tests")
 Problems = list[tuple[str, str]]
 
 

@@ -5,7 +5,8 @@ every program a page could need (optviz.core.warmup), then calls ``gc.freeze()``
 live as long as the process (modules, compiled programs, cached grids) move out of the
 garbage collector's sight, so a collection, when one runs, no longer walks them. The server
 launcher (optviz.app.launch) boots before it accepts a connection; under plain
-``streamlit run`` the first script run does it.
+``streamlit run`` (a hosted app) the first script run starts it and the default views are
+drawn from the shipped first-paint record meanwhile.
 
 A first visit also gets a head start: a light placeholder chart is sent before the heavy
 imports. The browser loads Plotly.js (a large script) and sets up WebGL only when the first
@@ -15,11 +16,15 @@ chart arrives, so it does that while the server boots, instead of after.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from optviz.app.kit.cache import on_miss
 
 # Streamlit runs each session's script in its own thread. On a fresh server, several first
 # visits import numpy, JAX, Plotly and pandas at once, and Python's import-deadlock detection
@@ -68,31 +73,89 @@ def placeholder():
 
 
 _booted: dict[str, float] = {}
+_boot_lock = threading.Lock()
+WARM = threading.Event()  # clear only while a warm-up is under way
+WARM.set()
+_here = threading.local()  # .warming: this thread is the warm-up (it must not wait for itself)
+EXPECTED_WARM_UP = 12.0  # seconds a cold warm-up takes on a 2-core machine (for the progress bar)
 
 
-def boot(import_pages: Callable[[], None] | None = None) -> dict[str, float]:
+def boot(import_pages: Callable[[], None] | None = None, background: bool = False) -> dict[str, float]:
     """Prepare the process (once; later calls return at once); returns the seconds each part took.
 
-    ``import_pages`` (optviz.app.pages.import_all) imports every page, before the heap is frozen,
-    so a first visit imports nothing and the pages' modules are frozen with the rest."""
-    if _booted:
-        return _booted
+    First, on the calling thread: JAX's devices, the compilation cache, the pages' modules
+    (``import_pages``, optviz.app.pages.import_all, so a first visit imports nothing) and the
+    caches primed with every page's default view (optviz.app.kit.first_paint). Then the
+    warm-up: every program a page could need compiled (optviz.core.warmup), every surface's
+    grid, and the heap frozen. The launcher waits for it before it serves; a plain
+    ``streamlit run`` (a hosted app) runs it in the background (``background``), so its first
+    visitors see the default views at once, and a view that needs a program waits for the
+    warm-up with a progress bar (:func:`wait_until_warm`) instead of compiling it a second time.
+    """
+    with _boot_lock:
+        if not _booted:
+            WARM.clear()
+            _booted.update(_prepare(import_pages))
+            if background:
+                threading.Thread(target=_warm_up, name="optviz-warm-up", daemon=True).start()
+            else:
+                _warm_up()
+    if not background:
+        WARM.wait()
+    return _booted
+
+
+def _prepare(import_pages: Callable[[], None] | None) -> dict[str, float]:
     t = time.perf_counter()
     from optviz.core.engine.devices import enable_compilation_cache, tune_for_this_cpu
 
     tune_for_this_cpu()  # the launcher boots before any page: JAX's devices are set up here
-    from optviz.core.warmup import warm_up
-
     enable_compilation_cache()
     if import_pages is not None:
         import_pages()
-    times = {"imports": time.perf_counter() - t, **warm_up()}
-    from optviz.app.kit.runs import warm_grids
-
+    times = {"imports": time.perf_counter() - t}
     t = time.perf_counter()
-    warm_grids()
-    times["grids"] += time.perf_counter() - t
-    gc.collect()
-    gc.freeze()
-    _booted.update(times)
-    return _booted
+    from optviz.app.kit.first_paint import prime, read
+
+    prime(read())
+    on_miss(wait_until_warm)
+    times["first paint"] = time.perf_counter() - t
+    return times
+
+
+def _warm_up() -> None:
+    _here.warming = True
+    try:
+        from optviz.app.kit.runs import warm_grids
+        from optviz.core.warmup import warm_up
+
+        times = warm_up()
+        t = time.perf_counter()
+        warm_grids()
+        times["grids"] += time.perf_counter() - t
+        _booted.update(times)
+        gc.collect()
+        gc.freeze()
+    except Exception as err:  # a page then compiles what it needs itself, as before
+        print(f"optviz: warm-up failed ({err!r}); pages will compile on demand", file=sys.stderr)
+    finally:
+        WARM.set()
+
+
+def wait_until_warm(_cache: object = None) -> None:
+    """Wait for the warm-up, if it is still going; on a page, with a progress bar saying why.
+    (The argument is the cache that missed, when called as its miss hook.)"""
+    if WARM.is_set() or getattr(_here, "warming", False):
+        return
+    if get_script_run_ctx() is None:  # a worker thread: its job reports the wait (optviz.app.kit.jobs)
+        WARM.wait()
+        return
+    bar, t = st.progress(0.0), time.perf_counter()
+    while not WARM.wait(0.25):
+        waited = time.perf_counter() - t
+        bar.progress(
+            min(waited / EXPECTED_WARM_UP, 0.95),
+            text=f"Warming up: this server has just started and is compiling its programs, once "
+            f"(about {EXPECTED_WARM_UP:.0f} s; {waited:.0f} s so far)",
+        )
+    bar.empty()

@@ -9,8 +9,13 @@
 - Computations never draw. Long ones take a ``progress`` callback from the page, which
   draws its bar outside the cache; a result that is already cached draws no bar at all.
 
-``@shared(n)`` caches a function by its arguments; ``Shared(n).get_or_compute(key, fn)`` is
-for work that reports progress or whose key is not simply its arguments.
+``@shared(n)`` caches a function by its arguments; ``Shared(n, name=...).get_or_compute(key, fn)``
+is for work that reports progress or whose key is not simply its arguments.
+
+Named caches (every ``@shared`` one is named after its function) can be recorded and primed:
+optviz.app.kit.first_paint records what the pages' default views put in them and ships it, so
+a fresh server draws those views before it has compiled anything. A miss on a primed server
+still computes; :func:`on_miss` lets the app wait there until its programs are compiled.
 """
 
 from __future__ import annotations
@@ -28,6 +33,29 @@ import numpy as np
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 _MISSING = object()
+
+CACHES: dict[str, Shared] = {}  # the named caches, by name
+_recording: list[tuple[str, Hashable, Any]] | None = None  # (cache, key, value) of every put, while recording
+_miss_hook: Callable[[Shared], None] | None = None
+
+
+def on_miss(hook: Callable[[Shared], None] | None) -> None:
+    """Call ``hook(cache)`` before computing a value ``cache`` misses (the app waits there while it warms up)."""
+    global _miss_hook
+    _miss_hook = hook
+
+
+def start_recording() -> None:
+    """From now on, note every value put into a named cache (optviz.app.kit.first_paint)."""
+    global _recording
+    _recording = []
+
+
+def stop_recording() -> list[tuple[str, Hashable, Any]]:
+    """The (cache name, key, value) of every put since :func:`start_recording`, in order."""
+    global _recording
+    records, _recording = _recording or [], None
+    return records
 
 
 def freeze(value: Any) -> Any:
@@ -49,11 +77,14 @@ def freeze(value: Any) -> Any:
 class Shared:
     """A bounded, thread-safe LRU cache shared by every session of the server process."""
 
-    def __init__(self, max_entries: int, ttl: float = 3600.0):
-        self.max_entries, self.ttl = max_entries, ttl
+    def __init__(self, max_entries: int, ttl: float = 3600.0, name: str | None = None, ship: bool = True):
+        # ``ship``: whether its values may be recorded for the first paint (not data read off this machine)
+        self.max_entries, self.ttl, self.name, self.ship = max_entries, ttl, name, ship
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
+        if name is not None:
+            CACHES[name] = self
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         """The cached value, or ``default`` when absent or expired."""
@@ -67,6 +98,8 @@ class Shared:
     def put(self, key: Hashable, value: T) -> T:
         """Store ``value`` (frozen) under ``key``, evicting the least recently used beyond the bound."""
         freeze(value)
+        if _recording is not None and self.name is not None and self.ship:
+            _recording.append((self.name, key, value))
         with self._lock:
             self._entries[key] = (time.monotonic(), value)
             self._entries.move_to_end(key)
@@ -84,10 +117,16 @@ class Shared:
         with key_lock:
             value = self.get(key, _MISSING)
             if value is _MISSING:
+                self.missed()
                 value = self.put(key, compute())
         with self._lock:
             self._computing.pop(key, None)
         return value
+
+    def missed(self) -> None:
+        """Say that a value is about to be computed for this cache (see :func:`on_miss`)."""
+        if _miss_hook is not None:
+            _miss_hook(self)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -105,11 +144,12 @@ class Cached(Protocol[T_co]):
     def __call__(self, *args: Any, **kwargs: Any) -> T_co: ...
 
 
-def shared(max_entries: int, ttl: float = 3600.0) -> Callable[[Callable[..., T]], Cached[T]]:
-    """Decorator: cache a pure function of hashable arguments in a :class:`Shared` cache."""
+def shared(max_entries: int, ttl: float = 3600.0, ship: bool = True) -> Callable[[Callable[..., T]], Cached[T]]:
+    """Decorator: cache a pure function of hashable arguments in a :class:`Shared` cache named
+    after the function (``ship`` as :class:`Shared`'s)."""
 
     def wrap(fn: Callable[..., T]) -> Cached[T]:
-        cache = Shared(max_entries, ttl)
+        cache = Shared(max_entries, ttl, name=f"{fn.__module__}.{fn.__qualname__}", ship=ship)
 
         @functools.wraps(fn)
         def cached(*args, **kwargs):

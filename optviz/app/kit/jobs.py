@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from optviz.app.kit.boot import WARM
 from optviz.app.kit.cache import Shared
 
 T = TypeVar("T")
@@ -98,6 +99,8 @@ class JobBoard:
 
     def _run(self, job: Job, cache: Shared, work: Callable[[Report], Any]) -> None:
         try:
+            while not WARM.wait(POLL):  # a fresh server compiles its programs once: wait for that, not twice
+                job.report(0.0, f"{job.label}: waiting for the server's warm-up (it compiles its programs once)")
             job.report(0.0, job.label)
             job.result = cache.put(job.key, work(job.report))
         except Cancelled:
@@ -129,6 +132,7 @@ def compute_with_progress(
     hit = cache.get(key, _MISSING)
     if hit is not _MISSING:
         return hit
+    cache.missed()
     job = BOARD.watch(cache, key, work, label)
     bar = st.progress(0.0, text=label)
     shown = None

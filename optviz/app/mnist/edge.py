@@ -20,7 +20,7 @@ from optviz.core.spec import SpecError, format_spec
 from optviz.link import MnistConfig
 from optviz.plots.mnist import edge_figure
 
-EDGES = Shared(max_entries=16)
+EDGES = Shared(max_entries=16, name="edges of stability")
 MODEL, LOSS, ITERS, MEASUREMENTS = "mlp", "mse", 10, 16
 
 

@@ -23,7 +23,7 @@ from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
 from optviz.plots.surface_figures import contour_figure, surface_figure
 
-LANDSCAPES = Shared(max_entries=16)
+LANDSCAPES = Shared(max_entries=16, name="landscapes")
 IMAGES = 1000  # training images the slice's loss is measured on
 GRIDS = (11, 21, 31, 41, 51)
 

@@ -35,7 +35,9 @@ from optviz.plots.common import PALETTE, PathData
 from optviz.plots.curves import curves_figure
 from optviz.plots.mnist import digits_figure, factor_figure, input_factor_image
 
-RACES = Shared(max_entries=6)  # finished races, by configuration and data (a CNN race records ~140 MB of paths)
+RACES = Shared(
+    max_entries=6, name="mnist races"
+)  # finished races, by configuration and data (a CNN race records ~140 MB of paths)
 RECORDS = 16  # parameter snapshots per run, for the loss landscape
 
 

@@ -31,7 +31,7 @@ from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.surface_figures import contour_figure
 
 CLICKABLE_CELLS = 16_384  # above this, cells are picked with the sliders only (the click layer gets heavy)
-SWEEPS = Shared(max_entries=32)  # whole grids: up to 65,536 cells of metrics each
+SWEEPS = Shared(max_entries=32, name="sweeps")  # whole grids: up to 65,536 cells of metrics each
 DIVERGED = -2  # a basin map's value for a run that diverged (-1: it ended at no minimum)
 METRIC_TITLES = {
     "loss": "log10(final loss − min f)",

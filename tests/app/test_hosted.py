@@ -1,0 +1,72 @@
+"""The app as a hosted platform runs it: plain `streamlit run app.py` with Streamlit Community
+Cloud's forced settings and nothing compiled on disk (a container woken from sleep)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from tests.paths import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the protocol-level client
+
+from protocol import Server, Session
+
+pytestmark = pytest.mark.server
+
+# What Community Cloud forces on every app (.streamlit/config.toml is honoured for the rest).
+HOSTED = [
+    "--runner.fastReruns",
+    "true",
+    "--server.runOnSave",
+    "true",
+    "--client.showErrorDetails",
+    "false",
+    "--server.enableXsrfProtection",
+    "true",
+]
+
+
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory):
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.port", "{port}", *HOSTED]
+    empty_cache = str(tmp_path_factory.mktemp("jax-cache"))
+    with Server(command=command, env={"OPTVIZ_JAX_CACHE": empty_cache}) as server:
+        yield server
+
+
+def test_a_cold_hosted_server_draws_the_default_view_then_every_page(hosted):
+    async def visit():
+        s = Session(hosted.base, "")
+        await s.connect()
+        await s.rerun()
+        default = dict(s.elements)
+        for page in ("sweep", "mnist", "compare", "learn"):
+            await s.rerun_page(page)
+        await s.close()
+        return s.exceptions, default
+
+    errors, default = asyncio.run(visit())
+    assert errors == []
+    assert {"r0_adam_lr", "r1_sgd_lr", "r2_adagrad_lr"} <= default.keys()
+
+
+def test_a_link_to_another_view_waits_for_the_warm_up_and_then_draws(hosted):
+    async def visit():
+        s = Session(hosted.base, "surface=rosenbrock&opt=adam:lr=0.02&opt=nesterov:lr=0.001&steps=300")
+        await s.connect()
+        await s.rerun()
+        first = dict(s.elements)
+        await s.set_number("r0_adam_lr", 0.05)  # a control, live once its program is ready
+        await s.rerun()
+        await s.close()
+        return s.exceptions, first, s.elements, s.query
+
+    errors, first, after, query = asyncio.run(visit())
+    assert errors == []
+    assert first["r0_adam_lr"].value == pytest.approx(0.02) and "r1_nesterov_lr" in first
+    assert after["r0_adam_lr"].value == pytest.approx(0.05) and "adam%3Alr%3D0.05" in query

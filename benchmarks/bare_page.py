@@ -9,9 +9,18 @@ the two curve panels as two charts, and a fifth chart of one line per path with 
 threshold. The crowd benchmark keeps the three charts its figures were measured with.
 """
 
-import numpy as np
-import plotly.graph_objects as go
-import streamlit as st
+import sys
+import threading
+
+# Sessions that arrive together on a fresh server import pandas (for the table) at once, and
+# Python's import-deadlock detection can hand one of them a half-imported module (the app met
+# this too and imports under one lock): the floor imports under one process-wide lock as well.
+_lock = sys.__dict__.setdefault("_bare_page_import_lock", threading.Lock())  # one per process, kept across reruns
+with _lock:
+    import numpy as np
+    import pandas  # noqa: F401  (st.table's, imported here under the lock)
+    import plotly.graph_objects as go
+    import streamlit as st
 
 st.set_page_config(layout="wide")
 # The app's pair of controls: a slider over log-spaced stops, the exact value in a number box (key "lr").

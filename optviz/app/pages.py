@@ -62,13 +62,14 @@ def import_all() -> None:
 def run(name: str) -> None:
     """A page's script: start-up (once per process), then the page. Imports go through one lock
     (see kit.boot); the Surfaces page sends a placeholder chart before them."""
-    from optviz.app.kit.boot import IMPORT_LOCK, boot, placeholder
+    from optviz.app.kit.boot import IMPORT_LOCK, boot, page_run, placeholder
 
     page = BY_NAME[name]
-    with IMPORT_LOCK:
-        slot = placeholder() if page.placeholder else None  # the browser starts on Plotly.js meanwhile
-        boot(import_all)
-        draw = importlib.import_module(page.module).page
-    draw()
-    if slot is not None:
-        slot.empty()
+    with page_run():  # the background warm-up waits for a lull in these
+        with IMPORT_LOCK:
+            slot = placeholder() if page.placeholder else None  # the browser starts on Plotly.js meanwhile
+            boot(import_all, background=True)  # a plain `streamlit run` (hosted): compile while the first views draw
+            draw = importlib.import_module(page.module).page
+        draw()
+        if slot is not None:
+            slot.empty()

@@ -77,3 +77,52 @@ def test_watchers_see_the_partial_results_as_they_come():
     seen = []
     compute_with_progress(Shared(8), "partial", _slow([], steps=6, pause=0.3), "x", on_partial=seen.append)
     assert seen and seen == sorted(seen) and set(seen) <= set(range(6))
+
+
+def _blocking(release: threading.Event, ran: list, name: str):
+    def work(report):
+        ran.append(name)
+        while not release.wait(0.02):
+            report(0.5, f"{name} working")
+        return name
+
+    return work
+
+
+def test_heavy_jobs_wait_their_turn_and_watchers_see_their_place():
+    board, cache, release, ran = JobBoard(workers=1), Shared(8), threading.Event(), []
+    first = board.watch(cache, "first", _blocking(release, ran, "first"), "first")
+    time.sleep(0.2)
+    second = board.watch(cache, "second", _blocking(release, ran, "second"), "second", estimate=30)
+    third = board.watch(cache, "third", _blocking(release, ran, "third"), "third", estimate=30)
+    assert (board.place(first), board.place(second), board.place(third)) == (None, 0, 1)
+    assert "queued behind 2 job(s)" in board.status(third) and "takes about 30 s" in board.status(third)
+    board.unwatch(second)  # its tab closed while it waited: it leaves the queue, and never runs
+    assert board.place(third) == 0
+    release.set()
+    assert third.done.wait(10) and third.result == "third"
+    assert ran == ["first", "third"]
+    for job in (first, third):
+        board.unwatch(job)
+
+
+def test_a_light_job_runs_at_once_beside_a_busy_queue():
+    board, cache, release, ran = JobBoard(workers=1), Shared(8), threading.Event(), []
+    heavy = board.watch(cache, "heavy", _blocking(release, ran, "heavy"), "heavy")
+    light = board.watch(cache, "light", lambda report: "quick", "light", estimate=0.1)
+    assert light.done.wait(5) and light.result == "quick" and not heavy.done.is_set()
+    release.set()
+    assert heavy.done.wait(5)
+    board.unwatch(heavy)
+    board.unwatch(light)
+
+
+def test_the_time_left_comes_from_the_progress_once_under_way():
+    board, cache, release, ran = JobBoard(workers=1), Shared(8), threading.Event(), []
+    job = board.watch(cache, "half", _blocking(release, ran, "half"), "half", estimate=1000)
+    assert "queued" not in board.status(job)  # nothing ahead of it: it starts at once
+    time.sleep(1.2)  # it reports half done, so about as long again is left
+    assert 0.5 < job.seconds_left() < 3.0 and "left)" in board.status(job)
+    release.set()
+    job.done.wait(5)
+    board.unwatch(job)

@@ -166,6 +166,9 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
                 # runs in this iteration, so `done` is this iteration's list
                 report((i + fraction) / len(cfg.specs), message, [r.copy() for r in done] + [run.copy()])  # noqa: B023
 
+            def tick(fraction: float, message: str, i: int = i) -> None:  # within an epoch: no new curves
+                report((i + fraction) / len(cfg.specs), message)
+
             done += train_race(
                 cfg.model,
                 [spec],
@@ -178,6 +181,7 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
                 log_every(cfg),
                 progress=progress,
                 record_every=record,
+                tick=tick,
             )
         return done
 

@@ -19,7 +19,7 @@ from optviz.app.kit.runs import grid, racer
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, settle
 from optviz.app.sweep import controls as controls
-from optviz.core.engine.sweep import SweepResult, cell_settings, run_sweep
+from optviz.core.engine.sweep import SweepResult, cell_settings, estimated_seconds, run_sweep
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import SURFACES
@@ -59,6 +59,7 @@ def sweep(cfg: SweepConfig, spec) -> SweepResult:
             progress=lambda done, total: report(done / total, f"{done} of {total} runs"),
         ),
         label,
+        estimate=estimated_seconds(spec, cfg.x.n * cfg.y.n, cfg.steps),
     )
 
 

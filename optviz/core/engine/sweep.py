@@ -10,6 +10,7 @@ the same optimizer and surface does not recompile.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 
 import jax
@@ -29,6 +30,9 @@ from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_sp
 
 STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
 UNROLL = 1  # steps per loop iteration; 2 made XLA recompute across the steps it fused (12x slower here)
+PROBE = 256  # cells per device of the calls that measure a costly optimizer's speed
+CALL_SECONDS = 1.0  # what one call of a costly optimizer's sweep should take: a stop waits at most about that
+IN_FLIGHT = 2  # calls dispatched before the oldest is awaited (one computing, one queued behind it)
 
 
 @dataclass
@@ -290,8 +294,6 @@ def run_sweep(
     progress=None,
 ) -> SweepResult:
     """Run every cell of the grid ``x`` by ``y``; ``progress(done, total)`` is called per chunk."""
-    import time
-
     if x.key == y.key:
         raise SpecError(f"axes: the two axes must differ (both are {x.key})")
     cells = x.n * y.n
@@ -339,7 +341,8 @@ def run_cells(
     """Independent runs of one optimizer on one surface, cell i from ``starts[i]`` with the
     hyperparameters ``hps`` (each a scalar, or one value per cell): (final point [C, 2], final
     loss, first step within ``tol`` of the minimum or -1, divergence step or 0). The sweep
-    engine: chunks of cells in one compiled shape, all dispatched before any is awaited.
+    engine: chunks of cells in one compiled shape, a few dispatched ahead of the one awaited;
+    a costly optimizer's chunks sized to about CALL_SECONDS each, so a stop takes effect soon.
 
     With a tuple of surfaces, ``hps["_surface"]`` gives each cell's (an index into the tuple)."""
     cells = len(starts)
@@ -353,24 +356,78 @@ def run_cells(
     scalars = (np.int32(steps), np.float32(tol), np.float32(f_min), np.float32(noise), np.int32(seed))
     sharding = _cell_sharding()
     per_call = len(sharding.device_set)
-    chunk = min(SWEEP_CHUNK, _round_up(-(-cells // per_call))) * per_call
-    pending = []
-    for lo in range(0, cells, chunk):
+
+    def dispatch(lo: int, chunk: int):
         part = slice(lo, min(lo + chunk, cells))
         pad = chunk - (part.stop - part.start)
         s = np.pad(starts[part], ((0, pad), (0, 0)), mode="edge")
         h = {k: np.pad(v[part], (0, pad), mode="edge") if np.ndim(v) else v for k, v in hps.items()}
-        # Each call's cells are split over the devices (one per core, optviz.core.engine.devices), which run their
-        # shares at once; and every call is dispatched before any is awaited.
+        # Each call's cells are split over the devices (one per core, optviz.core.engine.devices), which run
+        # their shares at once.
         s, cell_hps = jax.device_put((s, {k: v for k, v in h.items() if np.ndim(v)}), sharding)
-        h = {**h, **cell_hps}
-        pending.append((kernel(s, h, *scalars), chunk - pad, part.stop))
-    outs = []
-    for result, keep, done in pending:
+        return kernel(s, {**h, **cell_hps}, *scalars), chunk - pad, part.stop
+
+    outs: list[list[np.ndarray]] = []
+
+    def collect(call) -> None:
+        result, keep, done = call
         outs.append([a[:keep] for a in jax.device_get(result)])
         if progress is not None:
-            progress(done, cells)
+            progress(done, cells)  # may raise (a cancelled job): nothing more is dispatched
+
+    chunk = min(SWEEP_CHUNK, _round_up(-(-cells // per_call))) * per_call
+    lo = 0
+    if _costly(opt_name) and cells > 2 * PROBE * per_call:
+        # An optimizer whose step is costly (a line search, a Hessian, one run per array) could
+        # make one call of a full chunk last a minute, and a call cannot be stopped. Two small
+        # calls (the first compiles) measure its speed; the rest go in chunks of about CALL_SECONDS.
+        for _ in range(2):
+            t = time.perf_counter()
+            collect(dispatch(lo, PROBE * per_call))
+            lo += PROBE * per_call
+        per_second = PROBE * per_call / max(time.perf_counter() - t, 1e-6)
+        chunk = min(chunk, _round_down(int(per_second * CALL_SECONDS) // per_call) * per_call)
+    pending: list = []
+    while lo < cells or pending:
+        # At most IN_FLIGHT calls dispatched ahead: a cancelled sweep stops within about that many calls.
+        while lo < cells and len(pending) < IN_FLIGHT:
+            pending.append(dispatch(lo, chunk))
+            lo += chunk
+        collect(pending.pop(0))
     return tuple(np.concatenate([o[i] for o in outs]) for i in range(4))
+
+
+# Cell-steps a second of a sweep on this 2-core machine, by kind of step (the slowest of each kind
+# on a 64x64 grid of Rastrigin, 200 steps: SWATS 18 M, Newton 5.7 M, L-BFGS with its line search
+# 0.55 M; see docs/performance.md). Estimates before a sweep starts; its progress refines them.
+RATE_ELEMENTWISE, RATE_COSTLY, RATE_LINE_SEARCH = 18e6, 5e6, 0.5e6
+
+
+def estimated_seconds(spec: OptSpec, cells: int, steps: int) -> float:
+    """About how long a sweep of ``cells`` runs of ``steps`` steps takes here: an upper estimate
+    (an optimizer that may search a line is taken to search it)."""
+    if REGISTRY[spec.name].needs_objective:
+        rate = RATE_LINE_SEARCH
+    elif _costly(spec.name):
+        rate = RATE_COSTLY
+    else:
+        rate = RATE_ELEMENTWISE
+    return cells * steps / rate
+
+
+def _costly(opt_name: str) -> bool:
+    """Whether a step of this optimizer costs far more than an elementwise one (so a full chunk
+    could take long): it searches a line, takes Hessians, or runs one run per array."""
+    opt = REGISTRY[opt_name]
+    return opt.needs_objective or opt.needs_hessian or not opt.elementwise
+
+
+def _round_down(cells: int) -> int:
+    """The largest power of two at most ``cells``, and at least PROBE."""
+    size = PROBE
+    while size * 2 <= cells:
+        size *= 2
+    return size
 
 
 @functools.lru_cache(maxsize=1)

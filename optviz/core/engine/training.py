@@ -27,6 +27,7 @@ from optviz.core.problems.mnist_models import MODELS
 from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 
 SMALL_STATE = 10_000  # numbers: state arrays up to this size are kept for the page (Adafactor's factors)
+TICK_BATCHES = 50  # batches between the checks a stopped job is noticed at (tick)
 
 
 @dataclass
@@ -128,6 +129,7 @@ def train_race(
     log_every: int = 10,
     progress: Callable[[float, str, TrainRun], None] | None = None,
     record_every: int | None = None,
+    tick: Callable[[float, str], None] | None = None,
 ) -> list[TrainRun]:
     """Train every spec from the same initialisation on the same batches.
 
@@ -137,6 +139,10 @@ def train_race(
 
     With ``record_every``, each run keeps its flat parameters at the start and every that many
     steps (for loss landscapes).
+
+    ``tick(fraction, message)`` is called every TICK_BATCHES batches, with no more than about
+    half as many batches queued on the device: a job that is stopped there (it raises) leaves
+    the CPU within a fraction of a second, not at the end of an epoch.
     """
     check_sizes(data, epochs, batch_size, train_size, test_size)
     model = MODELS[model_name]
@@ -169,6 +175,10 @@ def train_race(
                 step_losses.append(loss)
                 if record_every and (e * n_batches + b + 1) % record_every == 0:
                     run.snapshots.append(np.asarray(flat))
+                if tick is not None and (b + 1) % TICK_BATCHES == 0:
+                    step_losses[-TICK_BATCHES // 2].block_until_ready()  # bound what is queued ahead
+                    done = (k * epochs + e + (b + 1) / n_batches) / (len(specs) * epochs)
+                    tick(done, f"{opt.display_name}: epoch {e + 1} of {epochs}, batch {b + 1} of {n_batches}")
             losses = np.asarray(jax.device_get(step_losses))  # waits for the epoch to finish
             run.seconds += time.perf_counter() - t0
             t0 = time.perf_counter()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import jax
 import numpy as np
 import pytest
 
 from optviz.cli.main import main
-from optviz.core.engine.sweep import cell_settings, run_sweep
+from optviz.core.engine.sweep import PROBE, cell_settings, run_sweep
 from optviz.core.engine.traces import count
 from optviz.core.engine.trajectory import run_one, run_race
 from optviz.core.limits import SWEEP_CHUNK
@@ -249,3 +250,37 @@ def test_marks_round_trip_over_every_step_count():
     hit, died = jnp.meshgrid(values, values[::-1])
     back_hit, back_died = _unpack_marks(_pack_marks(hit, died))
     assert (back_hit == hit).all() and (back_died == died).all()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _chunks_until_stopped(spec_text: str, side: int, steps: int, reports: int) -> list[int]:
+    """The cells each call of a sweep covered, up to the ``reports``-th progress report, where it is stopped."""
+    spec = parse_spec(spec_text)
+    x, y = parse_axis("x", f"x=-5:5:{side}", spec.name), parse_axis("y", f"y=-5:5:{side}", spec.name)
+    done: list[int] = []
+
+    def progress(cells_done: int, total: int) -> None:
+        done.append(cells_done)
+        if len(done) == reports:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_sweep(SURFACES["rastrigin"], spec, x, y, steps=steps, progress=progress)
+    return [b - a for a, b in zip([0, *done], done)]
+
+
+def test_a_costly_optimizers_sweep_goes_in_small_calls_so_a_stop_takes_effect_soon():
+    # A line search's full chunk would be one call of about a minute here, and a call cannot be
+    # stopped; two probe calls measure its speed and the rest are sized to about a second.
+    chunks = _chunks_until_stopped("lbfgs:line_search=1", 256, 2000, reports=4)
+    per_call = len(jax.local_devices())
+    assert chunks[:2] == [PROBE * per_call] * 2
+    assert all(c < SWEEP_CHUNK * per_call for c in chunks[2:])
+
+
+def test_a_cheap_optimizers_sweep_keeps_its_full_chunks():
+    chunks = _chunks_until_stopped("adam", 256, 200, reports=2)
+    assert chunks == [SWEEP_CHUNK * len(jax.local_devices())] * 2

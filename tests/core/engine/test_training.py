@@ -307,3 +307,18 @@ def test_the_flat_gradient_is_jaxs_through_unravel(name):
     assert float(ours[0]) == float(ref[0])
     np.testing.assert_allclose(np.asarray(ours[1]), np.asarray(ref[1]), rtol=1e-6, atol=1e-9)
     assert np.abs(np.asarray(ref[1])).max() > 0
+
+
+def test_a_stop_within_an_epoch_takes_effect_at_the_next_tick():
+    class Stop(Exception):
+        pass
+
+    ticks: list[tuple[float, str]] = []
+
+    def tick(fraction: float, message: str) -> None:
+        ticks.append((fraction, message))
+        raise Stop
+
+    with pytest.raises(Stop):  # 100 batches an epoch: stopped after 50, not at the epoch's end
+        train_race("logreg", [parse_spec("adam")], load_bundled(), 1, 60, 6000, 500, tick=tick)
+    assert ticks == [(pytest.approx(0.5), "Adam: epoch 1 of 1, batch 50 of 100")]

@@ -126,3 +126,20 @@ def test_the_time_left_comes_from_the_progress_once_under_way():
     release.set()
     job.done.wait(5)
     board.unwatch(job)
+
+
+def test_every_pages_job_says_its_estimate_before_it_starts():
+    """Each call of the shared helper in the app passes ``estimate=`` (so it queues, or not, by
+    its size, and its watchers are told how long it takes)."""
+    import ast
+    import pathlib
+
+    import optviz.app
+
+    calls = []
+    for path in pathlib.Path(optviz.app.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "compute_with_progress":
+                calls.append((path.name, node.lineno, {k.arg for k in node.keywords}))
+    assert len(calls) >= 6  # sweep, compare, two range tests, MNIST training, landscape, edge
+    assert [c for c in calls if "estimate" not in c[2]] == []

@@ -19,6 +19,8 @@ from optviz.app.kit.jobs import compute_with_progress
 from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, or_dash, spec_lines
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
+from optviz.core.analysis import compare as comparing
+from optviz.core.analysis import lrfind
 from optviz.core.analysis.compare import Comparison, compare
 from optviz.core.analysis.lrfind import RangeTest, lr_range_test_mnist, lr_range_test_surface
 from optviz.core.limits import MAX_BUDGET, MAX_STARTS, MAX_SWEEP_STEPS
@@ -147,6 +149,7 @@ def comparison(cfg: CompareConfig) -> Comparison:
             cfg.specs, cfg.surfaces, cfg.starts, 1, cfg.budget, cfg.tune, cfg.steps, cfg.tol, progress=report
         ),
         "tuning every optimizer on every problem",
+        estimate=comparing.estimated_seconds(cfg.specs, cfg.surfaces, cfg.starts, 1, cfg.budget, cfg.steps),
     )
 
 
@@ -218,6 +221,7 @@ def range_section(cfg: CompareConfig) -> None:
                 (cfg.lr_on, cfg.lr_opt),
                 lambda report: lr_range_test_mnist(cfg.lr_on.removeprefix("mnist-"), cfg.lr_opt, data),
                 "training 9 short MNIST runs",
+                estimate=lrfind.estimated_seconds_mnist(cfg.lr_on.removeprefix("mnist-"), cfg.lr_opt),
             )
         else:
             test = compute_with_progress(
@@ -225,6 +229,7 @@ def range_section(cfg: CompareConfig) -> None:
                 (cfg.lr_on, cfg.lr_opt),
                 lambda report: lr_range_test_surface(SURFACES[cfg.lr_on], cfg.lr_opt),
                 "the range test and its grid of runs",
+                estimate=lrfind.estimated_seconds_surface(cfg.lr_opt),
             )
     except SpecError as err:
         st.warning(f"The range test cannot run: {err}")

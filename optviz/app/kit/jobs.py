@@ -214,7 +214,7 @@ def compute_with_progress(
     if job.error is not None:
         raise job.error
     if job.cancelled and job.result is None:  # cancelled just before it finished, by a watcher that left
-        return compute_with_progress(cache, key, work, label, on_partial, estimate)
+        return compute_with_progress(cache, key, work, label, on_partial, estimate=estimate)
     return job.result
 
 

@@ -13,7 +13,7 @@ from optviz.app.kit.boxes import number_box
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.charts import chart
 from optviz.app.kit.jobs import compute_with_progress
-from optviz.core.analysis.sharpness import EdgeRun, edge_of_stability
+from optviz.core.analysis.sharpness import EdgeRun, edge_of_stability, estimated_seconds
 from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_STEPS
 from optviz.core.problems.mnist_data import Mnist
 from optviz.core.spec import SpecError, format_spec
@@ -46,6 +46,7 @@ def _compute(cfg: MnistConfig, data: Mnist) -> EdgeRun | None:
                 progress=report,
             ),
             "full-batch training",
+            estimate=estimated_seconds(MODEL, cfg.eos, cfg.eos_steps, min(cfg.eos_images, len(data.train_images))),
         )
     except SpecError as err:
         st.warning(f"The experiment was not run: {err}")

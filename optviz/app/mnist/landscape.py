@@ -15,7 +15,7 @@ import streamlit as st
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.charts import chart
 from optviz.app.kit.jobs import compute_with_progress
-from optviz.core.analysis.landscape import landscape
+from optviz.core.analysis.landscape import estimated_seconds, landscape
 from optviz.core.engine.training import TrainRun
 from optviz.core.problems.mnist_data import Mnist
 from optviz.link import MnistConfig
@@ -67,7 +67,14 @@ def _compute(cfg: MnistConfig, runs: list[TrainRun], data: Mnist, key) -> dict:
             progress=progress,
         )
 
-    return compute_with_progress(LANDSCAPES, key, work, f"{cfg.grid * cfg.grid} losses over {IMAGES} images")
+    points = sum(len(r.snapshots) for r in runs)
+    return compute_with_progress(
+        LANDSCAPES,
+        key,
+        work,
+        f"{cfg.grid * cfg.grid} losses over {IMAGES} images",
+        estimate=estimated_seconds(cfg.model, cfg.grid, points, n),
+    )
 
 
 def axis_names(out: dict) -> tuple[str, str]:

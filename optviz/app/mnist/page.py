@@ -24,7 +24,7 @@ from optviz.app.kit.views import arrive, settle
 from optviz.app.mnist import controls as controls
 from optviz.app.mnist.edge import edge_section
 from optviz.app.mnist.landscape import landscape_section
-from optviz.core.engine.training import TrainRun, train_race
+from optviz.core.engine.training import TrainRun, estimated_seconds, train_race
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.mnist_data import Mnist, MnistError, cached, download
@@ -189,7 +189,8 @@ def train(cfg: MnistConfig, data: Mnist, key) -> None:
         st.session_state["mn_partial"] = (key, partial)
         chart(live, curves(cfg, partial), key=None)
 
-    compute_with_progress(RACES, key, work, "compiling and training", on_partial=show)
+    estimate = estimated_seconds(cfg.model, cfg.specs, cfg.epochs, cfg.train, cfg.test)
+    compute_with_progress(RACES, key, work, "compiling and training", on_partial=show, estimate=estimate)
     st.session_state.pop("mn_partial", None)
     for slot in (stop, live):
         slot.empty()

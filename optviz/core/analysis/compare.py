@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optviz.core.engine.cost import COMPILE_SECONDS, cell_steps_per_second
 from optviz.core.limits import MAX_BUDGET, MAX_RUNS, MAX_SEEDS, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import SURFACES
@@ -159,6 +160,15 @@ def check_compare(
         raise SpecError(f"tune: must be one of {', '.join(TUNES)} (got {tune!r})")
     if not tol > 0:
         raise SpecError(f"tol: must be > 0 (got {format_number(tol)})")
+
+
+def estimated_seconds(
+    specs: Sequence[OptSpec], surfaces: Sequence[str], starts: int, seeds: int, budget: int, steps: int
+) -> float:
+    """About how long :func:`compare` takes here, before it starts: one sweep per optimizer (and
+    noise seed) of every problem's trials, each with a compile (optviz.core.engine.cost)."""
+    cells = len(dict.fromkeys(surfaces)) * starts * budget
+    return seeds * sum(COMPILE_SECONDS + cells * steps / cell_steps_per_second(s.name) for s in specs)
 
 
 def compare(

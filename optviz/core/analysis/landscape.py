@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from optviz.core.engine.cost import COMPILE_SECONDS
 from optviz.core.engine.training import cross_entropy
 from optviz.core.limits import MAX_LANDSCAPE_GRID, MIN_LANDSCAPE_GRID
 from optviz.core.problems.mnist_models import MODELS
@@ -200,6 +201,13 @@ def grid_axes(
     lo, hi = np.minimum(allc.min(axis=0), -at_least), np.maximum(allc.max(axis=0), at_least)
     pad = margin * np.maximum(hi - lo, 1e-3)
     return np.linspace(lo[0] - pad[0], hi[0] + pad[0], n), np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
+
+
+def estimated_seconds(model_name: str, grid: int, path_points: int, images: int) -> float:
+    """About how long :func:`landscape` takes here, before it starts: the slice's ``grid`` x
+    ``grid`` losses and two per path point (its true loss and the slice's under it), each over
+    ``images`` images at the model's loss rate, plus one compile (optviz.core.engine.cost)."""
+    return COMPILE_SECONDS + (grid * grid + 2 * path_points) * images / MODELS[model_name].loss_rate
 
 
 def landscape(

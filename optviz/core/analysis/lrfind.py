@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optviz.core.engine.cost import COMPILE_SECONDS, cell_steps_per_second
 from optviz.core.engine.trajectory import surface_grad
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers.schedule import DEFAULTS, SCHEDULE_KEYS
@@ -140,6 +141,20 @@ def _surface_program(opt_name: str, surface: Surface):
         return losses
 
     return jax.jit(jax.vmap(run, in_axes=(None, 0, None)))
+
+
+def estimated_seconds_surface(spec: OptSpec, k: int = 100, grid: int = 24) -> float:
+    """About how long :func:`lr_range_test_surface` takes here once compiled: the ramp and the
+    grid's runs, as sweep cell-steps (optviz.core.engine.cost); a fraction of a second."""
+    return (grid + 1) * k / cell_steps_per_second(spec.name)
+
+
+def estimated_seconds_mnist(model_name: str, spec: OptSpec, k: int = 100, grid: int = 8, batch: int = 60) -> float:
+    """About how long :func:`lr_range_test_mnist` takes here, before it starts: the ramp and
+    the grid's runs, ``k`` batches each, at the model's training rate, plus one compile."""
+    from optviz.core.engine.training import images_per_second  # the MNIST side loads on demand
+
+    return COMPILE_SECONDS + (grid + 1) * k * batch / images_per_second(model_name, spec.name)
 
 
 def lr_range_test_surface(

@@ -20,8 +20,9 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optviz.core.analysis.stability import PRECONDITIONED, diagonal_preconditioner, threshold_at
+from optviz.core.engine.cost import COMPILE_SECONDS
 from optviz.core.engine.network import flat_value_and_grad, network_rule, training_step
-from optviz.core.engine.training import cross_entropy
+from optviz.core.engine.training import cross_entropy, images_per_second
 from optviz.core.limits import MAX_EOS_IMAGES, MAX_EOS_ITERS, MAX_EOS_STEPS
 from optviz.core.optimizers.schedule import scheduled_hparams
 from optviz.core.problems.mnist_data import Mnist
@@ -116,6 +117,13 @@ def check_edge(steps: int, every: int, images: int, iters: int, available: int) 
     for item, value, lo, hi in checks:
         if not lo <= value <= hi:
             raise SpecError(f"{item}: must be a whole number from {lo} to {hi} (got {value})")
+
+
+def estimated_seconds(model_name: str, spec: OptSpec, steps: int, images: int) -> float:
+    """About how long :func:`edge_of_stability` takes here, before it starts: an upper estimate.
+    Full-batch steps at the model's training rate (measured with the page's measurements included:
+    0.5-0.65 of this on the MLP), plus one compile (optviz.core.engine.cost)."""
+    return COMPILE_SECONDS + steps * images / images_per_second(model_name, spec.name)
 
 
 def edge_of_stability(

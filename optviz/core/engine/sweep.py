@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from optviz.core.engine.cost import cell_steps_per_second
 from optviz.core.engine.traces import traced
 from optviz.core.engine.trajectory import step_noise, surface_grad
 from optviz.core.limits import MAX_SWEEP_CELLS, MAX_SWEEP_STEPS, SWEEP_CHUNK
@@ -377,7 +378,7 @@ def run_cells(
 
     chunk = min(SWEEP_CHUNK, _round_up(-(-cells // per_call))) * per_call
     lo = 0
-    if _costly(opt_name) and cells > 2 * PROBE * per_call:
+    if REGISTRY[opt_name].costly and cells > 2 * PROBE * per_call:
         # An optimizer whose step is costly (a line search, a Hessian, one run per array) could
         # make one call of a full chunk last a minute, and a call cannot be stopped. Two small
         # calls (the first compiles) measure its speed; the rest go in chunks of about CALL_SECONDS.
@@ -397,29 +398,10 @@ def run_cells(
     return tuple(np.concatenate([o[i] for o in outs]) for i in range(4))
 
 
-# Cell-steps a second of a sweep on this 2-core machine, by kind of step (the slowest of each kind
-# on a 64x64 grid of Rastrigin, 200 steps: SWATS 18 M, Newton 5.7 M, L-BFGS with its line search
-# 0.55 M; see docs/performance.md). Estimates before a sweep starts; its progress refines them.
-RATE_ELEMENTWISE, RATE_COSTLY, RATE_LINE_SEARCH = 18e6, 5e6, 0.5e6
-
-
 def estimated_seconds(spec: OptSpec, cells: int, steps: int) -> float:
     """About how long a sweep of ``cells`` runs of ``steps`` steps takes here: an upper estimate
-    (an optimizer that may search a line is taken to search it)."""
-    if REGISTRY[spec.name].needs_objective:
-        rate = RATE_LINE_SEARCH
-    elif _costly(spec.name):
-        rate = RATE_COSTLY
-    else:
-        rate = RATE_ELEMENTWISE
-    return cells * steps / rate
-
-
-def _costly(opt_name: str) -> bool:
-    """Whether a step of this optimizer costs far more than an elementwise one (so a full chunk
-    could take long): it searches a line, takes Hessians, or runs one run per array."""
-    opt = REGISTRY[opt_name]
-    return opt.needs_objective or opt.needs_hessian or not opt.elementwise
+    (optviz.core.engine.cost)."""
+    return cells * steps / cell_steps_per_second(spec.name)
 
 
 def _round_down(cells: int) -> int:

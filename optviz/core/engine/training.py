@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from optviz.core.engine.cost import COMPILE_SECONDS, COSTLY_SLOWDOWN
 from optviz.core.engine.network import flat_value_and_grad, network_rule, training_step
 from optviz.core.limits import MAX_BATCH, MAX_EPOCHS
 from optviz.core.optimizers import REGISTRY
@@ -28,6 +29,23 @@ from optviz.core.spec import OptSpec, SpecError, check_network, check_steps
 
 SMALL_STATE = 10_000  # numbers: state arrays up to this size are kept for the page (Adafactor's factors)
 TICK_BATCHES = 50  # batches between the checks a stopped job is noticed at (tick)
+
+
+def images_per_second(model_name: str, opt_name: str) -> float:
+    """About how many images a second one training step of ``opt_name`` on the model handles here."""
+    rate = MODELS[model_name].train_rate
+    return rate / COSTLY_SLOWDOWN if REGISTRY[opt_name].costly else rate
+
+
+def estimated_seconds(model_name: str, specs: Sequence[OptSpec], epochs: int, train_size: int, test_size: int) -> float:
+    """About how long :func:`train_race` takes here, before it starts: an upper estimate (every
+    program taken to need compiling; training plus each epoch's accuracies; see
+    optviz.core.engine.cost)."""
+    model = MODELS[model_name]
+    per_epoch_eval = (train_size + test_size) / model.loss_rate
+    return sum(
+        COMPILE_SECONDS + epochs * (train_size / images_per_second(model_name, s.name) + per_epoch_eval) for s in specs
+    )
 
 
 @dataclass

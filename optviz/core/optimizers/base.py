@@ -206,6 +206,19 @@ class OptimizerDef:
         raise KeyError(key)
 
     @property
+    def costly(self) -> bool:
+        """Whether a step costs far more than an elementwise update of the same size (it searches
+        a line, takes Hessians or Hessian-vector products, works per matrix, or is not
+        elementwise): what a job's cost estimate and a sweep's call sizes go by."""
+        return (
+            self.needs_objective
+            or self.needs_hessian
+            or self.hessian_diag_due is not None
+            or self.for_network is not None
+            or not self.elementwise
+        )
+
+    @property
     def hparam_names(self) -> tuple[str, ...]:
         return tuple(hp.name for hp in self.hparams)
 

@@ -10,7 +10,7 @@ by taking the convolution at each window position separately (``cnn_apply``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -32,6 +32,11 @@ class Model:
     # forward, which for the convolution is not what is fastest backward.
     fast_forward: Callable[[Params, jax.Array], jax.Array] | None = None
     title: str = ""  # as the pages name it
+    # What a job's cost estimate reads (measured on the 2-core machine, warm, rounded down so an
+    # estimate errs long): images per second through one training step of an elementwise
+    # optimizer, and images per second through the loss alone (a landscape's points).
+    train_rate: float = field(kw_only=True)
+    loss_rate: float = field(kw_only=True)
 
     def forward(self, params: Params, images: jax.Array) -> jax.Array:
         """Logits for evaluation (no gradient taken through it): ``apply`` or its faster twin."""
@@ -145,10 +150,22 @@ def cnn_forward(params, images):
 
 MODELS = {
     "logreg": Model(
-        "logreg", ("Flatten 784", "Dense 10 (softmax)"), logreg_init, logreg_apply, title="Logistic regression"
+        "logreg",
+        ("Flatten 784", "Dense 10 (softmax)"),
+        logreg_init,
+        logreg_apply,
+        title="Logistic regression",
+        train_rate=1e5,
+        loss_rate=1e6,
     ),
     "mlp": Model(
-        "mlp", ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"), mlp_init, mlp_apply, title="MLP 784-256-10"
+        "mlp",
+        ("Flatten 784", "Dense 256 + ReLU", "Dense 10 (softmax)"),
+        mlp_init,
+        mlp_apply,
+        title="MLP 784-256-10",
+        train_rate=4e4,
+        loss_rate=2e5,
     ),
     "cnn": Model(
         "cnn",
@@ -157,6 +174,8 @@ MODELS = {
         cnn_apply,
         cnn_forward,
         title="CNN (the seed's)",
+        train_rate=7e3,
+        loss_rate=5e4,
     ),
 }
 

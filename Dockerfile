@@ -14,7 +14,8 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY pyproject.toml README.md LICENSE app.py ./
 COPY .streamlit .streamlit
 COPY optviz optviz
-RUN pip install --no-cache-dir --no-deps .
+RUN pip install --no-cache-dir --no-deps . \
+ && pip install --no-cache-dir "redis>=5.0"  # the optional shared result store (OPTVIZ_REDIS_URL)
 
 # Compile every program the pages need into the image's persistent JAX cache, so that a new
 # container's replicas load them instead of compiling (JAX recompiles if the host CPU differs).

@@ -146,7 +146,9 @@ def _prepare(import_pages: Callable[[], None] | None) -> dict[str, float]:
     times = {"imports": time.perf_counter() - t}
     t = time.perf_counter()
     from optviz.app.kit.first_paint import prime, read
+    from optviz.app.kit.store import connect_from_environment
 
+    connect_from_environment()  # replicas' shared results, if OPTVIZ_REDIS_URL names a store
     prime(read())
     on_miss(wait_until_warm)
     times["first paint"] = time.perf_counter() - t

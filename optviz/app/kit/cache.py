@@ -16,6 +16,10 @@ Named caches (every ``@shared`` one is named after its function) can be recorded
 optviz.app.kit.first_paint records what the pages' default views put in them and ships it, so
 a fresh server draws those views before it has compiled anything. A miss on a primed server
 still computes; :func:`on_miss` lets the app wait there until its programs are compiled.
+
+Under the named caches there may be a second tier shared by several replicas
+(optviz.app.kit.store, off unless OPTVIZ_REDIS_URL is set): a local miss looks there before
+computing, and what is computed is stored there too.
 """
 
 from __future__ import annotations
@@ -37,6 +41,21 @@ _MISSING = object()
 CACHES: dict[str, Shared] = {}  # the named caches, by name
 _recording: list[tuple[str, Hashable, Any]] | None = None  # (cache, key, value) of every put, while recording
 _miss_hook: Callable[[Shared], None] | None = None
+_tier: Tier | None = None
+
+
+class Tier(Protocol):
+    """A store under the named caches, shared by replicas (optviz.app.kit.store.RedisTier)."""
+
+    def get(self, name: str, key: Hashable) -> Any: ...  # the value, or store.MISSING
+
+    def put(self, name: str, key: Hashable, value: Any, ttl: float) -> None: ...
+
+
+def set_tier(tier: Tier | None) -> None:
+    """Put ``tier`` under every named cache that ships (None: no tier, the default)."""
+    global _tier
+    _tier = tier
 
 
 def on_miss(hook: Callable[[Shared], None] | None) -> None:
@@ -87,17 +106,32 @@ class Shared:
             CACHES[name] = self
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        """The cached value, or ``default`` when absent or expired."""
+        """The cached value (here, else from the shared tier if there is one), or ``default``
+        when absent or expired."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or time.monotonic() - entry[0] > self.ttl:
-                return default
-            self._entries.move_to_end(key)
-            return entry[1]
+            if entry is not None and time.monotonic() - entry[0] <= self.ttl:
+                self._entries.move_to_end(key)
+                return entry[1]
+        tier = self._shared_tier()
+        if tier is None or self.name is None:
+            return default
+        from optviz.app.kit.store import MISSING
 
-    def put(self, key: Hashable, value: T) -> T:
-        """Store ``value`` (frozen) under ``key``, evicting the least recently used beyond the bound."""
+        value = tier.get(self.name, key)
+        return default if value is MISSING else self.put(key, value, share=False)
+
+    def _shared_tier(self) -> Tier | None:
+        # only named caches of computed results: not the datasets (ship=False) read off one machine
+        return _tier if self.name is not None and self.ship else None
+
+    def put(self, key: Hashable, value: T, share: bool = True) -> T:
+        """Store ``value`` (frozen) under ``key``, evicting the least recently used beyond the
+        bound; and in the shared tier, if there is one, unless ``share`` is False."""
         freeze(value)
+        tier = self._shared_tier() if share else None
+        if tier is not None and self.name is not None:
+            tier.put(self.name, key, value, self.ttl)
         if _recording is not None and self.name is not None and self.ship:
             _recording.append((self.name, key, value))
         with self._lock:

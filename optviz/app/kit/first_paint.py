@@ -74,6 +74,6 @@ def prime(records: Record) -> int:
     for name, key, value in records:
         target = cache.CACHES.get(name)
         if target is not None:
-            target.put(key, value)
+            target.put(key, value, share=False)  # every replica primes its own
             primed += 1
     return primed

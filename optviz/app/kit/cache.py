@@ -37,6 +37,7 @@ import numpy as np
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 _MISSING = object()
+MISSING = _MISSING  # what a Tier's get returns for a key it does not hold
 
 CACHES: dict[str, Shared] = {}  # the named caches, by name
 _recording: list[tuple[str, Hashable, Any]] | None = None  # (cache, key, value) of every put, while recording
@@ -47,7 +48,7 @@ _tier: Tier | None = None
 class Tier(Protocol):
     """A store under the named caches, shared by replicas (optviz.app.kit.store.RedisTier)."""
 
-    def get(self, name: str, key: Hashable) -> Any: ...  # the value, or store.MISSING
+    def get(self, name: str, key: Hashable) -> Any: ...  # the value, or MISSING
 
     def put(self, name: str, key: Hashable, value: Any, ttl: float) -> None: ...
 
@@ -116,8 +117,6 @@ class Shared:
         tier = self._shared_tier()
         if tier is None or self.name is None:
             return default
-        from optviz.app.kit.store import MISSING
-
         value = tier.get(self.name, key)
         return default if value is MISSING else self.put(key, value, share=False)
 

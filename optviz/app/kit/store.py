@@ -29,11 +29,12 @@ from typing import Any, cast
 
 import numpy as np
 
+from optviz.app.kit.cache import MISSING, set_tier
+
 ENV = "OPTVIZ_REDIS_URL"
 TIMEOUT = 0.5  # seconds a get or a put may wait for the store
 RETRY = 30.0  # seconds a store that failed is left alone
 MAX_VALUE_BYTES = 32 << 20  # larger results stay in their own replica
-MISSING = object()
 
 
 class Unshareable(TypeError):
@@ -137,11 +138,9 @@ class RedisTier:
 
 def connect_from_environment() -> RedisTier | None:
     """The tier named by OPTVIZ_REDIS_URL, installed under every shared cache (None if unset)."""
-    from optviz.app.kit import cache
-
     url = os.environ.get(ENV, "").strip()
     if not url:
         return None
     tier = RedisTier(url)
-    cache.set_tier(tier)
+    set_tier(tier)
     return tier

@@ -109,6 +109,23 @@ def test_exports_hold_the_curves_and_the_config(tiny_race):
     assert MnistConfig.from_query(parse_qs(data["query"])) == (cfg, []) and len(data["runs"]) == 3
 
 
+def test_a_sessions_exports_do_not_pin_the_races_parameter_snapshots(tiny_race):
+    """A session keeps its export builders until it ends (minutes after its tab closes): they
+    hold the runs without their snapshots (tens of MB a CNN run), while the cache keeps them."""
+    from optviz.app.mnist.page import RACES
+    from tests.apptools import _DEFERRED
+
+    at = tiny_race
+    cfg, _ = MnistConfig.from_query(query(at))
+    cached = RACES.get((cfg.race_key, "bundled subset (first 12,000 training and 2,000 test images)"))
+    assert all(len(r.snapshots) > 1 for r in cached)
+    for button in at.get("download_button"):
+        builder = _DEFERRED[button.proto.deferred_file_id]
+        runs = next(a for a in builder.args if isinstance(a, list))
+        assert [r.test_accuracy for r in runs] == [r.test_accuracy for r in cached]
+        assert all(r.snapshots == [] for r in runs)
+
+
 def test_bad_optimizer_lines_and_sizes_are_reported():
     at = _open()
     at.text_area(key="mn_opts").set_value("adam\nadamm\nsgd:lr=-1").run()

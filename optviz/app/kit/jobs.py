@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from optviz.app.kit.boot import WARM
+from optviz.app.kit.boot import WARM, release_freed_memory
 from optviz.app.kit.cache import Shared
 
 T = TypeVar("T")
@@ -171,6 +171,8 @@ class JobBoard:
                 if self._jobs.get(job.key) is job:
                     del self._jobs[job.key]
             job.done.set()
+            if job.heavy:
+                release_freed_memory()  # a training or a big sweep leaves freed arenas behind
 
 
 def _duration(seconds: float) -> str:

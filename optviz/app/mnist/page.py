@@ -7,6 +7,7 @@ every epoch that finished, for the session that stopped it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -84,7 +85,11 @@ def _share(cfg: MnistConfig, runs: list[TrainRun], data: Mnist) -> None:
             "json",
         ),
     ]
-    share_section("mnist", downloads if runs else [], cfg, runs)
+    # An export is built when clicked, from what the session keeps until it ends (two minutes
+    # after its tab closes): the runs without their parameter snapshots (a CNN run's are ~47 MB,
+    # and neither export holds them), so a class's finished sessions do not pin old races.
+    slim = [dataclasses.replace(r, snapshots=[]) for r in runs]
+    share_section("mnist", downloads if runs else [], cfg, slim)
 
 
 def stopped_note(cfg: MnistConfig, runs: list[TrainRun]) -> str:

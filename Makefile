@@ -46,7 +46,7 @@ docs: $(VENV)/.dev
 	$(PY) scripts/optimizers_page.py
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
-# Every benchmark, each against its peer in the same run (about 25 minutes on 2 cores). They need
+# Every benchmark, each against its peer in the same run (about 50 minutes on 2 cores). They need
 # torch (installed here, CPU build; never a runtime dependency), Debian's chromium, and the full
 # MNIST files in ../shared/mnist for the MNIST one (skipped with a note when absent).
 bench: $(VENV)/.dev
@@ -60,6 +60,11 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_browser_redraw.py
 	$(PY) benchmarks/load_test.py
 	$(PY) benchmarks/crowd.py
+	$(PY) benchmarks/bench_hosted.py
+	$(PY) benchmarks/bench_heavy.py
+	$(PY) benchmarks/bench_estimates.py
+	$(PY) benchmarks/bench_memory.py --rounds 4
+	$(PY) benchmarks/bench_serve_steady.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site build *.egg-info

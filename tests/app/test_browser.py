@@ -320,8 +320,8 @@ def test_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
         page.goto(server + link)
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
         page.get_by_role("button", name="Train").click()
-        # Stop while SGD trains, after at least one of its epochs finished
-        page.get_by_text(re.compile(r"SGD: epoch [12] of 3")).wait_for(timeout=180_000)
+        # Stop while SGD trains, after at least one of its epochs finished (not a within-epoch tick)
+        page.get_by_text(re.compile(r"SGD: epoch [12] of 3, test accuracy")).wait_for(timeout=180_000)
         page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
         note = page.get_by_text("Training was stopped")
         note.wait_for(timeout=60_000)

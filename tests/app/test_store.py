@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +17,7 @@ from optviz.app.kit import cache, store
 from optviz.app.kit.cache import Shared
 from optviz.app.kit.first_paint import prime
 from tests.paths import ROOT
+from tests.serving import need, two_replicas
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
@@ -110,19 +108,10 @@ def test_a_store_that_is_down_costs_one_short_timeout_then_is_left_alone(capsys)
 LINK = "surface=booth&steps=150&opt=nadam:lr=0.0371&opt=rmsprop:lr=0.0123"
 
 
-def _need(program: str, package: str) -> str:
-    for path in (shutil.which(program), f"/usr/bin/{program}", f"/usr/sbin/{program}"):
-        if path and os.path.exists(path):
-            return path
-    if os.environ.get("CI"):
-        pytest.fail(f"{program} is missing: .ci/run should have installed {package}")
-    pytest.skip(f"{program} is missing (apt-get install -y {package})")
-
-
 @pytest.fixture(scope="module")
 def redis_url():
     pytest.importorskip("redis")
-    program = _need("redis-server", "redis-server")
+    program = need("redis-server", "redis-server")
     port = free_port()
     proc = subprocess.Popen(
         [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -144,24 +133,9 @@ def redis_url():
 
 @pytest.fixture(scope="module")
 def replicas(redis_url):
-    _need("haproxy", "haproxy")
     url, _client = redis_url
-    port = free_port()
-    with open(os.devnull, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "optviz", "serve", "--workers", "2", "--port", str(port), "--address", "127.0.0.1"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env=dict(os.environ, PYTHONPATH=ROOT, OPTVIZ_REDIS_URL=url),
-        )
-    try:
-        line = proc.stdout.readline()  # once both replicas answer (each booted)
-        yield [int(p) for p in re.search(r"ports ([\d, ]+);", line).group(1).split(", ")]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    with two_replicas(free_port(), OPTVIZ_REDIS_URL=url) as running:
+        yield running["ports"]
 
 
 def _visit(port: int, link: str) -> Session:

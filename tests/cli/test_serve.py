@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +19,7 @@ import urllib.request
 import pytest
 
 from tests.paths import ROOT
+from tests.serving import two_replicas
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the crowd benchmark's protocol client
 
@@ -31,34 +30,10 @@ pytestmark = pytest.mark.server
 LINK = "surface=himmelblau&steps=120&opt=adam:lr=0.042&opt=sgd:lr=0.003"
 
 
-def _need_haproxy() -> None:
-    if shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("haproxy is missing: .ci/run should have installed it")
-    pytest.skip("haproxy is missing (apt-get install -y haproxy)")
-
-
 @pytest.fixture(scope="module")
 def served():
-    _need_haproxy()
-    port = free_port()
-    with open(os.devnull, "w") as log:  # the child keeps its own handle
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "optviz", "serve", "--workers", "2", "--port", str(port), "--address", "127.0.0.1"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env=dict(os.environ, PYTHONPATH=ROOT),
-        )
-    try:
-        line = proc.stdout.readline()  # "serving ... (ports A, B; ...)" once both replicas answer
-        ports = [int(p) for p in re.search(r"ports ([\d, ]+);", line).group(1).split(", ")]
-        yield {"base": f"http://127.0.0.1:{port}", "ports": ports, "proc": proc}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    with two_replicas(free_port()) as running:
+        yield running
 
 
 def _replica_pid(proc: subprocess.Popen, port: int) -> int:

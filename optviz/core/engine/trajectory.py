@@ -55,6 +55,11 @@ def noise_table(seed: int) -> np.ndarray:
     return table
 
 
+def noise_input(noise: float, seed: int) -> np.ndarray:
+    """The noise table a run's program takes: ``seed``'s draws, or zeros when there is no noise."""
+    return noise_table(int(seed)) if noise > 0 else _NO_NOISE
+
+
 def surface_grad(surface: Surface, point):
     """grad f at ``point`` [2, ...]: the partials in x and y, stacked on axis 0.
 
@@ -171,8 +176,9 @@ def run_one(
     start_arr = np.asarray(start, np.float32)
     check_steps(spec, steps)
     hvec = np.asarray(packed.pack_hparams(spec.name, spec.settings()), np.float32)
-    table = noise_table(int(seed)) if noise > 0 else _NO_NOISE
-    out = runner(np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), table)
+    out = runner(
+        np.int32(s), np.int32(o), start_arr, hvec, np.int32(steps), np.float32(noise), noise_input(noise, seed)
+    )
     points, losses, ok, rows, lrs, loss0 = jax.device_get(out)
     info = packed.unpack_info(spec.name, rows[:steps])
     run = _finish_run(spec, start_arr, float(loss0), points[:steps], losses[:steps], ok[:steps], info)

@@ -1,0 +1,171 @@
+"""A fan of runs: one racer's run at K values of one of its settings, in one vmapped call.
+
+The question a student brings is "what does the learning rate do?", and the answer is a motion:
+the fan holds the racer's path at every value of a hyperparameter (or of a start coordinate)
+across its slider's range, so a page can scrub through them without asking the server again.
+The runs are the single runs' program (optviz.core.engine.trajectory) for this surface and
+optimizer, vmapped over the value vectors (or the starts): one compile per (surface,
+optimizer), then every fan of that pair is one call, whatever is varied.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+
+from optviz.core.engine import packed
+from optviz.core.engine.trajectory import noise_input, program
+from optviz.core.limits import MAX_COORD, MAX_STEPS
+from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers import schedule as sched
+from optviz.core.optimizers.base import HParam
+from optviz.core.problems.surfaces import Surface
+from optviz.core.spec import OptSpec, SpecError, check_steps, make_spec
+
+START_KEYS = ("start_x", "start_y")
+MIN_FAN, MAX_FAN = 2, 64  # runs in one fan
+
+
+@dataclass(frozen=True)
+class Fan:
+    """K runs of one racer that differ only in ``key``: paths and losses padded with NaN after
+    a run diverged (``diverged_at[i]`` is that step, or -1)."""
+
+    key: str
+    values: np.ndarray  # (K,)
+    paths: np.ndarray  # (K, steps + 1, 2), the start first
+    losses: np.ndarray  # (K, steps + 1)
+    diverged_at: np.ndarray  # (K,) int, -1 where the run never diverged
+
+
+def setting(spec: OptSpec, key: str) -> HParam:
+    """How ``key`` of this racer is ranged and scaled: its registry entry (a hyperparameter or a
+    common schedule/clipping key); SpecError if it has none such or it is not a number to scrub."""
+    opt = REGISTRY[spec.name]
+    if key in opt.hparam_names:
+        hp = opt.hparam(key)
+    elif key in sched.BY_NAME:
+        hp = sched.BY_NAME[key]
+    else:
+        raise SpecError(
+            f"scrub: {spec.name} has no setting {key!r}; choose one of: "
+            f"{', '.join(opt.hparam_names + sched.NAMES + START_KEYS)}"
+        )
+    if hp.kind in ("flag", "choice"):
+        raise SpecError(f"scrub: {key} is a {hp.kind}, not a value to scrub through")
+    return hp
+
+
+def fan_values(
+    spec: OptSpec,
+    key: str,
+    k: int,
+    start: Sequence[float] = (0.0, 0.0),
+    span: float = 2.0,
+    steps: int | None = None,
+) -> np.ndarray:
+    """``k`` values of ``key`` across its slider's range (log-spaced where the registry says log),
+    the current value among them; with ``steps``, only values a run of that length can take (a
+    warmup shorter than the run). A start coordinate spans ``span`` either side of the start."""
+    if not MIN_FAN <= k <= MAX_FAN:
+        raise SpecError(f"scrub: from {MIN_FAN} to {MAX_FAN} runs (got {k})")
+    if key in START_KEYS:
+        now = float(start[START_KEYS.index(key)])
+        lo, hi = max(now - span, -MAX_COORD), min(now + span, MAX_COORD)
+        values = np.linspace(lo, hi, k)
+    else:
+        hp = setting(spec, key)
+        now = float(spec.settings()[key])
+        lo, hi = hp.slider
+        lo, hi = min(lo, now), max(hi, now)
+        if hp.log and lo > 0:
+            values = np.geomspace(lo, hi, k)
+        else:
+            values = np.linspace(lo, hi, k)
+        if hp.kind == "int":
+            values = np.unique(np.round(values))
+    values[np.argmin(np.abs(values - now))] = now  # the racer's own run is one of the fan
+    if steps is not None and key not in START_KEYS:
+        values = np.asarray([v for v in values if _fits(spec, key, float(v), steps)])
+        if len(values) < MIN_FAN:
+            raise SpecError(f"scrub: {key} takes fewer than {MIN_FAN} values in a run of {steps} steps")
+    return np.asarray(values, np.float64)
+
+
+def _fits(spec: OptSpec, key: str, value: float, steps: int) -> bool:
+    try:
+        check_steps(make_spec(spec.name, {**spec.settings(), key: value}), steps)
+    except SpecError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=32)
+def _fan_program(surface: Surface, opt_name: str, over_start: bool):
+    """The single runs' program vmapped over value vectors (or starts): one compile per pair."""
+    run = program((surface,), (opt_name,))
+    axes = (None, None, 0, None, None, None, None) if over_start else (None, None, None, 0, None, None, None)
+    return jax.jit(jax.vmap(run, in_axes=axes))
+
+
+def run_fan(
+    surface: Surface,
+    start: Sequence[float],
+    steps: int,
+    spec: OptSpec,
+    key: str,
+    values: Sequence[float],
+    noise: float = 0.0,
+    seed: int = 0,
+) -> Fan:
+    """The racer ``spec`` from ``start`` for ``steps`` steps at each of ``values`` of ``key``
+    (a hyperparameter, a common key, or ``start_x``/``start_y``); every value is checked as a
+    link's would be (SpecError naming the first bad one)."""
+    if not 1 <= steps <= MAX_STEPS:
+        raise SpecError(f"steps: must be from 1 to {MAX_STEPS} (got {steps})")
+    grid = np.asarray(values, np.float64)
+    if not MIN_FAN <= len(grid) <= MAX_FAN:
+        raise SpecError(f"scrub: from {MIN_FAN} to {MAX_FAN} runs (got {len(grid)})")
+    over_start = key in START_KEYS
+    starts = np.tile(np.asarray(start, np.float32), (len(grid), 1))
+    hvecs = np.tile(np.asarray(packed.pack_hparams(spec.name, spec.settings()), np.float32), (len(grid), 1))
+    if over_start:
+        starts[:, START_KEYS.index(key)] = grid
+    else:
+        setting(spec, key)
+        for i, v in enumerate(grid):
+            one = make_spec(spec.name, {**spec.settings(), key: float(v)})  # validated as a link's value
+            check_steps(one, steps)
+            hvecs[i] = packed.pack_hparams(spec.name, one.settings())
+    runner = _fan_program(surface, spec.name, over_start)
+    start_arg, hvec_arg = (starts, hvecs[0]) if over_start else (starts[0], hvecs)
+    out = runner(
+        np.int32(0), np.int32(0), start_arg, hvec_arg, np.int32(steps), np.float32(noise), noise_input(noise, seed)
+    )
+    points, losses, ok, _rows, _lrs, loss0 = jax.device_get(out)
+    return _assemble(key, grid, starts, points[:, :steps], losses[:, :steps], ok[:, :steps], loss0)
+
+
+def _assemble(
+    key: str, values: np.ndarray, starts: np.ndarray, points: np.ndarray, losses: np.ndarray, ok: np.ndarray, loss0
+) -> Fan:
+    """The runs as padded arrays: each path and loss curve up to its last finite point, NaN after."""
+    k, steps = ok.shape
+    paths = np.full((k, steps + 1, 2), np.nan, np.float32)
+    curves = np.full((k, steps + 1), np.nan, np.float32)
+    diverged = np.full(k, -1, np.int64)
+    for i in range(k):
+        if not (np.all(np.isfinite(starts[i])) and math.isfinite(float(loss0[i]))):
+            diverged[i] = 0
+            continue
+        n_ok = int(np.argmin(ok[i])) if not ok[i].all() else steps
+        paths[i, 0], curves[i, 0] = starts[i], loss0[i]
+        paths[i, 1 : n_ok + 1], curves[i, 1 : n_ok + 1] = points[i, :n_ok], losses[i, :n_ok]
+        if n_ok < steps:
+            diverged[i] = n_ok + 1
+    return Fan(key, values, paths, curves, diverged)

@@ -1,0 +1,108 @@
+"""A fan of runs: each member is exactly the single run at its value, values span the registry's range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optviz.core.engine.fan import fan_values, run_fan
+from optviz.core.engine.trajectory import run_one
+from optviz.core.optimizers import REGISTRY
+from optviz.core.problems.surfaces import SURFACES
+from optviz.core.spec import SpecError, make_spec, parse_surface_spec
+
+START = (-1.5, 2.0)
+
+
+def _single(surface, start, steps, spec, key, value):
+    if key in ("start_x", "start_y"):
+        start = (value, start[1]) if key == "start_x" else (start[0], value)
+        return run_one(surface, start, steps, spec)
+    return run_one(surface, start, steps, make_spec(spec.name, {**spec.settings(), key: value}))
+
+
+@pytest.mark.parametrize(
+    "surface, spec, key",
+    [
+        ("rosenbrock", "adam:lr=0.02,b1=0.8,b2=0.99", "lr"),
+        ("rosenbrock", "adam:lr=0.02,b1=0.8,b2=0.99", "b1"),
+        ("himmelblau", "momentum:lr=0.01", "lr"),  # diverges at the top of its range
+        ("beale", "rmsprop:lr=0.01,warmup=20", "warmup"),
+        ("rosenbrock", "lbfgs", "start_x"),
+    ],
+)
+def test_every_member_of_a_fan_is_the_single_run_at_its_value(surface, spec, key):
+    surface, spec = SURFACES[surface], parse_surface_spec(spec)
+    values = fan_values(spec, key, 12, START, steps=400)
+    fan = run_fan(surface, START, 400, spec, key, values)
+    assert fan.paths.shape == (len(values), 401, 2)
+    for i, v in enumerate(values):
+        one = _single(surface, START, 400, spec, key, float(v))
+        n = len(one.path)
+        # float32: the fan's program (one surface, one optimizer) and the single runs' catalogue
+        # program are fused differently by XLA, so they part in the last bits within 100 steps
+        np.testing.assert_allclose(fan.paths[i, :n], one.path, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(fan.losses[i, :n], one.loss, rtol=1e-4, atol=1e-6)
+        assert np.isnan(fan.paths[i, n:]).all()
+        assert fan.diverged_at[i] == (one.diverged_at if one.diverged_at is not None else -1)
+
+
+def test_a_momentum_fan_over_lr_shows_where_it_starts_to_diverge():
+    spec = parse_surface_spec("momentum:lr=0.01")
+    fan = run_fan(SURFACES["himmelblau"], START, 300, spec, "lr", fan_values(spec, "lr", 24))
+    diverged = fan.diverged_at >= 0
+    assert diverged.any() and not diverged.all()
+    first = int(np.argmax(diverged))
+    assert diverged[first:].all()  # beyond some lr, every run diverges
+
+
+def test_values_span_the_registry_range_log_spaced_where_it_says_log_and_hold_the_current_value():
+    spec = parse_surface_spec("adam:lr=0.0123,b1=0.85")
+    lrs = fan_values(spec, "lr", 32)
+    lo, hi = REGISTRY["adam"].hparam("lr").slider
+    assert REGISTRY["adam"].hparam("lr").log
+    assert lrs[0] == pytest.approx(lo) and lrs[-1] == pytest.approx(hi) and 0.0123 in lrs
+    ratios = lrs[1:] / lrs[:-1]
+    assert np.allclose(ratios[:5], ratios[0])  # evenly spaced in log (below the current value)
+    assert np.all(np.diff(lrs) > 0)
+    b1s = fan_values(spec, "b1", 11)
+    assert 0.85 in b1s and np.allclose(np.diff(np.delete(b1s, np.argmin(np.abs(b1s - 0.85))))[:3], np.diff(b1s)[0])
+    xs = fan_values(spec, "start_x", 9, START)
+    assert xs[0] == pytest.approx(-3.5) and xs[-1] == pytest.approx(0.5) and -1.5 in xs
+
+
+@pytest.mark.parametrize(
+    "key, k, message",
+    [
+        ("nope", 8, "adam has no setting 'nope'; choose one of: lr, b1"),
+        ("lr", 1, "from 2 to 64 runs"),
+        ("lr", 65, "from 2 to 64 runs"),
+    ],
+)
+def test_a_bad_scrub_is_refused_with_a_message_naming_it(key, k, message):
+    with pytest.raises(SpecError, match=message.replace("(", r"\(")):
+        fan_values(parse_surface_spec("adam"), key, k)
+
+
+def test_values_a_run_of_this_length_cannot_take_are_left_out():
+    spec = parse_surface_spec("rmsprop:lr=0.01,warmup=20")
+    warmups = fan_values(spec, "warmup", 16, steps=100)
+    assert 20 in warmups and warmups.max() < 100 and len(warmups) >= 2
+
+
+def test_a_flag_cannot_be_scrubbed_and_an_invalid_value_is_named():
+    flagged = next(n for n, o in REGISTRY.items() if any(h.kind == "flag" for h in o.hparams) and not o.surface_note)
+    key = next(h.name for h in REGISTRY[flagged].hparams if h.kind == "flag")
+    with pytest.raises(SpecError, match=f"{key} is a flag"):
+        fan_values(parse_surface_spec(flagged), key, 8)
+    with pytest.raises(SpecError, match="adam: b1"):
+        run_fan(SURFACES["bowl"], START, 50, parse_surface_spec("adam"), "b1", [0.5, 1.5])
+
+
+def test_a_noisy_fan_draws_the_same_noise_as_the_single_runs():
+    spec = parse_surface_spec("adam:lr=0.05")
+    values = fan_values(spec, "lr", 6)
+    fan = run_fan(SURFACES["ellipse"], START, 200, spec, "lr", values, noise=0.7, seed=5)
+    for i, v in enumerate(values):
+        one = run_one(SURFACES["ellipse"], START, 200, make_spec("adam", {"lr": float(v)}), noise=0.7, seed=5)
+        np.testing.assert_allclose(fan.paths[i, : len(one.path)], one.path, rtol=1e-4, atol=1e-5)

@@ -168,3 +168,20 @@ def test_a_race_computed_on_one_replica_is_served_by_the_other(redis_url, replic
     assert b.exceptions == []
     assert hits_b > hits_a and sets_b == sets_a  # the second read it all, and computed nothing to store
     assert b.elements["r0_nadam_lr"].value == pytest.approx(0.0371)
+
+
+def test_a_store_that_cannot_be_used_is_said_once_and_the_app_goes_on(monkeypatch, capsys):
+    monkeypatch.setenv(store.ENV, "http://not-redis/0")
+    assert store.connect_from_environment() is None
+    assert "is not a Redis URL" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "redis", None)  # the optional package missing: import fails
+    monkeypatch.setenv(store.ENV, "redis://127.0.0.1:6379/0")
+    assert store.connect_from_environment() is None
+    assert "pip install 'optviz[redis]'" in capsys.readouterr().err
+
+
+def test_a_value_that_cannot_be_pickled_stays_in_its_process():
+    pytest.importorskip("redis")
+    tier = store.RedisTier(f"redis://127.0.0.1:{free_port()}/0")
+    tier.put("races", "k", lambda: 1, 60)  # no exception, nothing sent (nothing listens there anyway)
+    assert tier.get("races", "k") is store.MISSING

@@ -120,14 +120,22 @@ class RedisTier:
         except self._errors as err:
             self._failed(err)
             return MISSING
-        return MISSING if blob is None else pickle.loads(cast(bytes, blob))  # the deployment's own store
+        if blob is None:
+            return MISSING
+        try:
+            return pickle.loads(cast(bytes, blob))  # the deployment's own store
+        except Exception:  # written by other code (the digest makes that unlikely): compute instead
+            return MISSING
 
     def put(self, name: str, key: Hashable, value: Any, ttl: float) -> None:
         """Store ``value`` for ``ttl`` seconds (skipped when too large, unshareable or unavailable)."""
         address = self._address(name, key)
         if address is None or not self._available():
             return
-        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # a value that cannot travel stays here
+            return
         if len(blob) > MAX_VALUE_BYTES:
             return
         try:
@@ -141,6 +149,17 @@ def connect_from_environment() -> RedisTier | None:
     url = os.environ.get(ENV, "").strip()
     if not url:
         return None
-    tier = RedisTier(url)
+    try:
+        tier: RedisTier | None = RedisTier(url)
+    except ImportError:
+        _without_store(f"{ENV} is set but the redis package is not installed (pip install 'optviz[redis]')")
+        tier = None
+    except ValueError as err:  # redis-py's word on a URL it cannot read
+        _without_store(f"{ENV}={url!r} is not a Redis URL ({err}); e.g. redis://host:6379/0")
+        tier = None
     set_tier(tier)
     return tier
+
+
+def _without_store(reason: str) -> None:
+    print(f"optviz: {reason}; each process keeps its own results", file=sys.stderr)

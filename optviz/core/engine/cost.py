@@ -3,8 +3,9 @@
 Every job the app queues (a sweep, a comparison, MNIST training, a landscape, a range test, an
 edge-of-stability run) estimates its seconds from its size with these rates, beside the job's own
 code (``estimated_seconds`` in its module). They were measured on the project's 2-core machine,
-warm, and rounded towards the slow side, so an estimate errs long: it decides whether a job
-queues (optviz.app.kit.jobs) and what its watchers are told before it has progress of its own.
+warm, and rounded towards the slow side, so an estimate mostly errs long (at worst 0.8x of the
+first, compiling call, as measured): it decides whether a job queues (optviz.app.kit.jobs) and
+what its watchers are told before it has progress of its own.
 ``benchmarks/bench_estimates.py`` prints each estimate beside the measured time.
 """
 

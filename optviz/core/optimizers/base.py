@@ -297,32 +297,18 @@ def beta(name: str, default: float, symbol: str, help: str) -> HParam:
     return HParam(name, default, 0.0, 1.0, high_open=True, slider=(0.0, 0.9999), symbol=symbol, help=help)
 
 
-def eps(default: float) -> HParam:
+def eps(
+    default: float,
+    help: str = "added to the denominator for numerical stability",
+    slider: tuple[float, float] = (1e-12, 1e-1),
+) -> HParam:
     """The small constant that keeps a division finite: positive, log-scaled."""
-    return HParam(
-        "eps",
-        default,
-        0.0,
-        1.0,
-        low_open=True,
-        slider=(1e-12, 1e-1),
-        log=True,
-        symbol=r"\epsilon",
-        help="added to the denominator for numerical stability",
-    )
+    return HParam("eps", default, 0.0, 1.0, low_open=True, slider=slider, log=True, symbol=r"\epsilon", help=help)
 
 
-def weight_decay(default: float) -> HParam:
+def weight_decay(default: float, help: str = "decoupled weight decay coefficient") -> HParam:
     """A weight-decay coefficient: 0 <= wd <= 10."""
-    return HParam(
-        "weight_decay",
-        default,
-        0.0,
-        10.0,
-        slider=(0.0, 1.0),
-        symbol=r"\lambda",
-        help="decoupled weight decay coefficient",
-    )
+    return HParam("weight_decay", default, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda", help=help)
 
 
 def momentum(default: float) -> HParam:

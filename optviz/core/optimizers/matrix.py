@@ -21,7 +21,19 @@ import jax
 import jax.numpy as jnp
 
 from optviz.core.optimizers.adam import AdamState, adamw_update
-from optviz.core.optimizers.base import Array, HParam, Hparams, Leaf, OptimizerDef, beta, decayed, lr, vector_leaf
+from optviz.core.optimizers.base import (
+    Array,
+    HParam,
+    Hparams,
+    Leaf,
+    OptimizerDef,
+    beta,
+    decayed,
+    eps,
+    lr,
+    vector_leaf,
+    weight_decay,
+)
 
 FLOAT32_EPS = float(jnp.finfo(jnp.float32).eps)  # torch's eps1 default: None -> finfo(dtype).eps
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # torch.optim.Muon's quintic Newton-Schulz (a, b, c)
@@ -188,15 +200,7 @@ ADAFACTOR = OptimizerDef(
             symbol="d",
             help="clipping threshold: an update with RMS above d is scaled down to it",
         ),
-        HParam(
-            "weight_decay",
-            0.0,
-            0.0,
-            10.0,
-            slider=(0.0, 1.0),
-            symbol=r"\lambda",
-            help="decoupled weight decay: x <- x (1 - lr weight_decay)",
-        ),
+        weight_decay(0.0, help="decoupled weight decay: x <- x (1 - lr weight_decay)"),
     ),
     init=lambda params: _adafactor_init(vector_leaf(params))(params.reshape(-1)),
     update=_adafactor_vector_update,
@@ -323,15 +327,7 @@ MUON = OptimizerDef(
     ),
     hparams=(
         lr(1e-3, slider=(1e-4, 1.0)),
-        HParam(
-            "weight_decay",
-            0.1,
-            0.0,
-            10.0,
-            slider=(0.0, 1.0),
-            symbol=r"\lambda",
-            help="decoupled weight decay of the matrices",
-        ),
+        weight_decay(0.1, help="decoupled weight decay of the matrices"),
         HParam(
             "momentum",
             0.95,
@@ -343,17 +339,7 @@ MUON = OptimizerDef(
             help="momentum of the matrices' buffer",
         ),
         HParam("nesterov", 1.0, 0.0, 1.0, kind="flag", help="orthogonalise the Nesterov look-ahead"),
-        HParam(
-            "eps",
-            1e-7,
-            0.0,
-            1.0,
-            low_open=True,
-            slider=(1e-12, 1e-1),
-            log=True,
-            symbol=r"\epsilon",
-            help="floor of the norm the Newton-Schulz iteration divides by",
-        ),
+        eps(1e-7, help="floor of the norm the Newton-Schulz iteration divides by"),
         HParam("ns_steps", 5.0, 1.0, 99.0, kind="int", slider=(1.0, 10.0), symbol="k", help="Newton-Schulz iterations"),
         HParam(
             "adamw_lr",

@@ -13,7 +13,18 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef, beta, eps, lr, one_minus_power, with_decay
+from optviz.core.optimizers.base import (
+    Array,
+    HParam,
+    Hparams,
+    OptimizerDef,
+    beta,
+    eps,
+    lr,
+    one_minus_power,
+    weight_decay,
+    with_decay,
+)
 
 
 class SophiaState(NamedTuple):
@@ -82,15 +93,7 @@ SOPHIA = OptimizerDef(
         beta("b1", 0.965, r"\beta_1", "decay rate of the momentum"),
         beta("b2", 0.99, r"\beta_2", "decay rate of the Hessian-diagonal average (per refresh)"),
         eps(1e-8),
-        HParam(
-            "weight_decay",
-            1e-4,
-            0.0,
-            10.0,
-            slider=(0.0, 1.0),
-            symbol=r"\lambda",
-            help="decoupled weight decay (optax's default 1e-4)",
-        ),
+        weight_decay(1e-4, help="decoupled weight decay (optax's default 1e-4)"),
         HParam(
             "gamma",
             0.01,

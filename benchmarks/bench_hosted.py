@@ -46,11 +46,12 @@ HOSTED = [
 SIDES = {"optviz": ("app.py", ""), "bare page": ("benchmarks/bare_page.py", "charts=5")}
 
 
-def hosted(script: str) -> Server:
-    """A fresh `streamlit run SCRIPT` with the hosted settings and an empty compilation cache."""
+def hosted_server(script: str, cache_dir: str | None = None) -> Server:
+    """A fresh `streamlit run SCRIPT` with the hosted settings and an empty compilation cache
+    (``cache_dir``, which must be empty; default: a new temporary folder)."""
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", "{port}", *HOSTED]
-    return Server(command=command, env={"OPTVIZ_JAX_CACHE": tempfile.mkdtemp(prefix="optviz-cold-")})
+    return Server(command=command, env={"OPTVIZ_JAX_CACHE": cache_dir or tempfile.mkdtemp(prefix="optviz-cold-")})
 
 
 def main() -> None:
@@ -65,9 +66,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; hosted settings {' '.join(HOSTED[::2])}; empty JAX cache per server")
     for repeat in range(args.repeats):
         for side, (script, query) in SIDES.items():
-            with hosted(script) as server:
+            with hosted_server(script) as server:
                 visits[side].append(first_visit(server, 5, "?" + query if query else ""))
-            with hosted(script) as server:
+            with hosted_server(script) as server:
                 r = asyncio.run(crowd(server.base, [query], args.students, args.seconds))
                 lasts[side].append(max(r["first"]))
                 p90s[side].append(pct(r["nudges"], 0.9))

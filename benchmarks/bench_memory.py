@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_hosted import hosted
+from bench_hosted import hosted_server
 from crowd import MIX, crowd
 from protocol import Session
 
@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     global NEW_PROGRAMS
     NEW_PROGRAMS = int(args.new_programs)
-    with hosted("app.py") as server:
+    with hosted_server("app.py") as server:
         asyncio.run(crowd(server.base, MIX[:1], 1, 0.0))  # the first visit boots it
         time.sleep(10)  # and its warm-up runs
         print(f"after start-up: {server.rss():.0f} MiB", flush=True)

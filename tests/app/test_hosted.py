@@ -13,29 +13,15 @@ from tests.paths import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the protocol-level client
 
-from protocol import Server, Session
+from bench_hosted import hosted_server  # the forced settings, an empty compilation cache
+from protocol import Session
 
 pytestmark = pytest.mark.server
-
-# What Community Cloud forces on every app (.streamlit/config.toml is honoured for the rest).
-HOSTED = [
-    "--runner.fastReruns",
-    "true",
-    "--server.runOnSave",
-    "true",
-    "--client.showErrorDetails",
-    "false",
-    "--server.enableXsrfProtection",
-    "true",
-]
 
 
 @pytest.fixture(scope="module")
 def hosted(tmp_path_factory):
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", "{port}", *HOSTED]
-    empty_cache = str(tmp_path_factory.mktemp("jax-cache"))
-    with Server(command=command, env={"OPTVIZ_JAX_CACHE": empty_cache}) as server:
+    with hosted_server("app.py", str(tmp_path_factory.mktemp("jax-cache"))) as server:
         yield server
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from protocol import Server
+
 FIRST_PATH = """() => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
     const d = el._fullData;
@@ -31,45 +31,11 @@ FIRST_PATH = """() => {
 }"""
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure(script: str, nudges: int, browser) -> list[float]:
     """Milliseconds from each keypress to the changed path being drawn."""
-    port = _port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-    )
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with Server(script=script) as server:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(server.base + "/")
         page.wait_for_function(f"({FIRST_PATH})() !== null", timeout=120_000)
         time.sleep(1.0)
         slider = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="lr"]').first
@@ -86,9 +52,6 @@ def measure(script: str, nudges: int, browser) -> list[float]:
             time.sleep(0.3)
         page.close()
         return times
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def main() -> None:

@@ -10,75 +10,39 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from protocol import Server  # noqa: E402
 
 
 def cold_start(cache_dir: str) -> tuple[float, float]:
     """(seconds until the server answers, seconds from launch until the 3D chart is on screen)."""
     from playwright.sync_api import sync_playwright
 
-    port = _port()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=dict(os.environ, OPTVIZ_JAX_CACHE=cache_dir, PYTHONPATH=ROOT),
-    )
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.05)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        t0 = time.perf_counter()
+        with Server(env={"OPTVIZ_JAX_CACHE": cache_dir}) as server:  # returns once the server answers
             ready = time.perf_counter() - t0
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(server.base + "/")
             page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
                 ".some(e => e._fullData && e._fullData[0] && e._fullData[0].type === 'surface')",
                 timeout=120_000,
             )
             drawn = time.perf_counter() - t0
-            browser.close()
-        return ready, drawn
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        browser.close()
+    return ready, drawn
 
 
 def main() -> None:

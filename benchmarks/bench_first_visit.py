@@ -24,6 +24,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
+from crowd import target_server  # noqa: E402
 from protocol import Server  # noqa: E402
 
 IDLE = """() => {
@@ -63,20 +64,7 @@ def main() -> None:
         "bare Streamlit + Plotly page, 3 charts": (bare, 3, ""),
         "bare page, the Surfaces page's 5 charts": (bare, 5, "?charts=5"),
         "optviz, as `make run` serves it": (
-            lambda: Server(
-                command=[
-                    sys.executable,
-                    "-m",
-                    "optviz.app.launch",
-                    "--server.port",
-                    "{port}",
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                ],
-                timeout=300,
-            ),
+            lambda: target_server("single"),  # the launcher, as crowd.py runs it
             5,
             "",
         ),

@@ -39,10 +39,11 @@ def test_every_member_of_a_fan_is_the_single_run_at_its_value(surface, spec, key
     for i, v in enumerate(values):
         one = _single(surface, START, 400, spec, key, float(v))
         n = len(one.path)
-        # float32: the fan's program (one surface, one optimizer) and the single runs' catalogue
-        # program are fused differently by XLA, so they part in the last bits within 100 steps
-        np.testing.assert_allclose(fan.paths[i, :n], one.path, rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(fan.losses[i, :n], one.loss, rtol=1e-4, atol=1e-6)
+        # float32: the fan is the single runs' program vmapped, and XLA vectorizes a few
+        # operations differently across members; on Himmelblau they part in the last bit from
+        # step 10 on (relative difference at most 4e-7 over 400 steps), elsewhere they are equal
+        np.testing.assert_allclose(fan.paths[i, :n], one.path, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(fan.losses[i, :n], one.loss, rtol=1e-5, atol=1e-5)
         assert np.isnan(fan.paths[i, n:]).all()
         assert fan.diverged_at[i] == (one.diverged_at if one.diverged_at is not None else -1)
 

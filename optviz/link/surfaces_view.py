@@ -6,7 +6,9 @@ where it differs from the default: ``log=1|0``, ``arrows=1``, ``tol``, ``playbac
 ``frame`` (the step shown), ``inside=K`` (the K-th racer's state, 1-based) and ``inside_step``;
 ``colors=C1,C2,...`` (each racer's colour, a number from 1 to RACER_COLORS in the palette) when
 they are not simply 1, 2, 3, ...: a racer keeps its colour for life, and a slide's legend must
-match what a student who opens the link sees.
+match what a student who opens the link sees. ``scrub=KEY`` opens the what-if scrubber over one
+setting of a racer (a hyperparameter, a schedule or clipping key, or ``start_x``/``start_y``),
+``scrub_racer=K`` (1-based; the first by default) names the racer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from optviz.core.analysis.suggested import suggested_lr
+from optviz.core.engine.fan import START_KEYS, setting
 from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
 from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
@@ -88,6 +91,8 @@ class SurfacesConfig:
     inside: int | None = None  # the racer whose state is shown (0-based); None: the section is closed
     inside_step: int | None = None  # the step whose numbers are written out; None: step 10 (or the last)
     colors: tuple[int, ...] | None = None  # each racer's palette index (0-based); None: 0, 1, 2, ... in order
+    scrub: str | None = None  # the setting the what-if scrubber runs through; None: no scrubber
+    scrub_racer: int = 0  # whose setting (0-based)
 
     def __post_init__(self):
         if self.colors is not None and tuple(self.colors) == tuple(range(len(self.race.specs))):
@@ -124,6 +129,7 @@ class SurfacesConfig:
                 "inside_step", lambda t: parse_int("inside_step", t, 1, steps), None, (1, steps), whole=True
             ),
             colors=_read_colors(read, n),
+            **_read_scrub(read, race),
         )
         return cfg, read.warnings
 
@@ -139,6 +145,8 @@ class SurfacesConfig:
             "inside": None if self.inside is None else str(self.inside + 1),
             "inside_step": None if self.inside_step is None else str(self.inside_step),
             "colors": None if self.colors is None else ",".join(str(c + 1) for c in self.colors),
+            "scrub": self.scrub,
+            "scrub_racer": str(self.scrub_racer + 1) if self.scrub is not None and self.scrub_racer else None,
         }
         query.update({k: v for k, v in view.items() if v is not None})
         return query
@@ -165,6 +173,27 @@ def _read_colors(read: Reader, racers: int) -> tuple[int, ...] | None:
     except SpecError as err:
         read.warn(f"{err}; using {','.join(str(i + 1) for i in range(racers))}")
         return None
+
+
+def check_scrub(spec: OptSpec, key: str) -> None:
+    """SpecError unless ``key`` is a setting of this racer that can be scrubbed (or a start coordinate)."""
+    if key not in START_KEYS:
+        setting(spec, key)
+
+
+def _read_scrub(read: Reader, race: RaceConfig) -> dict:
+    """The scrubber's setting and racer; a setting the racer does not have is dropped, and said so."""
+    n = len(race.specs)
+    racer = read.value("scrub_racer", lambda t: parse_int("scrub_racer", t, 1, n), 1, (1, n), whole=True) - 1
+    key = read.text("scrub")
+    if key is None:
+        return {}
+    try:
+        check_scrub(race.specs[racer], key)
+    except SpecError as err:
+        read.warn(f"{err}; showing no scrubber", refusal=str(err))
+        return {}
+    return {"scrub": key, "scrub_racer": racer}
 
 
 def _minus_one(value: int | None) -> int | None:

@@ -59,7 +59,7 @@ def surface_figure(
     """
     shown = display_z(z, floor, log) if shown is None else shown
     z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
-    lift = 0.01 * ((z_hi - z_lo) or 1.0)
+    lift, _ = lift_of(shown)
     data: list[dict] = [
         {
             "type": "surface",
@@ -75,13 +75,10 @@ def surface_figure(
     ]
     for p in paths:
         idx = thin(len(p.xy), MAX_DRAWN_POINTS)
-        heights = np.where(_inside(p.xy[idx], xs, ys), display_z(p.loss[idx], floor, log) + lift, np.nan)
         data.append(
             {
                 "type": "scatter3d",
-                "x": p.xy[idx, 0],
-                "y": p.xy[idx, 1],
-                "z": np.minimum(heights, z_hi + 10 * lift),
+                **path_3d(p, xs, ys, floor, log, (lift, z_hi)),
                 "mode": "lines+markers",
                 "name": p.label,
                 "line": {"color": p.color, "width": 5},
@@ -143,6 +140,27 @@ def surface_figure(
         },
     }
     return {"data": data, "layout": layout}
+
+
+def lift_of(shown: np.ndarray) -> tuple[float, float]:
+    """How far above the surface the 3D view draws paths, and the surface's top (as drawn)."""
+    z_lo, z_hi = float(np.nanmin(shown)), float(np.nanmax(shown))
+    return 0.01 * ((z_hi - z_lo) or 1.0), z_hi
+
+
+def path_3d(p: PathData, xs, ys, floor: float, log: bool, lift: tuple[float, float]) -> dict[str, np.ndarray]:
+    """A path's thinned x, y and heights in the 3D view (``lift``: :func:`lift_of`): just above the
+    surface, a gap where it leaves the drawn box, capped just above the top."""
+    above, z_hi = lift
+    idx = thin(len(p.xy), MAX_DRAWN_POINTS)
+    heights = np.where(_inside(p.xy[idx], xs, ys), display_z(p.loss[idx], floor, log) + above, np.nan)
+    return {"x": p.xy[idx, 0], "y": p.xy[idx, 1], "z": np.minimum(heights, z_hi + 10 * above)}
+
+
+def path_2d(p: PathData) -> dict[str, np.ndarray]:
+    """A path's thinned x and y in the top view."""
+    idx = thin(len(p.xy), MAX_DRAWN_POINTS)
+    return {"x": p.xy[idx, 0], "y": p.xy[idx, 1]}
 
 
 def _contour_base(xs, ys, z, floor: float, log: bool, shown: np.ndarray | None = None) -> dict:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optviz.core.engine.fan import scrubbable
 from optviz.core.limits import (
     LEARN_B1,
     LEARN_B2,
@@ -116,7 +117,17 @@ def surfaces_config(draw):
         draw(maybe(st.integers(0, len(r.specs) - 1))),
         draw(maybe(st.integers(1, r.steps))),
         draw(colors),
+        *draw(scrub(r)),
     )
+
+
+@st.composite
+def scrub(draw, r):
+    """No scrubber, or one on a setting some racer has."""
+    if draw(st.booleans()):
+        return None, 0
+    racer = draw(st.integers(0, len(r.specs) - 1))
+    return draw(st.sampled_from(scrubbable(r.specs[racer]))), racer
 
 
 def _axis_keys(name: str) -> list[str]:
@@ -283,6 +294,8 @@ KEYS = [
     "frame",
     "inside",
     "inside_step",
+    "scrub",
+    "scrub_racer",
     "x",
     "y",
     "metric",

@@ -36,6 +36,9 @@ BAD_LINKS = {
         {"noise": "x", "seed": "-1"},
         {"log": "maybe"},
         {"colors": "1,1,99"},
+        {"scrub": "nope"},
+        {"opt": ["adam", "sgd"], "scrub": "b1", "scrub_racer": "2"},
+        {"scrub": "lr", "scrub_racer": "0"},
     ],
     SweepConfig: [
         {"opt": "nope"},

@@ -9,6 +9,7 @@ import numpy as np
 from optviz.app.kit.cache import shared
 from optviz.core.analysis.measures import gradient_field, loss_grid
 from optviz.core.analysis.stability import stability
+from optviz.core.engine.fan import FAN_SIZE, START_KEYS, Fan, fan_values, run_fan
 from optviz.core.engine.trajectory import Run, run_one
 from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.spec import OptSpec
@@ -55,6 +56,29 @@ def cached_runs(cfg: RaceConfig) -> list[Run]:
     """The runs of a race, in racer order."""
     start = (float(cfg.start[0]), float(cfg.start[1]))
     return [racer(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed) for spec in cfg.specs]
+
+
+@shared(max_entries=256)
+def racer_fan(
+    surface: str, expr: str, domain: tuple, start: tuple, steps: int, spec: OptSpec, noise: float, seed: int, key: str
+) -> Fan:
+    """One racer's run at FAN_SIZE values of ``key`` across its range (a start coordinate: across
+    the domain), for the what-if scrubber; SpecError if the key cannot be scrubbed here."""
+    cfg = RaceConfig(surface=surface, expr=expr, domain=domain)
+    surf = cfg.surface_obj()
+    bounds = None
+    if key in START_KEYS:
+        axis = START_KEYS.index(key)
+        bounds = (surf.domain[2 * axis], surf.domain[2 * axis + 1])
+    values = fan_values(spec, key, FAN_SIZE, start, bounds, steps)
+    return run_fan(surf, start, steps, spec, key, values, noise, seed)
+
+
+def cached_fan(cfg: RaceConfig, racer_index: int, key: str) -> Fan:
+    """The fan of racer ``racer_index`` of a race over ``key`` (shared, like the races)."""
+    start = (float(cfg.start[0]), float(cfg.start[1]))
+    spec = cfg.specs[racer_index]
+    return racer_fan(cfg.surface, cfg.expr, cfg.domain, start, cfg.steps, spec, cfg.noise, cfg.seed, key)
 
 
 @shared(max_entries=512)

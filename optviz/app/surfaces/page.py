@@ -18,14 +18,19 @@ from optviz.app.kit.views import begin, finish, view_fragment
 from optviz.app.surfaces import controls, state
 from optviz.app.surfaces.inside import inside_section
 from optviz.core.analysis.measures import distance_to_nearest_minimum, steps_to_tolerance
+from optviz.core.engine.fan import current_index, scrubbable
+from optviz.core.engine.fan import ready as fan_ready
 from optviz.core.engine.trajectory import Run
 from optviz.core.numbers import sig
+from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import Surface
+from optviz.core.spec import SpecError
 from optviz.link import TOLERANCES, RaceConfig
 from optviz.link.export import paths_csv, race_json
 from optviz.plots.animation import playback_gif
 from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure, stability_figure
+from optviz.plots.scrub import FanData, racer_path, scrub_3d, scrub_top
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 
 
@@ -172,23 +177,24 @@ def views(scene: Scene) -> None:
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
     c1, c2 = st.columns(2)
     shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
-    chart(
-        c1,
-        surface_figure(
-            xs,
-            ys,
-            z,
-            scene.paths,
-            scene.minima,
-            scene.cfg.start,
-            start_loss,
-            scene.floor,
-            scene.log,
-            key=scene.surface.name,
-            shown=shown,
-        ),
-        key="surface3d",
+    fan = _scrub_fan(scene) if ss.get("scrub") else None
+    paths = scene.paths if fan is None else racer_path(scene.paths, fan)
+    fig3d = surface_figure(
+        xs,
+        ys,
+        z,
+        paths,
+        scene.minima,
+        scene.cfg.start,
+        start_loss,
+        scene.floor,
+        scene.log,
+        key=scene.surface.name,
+        shown=shown,
     )
+    if fan is not None:
+        fig3d = scrub_3d(fig3d, fan, xs, ys, shown, scene.floor, scene.log)
+    chart(c1, fig3d, key="surface3d")
     args = (xs, ys, z, scene.paths, scene.minima, scene.cfg.start, scene.floor, scene.log)
     if playing:
         chart(c2, playback_figure(*args, step=step), key="playback_chart")
@@ -206,9 +212,41 @@ def views(scene: Scene) -> None:
         if arrows_on:
             pts, grads, _ = runs_kit.arrows(scene.surface)
             arrows = arrow_trace(pts, grads, cell=(xs[-1] - xs[0]) / 15)
-        top = (xs, ys, z, scene.paths + _gradient_points(scene), *args[4:-1])
-        chart(c2, contour_figure(*top, scene.log, arrows, key=scene.surface.name, shown=shown), key="contour")
+        top = contour_figure(
+            xs,
+            ys,
+            z,
+            paths + _gradient_points(scene),
+            *args[4:-1],
+            scene.log,
+            arrows,
+            key=scene.surface.name,
+            shown=shown,
+        )
+        if fan is not None:
+            top = scrub_top(top, fan, scene.floor, scene.surface.f_min is not None)
+        chart(c2, top, key="contour")
     _view_toggles(scene, playing)
+
+
+def _scrub_fan(scene: Scene) -> FanData | None:
+    """The scrubbed racer's fan, as the figures draw it; None, with a note, where it cannot be made."""
+    view = state.scrub_now(scene.cfg)
+    i, key = view["scrub_racer"], view["scrub"]
+    spec = scene.cfg.specs[i]
+    try:
+        if fan_ready(scene.surface, spec.name):
+            fan = runs_kit.cached_fan(scene.cfg, i, key)
+        else:
+            with st.spinner("Preparing the scrubber: compiling its program, once for this server (about 10 s)"):
+                fan = runs_kit.cached_fan(scene.cfg, i, key)
+    except SpecError as err:
+        st.warning(f"{err}; the scrubber is off for this setting")
+        return None
+    current = current_index(fan.values, spec, key, scene.cfg.start)
+    p = scene.paths[i]
+    name = REGISTRY[spec.name].display_name
+    return FanData(p.label, name, p.color, key, fan.values, fan.paths, fan.losses, fan.diverged_at, current)
 
 
 def _gradient_points(scene: Scene) -> list[PathData]:
@@ -225,7 +263,7 @@ def _gradient_points(scene: Scene) -> list[PathData]:
 
 
 def _view_toggles(scene: Scene, playing: bool) -> None:
-    o1, o2, o3 = st.columns(3)
+    o1, o2, o3, o4 = st.columns(4)
     o1.toggle(
         "log-scaled heights",
         key=f"log_{scene.surface.name}",
@@ -233,8 +271,32 @@ def _view_toggles(scene: Scene, playing: bool) -> None:
     )
     o2.toggle("gradient arrows", key="arrows")
     o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
+    o4.toggle(
+        "what-if scrubber",
+        key="scrub",
+        help="a slider over each view runs one racer's path through 48 values of one setting, "
+        "drawn at once in your browser: drag it and watch the path bend",
+    )
     if playing:
         _playback_step(scene)
+    if st.session_state.get("scrub"):
+        _scrub_controls(scene)
+
+
+def _scrub_controls(scene: Scene) -> None:
+    """Whose setting the scrubber runs through, and which."""
+    ss = st.session_state
+    view = state.scrub_now(scene.cfg)
+    ss["scrub_racer"], ss["scrub_key"] = view["scrub_racer"], view["scrub"]  # valid before the widgets read them
+    a, b = st.columns(2)
+    a.selectbox("scrub racer", range(len(scene.labels)), key="scrub_racer", format_func=lambda i: scene.labels[i])
+    b.selectbox(
+        "scrub setting",
+        scrubbable(scene.cfg.specs[ss["scrub_racer"]]),
+        key="scrub_key",
+        help="a hyperparameter across its slider's range (log-spaced where the slider is), or a start coordinate "
+        "across the domain",
+    )
 
 
 def _playback_step(scene: Scene) -> int:

@@ -11,6 +11,7 @@ import math
 import streamlit as st
 
 from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
+from optviz.core.engine.fan import scrubbable
 from optviz.core.optimizers import REGISTRY, HParam
 from optviz.core.optimizers import schedule as sched
 from optviz.core.problems.formulas import ExprError, check_custom
@@ -163,6 +164,9 @@ def view_values(cfg: SurfacesConfig) -> dict:
         "inside": cfg.inside is not None,
         "inside_run": cfg.inside or 0,
         "inside_step": cfg.inside_step,
+        "scrub": cfg.scrub is not None,
+        "scrub_key": cfg.scrub,
+        "scrub_racer": cfg.scrub_racer,
     }
     return {k: v for k, v in values.items() if v is not None}  # unset: the control's own default
 
@@ -183,7 +187,20 @@ def current_view(race: RaceConfig) -> SurfacesConfig:
         inside=min(inside, len(race.specs) - 1) if inside is not None else None,
         inside_step=_clamped(ss.get("inside_step"), 1, race.steps) if inside is not None else None,
         colors=tuple(int(ss.get(f"r{rid}_color", rid)) % len(PALETTE) for rid in ss["race"]),
+        **scrub_now(race),
     )
+
+
+def scrub_now(race: RaceConfig) -> dict:
+    """The scrubber's racer and setting as the controls describe them (a setting the racer does not
+    have becomes its first: lr), or nothing when the scrubber is off."""
+    ss = st.session_state
+    if not ss.get("scrub"):
+        return {}
+    racer = min(max(int(ss.get("scrub_racer", 0)), 0), len(race.specs) - 1)
+    keys = scrubbable(race.specs[racer])
+    key = ss.get("scrub_key")
+    return {"scrub": key if key in keys else keys[0], "scrub_racer": racer}
 
 
 def _clamped(value, low: int, high: int) -> int | None:

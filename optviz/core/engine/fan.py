@@ -34,6 +34,7 @@ from optviz.core.spec import OptSpec, SpecError, check_steps, make_spec
 
 START_KEYS = ("start_x", "start_y")
 MIN_FAN, MAX_FAN = 2, 64  # runs in one fan
+FAN_SIZE = 48  # the scrubber's: smooth enough to read as motion, and a 500-step fan is under 1 MB in the page
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,22 @@ class Fan:
     diverged_at: np.ndarray  # (K,) int, -1 where the run never diverged
 
 
+def scrubbable(spec: OptSpec) -> tuple[str, ...]:
+    """The settings of this racer a scrubber can run through: its numeric hyperparameters, the
+    schedule and clipping keys that are numbers, and the start's coordinates."""
+    hps = [*REGISTRY[spec.name].hparams, *(sched.BY_NAME[k] for k in sched.NAMES)]
+    return tuple(hp.name for hp in hps if hp.kind not in ("flag", "choice")) + START_KEYS
+
+
 def setting(spec: OptSpec, key: str) -> HParam:
     """How ``key`` of this racer is ranged and scaled: its registry entry (a hyperparameter or a
     common schedule/clipping key); SpecError if it has none such or it is not a number to scrub."""
     opt = REGISTRY[spec.name]
-    if key in opt.hparam_names:
-        hp = opt.hparam(key)
-    elif key in sched.BY_NAME:
-        hp = sched.BY_NAME[key]
-    else:
+    hp = opt.hparam(key) if key in opt.hparam_names else sched.BY_NAME.get(key)
+    if hp is None or hp.kind in ("flag", "choice"):
         raise SpecError(
-            f"scrub: {spec.name} has no setting {key!r}; choose one of: "
-            f"{', '.join(opt.hparam_names + sched.NAMES + START_KEYS)}"
+            f"scrub: {key!r} is not a setting of {spec.name} to scrub; choose one of: {', '.join(scrubbable(spec))}"
         )
-    if hp.kind in ("flag", "choice"):
-        raise SpecError(f"scrub: {key} is a {hp.kind}, not a value to scrub through")
     return hp
 
 
@@ -71,17 +73,19 @@ def fan_values(
     key: str,
     k: int,
     start: Sequence[float] = (0.0, 0.0),
-    span: float = 2.0,
+    bounds: tuple[float, float] | None = None,
     steps: int | None = None,
 ) -> np.ndarray:
     """``k`` values of ``key`` across its slider's range (log-spaced where the registry says log),
     the current value among them; with ``steps``, only values a run of that length can take (a
-    warmup shorter than the run). A start coordinate spans ``span`` either side of the start."""
+    warmup shorter than the run). A start coordinate spans ``bounds`` (the surface's domain on that
+    axis, say; by default 2 either side of the start)."""
     if not MIN_FAN <= k <= MAX_FAN:
         raise SpecError(f"scrub: from {MIN_FAN} to {MAX_FAN} runs (got {k})")
     if key in START_KEYS:
         now = float(start[START_KEYS.index(key)])
-        lo, hi = max(now - span, -MAX_COORD), min(now + span, MAX_COORD)
+        lo, hi = (now - 2.0, now + 2.0) if bounds is None else (min(bounds[0], now), max(bounds[1], now))
+        lo, hi = max(lo, -MAX_COORD), min(hi, MAX_COORD)
         values = np.linspace(lo, hi, k)
     else:
         hp = setting(spec, key)
@@ -94,12 +98,20 @@ def fan_values(
             values = np.linspace(lo, hi, k)
         if hp.kind == "int":
             values = np.unique(np.round(values))
-    values[np.argmin(np.abs(values - now))] = now  # the racer's own run is one of the fan
+    if now not in values and len(values) > 2:  # the racer's own run is one of the fan, the ends kept
+        values[1 + np.argmin(np.abs(values[1:-1] - now))] = now
+        values = np.unique(values)
     if steps is not None and key not in START_KEYS:
         values = np.asarray([v for v in values if _fits(spec, key, float(v), steps)])
         if len(values) < MIN_FAN:
             raise SpecError(f"scrub: {key} takes fewer than {MIN_FAN} values in a run of {steps} steps")
     return np.asarray(values, np.float64)
+
+
+def current_index(values: np.ndarray, spec: OptSpec, key: str, start: Sequence[float]) -> int:
+    """Which member of a fan over ``values`` is the racer's own run."""
+    now = float(start[START_KEYS.index(key)]) if key in START_KEYS else float(spec.settings()[key])
+    return int(np.argmin(np.abs(values - now)))
 
 
 def _fits(spec: OptSpec, key: str, value: float, steps: int) -> bool:
@@ -144,6 +156,11 @@ def _call(runner, *args):
     return runner(*args)
 
 
+def ready(surface: Surface, opt_name: str) -> bool:
+    """Whether a fan of this surface and optimizer runs without compiling first."""
+    return _program_for(surface, opt_name)[0] in _compiled
+
+
 def warm_up() -> float:
     """Compile the catalogue's fan program (once per process); returns the seconds it took."""
     t = time.perf_counter()
@@ -159,7 +176,7 @@ def run_fan(
     steps: int,
     spec: OptSpec,
     key: str,
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     noise: float = 0.0,
     seed: int = 0,
 ) -> Fan:

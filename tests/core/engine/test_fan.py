@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.core.engine.fan import fan_values, run_fan
+from optviz.core.engine.fan import FAN_SIZE, START_KEYS, fan_values, run_fan, scrubbable, setting
 from optviz.core.engine.trajectory import run_one
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import SpecError, make_spec, parse_surface_spec
+from optviz.link import RaceConfig, SurfacesConfig
 
 START = (-1.5, 2.0)
 
@@ -75,7 +76,7 @@ def test_values_span_the_registry_range_log_spaced_where_it_says_log_and_hold_th
 @pytest.mark.parametrize(
     "key, k, message",
     [
-        ("nope", 8, "adam has no setting 'nope'; choose one of: lr, b1"),
+        ("nope", 8, "'nope' is not a setting of adam to scrub; choose one of: lr, b1"),
         ("lr", 1, "from 2 to 64 runs"),
         ("lr", 65, "from 2 to 64 runs"),
     ],
@@ -94,7 +95,7 @@ def test_values_a_run_of_this_length_cannot_take_are_left_out():
 def test_a_flag_cannot_be_scrubbed_and_an_invalid_value_is_named():
     flagged = next(n for n, o in REGISTRY.items() if any(h.kind == "flag" for h in o.hparams) and not o.surface_note)
     key = next(h.name for h in REGISTRY[flagged].hparams if h.kind == "flag")
-    with pytest.raises(SpecError, match=f"{key} is a flag"):
+    with pytest.raises(SpecError, match=f"'{key}' is not a setting of {flagged} to scrub"):
         fan_values(parse_surface_spec(flagged), key, 8)
     with pytest.raises(SpecError, match="adam: b1"):
         run_fan(SURFACES["bowl"], START, 50, parse_surface_spec("adam"), "b1", [0.5, 1.5])
@@ -107,3 +108,35 @@ def test_a_noisy_fan_draws_the_same_noise_as_the_single_runs():
     for i, v in enumerate(values):
         one = run_one(SURFACES["ellipse"], START, 200, make_spec("adam", {"lr": float(v)}), noise=0.7, seed=5)
         np.testing.assert_allclose(fan.paths[i, : len(one.path)], one.path, rtol=1e-4, atol=1e-5)
+
+
+def _every_scrubbable_setting():
+    for name, opt in REGISTRY.items():
+        if opt.surface_note:  # not run on the surfaces (Muon): nothing to scrub there
+            continue
+        spec = make_spec(name)
+        for key in scrubbable(spec):
+            if key not in START_KEYS:
+                yield spec, key
+
+
+@pytest.mark.parametrize("spec, key", list(_every_scrubbable_setting()), ids=lambda v: getattr(v, "name", v))
+def test_every_setting_in_the_registry_scrubs_across_its_range_and_survives_the_link(spec, key):
+    hp = setting(spec, key)
+    now = float(spec.settings()[key])
+    values = fan_values(spec, key, FAN_SIZE, steps=500)
+    lo, hi = min(hp.slider[0], now), max(hp.slider[1], now)
+    assert now in values and np.all(np.diff(values) > 0)
+    assert values.min() >= lo and values.max() <= hi
+    assert values.min() == pytest.approx(lo) or hp.kind == "int" or key == "warmup"
+    others = np.delete(values, np.flatnonzero(values == now))
+    if hp.kind != "int" and len(others) > 3:
+        away = others[-3:] if np.flatnonzero(values == now)[0] < len(values) / 2 else others[:3]  # from the gap
+        gaps = np.diff(np.log(away)) if hp.log and lo > 0 else np.diff(away)
+        assert gaps[0] == pytest.approx(gaps[1], rel=1e-6)  # log-spaced where the registry says log, else linear
+    for value in values[:: max(1, len(values) // 6)]:  # each member's racer, through a link and back
+        one = make_spec(spec.name, {**spec.settings(), key: float(value)})
+        cfg = SurfacesConfig(RaceConfig(surface="bowl", specs=(make_spec("sgd"), one)), scrub=key, scrub_racer=1)
+        back, warnings = SurfacesConfig.from_query(cfg.to_query(), strict=True)
+        assert not warnings and back.scrub == key and back.scrub_racer == 1
+        assert back.race.specs[1].settings()[key] == float(value)

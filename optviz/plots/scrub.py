@@ -73,7 +73,10 @@ def _slider(fan: FanData, targets: list[Target], y: float) -> dict:
     for i, label in enumerate(fan.labels()):
         arrays = [make(i) for _, make in targets]
         update = {attr: [a[attr] for a in arrays] for attr in arrays[0]}
-        steps.append({"label": label, "method": "restyle", "args": [update, traces]})
+        # the exact value too (a label has three figures): what a link or `optviz run` takes
+        steps.append(
+            {"label": label, "value": repr(float(fan.values[i])), "method": "restyle", "args": [update, traces]}
+        )
     return {
         "active": fan.current,
         "steps": steps,

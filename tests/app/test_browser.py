@@ -7,6 +7,8 @@ checks that the drawn path and the address bar change, and saves a screenshot. I
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import shutil
@@ -592,4 +594,69 @@ def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
             time.sleep(1)
             assert _legend_overlaps(page) == [], link
             page.close()
+        browser.close()
+
+
+SCRUBBED_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    if (el.data && el.data[0] && el.data[0].type === 'contour' && el.layout.sliders) {
+      const s = el.layout.sliders[0];
+      const t = el._fullData.find(d => d.name && d.name.startsWith('Adam'));
+      return {active: s.active, value: s.steps[s.active].value, x: Array.from(t.x), y: Array.from(t.y)};
+    }
+  }
+  return null;
+}"""
+
+
+def test_scrubbing_draws_optviz_runs_path_at_each_value_without_a_message_to_the_server(server):
+    from playwright.sync_api import sync_playwright
+
+    link = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&scrub=lr"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        sent: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))
+        page.goto(server + link)
+        page.wait_for_function(f"({SCRUBBED_JS})() !== null", timeout=120_000)
+        time.sleep(1.0)  # the page settled: its own messages (the link written back, say) are out
+        first = page.evaluate(SCRUBBED_JS)
+        assert first["value"] == "0.05"
+        rail = page.locator(".js-plotly-plot").nth(1).locator(".slider-rail-rect").bounding_box()
+        before, seen = len(sent), []
+        for fraction in (0.1, 0.5, 0.9):
+            page.mouse.click(rail["x"] + rail["width"] * fraction, rail["y"] + rail["height"] / 2)
+            # Adam's first step is lr * sign(g): the path's second point moves with every new lr
+            was = (seen[-1] if seen else first)["x"][1]
+            page.wait_for_function(f"({SCRUBBED_JS})().x[1] !== {was!r}")
+            seen.append(page.evaluate(SCRUBBED_JS))
+        assert len(sent) == before  # scrubbing is the browser's alone
+        for shown in seen:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "optviz",
+                    "run",
+                    "--surface",
+                    "himmelblau",
+                    "--start=-0.3,-0.9",
+                    "--steps",
+                    "200",
+                ]
+                + ["--opt", f"adam:lr={shown['value']}", "--json"],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            path = json.loads(out.stdout)["runs"][0]["path"]
+            n = len(path)
+            assert len(shown["x"]) == 201 and all(math.isnan(v) for v in shown["x"][n:])  # NaN after a divergence
+            for (x, y), sx, sy in zip(path, shown["x"], shown["y"]):
+                assert abs(x - sx) <= 1e-5 + 1e-5 * abs(x) and abs(y - sy) <= 1e-5 + 1e-5 * abs(y)
+        page.screenshot(path=os.path.join(ARTIFACTS, "scrub.png"))
         browser.close()

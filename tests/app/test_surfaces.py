@@ -517,3 +517,31 @@ def test_the_inside_views_line_styles_are_in_its_legend_and_sliders_span_the_sid
     # the hyperparameter sliders span the sidebar (no columns squeeze them): no column holds a slider
     sidebar_columns = list(at.sidebar.columns)
     assert not any(el.type == "select_slider" for col in sidebar_columns for el in col)
+
+
+def test_a_scrub_link_opens_the_scrubber_on_its_racer_and_the_controls_write_it_back():
+    at = make_app(surface="himmelblau", steps="120", opt=["adam:lr=0.05", "momentum:lr=0.002"], scrub="lr")
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.toggle(key="scrub").value and at.selectbox(key="scrub_key").value == "lr"
+    for kind in ("surface", "contour"):
+        slider = chart_with(at, kind)["layout"]["sliders"][0]
+        assert len(slider["steps"]) == 48 and slider["steps"][slider["active"]]["label"] == "lr=0.05"
+    at.selectbox(key="scrub_racer").set_value(1).run()
+    at.selectbox(key="scrub_key").set_value("momentum").run()
+    assert not at.exception
+    q = query(at)
+    assert q["scrub"] == ["momentum"] and q["scrub_racer"] == ["2"]
+    slider = chart_with(at, "contour")["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["label"] == "momentum=0.9"
+    assert slider["currentvalue"]["prefix"].startswith("SGD + momentum")
+    at.toggle(key="scrub").set_value(False).run()
+    assert "scrub" not in query(at) and "sliders" not in chart_with(at, "contour")["layout"]
+
+
+def test_a_scrub_link_naming_a_setting_its_racer_lacks_says_so_and_draws_no_scrubber():
+    at = make_app(opt=["adam", "sgd"], scrub="b1", scrub_racer="2")
+    at.run()
+    assert not at.exception
+    assert any("'b1' is not a setting of sgd to scrub" in w.value for w in at.warning)
+    assert "sliders" not in chart_with(at, "contour")["layout"]

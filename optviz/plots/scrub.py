@@ -2,7 +2,7 @@
 path (and, on the top view, its loss curve) at each value of a setting, from a fan of runs
 (optviz.core.engine.fan) shipped with the figure.
 
-Each slider step is a ``restyle`` of that racer's traces with arrays already in the page, so
+Each slider step shows a frame of that racer's traces with arrays already in the page, so
 scrubbing sends nothing to the server and waits for nothing: the browser swaps arrays.
 """
 
@@ -66,33 +66,42 @@ def _index(fig: dict, name: str) -> int:
 Target = tuple[int, Callable[[int], dict[str, np.ndarray]]]
 
 
-def _slider(fan: FanData, targets: list[Target], y: float) -> dict:
-    """One slider: step i restyles every target trace with its arrays for member i."""
+def _scrubber(fig: dict, fan: FanData, targets: list[Target], y: float, redraw: bool) -> None:
+    """Add one frame per member (the target traces' arrays for it) and a slider over them to ``fig``.
+
+    A step shows its frame with ``animate`` and no transition: Plotly then updates only the
+    named traces' drawing, where a ``restyle`` recomputed and redrew the whole figure (108 ms a
+    step against 20-odd, benchmarks/bench_scrub.py). A 3D scene can only be redrawn (``redraw``).
+    """
     traces = [t for t, _ in targets]
-    steps = []
-    for i, label in enumerate(fan.labels()):
-        arrays = [make(i) for _, make in targets]
-        update = {attr: [a[attr] for a in arrays] for attr in arrays[0]}
-        # the exact value too (a label has three figures): what a link or `optviz run` takes
-        steps.append(
-            {"label": label, "value": repr(float(fan.values[i])), "method": "restyle", "args": [update, traces]}
-        )
-    return {
-        "active": fan.current,
-        "steps": steps,
-        "x": 0.0,
-        "len": 1.0,
-        "y": y,
-        "yanchor": "bottom",
-        "pad": {"t": 0, "b": 0},
-        "ticklen": 3,
-        "minorticklen": 0,
-        "font": {
-            "color": "rgba(0,0,0,0)",
-            "size": 1,
-        },  # 48 labels under the rail would overprint: the current one shows above it
-        "currentvalue": {"prefix": f"{fan.name}: ", "font": {"size": 13, "color": "#333"}},
-    }
+    kinds = [fig["data"][t]["type"] for t in traces]
+    fig["frames"] = [
+        {"name": str(i), "traces": traces, "data": [{"type": k, **make(i)} for k, (_, make) in zip(kinds, targets)]}
+        for i in range(len(fan.values))
+    ]
+    show = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
+    # each step's value is the exact number (a label has three figures): what a link or `optviz run` takes
+    steps = [
+        {"label": label, "value": repr(float(v)), "method": "animate", "args": [[str(i)], show]}
+        for i, (label, v) in enumerate(zip(fan.labels(), fan.values))
+    ]
+    fig["layout"]["sliders"] = [
+        {
+            "active": fan.current,
+            "steps": steps,
+            "x": 0.0,
+            "len": 1.0,
+            "y": y,
+            "yanchor": "bottom",
+            "pad": {"t": 0, "b": 0},
+            "transition": {"duration": 0},  # the handle jumps to the value: its glide looked like lag
+            "ticklen": 3,
+            "minorticklen": 0,
+            # 48 labels under the rail would overprint: the current one shows above it
+            "font": {"color": "rgba(0,0,0,0)", "size": 1},
+            "currentvalue": {"prefix": f"{fan.name}: ", "font": {"size": 13, "color": "#333"}},
+        }
+    ]
 
 
 def _end_mark(fan: FanData, i: int, with_z: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -105,10 +114,15 @@ def _end_mark(fan: FanData, i: int, with_z: np.ndarray | None = None) -> dict[st
     return out
 
 
-def scrub_top(fig: dict, fan: FanData, floor: float, log_loss: bool) -> dict:
+def scrub_top(fig: dict, fan: FanData, floor: float, log_loss: bool, image: dict) -> dict:
     """The top view with the scrubber: its slider above the plot, a loss strip under it (the
-    racer's loss − min f per step, each diverged member's end marked in grey) moving with it."""
-    fig = {**fig, "data": list(fig["data"]), "layout": dict(fig["layout"])}
+    racer's loss − min f per step, each diverged member's end marked in grey) moving with it.
+
+    The surface is drawn as ``image`` (optviz.plots.raster.background) instead of a contour
+    trace: Plotly drops a contour trace once a figure animates (see optviz.plots.raster).
+    """
+    data = [t for t in fig["data"] if t.get("type") != "contour"]
+    fig = {**fig, "data": data, "layout": dict(fig["layout"])}
     layout = fig["layout"]
     path = _index(fig, fan.label)
     fig["data"].append(_mark_trace(fan, "scatter", 12, _end_mark(fan, fan.current)))
@@ -139,14 +153,41 @@ def scrub_top(fig: dict, fan: FanData, floor: float, log_loss: bool) -> dict:
     ]
     targets += _start_target(fig, fan, None)
     layout.update(
+        images=[image],
+        xaxis={**layout["xaxis"], "showgrid": False},
         height=layout.get("height", 520) + 170,
         margin={**layout.get("margin", {}), "t": 70},
-        sliders=[_slider(fan, targets, 1.02)],
-        yaxis={**layout["yaxis"], "domain": [STRIP + 0.1, 1.0]},
+        yaxis={**layout["yaxis"], "domain": [STRIP + 0.1, 1.0], "showgrid": False},
         xaxis2={"anchor": "y2", "title": {"text": "step"}, "tickformat": "d", "range": [0, fan.losses.shape[1] - 1]},
         yaxis2=_strip_axis(heights[:, idx], log_loss),
     )
+    _scrubber(fig, fan, targets, 1.02, redraw=False)
+    _play_buttons(fig)
     return fig
+
+
+def _play_buttons(fig: dict) -> None:
+    """Play (the frames in order: the setting growing, for a slide) and Pause, left of the slider."""
+    slider = fig["layout"]["sliders"][0]
+    slider.update(x=0.2, len=0.8)
+    play = {"frame": {"duration": 150, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    fig["layout"]["updatemenus"] = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": 0.0,
+            "y": slider["y"],
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "pad": {"t": 0, "b": 0},
+            "showactive": False,
+            "buttons": [
+                {"label": "▶", "method": "animate", "args": [None, play]},
+                {"label": "❚❚", "method": "animate", "args": [[None], pause]},
+            ],
+        }
+    ]
 
 
 def _strip_axis(heights: np.ndarray, log: bool) -> dict:
@@ -157,6 +198,7 @@ def _strip_axis(heights: np.ndarray, log: bool) -> dict:
         lo, hi = float(finite.min()), float(finite.max())
         if log:
             lo, hi = np.log10(lo), np.log10(hi)
+            axis["dtick"] = max(1, int(np.ceil((hi - lo) / 4)))  # four labels at most: the strip is short
         pad = 0.05 * ((hi - lo) or 1.0)
         axis["range"] = [lo - pad, hi + pad]
     return axis | {"domain": [0.0, STRIP], "title": {"text": "loss − min f" if log else "loss"}}
@@ -231,6 +273,6 @@ def scrub_3d(fig: dict, fan: FanData, xs, ys, shown: np.ndarray, floor: float, l
     layout.update(
         height=layout.get("height", 560) + 40,
         margin={**layout.get("margin", {}), "t": 70},
-        sliders=[_slider(fan, targets, 1.0)],
     )
+    _scrubber(fig, fan, targets, 1.0, redraw=True)
     return fig

@@ -599,7 +599,7 @@ def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
 
 SCRUBBED_JS = """() => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
-    if (el.data && el.data[0] && el.data[0].type === 'contour' && el.layout.sliders) {
+    if (el.data && el.layout.sliders && !el.layout.scene) {  // the top view, scrubbable
       const s = el.layout.sliders[0];
       const t = el._fullData.find(d => d.name && d.name.startsWith('Adam'));
       return {active: s.active, value: s.steps[s.active].value, x: Array.from(t.x), y: Array.from(t.y)};

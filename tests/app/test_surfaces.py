@@ -524,19 +524,19 @@ def test_a_scrub_link_opens_the_scrubber_on_its_racer_and_the_controls_write_it_
     at.run()
     assert not at.exception and not at.warning
     assert at.toggle(key="scrub").value and at.selectbox(key="scrub_key").value == "lr"
-    for kind in ("surface", "contour"):
-        slider = chart_with(at, kind)["layout"]["sliders"][0]
+    for key in ("surface3d", "contour"):
+        slider = charts(at)[key]["layout"]["sliders"][0]
         assert len(slider["steps"]) == 48 and slider["steps"][slider["active"]]["label"] == "lr=0.05"
     at.selectbox(key="scrub_racer").set_value(1).run()
     at.selectbox(key="scrub_key").set_value("momentum").run()
     assert not at.exception
     q = query(at)
     assert q["scrub"] == ["momentum"] and q["scrub_racer"] == ["2"]
-    slider = chart_with(at, "contour")["layout"]["sliders"][0]
+    slider = charts(at)["contour"]["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "momentum=0.9"
     assert slider["currentvalue"]["prefix"].startswith("SGD + momentum")
     at.toggle(key="scrub").set_value(False).run()
-    assert "scrub" not in query(at) and "sliders" not in chart_with(at, "contour")["layout"]
+    assert "scrub" not in query(at) and "sliders" not in charts(at)["contour"]["layout"]
 
 
 def test_a_scrub_link_naming_a_setting_its_racer_lacks_says_so_and_draws_no_scrubber():

@@ -14,6 +14,7 @@ from optviz.core.engine.fan import current_index, fan_values, run_fan
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import parse_surface_spec
 from optviz.plots.common import PathData, display_z, encode
+from optviz.plots.raster import background
 from optviz.plots.scrub import FanData, racer_path, scrub_3d, scrub_top
 from optviz.plots.surface_figures import (
     MAX_DRAWN_POINTS,
@@ -54,13 +55,24 @@ def _figures(fan: FanData) -> tuple[dict, dict]:
     loss0 = float(fan.losses[fan.current, 0])
     top = contour_figure(xs, ys, z, paths, minima, START, 0.0, True, key="k")
     three = surface_figure(xs, ys, z, paths, minima, START, loss0, 0.0, True, key="k")
-    return scrub_top(top, fan, 0.0, True), scrub_3d(three, fan, xs, ys, display_z(z, 0.0, True), 0.0, True)
+    picture = background(xs, ys, z, 0.0, True)
+    return scrub_top(top, fan, 0.0, True, picture), scrub_3d(three, fan, xs, ys, display_z(z, 0.0, True), 0.0, True)
 
 
 def _decode(value) -> np.ndarray:
     if isinstance(value, dict):
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
     return np.asarray(value, np.float64)
+
+
+def _steps(fig: dict):
+    """Each slider step's frame: (its data by trace index, the step) in slider order."""
+    enc = encode(fig)
+    frames = {f["name"]: f for f in enc["frames"]}
+    for step in enc["layout"]["sliders"][0]["steps"]:
+        assert step["method"] == "animate"
+        frame = frames[step["args"][0][0]]
+        yield dict(zip(frame["traces"], frame["data"])), step
 
 
 def _trace(fig: dict, name: str) -> int:
@@ -83,29 +95,25 @@ def test_every_step_of_the_top_view_draws_its_members_path_and_loss(fan):
     slider = encode(top)["layout"]["sliders"][0]
     path, curve = _trace(top, fan.label), _trace(top, f"{fan.label}: loss")
     assert len(slider["steps"]) == len(fan.values) and slider["active"] == fan.current
-    for i, step in enumerate(slider["steps"]):
-        update, traces = step["args"]
-        assert step["method"] == "restyle" and step["label"] == fan.labels()[i]
+    for i, (data, step) in enumerate(_steps(top)):
+        assert step["label"] == fan.labels()[i] and float(step["value"]) == fan.values[i]
         want = path_2d(fan.member(i))
-        at = traces.index(path)
-        np.testing.assert_array_equal(_decode(update["x"][at]), want["x"])
-        np.testing.assert_array_equal(_decode(update["y"][at]), want["y"])
-        idx = _decode(update["x"][traces.index(curve)]).astype(int)
+        np.testing.assert_array_equal(_decode(data[path]["x"]), want["x"])
+        np.testing.assert_array_equal(_decode(data[path]["y"]), want["y"])
+        idx = _decode(data[curve]["x"]).astype(int)
         loss = fan.losses[i, idx]
-        np.testing.assert_allclose(_decode(update["y"][traces.index(curve)]), np.where(loss > 0, loss, np.nan))
+        np.testing.assert_allclose(_decode(data[curve]["y"]), np.where(loss > 0, loss, np.nan))
 
 
 def test_every_step_of_the_3d_view_draws_its_member_on_the_surface(fan):
     _, three = _figures(fan)
     xs, ys, z = loss_grid(SURFACE)
-    slider = encode(three)["layout"]["sliders"][0]
     path = _trace(three, fan.label)
     lift = lift_of(display_z(z, 0.0, True))
-    for i, step in enumerate(slider["steps"]):
-        update, traces = step["args"]
+    for i, (data, _) in enumerate(_steps(three)):
         want = path_3d(fan.member(i), xs, ys, 0.0, True, lift)
         for axis in "xyz":
-            np.testing.assert_array_equal(_decode(update[axis][traces.index(path)]), want[axis])
+            np.testing.assert_array_equal(_decode(data[path][axis]), want[axis])
 
 
 def test_the_slider_opens_at_the_racers_own_value_and_names_each_value_in_three_figures(fan):
@@ -123,21 +131,17 @@ def test_runs_that_diverged_are_marked_where_they_left_and_the_others_are_not(fa
     assert len(marks["x"]) == len(diverged)
     for x, text, i in zip(marks["x"], marks["text"], diverged):
         assert x == fan.last_point(i) and text.endswith(f"diverged at step {fan.diverged_at[i]}")
-    slider = encode(top)["layout"]["sliders"][0]
     end = _trace(top, f"{fan.label}: diverged")
-    for i, step in enumerate(slider["steps"]):
-        update, traces = step["args"]
-        assert len(_decode(update["x"][traces.index(end)])) == (1 if fan.diverged_at[i] >= 0 else 0)
+    for i, (data, _) in enumerate(_steps(top)):
+        assert len(_decode(data[end]["x"])) == (1 if fan.diverged_at[i] >= 0 else 0)
 
 
 def test_scrubbing_the_start_moves_the_start_marker_with_the_path():
     fan = _fan("adam:lr=0.05", "start_x", 200, 12)
     top, _ = _figures(fan)
-    slider = encode(top)["layout"]["sliders"][0]
     start = _trace(top, "start")
-    for i, step in enumerate(slider["steps"]):
-        update, traces = step["args"]
-        assert _decode(update["x"][traces.index(start)])[0] == pytest.approx(fan.values[i])
+    for i, (data, _) in enumerate(_steps(top)):
+        assert _decode(data[start]["x"])[0] == pytest.approx(fan.values[i])
 
 
 def test_a_page_with_a_48_member_fan_of_500_steps_stays_under_2_mb():

@@ -15,6 +15,7 @@ from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.spec import OptSpec
 from optviz.link import RaceConfig
 from optviz.plots.common import display_z
+from optviz.plots.raster import background
 
 
 @shared(max_entries=128)
@@ -33,6 +34,13 @@ def arrows(surface: Surface) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def heights(surface: Surface, floor: float, log: bool) -> np.ndarray:
     """The grid's heights as drawn (optviz.plots.common.display_z): every rerun draws them twice."""
     return display_z(grid(surface)[2], floor, log)
+
+
+@shared(max_entries=128)
+def surface_picture(surface: Surface, floor: float, log: bool) -> dict:
+    """The surface as a layout image (optviz.plots.raster.background), for views without a contour trace."""
+    xs, ys, z = grid(surface)
+    return background(xs, ys, z, floor, log)
 
 
 def warm_grids() -> None:

@@ -224,7 +224,8 @@ def views(scene: Scene) -> None:
             shown=shown,
         )
         if fan is not None:
-            top = scrub_top(top, fan, scene.floor, scene.surface.f_min is not None)
+            picture = runs_kit.surface_picture(scene.surface, scene.floor, scene.log)
+            top = scrub_top(top, fan, scene.floor, scene.surface.f_min is not None, picture)
         chart(c2, top, key="contour")
     _view_toggles(scene, playing)
 

@@ -39,6 +39,42 @@ def _legend(draw: ImageDraw.ImageDraw, paths: Sequence[PathData]) -> None:
         draw.text((25, y), p.label, fill=(20, 20, 20))
 
 
+class _Canvas:
+    """The surface, its minima and the start, painted once; paths and a caption painted per frame."""
+
+    def __init__(self, xs, ys, z, minima, start, floor: float, log: bool, size: int):
+        self.xs, self.ys, self.size = xs, ys, size
+        self.back = Image.fromarray(surface_image(z, floor, log, size=size))
+        self.marks = self.pixels(np.array([[m[0], m[1]] for m in minima]).reshape(-1, 2))
+        self.start = self.pixels(np.array([start], np.float64))[0]
+
+    def pixels(self, xy: np.ndarray) -> np.ndarray:
+        """Data coordinates as pixel positions on the picture."""
+        return _to_pixels(xy.astype(np.float64), self.xs, self.ys, self.size)
+
+    def frame(self, paths: Sequence[PathData], upto: Sequence[int], caption: str) -> Image.Image:
+        """Each path drawn to its point ``upto[i]`` (a dot at the end), a legend and ``caption``."""
+        img = self.back.copy()
+        draw = ImageDraw.Draw(img)
+        for mx, my in self.marks:
+            _star(draw, mx, my)
+        sx, sy = self.start
+        draw.ellipse([sx - 6, sy - 6, sx + 6, sy + 6], outline=(0, 0, 0), width=2)
+        for p, last in zip(paths, upto):
+            color = tuple(int(v) for v in hex_rgb(p.color))
+            xy = p.xy[: last + 1]
+            xy = xy[np.all(np.isfinite(xy), axis=1)]  # a fan member that diverged: NaN after it
+            pts = self.pixels(xy)[thin(len(xy), MAX_POINTS)]
+            if len(pts) > 1:
+                draw.line([tuple(v) for v in pts], fill=color, width=3, joint="curve")
+            if len(pts):
+                x, y = pts[-1]
+                draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=color)
+        _legend(draw, paths)
+        draw.text((self.size - 8 - 6 * len(caption), self.size - 16), caption, fill=(20, 20, 20))
+        return img
+
+
 def playback_frames(
     xs: np.ndarray,
     ys: np.ndarray,
@@ -54,34 +90,48 @@ def playback_frames(
 ) -> list[Image.Image]:
     """The playback's frames as RGB images [size, size], from ``step`` (where the playback chart
     opens) to the end: the same steps as the chart's."""
-    back = Image.fromarray(surface_image(z, floor, log, size=size))
-    pixels = [_to_pixels(p.xy.astype(np.float64), xs, ys, size) for p in paths]
-    colors = [tuple(int(v) for v in hex_rgb(p.color)) for p in paths]
-    marks = _to_pixels(np.array([[m[0], m[1]] for m in minima]).reshape(-1, 2), xs, ys, size)
-    sx, sy = _to_pixels(np.array([start], np.float64), xs, ys, size)[0]
-    out = []
-    for shown in playback_marks(max((len(p.xy) for p in paths), default=1), frames, step):
-        img = back.copy()
-        draw = ImageDraw.Draw(img)
-        for mx, my in marks:
-            _star(draw, mx, my)
-        draw.ellipse([sx - 6, sy - 6, sx + 6, sy + 6], outline=(0, 0, 0), width=2)
-        for pts, color in zip(pixels, colors):
-            idx = thin(min(shown + 1, len(pts)), MAX_POINTS)
-            if len(idx) > 1:
-                draw.line([tuple(v) for v in pts[idx]], fill=color, width=3, joint="curve")
-            if len(idx):
-                x, y = pts[idx[-1]]
-                draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=color)
-        _legend(draw, paths)
-        draw.text((size - 70, size - 16), f"step {shown}", fill=(20, 20, 20))
-        out.append(img)
-    return out
+    canvas = _Canvas(xs, ys, z, minima, start, floor, log, size)
+    marks = playback_marks(max((len(p.xy) for p in paths), default=1), frames, step)
+    return [canvas.frame(paths, [shown] * len(paths), f"step {shown}") for shown in marks]
+
+
+def fan_frames(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    paths: Sequence[PathData],
+    racer: int,
+    members: Sequence[PathData],
+    captions: Sequence[str],
+    minima: Sequence[tuple[float, float, float]],
+    start: tuple[float, float],
+    floor: float,
+    log: bool = False,
+    size: int = 480,
+) -> list[Image.Image]:
+    """Frames over a setting instead of over steps: in frame i, racer ``racer``'s whole path is
+    ``members[i]`` (the scrubber's fan) and ``captions[i]`` names its value; the others stay."""
+    canvas = _Canvas(xs, ys, z, minima, start, floor, log, size)
+    ends = [len(p.xy) - 1 for p in paths]
+    return [
+        canvas.frame(
+            [m if k == racer else p for k, p in enumerate(paths)], ends[:racer] + [len(m.xy) - 1] + ends[racer + 1 :], c
+        )
+        for m, c in zip(members, captions)
+    ]
+
+
+def fan_gif(*args, duration_ms: int = 150, **kwargs) -> bytes:
+    """The fan as an animated GIF that loops (arguments as :func:`fan_frames`)."""
+    return _gif(fan_frames(*args, **kwargs), duration_ms)
+
+
+def _gif(images: list[Image.Image], duration_ms: int) -> bytes:
+    out = io.BytesIO()
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return out.getvalue()
 
 
 def playback_gif(*args, duration_ms: int = 80, **kwargs) -> bytes:
     """The playback as an animated GIF that loops (arguments as :func:`playback_frames`)."""
-    images = playback_frames(*args, **kwargs)
-    out = io.BytesIO()
-    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
-    return out.getvalue()
+    return _gif(playback_frames(*args, **kwargs), duration_ms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import numpy as np
@@ -150,3 +151,26 @@ def test_a_page_with_a_48_member_fan_of_500_steps_stays_under_2_mb():
     assert len(fan.member(0).xy) == 501 and MAX_DRAWN_POINTS < 501  # paths as drawn: thinned
     size = sum(len(json.dumps(encode(f))) for f in (top, three))
     assert size < 2_000_000, size
+
+
+def test_the_fan_gif_has_a_frame_per_value_each_ending_where_its_member_ends(fan):
+    from PIL import Image
+
+    from optviz.plots.animation import fan_gif
+    from optviz.plots.raster import hex_rgb
+
+    xs, ys, z = loss_grid(SURFACE)
+    other = PathData("Adam", np.array([START, (0.0, 0.0)], np.float32), np.array([5.0, 1.0], np.float32), "#0077BB")
+    members = [fan.member(i) for i in range(len(fan.values))]
+    paths = [other, members[fan.current]]
+    gif = Image.open(io.BytesIO(fan_gif(xs, ys, z, paths, 1, members, fan.labels(), [], START, 0.0, True, size=300)))
+    assert gif.n_frames == len(fan.values)
+    for i in (0, len(fan.values) // 2, int(np.flatnonzero(fan.diverged_at >= 0)[0])):
+        gif.seek(i)
+        img = np.asarray(gif.convert("RGB"), np.float64)
+        x, y = fan.paths[i, fan.last_point(i)]
+        if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
+            continue  # a run that left the picture ends outside it
+        px, py = round((x - xs[0]) / (xs[-1] - xs[0]) * 299), round((ys[-1] - y) / (ys[-1] - ys[0]) * 299)
+        patch = img[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].reshape(-1, 3)
+        assert np.abs(patch - hex_rgb(fan.color)).sum(axis=1).min() < 40, i

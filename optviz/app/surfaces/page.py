@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -15,22 +14,18 @@ from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, o
 from optviz.app.kit.runs import cached_runs, cached_stability
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import begin, finish, view_fragment
-from optviz.app.surfaces import controls, state
+from optviz.app.surfaces import controls, scrub, state
 from optviz.app.surfaces.inside import inside_section
+from optviz.app.surfaces.scene import Scene
 from optviz.core.analysis.measures import distance_to_nearest_minimum, steps_to_tolerance
-from optviz.core.engine.fan import current_index, scrubbable
-from optviz.core.engine.fan import ready as fan_ready
-from optviz.core.engine.trajectory import Run
 from optviz.core.numbers import sig
-from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import Surface
-from optviz.core.spec import SpecError
 from optviz.link import TOLERANCES, RaceConfig
 from optviz.link.export import paths_csv, race_json
 from optviz.plots.animation import playback_gif
 from optviz.plots.common import PathData
 from optviz.plots.curves import curves_figure, stability_figure
-from optviz.plots.scrub import FanData, racer_path, scrub_3d, scrub_top
+from optviz.plots.scrub import racer_path, scrub_3d, scrub_top
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
 
 
@@ -61,25 +56,6 @@ def results_table(runs, labels, surface, tol: float) -> list[dict]:
             row["switched to SGD at"] = or_dash(run.switched_at)
         rows.append(row)
     return rows
-
-
-@dataclass(frozen=True)
-class Scene:
-    """What every chart of the page is drawn from: the race, its runs and the surface's grid."""
-
-    cfg: RaceConfig
-    surface: Surface
-    runs: list[Run]
-    labels: list[str]
-    paths: list[PathData]
-    grid: tuple[np.ndarray, np.ndarray, np.ndarray]
-    minima: list[tuple[float, float, float]]
-    floor: float
-
-    @property
-    def log(self) -> bool:
-        """Whether heights are drawn log-scaled (the toggle, else the surface's own choice)."""
-        return bool(st.session_state.get(f"log_{self.surface.name}", self.surface.log_scale))
 
 
 def page() -> None:
@@ -177,7 +153,7 @@ def views(scene: Scene) -> None:
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
     c1, c2 = st.columns(2)
     shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
-    fan = _scrub_fan(scene) if ss.get("scrub") else None
+    fan = scrub.fan_data(scene) if ss.get("scrub") else None
     paths = scene.paths if fan is None else racer_path(scene.paths, fan)
     fig3d = surface_figure(
         xs,
@@ -227,27 +203,9 @@ def views(scene: Scene) -> None:
             picture = runs_kit.surface_picture(scene.surface, scene.floor, scene.log)
             top = scrub_top(top, fan, scene.floor, scene.surface.f_min is not None, picture)
         chart(c2, top, key="contour")
+        if fan is not None:
+            scrub.gif_button(c2, scene, fan)
     _view_toggles(scene, playing)
-
-
-def _scrub_fan(scene: Scene) -> FanData | None:
-    """The scrubbed racer's fan, as the figures draw it; None, with a note, where it cannot be made."""
-    view = state.scrub_now(scene.cfg)
-    i, key = view["scrub_racer"], view["scrub"]
-    spec = scene.cfg.specs[i]
-    try:
-        if fan_ready(scene.surface, spec.name):
-            fan = runs_kit.cached_fan(scene.cfg, i, key)
-        else:
-            with st.spinner("Preparing the scrubber: compiling its program, once for this server (about 10 s)"):
-                fan = runs_kit.cached_fan(scene.cfg, i, key)
-    except SpecError as err:
-        st.warning(f"{err}; the scrubber is off for this setting")
-        return None
-    current = current_index(fan.values, spec, key, scene.cfg.start)
-    p = scene.paths[i]
-    name = REGISTRY[spec.name].display_name
-    return FanData(p.label, name, p.color, key, fan.values, fan.paths, fan.losses, fan.diverged_at, current)
 
 
 def _gradient_points(scene: Scene) -> list[PathData]:
@@ -281,23 +239,7 @@ def _view_toggles(scene: Scene, playing: bool) -> None:
     if playing:
         _playback_step(scene)
     if st.session_state.get("scrub"):
-        _scrub_controls(scene)
-
-
-def _scrub_controls(scene: Scene) -> None:
-    """Whose setting the scrubber runs through, and which."""
-    ss = st.session_state
-    view = state.scrub_now(scene.cfg)
-    ss["scrub_racer"], ss["scrub_key"] = view["scrub_racer"], view["scrub"]  # valid before the widgets read them
-    a, b = st.columns(2)
-    a.selectbox("scrub racer", range(len(scene.labels)), key="scrub_racer", format_func=lambda i: scene.labels[i])
-    b.selectbox(
-        "scrub setting",
-        scrubbable(scene.cfg.specs[ss["scrub_racer"]]),
-        key="scrub_key",
-        help="a hyperparameter across its slider's range (log-spaced where the slider is), or a start coordinate "
-        "across the domain",
-    )
+        scrub.controls(scene)
 
 
 def _playback_step(scene: Scene) -> int:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.apptools import make_app, open_page, path_trace, xy
+from tests.apptools import charts, make_app, open_page, path_trace, xy
 
 pytestmark = pytest.mark.app
 
@@ -94,6 +94,10 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
             assert at.text_area(key="mn_opts").value.splitlines() == query["opt"]
         else:
             assert at.selectbox(key="surface").value == query["surface"]
+            if "scrub" in query:  # it opens the what-if scrubber, its slider on the racer's own value
+                assert at.toggle(key="scrub").value and at.selectbox(key="scrub_key").value == query["scrub"]
+                slider = charts(at)["contour"]["layout"]["sliders"][0]
+                assert slider["steps"][slider["active"]]["label"].startswith(query["scrub"] + "=")
 
 
 def test_the_demos_controls_are_in_the_link():

@@ -24,7 +24,7 @@ from optviz.core.optimizers import FAMILIES, REGISTRY
 from optviz.core.problems.counterexample import reddi_path
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import format_number, make_spec, parse_axis, parse_spec
-from optviz.link import LearnConfig, MnistConfig, RaceConfig, SweepConfig, to_query
+from optviz.link import LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, SweepConfig
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
@@ -59,10 +59,11 @@ def _memory_rows() -> list[dict]:
 _reddi_path = shared(max_entries=256)(reddi_path)
 
 
-def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None) -> str:
-    """A share link that opens the Surfaces page on this race (a catalogue surface)."""
+def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None, scrub: str | None = None) -> str:
+    """A share link that opens the Surfaces page on this race (a catalogue surface); with ``scrub``,
+    the what-if scrubber over that setting of the first racer."""
     cfg = RaceConfig(surface, start or SURFACES[surface].start, steps, tuple(parse_spec(o) for o in opts))
-    return "/?" + urlencode(to_query(cfg), doseq=True)
+    return "/?" + urlencode(SurfacesConfig(cfg, scrub=scrub).to_query(), doseq=True)
 
 
 def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: str = "") -> str:
@@ -163,6 +164,14 @@ def section_algorithm() -> None:
         (
             'Adam on Beale: open "Inside the optimizer" to see each step\'s numbers',
             surfaces_link("beale", ["adam:lr=0.05"], 500),
+        ),
+        (
+            "Drag Adam's lr on Rosenbrock: the path straightens, overshoots, then oscillates",
+            surfaces_link("rosenbrock", ["adam:lr=0.05"], 500, scrub="lr"),
+        ),
+        (
+            "Drag Adam's β1: how long the first moment remembers, about 1/(1−β1) steps",
+            surfaces_link("rosenbrock", ["adam:lr=0.05"], 500, scrub="b1"),
         ),
         ("Adam's lr against β1 on Rosenbrock", sweep_link("rosenbrock", "adam", "lr=1e-4:1:48:log", "b1=0:0.99:48")),
     )
@@ -443,6 +452,10 @@ def section_divergence() -> None:
     )
     try_it(
         ("SGD on both sides of 2/η", surfaces_link("ellipse", list(opts), 120)),
+        (
+            "Drag SGD's lr across 2/η = 25 on the ellipse and watch it start to diverge",
+            surfaces_link("ellipse", ["sgd:lr=0.078"], 120, start=(-1.8, 0.6), scrub="lr"),
+        ),
         (
             "Adam at lr = 0.5 on Rosenbrock, with and without 100 steps of warmup",
             surfaces_link("rosenbrock", ["adam:lr=0.5", "adam:lr=0.5,warmup=100"], 600),

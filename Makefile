@@ -58,6 +58,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_cold_start.py
 	$(PY) benchmarks/bench_surfaces_page.py
 	$(PY) benchmarks/bench_browser_redraw.py
+	$(PY) benchmarks/bench_scrub.py
 	$(PY) benchmarks/load_test.py
 	$(PY) benchmarks/crowd.py
 	$(PY) benchmarks/bench_hosted.py

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 
+import numpy as np
 import pytest
 
 from tests.paths import ROOT
@@ -172,7 +173,7 @@ def test_sweep_page_click_a_cell(server):
         # the upper right of the plot area: large lr, large b1, far from the middle cell inspected first
         page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
         page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
-        page.wait_for_function(f"({INSPECTED_JS})() !== {before!r}", timeout=30_000)
+        page.wait_for_function(f"(v => v !== null && v !== {before!r})(({INSPECTED_JS})())", timeout=30_000)
         after = page.evaluate(INSPECTED_JS)
         assert after.startswith("Adam (lr=") and after != before
         page.screenshot(path=os.path.join(ARTIFACTS, "sweep.png"))
@@ -659,4 +660,54 @@ def test_scrubbing_draws_optviz_runs_path_at_each_value_without_a_message_to_the
             for (x, y), sx, sy in zip(path, shown["x"], shown["y"]):
                 assert abs(x - sx) <= 1e-5 + 1e-5 * abs(x) and abs(y - sy) <= 1e-5 + 1e-5 * abs(y)
         page.screenshot(path=os.path.join(ARTIFACTS, "scrub.png"))
+        browser.close()
+
+
+CELL_PATH_JS = """() => {
+  const el = document.querySelector('.st-key-sw_cell_path .js-plotly-plot');
+  const t = el && el._fullData && el._fullData.find(d => d.mode === 'lines+markers' && d.name !== 'start');
+  return t ? {dash: t.line.dash, x: Array.from(t.x), y: Array.from(t.y)} : null;
+}"""
+
+
+def test_pointing_at_a_sweep_cell_draws_the_nearest_previewed_path_without_a_message(server):
+    from playwright.sync_api import sync_playwright
+
+    from optviz.core.engine.sweep import cell_settings
+    from optviz.core.engine.trajectory import run_one
+    from optviz.core.problems.surfaces import SURFACES
+    from optviz.link import SweepConfig
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        sent: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))
+        for _ in range(30):  # the previews come once this server has compiled the fans (after its warm-up)
+            page.goto(server + "/sweep")
+            page.wait_for_function(f"({CELL_PATH_JS})() !== null", timeout=120_000)
+            if page.locator(".st-key-sw_hover").count():
+                break
+            time.sleep(3)
+        time.sleep(1.0)
+        inspected = page.evaluate(CELL_PATH_JS)
+        heat = page.locator(".st-key-sw_heat_0 .js-plotly-plot .nsewdrag").first.bounding_box()
+        before = len(sent)
+        page.mouse.move(heat["x"] + heat["width"] * 0.8, heat["y"] + heat["height"] * 0.2)
+        page.wait_for_function(f"({CELL_PATH_JS})().dash === 'dot'", timeout=5_000)
+        shown = page.evaluate(CELL_PATH_JS)
+        row, col = map(int, page.locator("[data-preview]").get_attribute("data-preview").split(","))
+        assert len(sent) == before  # the preview is the browser's alone
+        cfg = SweepConfig()
+        spec, start = cell_settings(cfg.specs[0], cfg.x, cfg.y, row, col, cfg.start)
+        path = run_one(SURFACES[cfg.surface], start, cfg.steps, spec).path
+        idx = np.unique(np.linspace(0, len(path) - 1, min(len(path), 120)).round().astype(int))
+        np.testing.assert_allclose(shown["x"], path[idx, 0], atol=2e-4)
+        np.testing.assert_allclose(shown["y"], path[idx, 1], atol=2e-4)
+        assert col > cfg.x.n / 2 and row > cfg.y.n / 2  # the cell under the pointer: large lr, large b1
+        page.mouse.move(5, 5)  # away: the inspected cell's own path again
+        page.wait_for_function(f"({CELL_PATH_JS})().dash === 'solid'", timeout=5_000)
+        assert page.evaluate(CELL_PATH_JS) == inspected
         browser.close()

@@ -11,14 +11,17 @@ import numpy as np
 import streamlit as st
 
 from optviz.app.kit.boxes import show_fitted
-from optviz.app.kit.cache import Shared
+from optviz.app.kit.cache import Shared, shared
 from optviz.app.kit.charts import chart
+from optviz.app.kit.hover import hover_preview
 from optviz.app.kit.jobs import compute_with_progress
 from optviz.app.kit.notes import input_problem, link_warnings
 from optviz.app.kit.runs import grid, racer
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, settle
 from optviz.app.sweep import controls as controls
+from optviz.core.engine.fan import Preview, run_preview
+from optviz.core.engine.fan import ready as fan_ready
 from optviz.core.engine.sweep import SweepResult, cell_settings, estimated_seconds, run_sweep
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
@@ -153,10 +156,10 @@ def inspect(cfg: SweepConfig) -> None:
     """The inspected cell's runs: their paths on the surface and their loss curves."""
     st.subheader("Inspect a cell")
     st.caption(
-        "Click a cell in a heatmap, or pick its values here."
+        "Point at a cell in a heatmap to see its path at once, click it for its own run, or pick its values "
+        "under the charts."
         + ("" if cfg.x.n * cfg.y.n <= CLICKABLE_CELLS else f" (Clicking needs at most {CLICKABLE_CELLS} cells.)")
     )
-    controls.cell_sliders(cfg)
     row, col = cfg.cell_index()
     surface = SURFACES[cfg.surface]
     runs, labels = [], []
@@ -169,21 +172,10 @@ def inspect(cfg: SweepConfig) -> None:
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
     start = tuple(runs[0].path[0]) if len(runs[0].path) else cfg.start
     a, b = st.columns(2)
-    chart(
-        a,
-        contour_figure(
-            xs,
-            ys,
-            z,
-            paths,
-            [(m.x, m.y, m.f) for m in surface.minima],
-            start,
-            floor,
-            surface.log_scale,
-            key="sweep_cell",
-        ),
-        key="sw_cell_path",
+    cell_fig = contour_figure(
+        xs, ys, z, paths, [(m.x, m.y, m.f) for m in surface.minima], start, floor, surface.log_scale, key="sweep_cell"
     )
+    chart(a, cell_fig, key="sw_cell_path")
     gap = [r.loss - (surface.f_min if surface.f_min is not None else 0.0) for r in runs]
     chart(
         b,
@@ -195,3 +187,32 @@ def inspect(cfg: SweepConfig) -> None:
     for lab, r in zip(labels, runs):
         if r.diverged_at is not None:
             st.error(f"{lab} diverged at step {r.diverged_at}.")
+    _hover_previews(cfg, [_trace_index(cell_fig, lab) for lab in labels])
+    controls.cell_sliders(cfg)  # under the charts: pointing at a heatmap, one sees the path just below it
+
+
+def _trace_index(fig: dict, name: str) -> int:
+    return next(i for i, t in enumerate(fig["data"]) if t.get("name") == name)
+
+
+def _hover_previews(cfg: SweepConfig, traces: list[int]) -> None:
+    """Pointing at a heatmap cell draws the nearest previewed cell's paths at once (optviz.app.kit.hover).
+
+    Left out while this server still compiles the fans' program: the page never waits for a preview."""
+    surface = SURFACES[cfg.surface]
+    if cfg.x.n * cfg.y.n > CLICKABLE_CELLS or not all(fan_ready(surface, s.name) for s in cfg.specs):
+        return
+    previews = [preview(cfg.surface, s, cfg.x, cfg.y, tuple(cfg.start), cfg.steps) for s in cfg.specs]
+    first = previews[0]
+    names = [
+        [f"{cfg.x.key}={sig(cfg.x.values[c])}, {cfg.y.key}={sig(cfg.y.values[r])}" for c in first.cols]
+        for r in first.rows
+    ]
+    heatmaps = [f"sw_heat_{k}" for k in range(len(cfg.specs))]
+    hover_preview("sw_hover", heatmaps, "sw_cell_path", traces, previews, names, cfg.x.n)
+
+
+@shared(max_entries=64)
+def preview(surface: str, spec, x, y, start: tuple, steps: int) -> Preview:
+    """The paths of a sweep's 8 x 8 sub-grid, for hover previews (shared across sessions)."""
+    return run_preview(SURFACES[surface], spec, x, y, start, steps)

@@ -24,13 +24,14 @@ import jax
 import numpy as np
 
 from optviz.core.engine import packed
+from optviz.core.engine.sweep import cell_settings
 from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, noise_input, program
 from optviz.core.limits import MAX_COORD, MAX_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
 from optviz.core.optimizers.base import HParam
 from optviz.core.problems.surfaces import Surface
-from optviz.core.spec import OptSpec, SpecError, check_steps, make_spec
+from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
 
 START_KEYS = ("start_x", "start_y")
 MIN_FAN, MAX_FAN = 2, 64  # runs in one fan
@@ -199,12 +200,52 @@ def run_fan(
             one = make_spec(spec.name, {**spec.settings(), key: float(v)})  # validated as a link's value
             check_steps(one, steps)
             hvecs[i] = packed.pack_hparams(spec.name, one.settings())
-    runner, s, o = _program_for(surface, spec.name)
+    return _assemble(key, grid, starts, *_run_members(surface, spec.name, starts, hvecs, steps, noise, seed))
+
+
+def _run_members(
+    surface: Surface, name: str, starts: np.ndarray, hvecs: np.ndarray, steps: int, noise: float, seed: int
+):
+    """Runs of optimizer ``name`` from ``starts`` [K, 2] with value vectors ``hvecs`` [K, V], in one call."""
+    runner, s, o = _program_for(surface, name)
     out = _call(
         runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(steps), np.float32(noise), noise_input(noise, seed)
     )
     points, losses, ok, loss0 = jax.device_get(out)
-    return _assemble(key, grid, starts, points[:, :steps], losses[:, :steps], ok[:, :steps], loss0)
+    return points[:, :steps], losses[:, :steps], ok[:, :steps], loss0
+
+
+def _spread(n: int, most: int) -> np.ndarray:
+    """At most ``most`` indices into range(n), evenly spread, the first and last among them."""
+    return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(np.int64))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Paths of a sweep's coarse sub-grid: cells ``rows`` x ``cols`` (indices into the full grid's
+    y and x values), ``paths`` [len(rows), len(cols), steps + 1, 2], NaN after a divergence."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    paths: np.ndarray
+
+
+def run_preview(
+    surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start, steps: int, side: int = 8
+) -> Preview:
+    """The runs of an evenly spread sub-grid of at most ``side`` x ``side`` cells of a sweep (its
+    corners included), in one call: what a page shows at once for the cell nearest the pointer."""
+    rows, cols = _spread(y.n, side), _spread(x.n, side)
+    cells = [cell_settings(spec, x, y, int(r), int(c), start) for r in rows for c in cols]
+    starts = np.asarray([point for _, point in cells], np.float32)
+    hvecs = np.asarray([packed.pack_hparams(spec.name, one.settings()) for one, _ in cells], np.float32)
+    fan = _assemble(
+        "cell",
+        np.arange(len(cells), dtype=np.float64),
+        starts,
+        *_run_members(surface, spec.name, starts, hvecs, steps, 0.0, 0),
+    )
+    return Preview(np.asarray(rows), np.asarray(cols), fan.paths.reshape(len(rows), len(cols), steps + 1, 2))
 
 
 def _assemble(

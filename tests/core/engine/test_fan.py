@@ -140,3 +140,20 @@ def test_every_setting_in_the_registry_scrubs_across_its_range_and_survives_the_
         back, warnings = SurfacesConfig.from_query(cfg.to_query(), strict=True)
         assert not warnings and back.scrub == key and back.scrub_racer == 1
         assert back.race.specs[1].settings()[key] == float(value)
+
+
+def test_a_sweeps_preview_is_its_corner_to_corner_sub_grid_each_cell_its_single_run():
+    from optviz.core.engine.fan import run_preview
+    from optviz.core.engine.sweep import cell_settings
+    from optviz.core.spec import parse_axis
+
+    spec = parse_surface_spec("adam:lr=0.01")
+    x, y = parse_axis("x", "lr=1e-4:1:30:log", "adam"), parse_axis("y", "y=-2:2:11", "adam")
+    preview = run_preview(SURFACES["rosenbrock"], spec, x, y, START, 200, side=8)
+    assert list(preview.rows[[0, -1]]) == [0, 10] and list(preview.cols[[0, -1]]) == [0, 29]
+    assert len(preview.rows) == 8 and len(preview.cols) == 8 and preview.paths.shape == (8, 8, 201, 2)
+    for r, c in ((0, 0), (3, 5), (7, 7)):
+        one_spec, start = cell_settings(spec, x, y, int(preview.rows[r]), int(preview.cols[c]), START)
+        one = run_one(SURFACES["rosenbrock"], start, 200, one_spec)
+        np.testing.assert_allclose(preview.paths[r, c, : len(one.path)], one.path, rtol=1e-5, atol=1e-5)
+        assert np.isnan(preview.paths[r, c, len(one.path) :]).all()

@@ -581,6 +581,7 @@ def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
     links = [
         "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=momentum:lr=0.002&opt=rmsprop&playback=1",
         "/?surface=himmelblau&steps=200&opt=adam:lr=0.05,warmup=20&opt=sgd:lr=0.01&opt=rmsprop",
+        "/?surface=himmelblau&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&scrub=lr",
         "/sweep?surface=himmelblau&x=x%3D-5%3A5%3A24&y=y%3D-5%3A5%3A24&metric=basin&opt=adam%3Alr%3D0.1&steps=200",
         "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200",
     ]

@@ -116,13 +116,16 @@ def test_the_demos_controls_are_in_the_link():
 
 
 def test_why_it_diverges_shows_both_sides_of_two_over_eta(learn):
-    fig = next(f for f in _figs(learn) if any(str(t.get("name", "")).startswith("SGD, η = 0.078") for t in f["data"]))
+    fig = charts(learn)["learn_edge"]
     by = {(t["name"], t["line"]["dash"]): xy(t)[1] for t in fig["data"]}
     below, above = "SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"
     assert abs(by[(below, "dash")][0] - 2 / 0.078) < 1e-3 and abs(by[(above, "dash")][0] - 2 / 0.082) < 1e-3
     assert abs(by[(below, "solid")][0] - 25) < 1e-3  # the ellipse's sharpness, between the two thresholds
     runs = dict(zip((below, above), _edge_runs()))
     assert runs[below].loss[-1] < runs[below].loss[0] < runs[above].loss[-1]
+    losses = {t["name"]: xy(t)[1] for t in charts(learn)["learn_edge_loss"]["data"]}  # the loss, seen diverging
+    for name, run in runs.items():
+        assert losses[name] == pytest.approx(run.loss.tolist(), rel=1e-6)
 
 
 def _edge_runs():

@@ -15,6 +15,7 @@ from optviz.app.kit.notes import link_warnings
 from optviz.app.kit.runs import cached_runs, grid
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
+from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
 from optviz.core.analysis.measures import first_step_sizes, state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
 from optviz.core.analysis.suggested import BUDGET, suggested_lr
@@ -64,6 +65,14 @@ def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None, s
     the what-if scrubber over that setting of the first racer."""
     cfg = RaceConfig(surface, start or SURFACES[surface].start, steps, tuple(parse_spec(o) for o in opts))
     return "/?" + urlencode(SurfacesConfig(cfg, scrub=scrub).to_query(), doseq=True)
+
+
+def demo_link(demo: Demo) -> str:
+    """The Surfaces page on a demo's race (optviz.core.analysis.demos)."""
+    return surfaces_link(demo.surface, list(demo.opts), demo.steps, demo.start)
+
+
+_facts = shared(max_entries=16)(facts)
 
 
 def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: str = "") -> str:
@@ -204,12 +213,15 @@ def section_bias_correction() -> None:
         f"After 10 steps: m = {s['m'][9, 0]:.3f} but m̂ = {s['m_hat'][9, 0]:.3f}; "
         f"v = {s['v'][9, 0]:.4f} but v̂ = {s['v_hat'][9, 0]:.3f}."
     )
-    try_it(
-        (
-            "Adam with and without correction on the ellipse",
-            surfaces_link("ellipse", ["adam:lr=0.05", "adam:lr=0.05,bias_correction=0"], 200),
-        )
+    f = _facts(BIAS)
+    st.markdown(
+        "Why it matters: without the correction the first steps are (1−β1)/√(1−β2) ≈ 3.2 times longer "
+        f"(β1 = 0.9, β2 = 0.999). On the cliff at lr = 0.1 Adam's first step is {sig(f.first[0], 3)} with the "
+        f"correction and {sig(f.first[1], 3)} without, and that is enough to go over the edge: after "
+        f"{BIAS.steps} steps the corrected run is {sig(f.gaps[0], 2)} above the minimum, the uncorrected one "
+        f"{sig(f.gaps[1], 3)}."
     )
+    try_it(("Adam with and without correction on the cliff", demo_link(BIAS)))
 
 
 def _moment_figure(paths, values):
@@ -347,6 +359,13 @@ def section_problems() -> None:
         f"After {steps} steps: Adam at x = {values[0][-1]:+.3f}, AMSGrad at x = {values[1][-1]:+.3f} "
         "(the optimum is −1)."
     )
+    amsgrad = _facts(AMSGRAD)
+    st.markdown(
+        "The fix has a price. AMSGrad's v̂ is the largest v so far, so it never shrinks: where the gradients "
+        "fall, as along Rosenbrock's valley, its steps stay small. From Rosenbrock's start at lr = 0.05 and "
+        f"β2 = 0.99, after {AMSGRAD.steps} steps Adam is {sig(amsgrad.gaps[0], 2)} above the minimum and AMSGrad "
+        f"still {sig(amsgrad.gaps[1], 2)}."
+    )
     st.subheader("SWATS: from Adam to SGD")
     st.markdown(
         "Keskar & Socher (2017) start with Adam and switch to SGD with momentum once the learning rate "
@@ -379,7 +398,11 @@ def section_problems() -> None:
             "Adam against SGD with momentum on MNIST: the generalization gap",
             mnist_link("cnn", ["adam", "momentum:lr=0.05"], epochs=3),
         ),
-        ("AMSGrad against Adam on Rastrigin", surfaces_link("rastrigin", ["adam:lr=0.05", "amsgrad:lr=0.05"], 500)),
+        (
+            f"AMSGrad against Adam on Rosenbrock (lr = 0.05, β2 = 0.99): Adam ends {sig(amsgrad.gaps[0], 2)} above "
+            f"the minimum, AMSGrad, whose v̂ never shrinks, {sig(amsgrad.gaps[1], 2)}",
+            demo_link(AMSGRAD),
+        ),
         ("SWATS on Himmelblau", surfaces_link("himmelblau", ["swats:lr=0.03,eps=0.0001", "adam:lr=0.03"], 300)),
     )
 
@@ -429,17 +452,27 @@ def section_divergence() -> None:
         "**sharpness < 2/η**; heavy-ball momentum μ relaxes it to (2+2μ)/η. The ellipse below has "
         "sharpness 25 everywhere: 2/η = 25 at η = 0.08. A hair under it SGD zig-zags in; a hair over, out."
     )
-    opts = ("sgd:lr=0.078", "sgd:lr=0.082")
-    runs = _race("ellipse", (-1.8, 0.6), 120, [parse_spec(o) for o in opts])
+    opts = EDGE.opts
+    runs = _race(EDGE.surface, EDGE.start, EDGE.steps, [parse_spec(o) for o in opts])
     labels = ["SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"]
+    paths = _paths(runs, labels)
+    a, b = st.columns(2)
     chart(
-        st,
-        stability_figure(_paths(runs, labels), _edge_series("ellipse", (-1.8, 0.6), 120, opts), height=260),
+        a,
+        curves_figure(paths, [("loss − min f (log)", [r.loss for r in runs], True)], height=260),
+        key="learn_edge_loss",
+    )
+    chart(
+        b,
+        stability_figure(paths, _edge_series(EDGE.surface, EDGE.start, EDGE.steps, opts), height=260),
         key="learn_edge",
     )
+    edge = _facts(EDGE)
     st.caption(
-        "Solid: the sharpness; dashed: each run's threshold 2/η. The run whose threshold lies under the "
-        "sharpness diverges."
+        f"Left, the loss: at η = 0.078 it falls to {sig(edge.gaps[0], 2)} in {EDGE.steps} steps; at η = 0.082 "
+        f"it grows by (1 − 25η)² = {(1 - 25 * 0.082) ** 2:.3f} a step, to {sig(edge.gaps[1], 2)}, and the path "
+        f"leaves the picture at step {edge.left[1]}. Right, why: solid, the sharpness; dashed, each run's "
+        "threshold 2/η. The run whose threshold lies under the sharpness diverges."
     )
     st.markdown(
         "Adam divides its step by a *preconditioner* P = (1−β₁ᵗ)(√v̂ + ε), so what must stay under its threshold "
@@ -450,15 +483,17 @@ def section_divergence() -> None:
         "step bounded (Pascanu et al., 2013). The Surfaces page draws every run's Stability chart under its loss "
         "curves, and `python -m optviz run --json` prints the same numbers."
     )
+    warm = _facts(WARMUP)
     try_it(
-        ("SGD on both sides of 2/η", surfaces_link("ellipse", list(opts), 120)),
+        ("SGD on both sides of 2/η", demo_link(EDGE)),
         (
             "Drag SGD's lr across 2/η = 25 on the ellipse and watch it start to diverge",
             surfaces_link("ellipse", ["sgd:lr=0.078"], 120, start=(-1.8, 0.6), scrub="lr"),
         ),
         (
-            "Adam at lr = 0.5 on Rosenbrock, with and without 100 steps of warmup",
-            surfaces_link("rosenbrock", ["adam:lr=0.5", "adam:lr=0.5,warmup=100"], 600),
+            f"Adam at lr = 1 on the cliff: without warmup it leaves the picture at step {warm.left[0]}; with 100 "
+            "steps of warmup it settles within 1e-3 of the minimum",
+            demo_link(WARMUP),
         ),
         (
             "The cliff: momentum thrown out, and clipped",

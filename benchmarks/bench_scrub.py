@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_browser_redraw import FIRST_PATH  # the bare page's first path, as that benchmark reads it
 from protocol import Server
 
 LINK = "/?surface=himmelblau&start=-0.3,-0.9&steps=500&opt=adam:lr=0.05&opt=momentum:lr=0.002&opt=adagrad:lr=0.1"
@@ -41,16 +42,6 @@ SCRUBBED = """() => {
 TOP_DRAWN = """(scrub) => Array.from(document.querySelectorAll('.js-plotly-plot')).some(el =>
   el._fullData && !el.layout.scene && (scrub ? !!el.layout.sliders : el.data[0].type === 'contour')
   && el._fullData.some(d => d.name && d.name.startsWith('Adam')))"""
-FIRST_PATH = """() => {
-  for (const el of document.querySelectorAll('.js-plotly-plot')) {
-    const d = el._fullData;
-    if (d && d[0] && d[0].type === 'contour') {
-      const t = d.find(tr => tr.type === 'scatter' && tr.mode === 'lines+markers' && tr.name !== 'start');
-      return t ? Array.from(t.x).slice(-3).join(',') : null;
-    }
-  }
-  return null;
-}"""
 
 
 def _pct(ms: list[float], q: float) -> float:

@@ -1,7 +1,8 @@
 """The Learn page's link: where its live demos' controls stand.
 
 ``b1`` and ``b2`` (the bias-correction demo's moments), ``C`` and ``lr`` (Reddi et al.'s
-counterexample); each only when it differs from the default.
+counterexample), ``gen=1`` (the generalization study shown); each only when it differs from the
+default.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LearnConfig:
     b2: float = DEFAULTS["b2"]
     C: float = DEFAULTS["C"]
     lr: float = DEFAULTS["lr"]
+    gen: bool = False  # the generalization study shown (run, or read from the shared cache)
 
     @classmethod
     def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
@@ -48,9 +50,13 @@ class LearnConfig:
             b2=read.value("b2", _bounded("b2", LEARN_B2), DEFAULTS["b2"], LEARN_B2),
             C=read.value("C", _bounded("C", LEARN_C), DEFAULTS["C"], LEARN_C),
             lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]),
+            gen=read.flag("gen", False),
         )
         return cfg, read.warnings
 
     def to_query(self) -> Query:
         """The parameters that reproduce this configuration (only values other than the defaults)."""
-        return {k: format_number(getattr(self, k)) for k, v in DEFAULTS.items() if getattr(self, k) != v}
+        query: Query = {k: format_number(getattr(self, k)) for k, v in DEFAULTS.items() if getattr(self, k) != v}
+        if self.gen:
+            query["gen"] = "1"
+        return query

@@ -157,3 +157,45 @@ def factor_figure(labels: Sequence[str], images: Sequence[np.ndarray], rows: Seq
             {"text": label, "x": (x0 + x1) / 2, "y": 1.08, "xref": "paper", "yref": "paper", "showarrow": False}
         )
     return {"data": data, "layout": layout}
+
+
+def seeds_figure(
+    labels: Sequence[str], seeds: Sequence[int], test: Sequence[Sequence[float]], height: int = 300
+) -> dict:
+    """Each optimizer's final test accuracy (in %) per seed, one colour per optimizer, its mean dashed:
+    the spread one compares a gap with."""
+    data: list[dict] = []
+    for k, (label, accs) in enumerate(zip(labels, test)):
+        color = PALETTE[k % len(PALETTE)]
+        pct = 100 * np.asarray(accs, np.float64)
+        data.append(
+            {
+                "type": "scatter",
+                "x": [str(s) for s in seeds],
+                "y": pct,
+                "mode": "markers+lines",
+                "name": label,
+                "line": {"color": color, "width": 1},
+                "marker": {"color": color, "size": 9},
+                "hovertemplate": "seed %{x}: %{y:.2f}%<extra>" + label.replace("<", "&lt;") + "</extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": [str(seeds[0]), str(seeds[-1])],
+                "y": [float(pct.mean())] * 2,
+                "mode": "lines",
+                "showlegend": False,
+                "hoverinfo": "skip",
+                "line": {"color": color, "dash": "dash", "width": 1.5},
+            }
+        )
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0, "yanchor": "bottom"},
+        "xaxis": {"title": {"text": "seed (initialisation and batch order)"}, "type": "category"},
+        "yaxis": {"title": {"text": "test accuracy (%)"}},
+    }
+    return {"data": data, "layout": layout}

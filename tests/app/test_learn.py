@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.apptools import charts, make_app, open_page, path_trace, xy
+from tests.apptools import charts, make_app, open_page, path_trace, query, xy
 
 pytestmark = pytest.mark.app
 
@@ -159,3 +159,22 @@ def test_the_swats_chart_marks_its_switch():
         re.search(r"after step (\d+)", next(c.value for c in learn.caption if "SWATS switched" in c.value)).group(1)
     )
     assert swats["layout"]["shapes"][0]["x0"] == k and "switches to SGD" in swats["layout"]["annotations"][0]["text"]
+
+
+def test_the_generalization_study_opens_from_its_link_and_states_its_interval(monkeypatch):
+    from optviz.app.learn import generalization
+    from tests.core.analysis.test_generalization import SMALL
+
+    monkeypatch.setattr(generalization, "STUDY", SMALL)  # the page's study, small enough for a test
+    at = make_app(gen="1")
+    at.switch_page(LEARN)
+    at.run(timeout=300)
+    assert not at.exception and at.toggle(key="learn_gen").value
+    fig = charts(at)["learn_gen_chart"]
+    seeds = [t for t in fig["data"] if t.get("mode") == "markers+lines"]
+    assert seeds[0]["name"].startswith("Adam") and len(seeds) == 2
+    text = next(m.value for m in at.markdown if "95% interval" in m.value)
+    gap = float(re.search(r"\*\*([+-]\d+\.\d+) points\*\*", text).group(1))
+    accs = [xy(t)[1] for t in seeds]
+    assert gap == pytest.approx(sum(a - b for a, b in zip(*accs)) / len(accs[0]), abs=0.006)
+    assert query(at)["gen"] == ["1"]

@@ -15,6 +15,7 @@ from optviz.app.kit.notes import link_warnings
 from optviz.app.kit.runs import cached_runs, grid
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
+from optviz.app.learn.generalization import generalization_study
 from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
 from optviz.core.analysis.measures import first_step_sizes, state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
@@ -338,8 +339,9 @@ def section_problems() -> None:
         "Wilson et al. (2017) found that adaptive methods often reach lower training loss than SGD but "
         "generalize worse on held-out data, and that well-tuned SGD with momentum often wins on test "
         "accuracy. The debate is not settled: with tuned learning rates and decoupled weight decay the gap "
-        "often closes. Train the seed's CNN with both and compare the train−test gap plot."
+        "often closes."
     )
+    generalization_study()
     st.subheader("AMSGrad's counterexample")
     st.markdown(
         "Reddi et al. (2018): f_t(x) = C·x on every third step and −x otherwise, x in [−1, 1]. Summed over "
@@ -395,7 +397,7 @@ def section_problems() -> None:
     )
     try_it(
         (
-            "Adam against SGD with momentum on MNIST: the generalization gap",
+            "Adam and SGD with momentum on the MNIST page: train them yourself and watch each one's train−test gap",
             mnist_link("cnn", ["adam", "momentum:lr=0.05"], epochs=3),
         ),
         (
@@ -539,11 +541,18 @@ def _view() -> None:
     """The demos' controls start where the link says, and every change goes back into it."""
     cfg, warnings = arrive(LearnConfig, "learn")
     link_warnings(warnings)
-    seed({"learn_b1": cfg.b1, "learn_b2": cfg.b2, "learn_C": cfg.C, "learn_ams_lr": cfg.lr}, overwrite=fresh("learn"))
+    controls = {"learn_b1": cfg.b1, "learn_b2": cfg.b2, "learn_C": cfg.C, "learn_ams_lr": cfg.lr, "learn_gen": cfg.gen}
+    seed(controls, overwrite=fresh("learn"))
     ss = st.session_state
     settle(
         "learn",
-        LearnConfig(float(ss["learn_b1"]), float(ss["learn_b2"]), float(ss["learn_C"]), float(ss["learn_ams_lr"])),
+        LearnConfig(
+            float(ss["learn_b1"]),
+            float(ss["learn_b2"]),
+            float(ss["learn_C"]),
+            float(ss["learn_ams_lr"]),
+            bool(ss["learn_gen"]),
+        ),
     )
 
 

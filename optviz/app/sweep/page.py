@@ -212,7 +212,7 @@ def _hover_previews(cfg: SweepConfig, traces: list[int]) -> None:
     hover_preview("sw_hover", heatmaps, "sw_cell_path", traces, previews, names, cfg.x.n)
 
 
-@shared(max_entries=64)
+@shared(max_entries=64, ship=False)  # not in the first-paint record: a page shows none until the fans compile
 def preview(surface: str, spec, x, y, start: tuple, steps: int) -> Preview:
     """The paths of a sweep's 8 x 8 sub-grid, for hover previews (shared across sessions)."""
     return run_preview(SURFACES[surface], spec, x, y, start, steps)

@@ -200,21 +200,6 @@ def _warm_up(in_a_lull: bool = False) -> None:
         print(f"optviz: warm-up failed ({err!r}); pages will compile on demand", file=sys.stderr)
     finally:
         WARM.set()
-    threading.Thread(target=_warm_fans, name="optviz-fans", daemon=True).start()
-
-
-def _warm_fans() -> None:
-    """The scrubber's program (optviz.core.engine.fan), after the rest and at the lowest CPU
-    priority: no page waits for it, and a scrub view opened before it is ready waits for this
-    compile instead of starting a second one."""
-    _yield_to_pages()
-    try:
-        from optviz.core.engine.fan import warm_up
-
-        _booted["fans"] = warm_up()
-        release_freed_memory()  # the compile's scratch: 170 MiB of RSS before the trim (measured)
-    except Exception as err:  # the first scrub view then compiles it
-        print(f"optviz: compiling the fans failed ({err!r})", file=sys.stderr)
 
 
 def _yield_to_pages() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from optviz.app.kit.boot import release_freed_memory
 from optviz.app.kit.boxes import show_fitted
 from optviz.app.kit.cache import Shared, shared
 from optviz.app.kit.charts import chart
@@ -21,7 +22,7 @@ from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, settle
 from optviz.app.sweep import controls as controls
 from optviz.core.engine.fan import Preview, run_preview
-from optviz.core.engine.fan import ready as fan_ready
+from optviz.core.engine.fan import prepare as fan_prepare
 from optviz.core.engine.sweep import SweepResult, cell_settings, estimated_seconds, run_sweep
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
@@ -198,9 +199,12 @@ def _trace_index(fig: dict, name: str) -> int:
 def _hover_previews(cfg: SweepConfig, traces: list[int]) -> None:
     """Pointing at a heatmap cell draws the nearest previewed cell's paths at once (optviz.app.kit.hover).
 
-    Left out while this server still compiles the fans' program: the page never waits for a preview."""
+    Left out until this server has compiled the fans' program, which the first visit starts in the
+    background: the page never waits for a preview."""
     surface = SURFACES[cfg.surface]
-    if cfg.x.n * cfg.y.n > CLICKABLE_CELLS or not all(fan_ready(surface, s.name) for s in cfg.specs):
+    if cfg.x.n * cfg.y.n > CLICKABLE_CELLS or not all(
+        fan_prepare(surface, s.name, release_freed_memory) for s in cfg.specs
+    ):
         return
     previews = [preview(cfg.surface, s, cfg.x, cfg.y, tuple(cfg.start), cfg.steps) for s in cfg.specs]
     first = previews[0]

@@ -4,7 +4,7 @@ The question a student brings is "what does the learning rate do?", and the answ
 the fan holds the racer's path at every value of a hyperparameter (or of a start coordinate)
 across its slider's range, so a page can scrub through them without asking the server again.
 The runs are the single runs' catalogue program (optviz.core.engine.trajectory), vmapped over
-starts and value vectors together: one compile per process (at warm-up) serves every fan on
+starts and value vectors together: one compile per process (when first asked for) serves every fan on
 every catalogue surface and optimizer, whatever is varied. A custom formula gets one per
 (formula, optimizer). The fan keeps only paths and losses: the state rows the single runs
 also write are MAX_STEPS rows per member, and leaving them out made a fan of 48 three times
@@ -17,7 +17,7 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jax
@@ -162,12 +162,45 @@ def ready(surface: Surface, opt_name: str) -> bool:
     return _program_for(surface, opt_name)[0] in _compiled
 
 
+_preparing = threading.Lock()
+
+
+def prepare(surface: Surface, opt_name: str, then: Callable[[], None] | None = None) -> bool:
+    """Whether a fan of this surface and optimizer runs without compiling first; if not, start its
+    compile in a background thread (once: later calls while it runs start nothing) and return
+    False. ``then`` runs after a compile this call started (the app hands memory back there).
+
+    The compile is not part of the warm-up: a hosted server compiled it in the background after
+    its warm-up, and while it traced (holding the GIL, at the lowest CPU priority) a class's
+    nudges waited 13 s (p90; benchmarks/bench_hosted.py). Now it costs only whoever asks first.
+    """
+    if ready(surface, opt_name):
+        return True
+    if _preparing.acquire(blocking=False):
+
+        def compile_it() -> None:
+            try:
+                _compile(surface, opt_name)
+                if then is not None:
+                    then()
+            finally:
+                _preparing.release()
+
+        threading.Thread(target=compile_it, name="optviz-fan-compile", daemon=True).start()
+    return False
+
+
+def _compile(surface: Surface, opt_name: str) -> None:
+    """Run the fan program of this surface and optimizer once, on two one-step runs: its compile."""
+    runner, s, o = _program_for(surface, opt_name)
+    starts, hvecs = np.zeros((MIN_FAN, 2), np.float32), np.zeros((MIN_FAN, packed.VSIZE), np.float32)
+    _call(runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(1), np.float32(0.0), noise_input(0.0, 0))
+
+
 def warm_up() -> float:
     """Compile the catalogue's fan program (once per process); returns the seconds it took."""
     t = time.perf_counter()
-    runner = _fan_program(CATALOGUE, packed.NAMES)
-    starts, hvecs = np.zeros((MIN_FAN, 2), np.float32), np.zeros((MIN_FAN, packed.VSIZE), np.float32)
-    _call(runner, np.int32(0), np.int32(0), starts, hvecs, np.int32(1), np.float32(0.0), noise_input(0.0, 0))
+    _compile(CATALOGUE[0], packed.NAMES[0])
     return time.perf_counter() - t
 
 

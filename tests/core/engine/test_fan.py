@@ -157,3 +157,19 @@ def test_a_sweeps_preview_is_its_corner_to_corner_sub_grid_each_cell_its_single_
         one = run_one(SURFACES["rosenbrock"], start, 200, one_spec)
         np.testing.assert_allclose(preview.paths[r, c, : len(one.path)], one.path, rtol=1e-5, atol=1e-5)
         assert np.isnan(preview.paths[r, c, len(one.path) :]).all()
+
+
+def test_prepare_compiles_in_the_background_once_and_then_says_ready():
+    import time
+
+    from optviz.core.engine.fan import prepare
+    from optviz.core.problems.formulas import custom_surface
+
+    surface = custom_surface("x**2 + 3*y**2 + 0.125*x*y", (-2.0, 2.0, -2.0, 2.0))  # a program of its own
+    done = []
+    assert prepare(surface, "adam", lambda: done.append(1)) is False
+    assert prepare(surface, "adam", lambda: done.append(2)) is False  # under way: nothing more started
+    deadline = time.monotonic() + 60
+    while not (prepare(surface, "adam") and done) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert prepare(surface, "adam") and done == [1]

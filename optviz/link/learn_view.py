@@ -1,8 +1,8 @@
 """The Learn page's link: where its live demos' controls stand.
 
 ``b1`` and ``b2`` (the bias-correction demo's moments), ``C`` and ``lr`` (Reddi et al.'s
-counterexample), ``gen=1`` (the generalization study shown); each only when it differs from the
-default.
+counterexample), ``gen=1`` (the generalization study shown), ``mb1`` (the momentum window's
+β1); each only when it differs from the default.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
 from optviz.core.spec import SpecError, format_number, parse_number
 from optviz.link.query import Params, Query, Reader, too_long
 
-DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01}
+DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01, "mb1": 0.9}
 
 
 def _bounded(key: str, bounds: tuple[float, float]):
@@ -37,6 +37,7 @@ class LearnConfig:
     C: float = DEFAULTS["C"]
     lr: float = DEFAULTS["lr"]
     gen: bool = False  # the generalization study shown (run, or read from the shared cache)
+    mb1: float = DEFAULTS["mb1"]  # β1 in the momentum-window demo
 
     @classmethod
     def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
@@ -51,6 +52,7 @@ class LearnConfig:
             C=read.value("C", _bounded("C", LEARN_C), DEFAULTS["C"], LEARN_C),
             lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]),
             gen=read.flag("gen", False),
+            mb1=read.value("mb1", _bounded("mb1", LEARN_B1), DEFAULTS["mb1"], LEARN_B1),
         )
         return cfg, read.warnings
 

@@ -207,3 +207,28 @@ def state_figure(state: Mapping[str, np.ndarray], labels: Mapping[str, str], col
         if k.startswith("xaxis"):
             layout[k] = {a: b for a, b in layout[k].items() if b is not None}
     return {"data": data, "layout": layout}
+
+
+def weights_figure(weights: np.ndarray, window: int, height: int = 300) -> dict:
+    """An exponential average's weight per gradient, newest first, the first ``window`` shaded."""
+    ago = np.arange(len(weights))
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": ago,
+                "y": np.asarray(weights, np.float64),
+                "marker": {"color": np.where(ago < window, "#0077BB", "#b8c4cf").tolist()},
+                "hovertemplate": "%{x} steps ago: weight %{y:.4f}<extra></extra>",
+                "name": "weight",
+            }
+        ],
+        "layout": {
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+            "showlegend": False,
+            "bargap": 0.1,
+            "xaxis": {"title": {"text": "gradient from this many steps ago"}, "tickformat": "d"},
+            "yaxis": {"title": {"text": "its weight in m"}, "exponentformat": "power"},
+        },
+    }

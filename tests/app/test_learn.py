@@ -178,3 +178,22 @@ def test_the_generalization_study_opens_from_its_link_and_states_its_interval(mo
     accs = [xy(t)[1] for t in seeds]
     assert gap == pytest.approx(sum(a - b for a, b in zip(*accs)) / len(accs[0]), abs=0.006)
     assert query(at)["gen"] == ["1"]
+
+
+def test_the_momentum_window_follows_its_slider_and_its_link():
+    from optviz.core.analysis.demos import window, window_share
+
+    at = make_app(mb1="0.95")
+    at.switch_page(LEARN)
+    at.run()
+    assert not at.exception and at.slider(key="learn_mb1").value == 0.95
+    bars = charts(at)["learn_momentum_weights"]["data"][0]
+    shaded = [c == "#0077BB" for c in bars["marker"]["color"]]
+    assert sum(shaded) == window(0.95) == 20 and shaded[:20] == [True] * 20
+    caption = next(c.value for c in at.caption if c.value.startswith("At β1 = 0.95"))
+    assert f"carry {100 * window_share(0.95):.0f}% of m's weight" in caption
+    before = xy(path_trace(charts(at)["learn_momentum_path"], "Adam, β1 = 0.95"))
+    at.slider(key="learn_mb1").set_value(0.5).run()
+    assert query(at)["mb1"] == ["0.5"]
+    after = xy(path_trace(charts(at)["learn_momentum_path"], "Adam, β1 = 0.5"))
+    assert after != before

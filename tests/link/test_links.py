@@ -210,6 +210,8 @@ def learn_config(draw):
         draw(st.floats(*LEARN_B2, **finite)),
         draw(st.floats(*LEARN_C, **finite)),
         draw(st.sampled_from(LEARN_LRS)),
+        draw(st.booleans()),
+        draw(st.floats(*LEARN_B1, **finite)),
     )
 
 
@@ -313,6 +315,8 @@ KEYS = [
     "b2",
     "C",
     "lr",
+    "gen",
+    "mb1",
     "surfaces",
     "starts",
     "budget",

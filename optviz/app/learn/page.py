@@ -16,6 +16,7 @@ from optviz.app.kit.runs import cached_runs, grid
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
 from optviz.app.learn.generalization import generalization_study
+from optviz.app.learn.momentum import momentum_window
 from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
 from optviz.core.analysis.measures import first_step_sizes, state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
@@ -170,6 +171,7 @@ def section_algorithm() -> None:
         "m and v start at 0; t counts steps from 1. Inside the optimizer on the Surfaces page shows every "
         "one of these quantities per step for your run."
     )
+    momentum_window()
     try_it(
         (
             'Adam on Beale: open "Inside the optimizer" to see each step\'s numbers',
@@ -541,7 +543,14 @@ def _view() -> None:
     """The demos' controls start where the link says, and every change goes back into it."""
     cfg, warnings = arrive(LearnConfig, "learn")
     link_warnings(warnings)
-    controls = {"learn_b1": cfg.b1, "learn_b2": cfg.b2, "learn_C": cfg.C, "learn_ams_lr": cfg.lr, "learn_gen": cfg.gen}
+    controls = {
+        "learn_b1": cfg.b1,
+        "learn_b2": cfg.b2,
+        "learn_C": cfg.C,
+        "learn_ams_lr": cfg.lr,
+        "learn_gen": cfg.gen,
+        "learn_mb1": cfg.mb1,
+    }
     seed(controls, overwrite=fresh("learn"))
     ss = st.session_state
     settle(
@@ -552,6 +561,7 @@ def _view() -> None:
             float(ss["learn_C"]),
             float(ss["learn_ams_lr"]),
             bool(ss["learn_gen"]),
+            float(ss["learn_mb1"]),
         ),
     )
 

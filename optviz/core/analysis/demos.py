@@ -13,7 +13,7 @@ import numpy as np
 
 from optviz.core.engine.trajectory import Run, run_one
 from optviz.core.problems.surfaces import SURFACES, Surface
-from optviz.core.spec import parse_surface_spec
+from optviz.core.spec import format_number, parse_surface_spec
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,23 @@ def facts(demo: Demo, runs: list[Run] | None = None) -> Facts:
         (gap(a, surface), gap(b, surface)),
         (left_picture_at(a, surface), left_picture_at(b, surface)),
     )
+
+
+def ema_weights(beta: float, k: int) -> np.ndarray:
+    """The weight of the gradient j steps ago in an exponential average m = β m + (1 − β) g, j = 0..k-1."""
+    return (1 - beta) * beta ** np.arange(k)
+
+
+def window(beta: float) -> int:
+    """The average's memory in steps, about 1/(1 − β) (at least 1)."""
+    return max(1, round(1 / (1 - beta)))
+
+
+def window_share(beta: float) -> float:
+    """The share of the weight the last :func:`window` gradients carry: 1 − β^window, near 1 − 1/e."""
+    return float(ema_weights(beta, window(beta)).sum())
+
+
+def momentum_demo(b1: float) -> Demo:
+    """Adam on Rosenbrock with this β1: its path shows what a longer memory does."""
+    return Demo("rosenbrock", SURFACES["rosenbrock"].start, 300, (f"adam:lr=0.05,b1={format_number(b1)}",))

@@ -35,3 +35,19 @@ def test_sgd_converges_a_hair_under_2_over_eta_and_grows_by_1_minus_25_eta_squar
     assert np.allclose(growth, (1 - 25 * 0.082) ** 2, rtol=1e-2)
     assert f.gaps[1] > 1e4 * float(over.loss[0]) and f.left[1] is not None
     assert SURFACES["ellipse"].f_min == 0.0
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.8, 0.9, 0.95, 0.99])
+def test_the_last_one_over_1_minus_beta_gradients_carry_about_1_minus_1_over_e_of_the_average(beta):
+    from optviz.core.analysis.demos import ema_weights, window, window_share
+
+    n = window(beta)
+    assert n == round(1 / (1 - beta))
+    assert window_share(beta) == pytest.approx(1 - beta**n)
+    assert 0.6 <= window_share(beta) <= 0.76  # 1 − 1/e = 0.632, exactly so as β → 1
+    assert ema_weights(beta, 10_000).sum() == pytest.approx(1.0)  # an average: the weights sum to 1
+    m = 0.0  # and they are the weights of m = β m + (1 − β) g, newest first
+    grads = np.random.default_rng(0).normal(size=50)
+    for g in grads:
+        m = beta * m + (1 - beta) * g
+    assert m == pytest.approx(float(ema_weights(beta, 50) @ grads[::-1]))

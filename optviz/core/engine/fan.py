@@ -186,7 +186,9 @@ def prepare(surface: Surface, opt_name: str, then: Callable[[], None] | None = N
             finally:
                 _preparing.release()
 
-        threading.Thread(target=compile_it, name="optviz-fan-compile", daemon=True).start()
+        # Not a daemon: a process that ends while XLA compiles in a daemon thread can abort
+        # ("FATAL: exception not rethrown", seen in scripts/first_paint.py); it finishes first.
+        threading.Thread(target=compile_it, name="optviz-fan-compile").start()
     return False
 
 

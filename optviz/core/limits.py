@@ -35,3 +35,4 @@ LEARN_B1 = (0.0, 0.99)  # beta1 in the bias-correction demo
 LEARN_B2 = (0.0, 0.9999)  # beta2 in the bias-correction demo
 LEARN_C = (2.5, 10.0)  # the large gradient of Reddi et al.'s counterexample
 LEARN_LRS = (0.001, 0.003, 0.01, 0.03, 0.1)  # the counterexample's learning-rate stops
+LEARN_EPS = (1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1e-1)  # the first-step demo's ε stops

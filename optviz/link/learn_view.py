@@ -2,18 +2,18 @@
 
 ``b1`` and ``b2`` (the bias-correction demo's moments), ``C`` and ``lr`` (Reddi et al.'s
 counterexample), ``gen=1`` (the generalization study shown), ``mb1`` (the momentum window's
-β1); each only when it differs from the default.
+β1), ``eps`` (the first-step demo's ε); each only when it differs from the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
+from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_EPS, LEARN_LRS
 from optviz.core.spec import SpecError, format_number, parse_number
 from optviz.link.query import Params, Query, Reader, too_long
 
-DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01, "mb1": 0.9}
+DEFAULTS = {"b1": 0.9, "b2": 0.999, "C": 3.0, "lr": 0.01, "mb1": 0.9, "eps": 1e-8}
 
 
 def _bounded(key: str, bounds: tuple[float, float]):
@@ -38,6 +38,7 @@ class LearnConfig:
     lr: float = DEFAULTS["lr"]
     gen: bool = False  # the generalization study shown (run, or read from the shared cache)
     mb1: float = DEFAULTS["mb1"]  # β1 in the momentum-window demo
+    eps: float = DEFAULTS["eps"]  # ε in the first-step demo (one of LEARN_EPS)
 
     @classmethod
     def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
@@ -53,6 +54,7 @@ class LearnConfig:
             lr=read.stop("lr", LEARN_LRS, DEFAULTS["lr"]),
             gen=read.flag("gen", False),
             mb1=read.value("mb1", _bounded("mb1", LEARN_B1), DEFAULTS["mb1"], LEARN_B1),
+            eps=read.stop("eps", LEARN_EPS, DEFAULTS["eps"]),
         )
         return cfg, read.warnings
 

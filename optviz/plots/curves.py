@@ -232,3 +232,27 @@ def weights_figure(weights: np.ndarray, window: int, height: int = 300) -> dict:
             "yaxis": {"title": {"text": "its weight in m"}, "exponentformat": "power"},
         },
     }
+
+
+def loglog_figure(series: Sequence[tuple[str, str, np.ndarray, np.ndarray]], x_title: str, y_title: str) -> dict:
+    """Curves (label, colour, x, y) on log-log axes, markers on each point."""
+    data = [
+        {
+            "type": "scatter",
+            "x": np.asarray(x, np.float64),
+            "y": np.asarray(y, np.float64),
+            "mode": "lines+markers",
+            "name": label,
+            "line": {"color": color, "width": 2},
+            "marker": {"color": color, "size": 5},
+        }
+        for label, color, x, y in series
+    ]
+    layout = {
+        "height": 300,
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        "legend": LEGEND,
+        "xaxis": log_axis([s[2] for s in series], title={"text": x_title}),
+        "yaxis": log_axis([s[3] for s in series], title={"text": y_title}),
+    }
+    return {"data": data, "layout": layout}

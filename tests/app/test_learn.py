@@ -6,6 +6,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 
 from tests.apptools import charts, make_app, open_page, path_trace, query, xy
@@ -136,16 +137,6 @@ def _edge_runs():
     return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]
 
 
-def test_the_first_step_table_is_in_significant_figures():
-    learn = make_app()
-    learn.run()
-    learn.switch_page("optviz/app/scripts/learn.py").run()
-    first = next(d.value for d in learn.dataframe if "SGD's first step (lr = 0.01)" in d.value.columns)
-    row = first[first["gradient"] == "0.0001"].iloc[0]
-    assert row["SGD's first step (lr = 0.01)"] == "1e-6"
-    assert row["Adam's first step (lr = 0.001)"] == "0.0009999"  # eps matters at 1e-4
-
-
 def test_the_swats_chart_marks_its_switch():
     learn = make_app()
     learn.run()
@@ -197,3 +188,18 @@ def test_the_momentum_window_follows_its_slider_and_its_link():
     assert query(at)["mb1"] == ["0.5"]
     after = xy(path_trace(charts(at)["learn_momentum_path"], "Adam, β1 = 0.5"))
     assert after != before
+
+
+def test_the_first_step_demo_follows_its_epsilon_and_its_link():
+    at = make_app(eps="0.0001")
+    at.switch_page(LEARN)
+    at.run()
+    assert not at.exception and at.select_slider(key="learn_eps").value == 1e-4
+    fig = charts(at)["learn_first_step"]
+    adam = path_trace(fig, "Adam, ε = 0.0001")
+    grads, steps = (np.asarray(v) for v in xy(adam))
+    np.testing.assert_allclose(steps, grads / (grads + 1e-4), rtol=1e-5)
+    caption = next(c.value for c in at.caption if c.value.startswith("For gradients from 0.01 up"))
+    assert "at a gradient of ε it is 0.50 lr" in caption
+    at.select_slider(key="learn_eps").set_value(1e-8).run()
+    assert "eps" not in query(at)  # the default, written as nothing

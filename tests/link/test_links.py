@@ -18,6 +18,7 @@ from optviz.core.limits import (
     LEARN_B1,
     LEARN_B2,
     LEARN_C,
+    LEARN_EPS,
     LEARN_LRS,
     MAX_BATCH,
     MAX_COORD,
@@ -212,6 +213,7 @@ def learn_config(draw):
         draw(st.sampled_from(LEARN_LRS)),
         draw(st.booleans()),
         draw(st.floats(*LEARN_B1, **finite)),
+        draw(st.sampled_from(LEARN_EPS)),
     )
 
 
@@ -317,6 +319,7 @@ KEYS = [
     "lr",
     "gen",
     "mb1",
+    "eps",
     "surfaces",
     "starts",
     "budget",

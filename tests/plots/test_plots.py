@@ -17,7 +17,7 @@ import pytest
 from optviz.core.analysis.measures import gradient_field, loss_grid
 from optviz.core.problems.surfaces import SURFACES
 from optviz.plots.common import PathData, encode, typed_array
-from optviz.plots.curves import curves_figure, stability_figure, state_figure
+from optviz.plots.curves import curves_figure, loglog_figure, stability_figure, state_figure
 from optviz.plots.heatmap import heatmap_figure
 from optviz.plots.mnist import digits_figure, edge_figure, seeds_figure
 from optviz.plots.surface_figures import arrow_trace, contour_figure, playback_figure, surface_figure
@@ -104,6 +104,9 @@ def figures() -> dict[str, dict]:
             ],
         ),
         "edge": edge_figure("sgd", [0, 10, 20], [44.0, 2.4, 9.8], [], [10.0, 10.0, 10.0], np.linspace(1, 0.1, 20)),
+        "loglog": loglog_figure(
+            [("Adam", "#0077BB", np.geomspace(1e-9, 1e3, 9), np.linspace(0.1, 1, 9))], "gradient", "first step / lr"
+        ),
         "seeds": seeds_figure(["Adam", "SGD"], [0, 1, 2], [[0.9, 0.91, 0.89], [0.92, 0.9, 0.905]]),
     }
 

@@ -15,10 +15,11 @@ from optviz.app.kit.notes import link_warnings
 from optviz.app.kit.runs import cached_runs, grid
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
+from optviz.app.learn.epsilon import first_step_figure
 from optviz.app.learn.generalization import generalization_study
 from optviz.app.learn.momentum import momentum_window
 from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
-from optviz.core.analysis.measures import first_step_sizes, state_per_network_parameter, state_per_parameter
+from optviz.core.analysis.measures import state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
 from optviz.core.analysis.suggested import BUDGET, suggested_lr
 from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_LRS
@@ -37,11 +38,6 @@ def _race(surface: str, start, steps: int, specs, expr: str = "", domain=None) -
     """The runs of a race on a catalogue surface, or on formula ``expr`` (surface "custom"), from the shared cache."""
     cfg = RaceConfig(surface, tuple(start), steps, tuple(specs), expr=expr)
     return cached_runs(replace(cfg, domain=domain) if domain else cfg)
-
-
-@shared(max_entries=64)
-def _first_steps(name: str, scales: tuple[float, ...]) -> np.ndarray:
-    return first_step_sizes(name, REGISTRY[name].defaults(), scales)
 
 
 @shared(max_entries=4)
@@ -262,19 +258,7 @@ def section_properties() -> None:
         ),
         key="learn_ellipse_chart",
     )
-    st.subheader("The first step is about lr, whatever the gradient's scale")
-    scales = [1e-4, 1e-2, 1.0, 1e2, 1e4]
-    adam, sgd = _first_steps("adam", tuple(scales)), _first_steps("sgd", tuple(scales))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "gradient": [sig(v) for v in scales],
-                "Adam's first step (lr = 0.001)": [sig(v) for v in adam],
-                "SGD's first step (lr = 0.01)": [sig(v) for v in sgd],
-            }
-        ),
-        hide_index=True,
-    )
+    first_step_figure()
     st.subheader("Memory: two moments per parameter")
     st.dataframe(pd.DataFrame(_memory_rows()), hide_index=True)
     try_it(
@@ -550,6 +534,7 @@ def _view() -> None:
         "learn_ams_lr": cfg.lr,
         "learn_gen": cfg.gen,
         "learn_mb1": cfg.mb1,
+        "learn_eps": cfg.eps,
     }
     seed(controls, overwrite=fresh("learn"))
     ss = st.session_state
@@ -562,6 +547,7 @@ def _view() -> None:
             float(ss["learn_ams_lr"]),
             bool(ss["learn_gen"]),
             float(ss["learn_mb1"]),
+            float(ss["learn_eps"]),
         ),
     )
 

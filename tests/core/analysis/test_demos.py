@@ -51,3 +51,15 @@ def test_the_last_one_over_1_minus_beta_gradients_carry_about_1_minus_1_over_e_o
     for g in grads:
         m = beta * m + (1 - beta) * g
     assert m == pytest.approx(float(ema_weights(beta, 50) @ grads[::-1]))
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1e-4, 1e-1])
+def test_adams_first_step_is_lr_g_over_g_plus_eps_and_sgds_is_lr_g(eps):
+    from optviz.core.analysis.measures import first_step_sizes
+
+    grads = np.geomspace(1e-10, 1e3, 14)
+    adam = first_step_sizes("adam", {"lr": 1.0, "b1": 0.9, "b2": 0.999, "eps": eps, "bias_correction": 1.0}, grads)
+    np.testing.assert_allclose(adam, grads / (grads + eps), rtol=2e-6)
+    assert np.all(np.abs(adam[grads >= 100 * eps] - 1) <= 0.01)  # about lr, whatever the scale, above 100 ε
+    sgd = first_step_sizes("sgd", {"lr": 1.0}, grads)
+    np.testing.assert_allclose(sgd, grads, rtol=2e-6)

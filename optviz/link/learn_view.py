@@ -2,13 +2,15 @@
 
 ``b1`` and ``b2`` (the bias-correction demo's moments), ``C`` and ``lr`` (Reddi et al.'s
 counterexample), ``gen=1`` (the generalization study shown), ``mb1`` (the momentum window's
-β1), ``eps`` (the first-step demo's ε); each only when it differs from the default.
+β1), ``eps`` (the first-step demo's ε), ``warmup`` (the warmup demo's length); each only when
+it differs from the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optviz.core.analysis.demos import WARMUPS
 from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_EPS, LEARN_LRS
 from optviz.core.spec import SpecError, format_number, parse_number
 from optviz.link.query import Params, Query, Reader, too_long
@@ -39,6 +41,7 @@ class LearnConfig:
     gen: bool = False  # the generalization study shown (run, or read from the shared cache)
     mb1: float = DEFAULTS["mb1"]  # β1 in the momentum-window demo
     eps: float = DEFAULTS["eps"]  # ε in the first-step demo (one of LEARN_EPS)
+    warmup: int = 100  # the warmup demo's length (one of WARMUPS)
 
     @classmethod
     def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
@@ -55,6 +58,7 @@ class LearnConfig:
             gen=read.flag("gen", False),
             mb1=read.value("mb1", _bounded("mb1", LEARN_B1), DEFAULTS["mb1"], LEARN_B1),
             eps=read.stop("eps", LEARN_EPS, DEFAULTS["eps"]),
+            warmup=int(read.stop("warmup", WARMUPS, 100)),
         )
         return cfg, read.warnings
 
@@ -63,4 +67,6 @@ class LearnConfig:
         query: Query = {k: format_number(getattr(self, k)) for k, v in DEFAULTS.items() if getattr(self, k) != v}
         if self.gen:
             query["gen"] = "1"
+        if self.warmup != 100:
+            query["warmup"] = str(self.warmup)
         return query

@@ -203,3 +203,17 @@ def test_the_first_step_demo_follows_its_epsilon_and_its_link():
     assert "at a gradient of ε it is 0.50 lr" in caption
     at.select_slider(key="learn_eps").set_value(1e-8).run()
     assert "eps" not in query(at)  # the default, written as nothing
+
+
+def test_the_warmup_demo_follows_its_slider_and_says_each_runs_fate():
+    at = make_app(warmup="150")
+    at.switch_page(LEARN)
+    at.run()
+    assert not at.exception and at.select_slider(key="learn_warmup").value == 150
+    caption = next(c.value for c in at.caption if c.value.startswith("No warmup:"))
+    assert "No warmup: leaves the picture at step 9" in caption
+    assert "With 150 steps of warmup: never leaves the picture, and ends 0 above the minimum" in caption
+    at.select_slider(key="learn_warmup").set_value(0).run()
+    assert query(at)["warmup"] == ["0"]
+    names = [t.get("name") for t in charts(at)["learn_warmup_chart"]["data"]]
+    assert "no warmup" in names and "warmup = 0" in names

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optviz.core.analysis.demos import WARMUPS
 from optviz.core.engine.fan import scrubbable
 from optviz.core.limits import (
     LEARN_B1,
@@ -214,6 +215,7 @@ def learn_config(draw):
         draw(st.booleans()),
         draw(st.floats(*LEARN_B1, **finite)),
         draw(st.sampled_from(LEARN_EPS)),
+        draw(st.sampled_from(WARMUPS)),
     )
 
 
@@ -320,6 +322,7 @@ KEYS = [
     "gen",
     "mb1",
     "eps",
+    "warmup",
     "surfaces",
     "starts",
     "budget",

@@ -18,6 +18,7 @@ from optviz.app.kit.views import arrive, fresh, seed, settle
 from optviz.app.learn.epsilon import first_step_figure
 from optviz.app.learn.generalization import generalization_study
 from optviz.app.learn.momentum import momentum_window
+from optviz.app.learn.warmup import warmup_figure
 from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
 from optviz.core.analysis.measures import state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
@@ -471,6 +472,7 @@ def section_divergence() -> None:
         "step bounded (Pascanu et al., 2013). The Surfaces page draws every run's Stability chart under its loss "
         "curves, and `python -m optviz run --json` prints the same numbers."
     )
+    warmup_figure()
     warm = _facts(WARMUP)
     try_it(
         ("SGD on both sides of 2/η", demo_link(EDGE)),
@@ -535,6 +537,7 @@ def _view() -> None:
         "learn_gen": cfg.gen,
         "learn_mb1": cfg.mb1,
         "learn_eps": cfg.eps,
+        "learn_warmup": cfg.warmup,
     }
     seed(controls, overwrite=fresh("learn"))
     ss = st.session_state
@@ -548,6 +551,7 @@ def _view() -> None:
             bool(ss["learn_gen"]),
             float(ss["learn_mb1"]),
             float(ss["learn_eps"]),
+            int(ss["learn_warmup"]),
         ),
     )
 

@@ -102,3 +102,11 @@ def window_share(beta: float) -> float:
 def momentum_demo(b1: float) -> Demo:
     """Adam on Rosenbrock with this β1: its path shows what a longer memory does."""
     return Demo("rosenbrock", SURFACES["rosenbrock"].start, 300, (f"adam:lr=0.05,b1={format_number(b1)}",))
+
+
+WARMUPS = (0, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300)  # the warmup demo's lengths (steps)
+
+
+def warmup_demo(warmup: int) -> Demo:
+    """Adam at lr = 1 on the cliff with ``warmup`` steps of warmup (600 steps)."""
+    return Demo("cliff", SURFACES["cliff"].start, 600, (f"adam:lr=1,warmup={warmup}" if warmup else "adam:lr=1",))

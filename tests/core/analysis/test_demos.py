@@ -63,3 +63,14 @@ def test_adams_first_step_is_lr_g_over_g_plus_eps_and_sgds_is_lr_g(eps):
     assert np.all(np.abs(adam[grads >= 100 * eps] - 1) <= 0.01)  # about lr, whatever the scale, above 100 ε
     sgd = first_step_sizes("sgd", {"lr": 1.0}, grads)
     np.testing.assert_allclose(sgd, grads, rtol=2e-6)
+
+
+def test_on_the_cliff_every_warmup_from_50_steps_rescues_adam_at_lr_1_and_none_is_thrown_off_at_0():
+    from optviz.core.analysis.demos import WARMUPS, gap, left_picture_at, warmup_demo
+
+    cliff = SURFACES["cliff"]
+    none = warmup_demo(0).runs()[0]
+    assert left_picture_at(none, cliff) == 9 and gap(none, cliff) > 10
+    for w in (w for w in WARMUPS if w >= 50):
+        run = warmup_demo(w).runs()[0]
+        assert left_picture_at(run, cliff) is None and gap(run, cliff) < 1e-3, w

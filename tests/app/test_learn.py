@@ -217,3 +217,17 @@ def test_the_warmup_demo_follows_its_slider_and_says_each_runs_fate():
     assert query(at)["warmup"] == ["0"]
     names = [t.get("name") for t in charts(at)["learn_warmup_chart"]["data"]]
     assert "no warmup" in names and "warmup = 0" in names
+
+
+def test_the_bias_correction_and_amsgrad_figures_draw_the_runs_their_sentences_measure():
+    from optviz.core.analysis.demos import AMSGRAD, BIAS
+
+    at = make_app()
+    at.switch_page(LEARN)
+    at.run()
+    drawn = charts(at)
+    bias, amsgrad = BIAS.runs(), AMSGRAD.runs()
+    for name, run in zip(("with bias correction", "without"), bias):
+        assert xy(path_trace(drawn["learn_bias_paths"], name))[0][:50] == pytest.approx(run.path[:50, 0].tolist())
+    for name, run in zip(("Adam", "AMSGrad"), amsgrad):
+        assert xy(path_trace(drawn["learn_amsgrad_loss"], name))[1][-1] == pytest.approx(float(run.loss[-1]), rel=1e-5)

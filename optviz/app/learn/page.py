@@ -74,6 +74,28 @@ def demo_link(demo: Demo) -> str:
 _facts = shared(max_entries=16)(facts)
 
 
+def _demo_runs(demo: Demo, labels: list[str]) -> tuple[list, list[PathData]]:
+    runs = _race(demo.surface, demo.start, demo.steps, [parse_spec(o) for o in demo.opts])
+    return runs, _paths(runs, labels)
+
+
+def demo_paths(demo: Demo, labels: list[str], key: str) -> None:
+    """A two-racer demo's paths on its surface's top view: the runs its sentence measured."""
+    surface = SURFACES[demo.surface]
+    _, paths = _demo_runs(demo, labels)
+    xs, ys, z = grid(surface)
+    minima = [(m.x, m.y, m.f) for m in surface.minima]
+    chart(st, contour_figure(xs, ys, z, paths, minima, demo.start, 0.0, surface.log_scale, key=key), key=key)
+
+
+def demo_losses(demo: Demo, labels: list[str], key: str) -> None:
+    """A demo's loss curves (loss − min f, log): the runs its sentence measured."""
+    surface = SURFACES[demo.surface]
+    runs, paths = _demo_runs(demo, labels)
+    gaps = [r.loss - (surface.f_min or 0.0) for r in runs]
+    chart(st, curves_figure(paths, [("loss − min f (log)", gaps, True)], height=280), key=key)
+
+
 def sweep_link(surface: str, opt: str, x: str, y: str, steps: int = 500, opt2: str = "") -> str:
     """A link that opens the Sweep page on this grid (the CLI's axis syntax), written by its view."""
     spec = parse_spec(opt)
@@ -221,6 +243,7 @@ def section_bias_correction() -> None:
         f"{BIAS.steps} steps the corrected run is {sig(f.gaps[0], 2)} above the minimum, the uncorrected one "
         f"{sig(f.gaps[1], 3)}."
     )
+    demo_paths(BIAS, ["with bias correction", "without"], "learn_bias_paths")
     try_it(("Adam with and without correction on the cliff", demo_link(BIAS)))
 
 
@@ -355,6 +378,7 @@ def section_problems() -> None:
         f"β2 = 0.99, after {AMSGRAD.steps} steps Adam is {sig(amsgrad.gaps[0], 2)} above the minimum and AMSGrad "
         f"still {sig(amsgrad.gaps[1], 2)}."
     )
+    demo_losses(AMSGRAD, ["Adam", "AMSGrad"], "learn_amsgrad_loss")
     st.subheader("SWATS: from Adam to SGD")
     st.markdown(
         "Keskar & Socher (2017) start with Adam and switch to SGD with momentum once the learning rate "

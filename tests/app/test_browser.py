@@ -712,3 +712,34 @@ def test_pointing_at_a_sweep_cell_draws_the_nearest_previewed_path_without_a_mes
         page.wait_for_function(f"({CELL_PATH_JS})().dash === 'solid'", timeout=5_000)
         assert page.evaluate(CELL_PATH_JS) == inspected
         browser.close()
+
+
+def test_every_try_it_link_on_learn_opens_its_view_in_the_browser_without_a_warning(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/learn")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=180_000)
+        _script_idle(page)
+        links = page.evaluate(
+            """() => Array.from(document.querySelectorAll('p')).filter(p => p.innerText.startsWith('Try it'))
+                 .flatMap(p => Array.from(p.querySelectorAll('a')).map(a => a.getAttribute('href')))"""
+        )
+        assert len(links) >= 15 and len(set(links)) == len(links)
+        for batch in (links[i : i + 4] for i in range(0, len(links), 4)):  # four at a time: the server overlaps them
+            views = []
+            for link in batch:
+                view = browser.new_page(viewport={"width": 1400, "height": 1000})
+                view.goto(server + link, wait_until="commit")
+                views.append(view)
+            for link, view in zip(batch, views):
+                view.wait_for_function(
+                    "() => document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000
+                )
+                _script_idle(view)
+                warnings = view.locator('[data-testid="stAlertContentWarning"], [data-testid="stAlertContentError"]')
+                assert warnings.all_inner_texts() == [], link
+                view.close()
+        browser.close()

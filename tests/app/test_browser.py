@@ -616,9 +616,7 @@ def test_scrubbing_draws_optviz_runs_path_at_each_value_without_a_message_to_the
 
     link = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&scrub=lr"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = _launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         sent: list[str] = []
         page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))
@@ -680,9 +678,7 @@ def test_pointing_at_a_sweep_cell_draws_the_nearest_previewed_path_without_a_mes
     from optviz.link import SweepConfig
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = _launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         sent: list[str] = []
         page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))

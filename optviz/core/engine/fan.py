@@ -193,10 +193,9 @@ def prepare(surface: Surface, opt_name: str, then: Callable[[], None] | None = N
 
 
 def _compile(surface: Surface, opt_name: str) -> None:
-    """Run the fan program of this surface and optimizer once, on two one-step runs: its compile."""
-    runner, s, o = _program_for(surface, opt_name)
+    """Run the fan program of this surface and optimizer once, on one-step runs: its compile."""
     starts, hvecs = np.zeros((MIN_FAN, 2), np.float32), np.zeros((MIN_FAN, packed.VSIZE), np.float32)
-    _call(runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(1), np.float32(0.0), noise_input(0.0, 0))
+    _run_members(surface, opt_name, starts, hvecs, 1, 0.0, 0)
 
 
 def warm_up() -> float:
@@ -241,13 +240,26 @@ def run_fan(
 def _run_members(
     surface: Surface, name: str, starts: np.ndarray, hvecs: np.ndarray, steps: int, noise: float, seed: int
 ):
-    """Runs of optimizer ``name`` from ``starts`` [K, 2] with value vectors ``hvecs`` [K, V], in one call."""
+    """Runs of optimizer ``name`` from ``starts`` [K, 2] with value vectors ``hvecs`` [K, V], in one call.
+
+    Every call runs MAX_FAN members (the rest copies of the first, dropped after): the program is
+    compiled for one batch size, so a fan of 48, a smaller one (an integer setting, a warmup
+    that must stay shorter than the run) and an 8 x 8 sweep preview share one compile, where each
+    new size cost one of about 9 s."""
+    k = len(starts)
     runner, s, o = _program_for(surface, name)
+    starts, hvecs = _padded(starts), _padded(hvecs)
     out = _call(
         runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(steps), np.float32(noise), noise_input(noise, seed)
     )
     points, losses, ok, loss0 = jax.device_get(out)
-    return points[:, :steps], losses[:, :steps], ok[:, :steps], loss0
+    return points[:k, :steps], losses[:k, :steps], ok[:k, :steps], loss0[:k]
+
+
+def _padded(rows: np.ndarray) -> np.ndarray:
+    """``rows`` [K, ...] (K <= MAX_FAN) with copies of its first row up to MAX_FAN rows."""
+    extra = np.repeat(rows[:1], MAX_FAN - len(rows), axis=0)
+    return np.concatenate([rows, extra]).astype(np.float32)
 
 
 def _spread(n: int, most: int) -> np.ndarray:
@@ -270,6 +282,8 @@ def run_preview(
 ) -> Preview:
     """The runs of an evenly spread sub-grid of at most ``side`` x ``side`` cells of a sweep (its
     corners included), in one call: what a page shows at once for the cell nearest the pointer."""
+    if side * side > MAX_FAN:
+        raise ValueError(f"a preview is at most {MAX_FAN} cells (side {side} asked)")
     rows, cols = _spread(y.n, side), _spread(x.n, side)
     cells = [cell_settings(spec, x, y, int(r), int(c), start) for r in rows for c in cols]
     starts = np.asarray([point for _, point in cells], np.float32)

@@ -173,3 +173,20 @@ def test_prepare_compiles_in_the_background_once_and_then_says_ready():
     while not (prepare(surface, "adam") and done) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert prepare(surface, "adam") and done == [1]
+
+
+def test_fans_of_every_size_and_a_sweeps_preview_share_one_compiled_program():
+    from optviz.core.engine.fan import _fan_program, run_preview
+    from optviz.core.engine.packed import NAMES
+    from optviz.core.engine.trajectory import CATALOGUE
+    from optviz.core.spec import parse_axis
+
+    spec = parse_surface_spec("adam:lr=0.01")
+    run_fan(SURFACES["bowl"], START, 20, spec, "lr", fan_values(spec, "lr", 48))
+    runner = _fan_program(CATALOGUE, NAMES)
+    compiled = runner._cache_size()
+    for k in (2, 12, 64):
+        run_fan(SURFACES["rosenbrock"], START, 30, spec, "b1", fan_values(spec, "b1", k))
+    x, y = parse_axis("x", "lr=1e-4:1:5:log", "adam"), parse_axis("y", "b1=0:0.9:30", "adam")
+    run_preview(SURFACES["beale"], spec, x, y, START, 40)
+    assert runner._cache_size() == compiled == 1

@@ -4,8 +4,8 @@ The question a student brings is "what does the learning rate do?", and the answ
 the fan holds the racer's path at every value of a hyperparameter (or of a start coordinate)
 across its slider's range, so a page can scrub through them without asking the server again.
 The runs are the single runs' catalogue program (optviz.core.engine.trajectory), vmapped over
-starts and value vectors together: one compile per process (when first asked for) serves every fan on
-every catalogue surface and optimizer, whatever is varied. A custom formula gets one per
+starts and value vectors together: one compile per process, when first asked for, serves every
+fan on every catalogue surface and optimizer, whatever is varied. A custom formula gets one per
 (formula, optimizer). The fan keeps only paths and losses: the state rows the single runs
 also write are MAX_STEPS rows per member, and leaving them out made a fan of 48 three times
 quicker.
@@ -17,6 +17,7 @@ import functools
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -143,12 +144,12 @@ def _program_for(surface: Surface, opt_name: str):
 
 
 _compiling = threading.Lock()
-_compiled: set = set()
+_compiled: weakref.WeakSet = weakref.WeakSet()  # a custom formula's program leaves with the lru cache
 
 
 def _call(runner, *args):
     """``runner(*args)``; its first call (the compile) made by one thread at a time, so a fan asked
-    for while the warm-up compiles the program waits for it instead of compiling it again."""
+    for while another thread compiles the program waits for it instead of compiling it again."""
     if runner not in _compiled:
         with _compiling:
             out = jax.block_until_ready(runner(*args))

@@ -70,8 +70,8 @@ def _scrubber(fig: dict, fan: FanData, targets: list[Target], y: float, redraw: 
     """Add one frame per member (the target traces' arrays for it) and a slider over them to ``fig``.
 
     A step shows its frame with ``animate`` and no transition: Plotly then updates only the
-    named traces' drawing, where a ``restyle`` recomputed and redrew the whole figure (108 ms a
-    step against 20-odd, benchmarks/bench_scrub.py). A 3D scene can only be redrawn (``redraw``).
+    named traces' drawing, where a ``restyle`` recomputed and redrew the whole figure (108-120 ms a
+    step against 53-72, benchmarks/bench_scrub.py). A 3D scene can only be redrawn (``redraw``).
     """
     traces = [t for t, _ in targets]
     kinds = [fig["data"][t]["type"] for t in traces]
@@ -82,7 +82,7 @@ def _scrubber(fig: dict, fan: FanData, targets: list[Target], y: float, redraw: 
     show = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     # each step's value is the exact number (a label has three figures): what a link or `optviz run` takes
     steps = [
-        {"label": label, "value": repr(float(v)), "method": "animate", "args": [[str(i)], show]}
+        {"label": label, "value": _exact(v), "method": "animate", "args": [[str(i)], show]}
         for i, (label, v) in enumerate(zip(fan.labels(), fan.values))
     ]
     fig["layout"]["sliders"] = [
@@ -102,6 +102,12 @@ def _scrubber(fig: dict, fan: FanData, targets: list[Target], y: float, redraw: 
             "currentvalue": {"prefix": f"{fan.name}: ", "font": {"size": 13, "color": "#333"}},
         }
     ]
+
+
+def _exact(value: float) -> str:
+    """The shortest text that reads back as ``value`` (a whole number without ".0", as links write it)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _end_mark(fan: FanData, i: int, with_z: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -707,6 +707,17 @@ def test_pointing_at_a_sweep_cell_draws_the_nearest_previewed_path_without_a_mes
         page.mouse.move(5, 5)  # away: the inspected cell's own path again
         page.wait_for_function(f"({CELL_PATH_JS})().dash === 'solid'", timeout=5_000)
         assert page.evaluate(CELL_PATH_JS) == inspected
+        # A click while previewing brings that cell's own run; leaving then must not put back the old one
+        page.mouse.move(heat["x"] + heat["width"] * 0.8, heat["y"] + heat["height"] * 0.2)
+        page.wait_for_function(f"({CELL_PATH_JS})().dash === 'dot'", timeout=5_000)
+        page.mouse.click(heat["x"] + heat["width"] * 0.8, heat["y"] + heat["height"] * 0.2)
+        page.wait_for_function(
+            f"(v => v && v.dash === 'solid' && v.x[1] !== {inspected['x'][1]!r})(({CELL_PATH_JS})())"
+        )
+        clicked = page.evaluate(CELL_PATH_JS)
+        page.mouse.move(5, 5)
+        time.sleep(1.0)
+        assert page.evaluate(CELL_PATH_JS) == clicked
         browser.close()
 
 

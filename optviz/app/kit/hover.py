@@ -34,10 +34,15 @@ export default function ({ data, parentElement }) {
     const P = window.Plotly, el = chart(data.path_chart), rc = cell(ev.points && ev.points[0]);
     if (!P || !el || !rc) return;
     const r = nearest(data.rows, rc[0]), c = nearest(data.cols, rc[1]);
-    if (!el.__optvizShown) el.__optvizShown = data.traces.map((t) => [el.data[t].x, el.data[t].y]);
+    const t0 = data.traces[0];
+    // the inspected paths, kept once per figure: a click redraws the chart with new ones
+    if (!el.__optvizShown || el.data[t0].x !== el.__optvizSet) {
+      el.__optvizShown = data.traces.map((t) => [el.data[t].x, el.data[t].y]);
+    }
     P.restyle(el, {
       x: data.paths.map((p) => p[r][c][0]), y: data.paths.map((p) => p[r][c][1]), "line.dash": "dot",
     }, data.traces);
+    el.__optvizSet = el.data[t0].x;
     note.dataset.preview = `${data.rows[r]},${data.cols[c]}`;  // the cell previewed, for tests and tools
     note.textContent = `Previewing ${data.labels[r][c]}: the nearest of ${data.rows.length * data.cols.length} ` +
       "cells computed with the page (dotted). Click a cell for its own run.";
@@ -47,9 +52,10 @@ export default function ({ data, parentElement }) {
     if (!P || !el || !el.__optvizShown) return;
     const shown = el.__optvizShown;
     el.__optvizShown = null;
-    P.restyle(el, { x: shown.map((s) => s[0]), y: shown.map((s) => s[1]), "line.dash": "solid" }, data.traces);
     delete note.dataset.preview;
     note.textContent = data.hint;
+    if (el.data[data.traces[0]].x !== el.__optvizSet) return;  // redrawn since (a click): nothing to restore
+    P.restyle(el, { x: shown.map((s) => s[0]), y: shown.map((s) => s[1]), "line.dash": "solid" }, data.traces);
   }
   function attach() {
     for (const key of data.heatmaps) {

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.app.kit.cache import shared
 from optviz.app.kit.charts import chart
 from optviz.app.kit.runs import grid
-from optviz.core.analysis.demos import Demo, ema_weights, gap, momentum_demo, window, window_share
-from optviz.core.engine.trajectory import Run
+from optviz.app.learn.races import demo_runs
+from optviz.core.analysis.demos import ema_weights, gap, momentum_demo, window, window_share
 from optviz.core.limits import LEARN_B1
 from optviz.core.numbers import sig
 from optviz.core.problems.surfaces import SURFACES
 from optviz.plots.common import PathData
 from optviz.plots.curves import weights_figure
 from optviz.plots.surface_figures import contour_figure
-
-
-@shared(max_entries=128)
-def _runs(demo: Demo) -> list[Run]:
-    return demo.runs()
 
 
 def momentum_window() -> None:
@@ -33,7 +27,7 @@ def momentum_window() -> None:
     b1 = st.slider("β1 (momentum)", *LEARN_B1, step=0.01, key="learn_mb1")
     n = window(b1)
     demo = momentum_demo(b1)
-    run = _runs(demo)[0]
+    run = demo_runs(demo)[0]
     surface = SURFACES[demo.surface]
     a, b = st.columns(2)
     chart(a, weights_figure(ema_weights(b1, max(3 * n, 10)), n), key="learn_momentum_weights")

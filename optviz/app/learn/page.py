@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -12,14 +11,15 @@ import streamlit as st
 from optviz.app.kit.cache import shared
 from optviz.app.kit.charts import chart
 from optviz.app.kit.notes import link_warnings
-from optviz.app.kit.runs import cached_runs, grid
+from optviz.app.kit.runs import grid
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
 from optviz.app.learn.epsilon import first_step_figure
 from optviz.app.learn.generalization import generalization_study
 from optviz.app.learn.momentum import momentum_window
+from optviz.app.learn.races import demo_runs, race
 from optviz.app.learn.warmup import warmup_figure
-from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, facts
+from optviz.core.analysis.demos import AMSGRAD, BIAS, EDGE, WARMUP, Demo, Facts, facts
 from optviz.core.analysis.measures import state_per_network_parameter, state_per_parameter
 from optviz.core.analysis.stability import stability
 from optviz.core.analysis.suggested import BUDGET, suggested_lr
@@ -33,12 +33,6 @@ from optviz.link import LearnConfig, MnistConfig, RaceConfig, SurfacesConfig, Sw
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure, stability_figure
 from optviz.plots.surface_figures import contour_figure
-
-
-def _race(surface: str, start, steps: int, specs, expr: str = "", domain=None) -> list:
-    """The runs of a race on a catalogue surface, or on formula ``expr`` (surface "custom"), from the shared cache."""
-    cfg = RaceConfig(surface, tuple(start), steps, tuple(specs), expr=expr)
-    return cached_runs(replace(cfg, domain=domain) if domain else cfg)
 
 
 @shared(max_entries=4)
@@ -71,11 +65,13 @@ def demo_link(demo: Demo) -> str:
     return surfaces_link(demo.surface, list(demo.opts), demo.steps, demo.start)
 
 
-_facts = shared(max_entries=16)(facts)
+def _facts(demo: Demo) -> Facts:
+    """What a demo's sentence quotes, from its runs in the shared cache."""
+    return facts(demo, demo_runs(demo))
 
 
 def _demo_runs(demo: Demo, labels: list[str]) -> tuple[list, list[PathData]]:
-    runs = _race(demo.surface, demo.start, demo.steps, [parse_spec(o) for o in demo.opts])
+    runs = demo_runs(demo)
     return runs, _paths(runs, labels)
 
 
@@ -218,7 +214,7 @@ def section_bias_correction() -> None:
     c1, c2 = st.columns(2)
     b1 = c1.slider("β1", *LEARN_B1, step=0.01, key="learn_b1")
     b2 = c2.slider("β2", *LEARN_B2, step=0.0001, format="%.4f", key="learn_b2")
-    run = _race(
+    run = race(
         "custom",
         (0.0, 0.0),
         50,
@@ -266,7 +262,7 @@ def section_properties() -> None:
     )
     s = SURFACES["ellipse"]
     specs = [make_spec("sgd", {"lr": 0.075}), make_spec("adam", {"lr": 0.05})]
-    runs = _race(s.name, s.start, 60, specs)
+    runs = race(s.name, s.start, 60, specs)
     xs, ys, z = grid(s)
     chart(
         st,
@@ -310,7 +306,7 @@ def section_tips() -> None:
     )
     lam, base = 1.0, "0.5*(x**2 + 25*y**2)"
     s = SURFACES["ellipse"]
-    adam = _race(
+    adam = race(
         "custom",
         s.start,
         150,
@@ -318,7 +314,7 @@ def section_tips() -> None:
         expr=f"{base} + {lam / 2}*(x**2 + y**2)",
         domain=s.domain,
     )[0]
-    adamw = _race(s.name, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
+    adamw = race(s.name, s.start, 150, [make_spec("adamw", {"lr": 0.05, "weight_decay": lam})])[0]
     xs, ys, z = grid(s)
     chart(
         st,
@@ -387,7 +383,7 @@ def section_problems() -> None:
     )
     s = SURFACES["himmelblau"]
     specs = [make_spec("swats", {"lr": 0.03, "eps": 1e-4}), make_spec("adam", {"lr": 0.03})]
-    swats = _race(s.name, s.start, 300, specs)
+    swats = race(s.name, s.start, 300, specs)
     paths = _paths(swats, [sp.label() for sp in specs])
     k = swats[0].switched_at
     chart(
@@ -452,7 +448,7 @@ FAQ = [
 
 @shared(max_entries=16)
 def _edge_series(surface: str, start: tuple, steps: int, opts: tuple[str, ...]) -> list[dict]:
-    runs = _race(surface, start, steps, [parse_spec(o) for o in opts])
+    runs = race(surface, start, steps, [parse_spec(o) for o in opts])
     return [stability(r, SURFACES[surface]) for r in runs]
 
 
@@ -466,7 +462,7 @@ def section_divergence() -> None:
         "sharpness 25 everywhere: 2/η = 25 at η = 0.08. A hair under it SGD zig-zags in; a hair over, out."
     )
     opts = EDGE.opts
-    runs = _race(EDGE.surface, EDGE.start, EDGE.steps, [parse_spec(o) for o in opts])
+    runs = race(EDGE.surface, EDGE.start, EDGE.steps, [parse_spec(o) for o in opts])
     labels = ["SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"]
     paths = _paths(runs, labels)
     a, b = st.columns(2)

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.app.kit.cache import shared
 from optviz.app.kit.charts import chart
 from optviz.app.kit.runs import grid
-from optviz.core.analysis.demos import WARMUPS, Demo, gap, left_picture_at, warmup_demo
+from optviz.app.learn.races import demo_runs
+from optviz.core.analysis.demos import WARMUPS, gap, left_picture_at, warmup_demo
 from optviz.core.engine.trajectory import Run
 from optviz.core.numbers import sig
 from optviz.core.problems.surfaces import SURFACES
 from optviz.plots.common import PathData
 from optviz.plots.surface_figures import contour_figure
-
-
-@shared(max_entries=32)
-def _run(demo: Demo) -> Run:
-    return demo.runs()[0]
 
 
 def warmup_figure() -> None:
@@ -29,7 +24,7 @@ def warmup_figure() -> None:
     )
     w = st.select_slider("warmup (steps)", WARMUPS, key="learn_warmup")
     surface = SURFACES["cliff"]
-    without, with_w = _run(warmup_demo(0)), _run(warmup_demo(w))
+    without, with_w = demo_runs(warmup_demo(0))[0], demo_runs(warmup_demo(w))[0]
     xs, ys, z = grid(surface)
     paths = [
         PathData("no warmup", without.path, without.loss, "#999999", without.diverged_at, dash="dot"),

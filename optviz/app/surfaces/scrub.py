@@ -54,7 +54,7 @@ def fan_data(scene: Scene) -> FanData | None:
         if fan_ready(scene.surface, spec.name):
             fan = runs_kit.cached_fan(scene.cfg, i, key)
         else:
-            with st.spinner("Preparing the scrubber: compiling its program, once for this server (about 10 s)"):
+            with st.spinner("Preparing the scrubber: compiling its program, once per server and optimizer"):
                 fan = runs_kit.cached_fan(scene.cfg, i, key)
     except SpecError as err:
         st.warning(f"{err}; the scrubber is off for this setting")

@@ -3,12 +3,12 @@
 The question a student brings is "what does the learning rate do?", and the answer is a motion:
 the fan holds the racer's path at every value of a hyperparameter (or of a start coordinate)
 across its slider's range, so a page can scrub through them without asking the server again.
-The runs are the single runs' catalogue program (optviz.core.engine.trajectory), vmapped over
-starts and value vectors together: one compile per process, when first asked for, serves every
-fan on every catalogue surface and optimizer, whatever is varied. A custom formula gets one per
-(formula, optimizer). The fan keeps only paths and losses: the state rows the single runs
-also write are MAX_STEPS rows per member, and leaving them out made a fan of 48 three times
-quicker.
+The runs are the single runs' program (optviz.core.engine.trajectory) for the racer's optimizer
+alone, vmapped over starts and value vectors together: one compile per process and optimizer
+(about a second for Adam, when first asked for) serves its fans on every catalogue surface,
+whatever is varied. A custom formula gets one per (formula, optimizer). The fan keeps only
+paths and losses: the state rows the single runs also write are MAX_STEPS rows per member, and
+leaving them out made a fan of 48 three times quicker.
 """
 
 from __future__ import annotations
@@ -137,9 +137,19 @@ def _fan_program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
 
 
 def _program_for(surface: Surface, opt_name: str):
-    """The fan program and the indices that select ``surface`` and ``opt_name`` in it."""
+    """The fan program and the indices that select ``surface`` and ``opt_name`` in it.
+
+    One program per optimizer over every catalogue surface: it compiles in about a second
+    (Adam; L-BFGS 7 s) where the program of every optimizer took 10 s, which the first scrub
+    of a server waited for. Its optimizer is in a switch of two copies of its branch, so XLA
+    compiles the same arithmetic as in the single runs' program, where the optimizer is one
+    branch of many: inline, it fused differently, and Adam's fan on Rosenbrock parted from
+    the single runs in the last bit at step 1 (lr = 1) and by 1.4 at step 400. Cutting the
+    clip and schedule work a plain racer skips made the fan 1.6x quicker but parted the same
+    way, so the fan keeps the single runs' arithmetic (a fan of 48 costs about 4.5 runs).
+    """
     if SURFACE_INDEX.get(surface.name) is not None and CATALOGUE[SURFACE_INDEX[surface.name]] is surface:
-        return _fan_program(CATALOGUE, packed.NAMES), SURFACE_INDEX[surface.name], packed.INDEX[opt_name]
+        return _fan_program(CATALOGUE, (opt_name, opt_name)), SURFACE_INDEX[surface.name], 0
     return _fan_program((surface,), (opt_name,)), 0, 0
 
 
@@ -199,10 +209,12 @@ def _compile(surface: Surface, opt_name: str) -> None:
     _run_members(surface, opt_name, starts, hvecs, 1, 0.0, 0)
 
 
-def warm_up() -> float:
-    """Compile the catalogue's fan program (once per process); returns the seconds it took."""
+def warm_up(opt_names: Sequence[str] = ("adam",)) -> float:
+    """Compile the fan programs of these optimizers (by default Adam's, the scrubber's racer on
+    a default page), once per process; returns the seconds it took."""
     t = time.perf_counter()
-    _compile(CATALOGUE[0], packed.NAMES[0])
+    for name in opt_names:
+        _compile(CATALOGUE[0], name)
     return time.perf_counter() - t
 
 

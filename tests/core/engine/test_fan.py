@@ -30,6 +30,8 @@ def _single(surface, start, steps, spec, key, value):
         ("himmelblau", "momentum:lr=0.01", "lr"),  # diverges at the top of its range
         ("beale", "rmsprop:lr=0.01,warmup=20", "warmup"),
         ("rosenbrock", "lbfgs", "start_x"),
+        ("rosenbrock", "adam:lr=0.05,clip=1", "b2"),  # a clipped racer
+        ("himmelblau", "sgd:lr=0.01", "clip"),  # clipping off in the racer, on across the fan
     ],
 )
 def test_every_member_of_a_fan_is_the_single_run_at_its_value(surface, spec, key):
@@ -175,15 +177,14 @@ def test_prepare_compiles_in_the_background_once_and_then_says_ready():
     assert prepare(surface, "adam") and done == [1]
 
 
-def test_fans_of_every_size_and_a_sweeps_preview_share_one_compiled_program():
+def test_fans_of_every_size_surface_and_setting_and_a_sweeps_preview_share_one_compiled_program():
     from optviz.core.engine.fan import _fan_program, run_preview
-    from optviz.core.engine.packed import NAMES
     from optviz.core.engine.trajectory import CATALOGUE
     from optviz.core.spec import parse_axis
 
     spec = parse_surface_spec("adam:lr=0.01")
     run_fan(SURFACES["bowl"], START, 20, spec, "lr", fan_values(spec, "lr", 48))
-    runner = _fan_program(CATALOGUE, NAMES)
+    runner = _fan_program(CATALOGUE, ("adam", "adam"))
     compiled = runner._cache_size()
     for k in (2, 12, 64):
         run_fan(SURFACES["rosenbrock"], START, 30, spec, "b1", fan_values(spec, "b1", k))

@@ -93,7 +93,8 @@ class Reader:
         return nearest
 
     def stop(self, key: str, stops: Sequence[float], default: float) -> float:
-        """One of ``stops`` (positive numbers); another number becomes the nearest stop, in ratio."""
+        """One of ``stops``; another number becomes the nearest stop: in ratio where the stops are
+        all positive (learning rates), else by difference (a warmup's steps, from 0)."""
         text = self.text(key)
         if text is None:
             return default
@@ -104,7 +105,10 @@ class Reader:
             return default
         if value in stops:
             return value
-        nearest = min(stops, key=lambda s: abs(math.log(s / value)) if value > 0 else -s)
+        if min(stops) > 0:
+            nearest = min(stops, key=lambda s: abs(math.log(s / value)) if value > 0 else s)
+        else:
+            nearest = min(stops, key=lambda s: abs(s - value))
         self.warn(
             f"{key}: must be one of {', '.join(format_number(s) for s in stops)} (got {text}); "
             f"using the nearest allowed value, {format_number(nearest)}"

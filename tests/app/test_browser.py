@@ -750,3 +750,34 @@ def test_every_try_it_link_on_learn_opens_its_view_in_the_browser_without_a_warn
                 assert warnings.all_inner_texts() == [], link
                 view.close()
         browser.close()
+
+
+def test_learn_on_a_phone_is_one_column_of_full_width_figures_each_control_under_its_figure(server):
+    """390x844: no sideways scrolling, every figure as wide as the text column and none overlapping,
+    every control of the page in the main column (none in the sidebar) and under a figure."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = phone.new_page()
+        page.goto(server + "/learn")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 14", timeout=180_000)
+        _script_idle(page)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 391
+        column = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        inner = column["width"] - 2 * 16  # Streamlit's padding at this width, at most
+        charts = page.evaluate(BOXES_JS)
+        for i, a in enumerate(charts):
+            assert a["box"][2] - a["box"][0] >= 0.9 * inner, a
+            for b in charts[i + 1 :]:
+                assert _overlap(a["box"], b["box"]) == 0, (a, b)
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').count() == 0
+        controls = page.locator('[data-testid="stMain"] [data-testid="stSlider"], [data-testid="stMain"] .stRadio')
+        tops = [box["y"] for box in (c.bounding_box() for c in controls.all()) if box]
+        assert len(tops) >= 12
+        chart_bottoms = [c["box"][3] for c in charts]
+        for top in tops:  # a figure ends just above each control: controls sit under their figures
+            gap = top - max(bottom for bottom in chart_bottoms if bottom <= top + 1)
+            assert gap <= 120, (top, gap)
+        browser.close()

@@ -32,17 +32,62 @@ def _fig_with(at, name):
 def test_renders_every_section(learn):
     assert not learn.exception and not learn.error
     headers = [h.value for h in learn.header]
-    assert headers == [
-        "1. What Adam is",
-        "2. The algorithm in seven steps",
-        "3. Bias correction",
-        "4. Key properties, each with a demo",
-        "5. Practical tips",
-        "6. Problems with Adam",
-        "7. Why does it diverge?",
-        "8. FAQ",
+    assert headers == [  # the seed's order
+        "1. What an optimizer does",
+        "2. Momentum: a memory of about 1/(1−β1) steps",
+        "3. Adaptive rates: a step size per coordinate",
+        "4. Adam: momentum and adaptive rates, in seven steps",
+        "5. Bias correction",
+        "6. ε: when the gradient nears zero",
+        "7. The learning rate and stability",
+        "8. Schedules and warmup",
+        "9. Adam's problems",
+        "10. Does Adam generalize worse?",
+        "11. SWATS: from Adam to SGD",
+        "12. Adam's family",
+        "13. FAQ",
     ]
-    assert len(learn.expander) == 5  # the FAQ
+    assert len(learn.expander) == 5  # the FAQ: the seed's five questions
+
+
+CONTROLS = {  # each figure's control, and a value other than its default
+    "learn_sgd": 0.75,
+    "learn_mb1": 0.5,
+    "learn_kappa": 100.0,
+    "learn_t": 20,
+    "learn_b1": 0.5,
+    "learn_eps": 0.01,
+    "learn_eta": 0.05,
+    "learn_warmup": 50,
+    "learn_C": 6.0,
+    "learn_wd": 3.0,
+    "learn_swats": 0.1,
+    "learn_family": "sign",
+}
+
+
+def _widget(at, key):
+    for kind in ("slider", "select_slider", "radio", "toggle"):
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            return found[0]
+    raise AssertionError(f"no control {key}")
+
+
+def test_there_are_as_many_interactive_figures_as_sections_each_redrawn_by_its_control():
+    at = open_page(LEARN)
+    sections = len(at.header)
+    redrawn = 0
+    for key, value in CONTROLS.items():
+        before = {k: json.dumps(f, sort_keys=True) for k, f in charts(at).items()}
+        _widget(at, key).set_value(value).run()
+        assert not at.exception and not at.warning, key
+        after = {k: json.dumps(f, sort_keys=True) for k, f in charts(at).items()}
+        changed = [k for k in after if before.get(k) != after[k]]
+        assert changed, f"{key} redrew no figure"
+        redrawn += 1
+    # the generalization study's figure appears with its toggle (tested below): one more
+    assert redrawn + 1 >= sections
 
 
 def test_bias_correction_chart_follows_beta1():
@@ -116,25 +161,24 @@ def test_the_demos_controls_are_in_the_link():
     assert _fig_with(opened, "m̂_t") == _fig_with(at, "m̂_t")
 
 
-def test_why_it_diverges_shows_both_sides_of_two_over_eta(learn):
-    fig = charts(learn)["learn_edge"]
-    by = {(t["name"], t["line"]["dash"]): xy(t)[1] for t in fig["data"]}
-    below, above = "SGD, η = 0.078 (2/η = 25.6)", "SGD, η = 0.082 (2/η = 24.4)"
-    assert abs(by[(below, "dash")][0] - 2 / 0.078) < 1e-3 and abs(by[(above, "dash")][0] - 2 / 0.082) < 1e-3
-    assert abs(by[(below, "solid")][0] - 25) < 1e-3  # the ellipse's sharpness, between the two thresholds
-    runs = dict(zip((below, above), _edge_runs()))
-    assert runs[below].loss[-1] < runs[below].loss[0] < runs[above].loss[-1]
-    losses = {t["name"]: xy(t)[1] for t in charts(learn)["learn_edge_loss"]["data"]}  # the loss, seen diverging
-    for name, run in runs.items():
+def test_the_stability_figure_shows_sgd_at_the_sliders_eta_on_its_side_of_two_over_eta():
+    at = open_page(LEARN)
+    for eta, name in ((0.082, "SGD, η = 0.082 (2/η = 24.4)"), (0.078, "SGD, η = 0.078 (2/η = 25.6)")):
+        at.select_slider(key="learn_eta").set_value(eta).run()
+        by = {t["line"]["dash"]: xy(t)[1] for t in charts(at)["learn_edge"]["data"] if t["name"] == name}
+        assert abs(by["dash"][0] - 2 / eta) < 1e-3 and abs(by["solid"][0] - 25) < 1e-3  # threshold, sharpness
+        run = _edge_run(eta)
+        losses = {t["name"]: xy(t)[1] for t in charts(at)["learn_edge_loss"]["data"]}  # the loss, seen
         assert losses[name] == pytest.approx(run.loss.tolist(), rel=1e-6)
+        assert (run.loss[-1] > run.loss[0]) == (eta > 0.08)
 
 
-def _edge_runs():
+def _edge_run(eta: float):
     from optviz.core.engine.trajectory import run_one
     from optviz.core.problems.surfaces import SURFACES
     from optviz.core.spec import parse_spec
 
-    return [run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(o)) for o in ("sgd:lr=0.078", "sgd:lr=0.082")]
+    return run_one(SURFACES["ellipse"], (-1.8, 0.6), 120, parse_spec(f"sgd:lr={eta}"))
 
 
 def test_the_swats_chart_marks_its_switch():

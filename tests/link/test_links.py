@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.core.analysis.demos import WARMUPS
+from optviz.core.analysis.demos import DECAYS, ETAS, KAPPAS, SEVEN_STEPS, SGD_LRS, SWATS_LRS, WARMUPS
 from optviz.core.engine.fan import scrubbable
 from optviz.core.limits import (
     LEARN_B1,
@@ -37,7 +37,7 @@ from optviz.core.limits import (
     MAX_TRAIN,
     RACER_COLORS,
 )
-from optviz.core.optimizers import NETWORK_NAMES, REGISTRY, SURFACE_NAMES
+from optviz.core.optimizers import FAMILIES, NETWORK_NAMES, REGISTRY, SURFACE_NAMES
 from optviz.core.optimizers import schedule as sched
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
@@ -216,6 +216,13 @@ def learn_config(draw):
         draw(st.floats(*LEARN_B1, **finite)),
         draw(st.sampled_from(LEARN_EPS)),
         draw(st.sampled_from(WARMUPS)),
+        draw(st.sampled_from(SGD_LRS)),
+        draw(st.sampled_from(KAPPAS)),
+        draw(st.sampled_from(SEVEN_STEPS)),
+        draw(st.sampled_from(ETAS)),
+        draw(st.sampled_from(SWATS_LRS)),
+        draw(st.sampled_from(FAMILIES)),
+        draw(st.sampled_from(DECAYS)),
     )
 
 
@@ -406,3 +413,9 @@ def test_a_bad_hyperparameter_in_a_link_is_fitted_and_the_racer_kept(text, want,
     assert any(said in w for w in warnings), warnings
     with pytest.raises(SpecError):  # the command line refuses it instead
         SurfacesConfig.from_query({"opt": [text]}, strict=True)
+
+
+def test_a_value_between_stops_takes_the_nearest_in_ratio_or_by_difference_where_a_stop_is_zero():
+    cfg, warnings = LearnConfig.from_query({"warmup": "1", "lr": "0.02", "eta": "-3", "t": "7.4"})
+    assert (cfg.warmup, cfg.lr, cfg.eta, cfg.t) == (0, 0.03, min(ETAS), 7)  # 0.02 is nearer 0.03 in ratio
+    assert len(warnings) == 4 and all("nearest allowed value" in w for w in warnings)

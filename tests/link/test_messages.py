@@ -74,7 +74,15 @@ BAD_LINKS = {
         {"lr_on": "mars"},
         {"starts": "x"},
     ],
-    LearnConfig: [{"b1": "2"}, {"b2": "x"}, {"C": "-4"}, {"lr": "0.123"}],
+    LearnConfig: [
+        {"b1": "2"},
+        {"b2": "x"},
+        {"C": "-4"},
+        {"lr": "0.123"},
+        {"t": "500"},
+        {"family": "nope"},
+        {"eta": "x"},
+    ],
 }
 
 

@@ -27,17 +27,17 @@ def first_steps_over_lr(name: str, eps: float) -> np.ndarray:
 
 def first_step_figure() -> None:
     """The first step over lr against the gradient, for Adam at the ε on the slider and for SGD."""
-    st.subheader("The first step is about lr, whatever the gradient's scale, until the gradient nears ε")
     st.markdown(
         "Bias-corrected, Adam's first step is lr·g/(|g| + ε): m̂₁ = g and v̂₁ = g², so the size of g cancels "
         "and the step is lr·sign(g), as long as |g| is well above ε. SGD's first step is lr·g, as large as "
         "the gradient. ε is there to avoid dividing by zero; drag it and see where it starts to matter."
     )
-    eps = st.select_slider("ε", LEARN_EPS, key="learn_eps", format_func=sig)
+    slot = st.container()
+    eps = st.select_slider("ε", LEARN_EPS, key="learn_eps", format_func=sig)  # under its figure
     adam, sgd = first_steps_over_lr("adam", eps), first_steps_over_lr("sgd", eps)
     grads = np.asarray(SCALES)
     series = [(f"Adam, ε = {sig(eps)}", "#0077BB", grads, adam), ("SGD", "#E69F00", grads, sgd)]
-    chart(st, loglog_figure(series, "gradient", "first step / lr"), key="learn_first_step")
+    chart(slot, loglog_figure(series, "gradient", "first step / lr"), key="learn_first_step")
     at_eps = float(np.interp(np.log10(eps), np.log10(grads), adam))
     above = grads >= 100 * eps
     st.caption(

@@ -18,18 +18,17 @@ from optviz.plots.surface_figures import contour_figure
 
 def momentum_window() -> None:
     """β1's memory: the weight each past gradient has in m, and Adam's path at that β1."""
-    st.subheader("Momentum: a memory of about 1/(1−β1) steps")
     st.markdown(
         "Unrolled, m_t = (1−β1) Σ β1^k g_(t−k): an average of past gradients in which the one from k steps "
         "ago weighs (1−β1)β1^k. The weights fall by a factor e every 1/(1−β1) steps, so that is how long m "
         "remembers: 10 steps at β1 = 0.9, 100 at 0.99. Drag β1 and watch the window and the path."
     )
-    b1 = st.slider("β1 (momentum)", *LEARN_B1, step=0.01, key="learn_mb1")
+    a, b = st.columns(2)
+    b1 = st.slider("β1 (momentum)", *LEARN_B1, step=0.01, key="learn_mb1")  # under its figures
     n = window(b1)
     demo = momentum_demo(b1)
     run = demo_runs(demo)[0]
     surface = SURFACES[demo.surface]
-    a, b = st.columns(2)
     chart(a, weights_figure(ema_weights(b1, max(3 * n, 10)), n), key="learn_momentum_weights")
     xs, ys, z = grid(surface)
     path = PathData(f"Adam, β1 = {b1:g}", run.path, run.loss, "#0077BB", run.diverged_at)

@@ -20,4 +20,5 @@ def race(surface: str, start, steps: int, specs, expr: str = "", domain=None) ->
 
 def demo_runs(demo: Demo) -> list[Run]:
     """A demo's runs (optviz.core.analysis.demos), from the shared cache."""
-    return race(demo.surface, demo.start, demo.steps, [parse_surface_spec(o) for o in demo.opts])
+    specs = [parse_surface_spec(o) for o in demo.opts]
+    return race(demo.surface, demo.start, demo.steps, specs, expr=demo.expr, domain=demo.domain)

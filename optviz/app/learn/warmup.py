@@ -22,7 +22,8 @@ def warmup_figure() -> None:
         "throw it over the edge. Warmup ramps the learning rate up from 0 over its first steps, while v̂ "
         "settles. Drag the warmup's length."
     )
-    w = st.select_slider("warmup (steps)", WARMUPS, key="learn_warmup")
+    slot = st.container()
+    w = st.select_slider("warmup (steps)", WARMUPS, key="learn_warmup")  # under its figure
     surface = SURFACES["cliff"]
     without, with_w = demo_runs(warmup_demo(0))[0], demo_runs(warmup_demo(w))[0]
     xs, ys, z = grid(surface)
@@ -32,7 +33,7 @@ def warmup_figure() -> None:
     ]
     minima = [(m.x, m.y, m.f) for m in surface.minima]
     top = contour_figure(xs, ys, z, paths, minima, surface.start, 0.0, surface.log_scale, key="learn_warmup")
-    chart(st, top, key="learn_warmup_chart")
+    chart(slot, top, key="learn_warmup_chart")
     st.caption(f"No warmup: {_fate(without)}. With {w} steps of warmup: {_fate(with_w)}.")
 
 

@@ -12,23 +12,34 @@ from dataclasses import dataclass
 import numpy as np
 
 from optviz.core.engine.trajectory import Run, run_one
+from optviz.core.problems.formulas import custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.spec import format_number, parse_surface_spec
 
 
 @dataclass(frozen=True)
 class Demo:
-    """One race a demo runs: a catalogue surface, a start, a number of steps and racers (SPECs)."""
+    """One race a demo runs: a catalogue surface (or, with surface "custom", the formula ``expr``
+    over ``domain``), a start, a number of steps and racers (SPECs)."""
 
     surface: str
     start: tuple[float, float]
     steps: int
     opts: tuple[str, ...]
+    expr: str = ""
+    domain: tuple[float, float, float, float] | None = None
+
+    @property
+    def problem(self) -> Surface:
+        """The surface the demo runs on."""
+        if self.expr:
+            assert self.domain is not None, "a formula demo names its domain"
+            return custom_surface(self.expr, self.domain)
+        return SURFACES[self.surface]
 
     def runs(self) -> list[Run]:
         """Every racer's run."""
-        surface = SURFACES[self.surface]
-        return [run_one(surface, self.start, self.steps, parse_surface_spec(o)) for o in self.opts]
+        return [run_one(self.problem, self.start, self.steps, parse_surface_spec(o)) for o in self.opts]
 
 
 def gap(run: Run, surface: Surface) -> float:
@@ -75,7 +86,7 @@ class Facts:
 def facts(demo: Demo, runs: list[Run] | None = None) -> Facts:
     """The numbers a demo's sentence quotes, from its runs (computed here if not given)."""
     runs = demo.runs() if runs is None else runs
-    surface = SURFACES[demo.surface]
+    surface = demo.problem
     a, b = runs
     return Facts(
         (first_step(a), first_step(b)),
@@ -110,3 +121,81 @@ WARMUPS = (0, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300)  # the warmup demo's le
 def warmup_demo(warmup: int) -> Demo:
     """Adam at lr = 1 on the cliff with ``warmup`` steps of warmup (600 steps)."""
     return Demo("cliff", SURFACES["cliff"].start, 600, (f"adam:lr=1,warmup={warmup}" if warmup else "adam:lr=1",))
+
+
+# What an optimizer does: SGD on the bowl f = x² + y² (gradient 2p), each step p ← p − lr·2p = (1 − 2 lr) p.
+SGD_LRS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.95, 1.05)
+
+
+def sgd_demo(lr: float) -> Demo:
+    """SGD on the bowl at this lr, 25 steps from the bowl's start."""
+    return Demo("bowl", SURFACES["bowl"].start, 25, (f"sgd:lr={format_number(lr)}",))
+
+
+def sgd_factor(lr: float) -> float:
+    """What one SGD step multiplies the distance to the bowl's minimum by: 1 − 2 lr (the Hessian is 2I)."""
+    return 1 - 2 * lr
+
+
+# Adaptive rates: the ellipse ½(x² + κy²) at several steepnesses κ. RMSprop divides each coordinate
+# by its own gradient scale, so its path is the same for every κ; SGD must keep lr under 2/κ.
+KAPPAS = (1.0, 5.0, 25.0, 100.0, 400.0)
+KAPPA_DOMAIN = (-2.0, 2.0, -1.0, 1.0)
+
+
+def kappa_demo(kappa: float) -> Demo:
+    """SGD at 80% of its stability limit 2/κ and RMSprop at lr = 0.05 on ½(x² + κy²), 60 steps."""
+    expr = f"0.5*(x**2 + {format_number(kappa)}*y**2)"
+    opts = (f"sgd:lr={format_number(1.6 / kappa)}", "rmsprop:lr=0.05")
+    return Demo("custom", (-1.8, 0.6), 60, opts, expr=expr, domain=KAPPA_DOMAIN)
+
+
+# Learning rate and stability: SGD on the ellipse (sharpness 25) at several η; 2/η = 25 at η = 0.08.
+ETAS = (0.02, 0.05, 0.07, 0.078, 0.082, 0.09)
+
+
+def eta_demo(eta: float) -> Demo:
+    """SGD at lr = ``eta`` on the ellipse, EDGE's start and length."""
+    return Demo("ellipse", EDGE.start, EDGE.steps, (f"sgd:lr={format_number(eta)}",))
+
+
+# Adam = momentum + adaptive rates: one run whose every quantity the seven steps name is shown live.
+SEVEN = Demo("beale", SURFACES["beale"].start, 50, ("adam:lr=0.05",))
+SEVEN_STEPS = tuple(range(1, SEVEN.steps + 1))
+
+
+def seven_steps(run: Run, hp: dict[str, float], t: int) -> dict[str, np.ndarray]:
+    """Adam's seven quantities at step ``t`` (1-based) of ``run``, from its recorded state and path:
+    g (recovered from m: g_t = (m_t − β1 m_(t−1))/(1 − β1)), m, v, m̂, v̂, the step Δ and x before
+    and after. Float64 from the float32 records."""
+    s = {k: np.asarray(v, np.float64) for k, v in run.state.items()}
+    b1 = hp["b1"]
+    m_prev = s["m"][t - 2] if t > 1 else np.zeros(2)
+    path = np.asarray(run.path, np.float64)
+    return {
+        "g": (s["m"][t - 1] - b1 * m_prev) / (1 - b1),
+        "m": s["m"][t - 1],
+        "v": s["v"][t - 1],
+        "m_hat": s["m_hat"][t - 1],
+        "v_hat": s["v_hat"][t - 1],
+        "step": path[t - 1] - path[t],
+        "x_before": path[t - 1],
+        "x": path[t],
+    }
+
+
+# L2 against decoupled weight decay on the ellipse: the strengths λ the figure offers.
+DECAYS = (0.1, 0.3, 1.0, 3.0)
+
+# SWATS from Adam to SGD on Himmelblau at several learning rates.
+SWATS_LRS = (0.01, 0.03, 0.1)
+
+
+def swats_demo(lr: float) -> Demo:
+    """SWATS (ε = 1e-4) and Adam with the same lr on Himmelblau, 300 steps."""
+    return Demo(
+        "himmelblau",
+        SURFACES["himmelblau"].start,
+        300,
+        (f"swats:lr={format_number(lr)},eps=0.0001", f"adam:lr={format_number(lr)}"),
+    )

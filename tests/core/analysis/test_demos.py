@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,92 @@ def test_on_the_cliff_every_warmup_from_50_steps_rescues_adam_at_lr_1_and_none_i
     for w in (w for w in WARMUPS if w >= 50):
         run = warmup_demo(w).runs()[0]
         assert left_picture_at(run, cliff) is None and gap(run, cliff) < 1e-3, w
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.1, 0.25, 0.5, 0.75, 0.95, 1.05])
+def test_sgd_on_the_bowl_steps_lr_times_the_gradient_and_scales_the_distance_by_1_minus_2_lr(lr):
+    from optviz.core.analysis.demos import SGD_LRS, left_picture_at, sgd_demo, sgd_factor
+
+    assert lr in SGD_LRS
+    run = sgd_demo(lr).runs()[0]
+    bowl = SURFACES["bowl"]
+    start = np.asarray(bowl.start, np.float64)
+    steps = np.linalg.norm(np.diff(run.path.astype(np.float64), axis=0), axis=1)
+    assert steps[0] == pytest.approx(lr * 2 * np.linalg.norm(start), rel=1e-6)  # lr·|g|, g = 2p
+    distance = np.linalg.norm(run.path[:6].astype(np.float64), axis=1)
+    if lr != 0.5:
+        np.testing.assert_allclose(distance[1:] / distance[:-1], abs(sgd_factor(lr)), rtol=1e-5)
+        crossed = np.sign(run.path[1, 0]) != np.sign(run.path[0, 0])
+        assert crossed == (lr > 0.5)  # past 0.5 every step overshoots to the other side
+    else:
+        assert distance[1] == 0.0  # lands on the minimum in one step
+    assert (left_picture_at(run, bowl) is not None) == (lr > 1)  # above 1 every step lands farther out
+
+
+def test_rmsprops_path_is_the_same_at_every_steepness_while_sgd_at_80_percent_of_2_over_kappa_falls_behind():
+    from optviz.core.analysis.demos import KAPPAS, kappa_demo
+
+    reference = kappa_demo(KAPPAS[0]).runs()[1].path
+    sgd_gaps = []
+    for kappa in KAPPAS:
+        demo = kappa_demo(kappa)
+        f = facts(demo)
+        rmsprop = demo.runs()[1]
+        np.testing.assert_allclose(rmsprop.path, reference, atol=1e-6)  # scale-free, to float32 rounding
+        sgd_gaps.append(f.gaps[0])
+        if kappa >= 25:
+            assert f.gaps[1] < f.gaps[0] / 100
+    assert all(a < b for a, b in itertools.pairwise(sgd_gaps))  # the steeper y, the slower SGD along x
+
+
+@pytest.mark.parametrize("eta", [0.02, 0.05, 0.07, 0.078, 0.082, 0.09])
+def test_sgd_on_the_ellipse_diverges_exactly_when_2_over_eta_is_under_the_sharpness_25(eta):
+    from optviz.core.analysis.demos import ETAS, eta_demo, gap, left_picture_at
+
+    assert eta in ETAS
+    run = eta_demo(eta).runs()[0]
+    ellipse = SURFACES["ellipse"]
+    if 2 / eta < 25:
+        assert left_picture_at(run, ellipse) is not None
+    else:
+        assert left_picture_at(run, ellipse) is None and gap(run, ellipse) < 0.02
+
+
+def _beale_gradient(x: float, y: float) -> np.ndarray:
+    """Beale's gradient, written out by hand in float64."""
+    a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    return np.array(
+        [
+            2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+            2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y**2,
+        ]
+    )
+
+
+@pytest.mark.parametrize("t", [1, 2, 10, 37, 50])
+def test_the_seven_steps_values_satisfy_adams_seven_equations_at_every_step(t):
+    from optviz.core.analysis.demos import SEVEN, seven_steps
+    from optviz.core.spec import parse_surface_spec
+
+    hp = parse_surface_spec(SEVEN.opts[0]).settings()
+    run = SEVEN.runs()[0]
+    now, before = seven_steps(run, hp, t), seven_steps(run, hp, t - 1) if t > 1 else None
+    b1, b2, lr, eps = hp["b1"], hp["b2"], hp["lr"], hp["eps"]
+    close = dict(rtol=2e-5, atol=1e-7)
+    np.testing.assert_allclose(now["g"], _beale_gradient(*now["x_before"]), rtol=1e-3)  # 1. g from m, float32
+    m_prev = before["m"] if before else 0.0
+    v_prev = before["v"] if before else 0.0
+    np.testing.assert_allclose(now["m"], b1 * m_prev + (1 - b1) * now["g"], **close)  # 2.
+    np.testing.assert_allclose(now["v"], b2 * v_prev + (1 - b2) * _beale_gradient(*now["x_before"]) ** 2, rtol=2e-3)
+    np.testing.assert_allclose(now["m_hat"], now["m"] / (1 - b1**t), **close)  # 4.
+    np.testing.assert_allclose(now["v_hat"], now["v"] / (1 - b2**t), **close)  # 5.
+    # 6. and 7.: the path moved by Δ = lr·m̂/(√v̂ + ε) (the shown step is the path's own difference)
+    np.testing.assert_allclose(now["step"], lr * now["m_hat"] / (np.sqrt(now["v_hat"]) + eps), rtol=1e-4)
+
+
+def test_swats_at_the_default_lr_switches_to_sgd_within_the_demo():
+    from optviz.core.analysis.demos import swats_demo
+
+    swats, adam = swats_demo(0.03).runs()
+    assert swats.switched_at is not None and 0 < swats.switched_at < 300
+    assert swats.loss[-1] < 1e-6 and adam.loss[-1] < 1e-6

@@ -275,3 +275,24 @@ def test_the_bias_correction_and_amsgrad_figures_draw_the_runs_their_sentences_m
         assert xy(path_trace(drawn["learn_bias_paths"], name))[0][:50] == pytest.approx(run.path[:50, 0].tolist())
     for name, run in zip(("Adam", "AMSGrad"), amsgrad):
         assert xy(path_trace(drawn["learn_amsgrad_loss"], name))[1][-1] == pytest.approx(float(run.loss[-1]), rel=1e-5)
+
+
+def test_the_eta_scrubber_holds_every_run_of_its_fan_and_opens_at_the_racers_own_value(learn):
+    from optviz.core.analysis.demos import ETA_FAN, eta_demo
+    from optviz.core.engine.trajectory import run_one
+    from optviz.core.spec import parse_spec
+
+    fig = charts(learn)["learn_eta_scrub"]
+    slider = fig["layout"]["sliders"][0]
+    labels = [s["label"] for s in slider["steps"]]
+    assert len(labels) == len(ETA_FAN) and labels[slider["active"]] == "lr=0.078"
+    frames = {f["name"]: f for f in fig["frames"]}
+    demo = eta_demo(0.078)
+    for i in (0, labels.index("lr=0.082"), len(labels) - 1):
+        frame = frames[slider["steps"][i]["args"][0][0]]
+        drawn = frame["data"][0]  # the path: the first trace a step restyles
+        run = run_one(demo.problem, demo.start, demo.steps, parse_spec(f"sgd:lr={ETA_FAN[i]}"))
+        n = len(run.path)
+        x, y = xy(drawn)
+        np.testing.assert_allclose(np.asarray(x, float)[:n], run.path[:, 0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(y, float)[:n], run.path[:, 1], rtol=1e-5, atol=1e-6)

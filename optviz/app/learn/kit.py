@@ -10,17 +10,20 @@ import streamlit as st
 
 from optviz.app.kit.cache import shared
 from optviz.app.kit.charts import chart
-from optviz.app.kit.runs import grid
+from optviz.app.kit.runs import grid, surface_picture
 from optviz.app.learn.races import demo_runs
 from optviz.core.analysis.demos import Demo, Facts, facts
 from optviz.core.analysis.measures import loss_grid
+from optviz.core.engine.fan import Fan, run_fan
 from optviz.core.engine.trajectory import Run
+from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.formulas import DEFAULT_DOMAIN, custom_surface
 from optviz.core.problems.surfaces import SURFACES
-from optviz.core.spec import parse_axis, parse_spec
+from optviz.core.spec import parse_axis, parse_spec, parse_surface_spec
 from optviz.link import MnistConfig, RaceConfig, SurfacesConfig, SweepConfig
 from optviz.plots.common import PathData, color
 from optviz.plots.curves import curves_figure
+from optviz.plots.scrub import FanData, scrub_top
 from optviz.plots.surface_figures import contour_figure
 
 
@@ -108,3 +111,34 @@ def demo_losses(target, demo: Demo, labels: list[str], key: str) -> None:
     runs = demo_runs(demo)
     gaps = [r.loss - (surface.f_min or 0.0) for r in runs]
     chart(target, curves_figure(paths_of(runs, labels), [("loss − min f (log)", gaps, True)], height=280), key=key)
+
+
+@shared(max_entries=8)
+def demo_fan(demo: Demo, key: str, values: tuple[float, ...]) -> Fan:
+    """The demo's first racer at each of ``values`` of ``key``, in one call (optviz.core.engine.fan)."""
+    spec = parse_surface_spec(demo.opts[0])
+    return run_fan(demo.problem, demo.start, demo.steps, spec, key, np.asarray(values))
+
+
+def scrub_figure(target, demo: Demo, key: str, values: tuple[float, ...], label: str, chart_key: str) -> FanData:
+    """The demo's top view with the what-if scrubber over ``key`` of its first racer (on a catalogue
+    surface): a slider whose every step is a run already in the page, so dragging it asks the
+    server nothing. Starts at the racer's own value; returns the fan as drawn."""
+    surface = demo.problem
+    spec = parse_surface_spec(demo.opts[0])
+    fan = demo_fan(demo, key, values)
+    current = int(np.argmin(np.abs(fan.values - float(spec.settings()[key]))))
+    data = FanData(label, REGISTRY[spec.name].display_name, color(0), key, *_fan_arrays(fan), current)
+    xs, ys, z = grid(surface)
+    floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
+    minima = [(m.x, m.y, m.f) for m in surface.minima]
+    base = contour_figure(
+        xs, ys, z, [data.member(current)], minima, demo.start, floor, surface.log_scale, key=chart_key
+    )
+    log = surface.f_min is not None
+    chart(target, scrub_top(base, data, floor, log, surface_picture(surface, floor, surface.log_scale)), key=chart_key)
+    return data
+
+
+def _fan_arrays(fan: Fan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return fan.values, fan.paths, fan.losses, fan.diverged_at

@@ -6,10 +6,10 @@ import streamlit as st
 
 from optviz.app.kit.cache import shared
 from optviz.app.kit.charts import chart
-from optviz.app.learn.kit import demo_facts, demo_link, paths_of, surfaces_link, sweep_link, try_it
+from optviz.app.learn.kit import demo_facts, demo_link, paths_of, scrub_figure, surfaces_link, sweep_link, try_it
 from optviz.app.learn.races import demo_runs
 from optviz.app.learn.warmup import warmup_figure
-from optviz.core.analysis.demos import EDGE, ETAS, WARMUP, Demo, eta_demo, gap, left_picture_at
+from optviz.core.analysis.demos import EDGE, ETA_FAN, ETAS, WARMUP, Demo, eta_demo, gap, left_picture_at
 from optviz.core.analysis.stability import stability
 from optviz.core.numbers import sig
 from optviz.plots.curves import curves_figure, stability_figure
@@ -32,6 +32,13 @@ def section_stability() -> None:
         "**sharpness < 2/η**; heavy-ball momentum μ relaxes it to (2+2μ)/η. The ellipse has sharpness 25 "
         "everywhere: 2/η = 25 at η = 0.08. Drag η across it."
     )
+    st.markdown(
+        f"**Scrub it.** The slider over this picture holds SGD's run at {len(ETA_FAN)} values of η from "
+        f"{sig(ETA_FAN[0])} to {sig(ETA_FAN[-1])}, all computed at once: drag it and the path follows without "
+        "asking the server. Under 0.08 the path zig-zags in, over it out; the strip under the picture is the loss."
+    )
+    scrub_figure(st, eta_demo(0.078), "lr", ETA_FAN, "SGD", "learn_eta_scrub")
+    st.markdown("The loss and the reason, for the η you pick:")
     a, b = st.columns(2)
     eta = st.select_slider("SGD's η", ETAS, key="learn_eta", format_func=sig)
     demo = eta_demo(eta)

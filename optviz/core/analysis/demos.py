@@ -154,6 +154,10 @@ def kappa_demo(kappa: float) -> Demo:
 ETAS = (0.02, 0.05, 0.07, 0.078, 0.082, 0.09)
 
 
+# The scrubber's η values across 2/η = 25: 0.01 to 0.1, a hair either side of 0.08 among them.
+ETA_FAN = tuple(sorted({*(round(float(v), 4) for v in np.linspace(0.01, 0.1, 46)), 0.078, 0.082}))
+
+
 def eta_demo(eta: float) -> Demo:
     """SGD at lr = ``eta`` on the ellipse, EDGE's start and length."""
     return Demo("ellipse", EDGE.start, EDGE.steps, (f"sgd:lr={format_number(eta)}",))

@@ -165,3 +165,16 @@ def test_swats_at_the_default_lr_switches_to_sgd_within_the_demo():
     swats, adam = swats_demo(0.03).runs()
     assert swats.switched_at is not None and 0 < swats.switched_at < 300
     assert swats.loss[-1] < 1e-6 and adam.loss[-1] < 1e-6
+
+
+def test_the_eta_scrubber_zig_zags_in_under_0_08_and_out_over_it():
+    from optviz.core.analysis.demos import ETA_FAN, eta_demo
+    from optviz.core.engine.fan import run_fan
+    from optviz.core.spec import parse_surface_spec
+
+    demo = eta_demo(0.078)
+    fan = run_fan(demo.problem, demo.start, demo.steps, parse_surface_spec(demo.opts[0]), "lr", ETA_FAN)
+    assert {0.078, 0.082} <= set(ETA_FAN) and min(ETA_FAN) < 0.08 < max(ETA_FAN)
+    for eta, loss in zip(ETA_FAN, fan.losses):
+        if eta != 0.08:  # 2/η = 25 exactly: the sharp direction neither grows nor shrinks
+            assert (loss[-1] < loss[0]) == (eta < 0.08), eta

@@ -4,7 +4,7 @@ optviz's packages are layers, each importing only from its own layer and those u
 
     core  <  link  <  plots  <  app  <  cli
 
-and inside the core: limits, numbers < optimizers < spec < problems < engine < analysis < warmup.
+and inside the core: limits, numbers < expressions < optimizers < spec < problems < engine < analysis < warmup.
 The core never imports Streamlit or Plotly; plots never import Streamlit or JAX (nor the core,
 which would bring JAX); nothing imports Streamlit outside the app (the CLI only starts it); and
 no two modules import each other, directly or round a longer cycle.
@@ -23,6 +23,7 @@ LAYERS = ["optviz.core", "optviz.link", "optviz.plots", "optviz.app", "optviz.cl
 CORE_LAYERS = [
     "optviz.core.limits",
     "optviz.core.numbers",
+    "optviz.core.expressions",
     "optviz.core.optimizers",
     "optviz.core.spec",
     "optviz.core.problems",

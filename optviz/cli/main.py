@@ -102,6 +102,7 @@ def _race(args) -> RaceConfig:
         "seed": args.seed,
         "expr": args.expr,
         "domain": args.domain,
+        "rule": getattr(args, "rule", None),  # the commands that take --rule
     }
     cfg, _ = SurfacesConfig.from_query({k: v for k, v in flags.items() if v is not None}, strict=True)
     return cfg.race
@@ -387,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race",
     )
+    p.add_argument(
+        "--rule",
+        action="append",
+        metavar="RULE",
+        help="your own optimizer, 'NAME: STATEMENTS | DEFAULTS', e.g. 'mine: p = p - lr*sign(g) | lr=0.01'; "
+        "then --opt mine; repeatable",
+    )
     _noise_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
@@ -455,6 +463,7 @@ FLAGS = {
     "surfaces": "--surfaces",
     "lr_min": "--lr-min",
     "lr_max": "--lr-max",
+    "rule": "--rule",
 }
 
 

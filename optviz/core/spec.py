@@ -27,6 +27,7 @@ from optviz.core.limits import (
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
+from optviz.core.optimizers.rules import public_name, resolve
 
 
 class SpecError(ValueError):
@@ -104,7 +105,7 @@ def parse_int(item: str, text: str, low: int, high: int) -> int:
 def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
     """An OptSpec for ``name`` with ``overrides`` (its hyperparameters or the common schedule and
     clipping keys) validated and the rest at their defaults."""
-    key = name.strip().lower()
+    key = resolve(name.strip().lower())
     if key not in REGISTRY:
         raise SpecError(f"unknown optimizer {name!r}; choose one of: {', '.join(REGISTRY)}")
     opt = REGISTRY[key]
@@ -199,7 +200,7 @@ def fit_spec(text: str) -> tuple[OptSpec, list[str]]:
     except SpecError as err:
         first = err
     name, _, rest = str(text).strip().partition(":")
-    key_name = name.strip().lower()
+    key_name = resolve(name.strip().lower())
     if key_name not in REGISTRY or len(str(text)) > MAX_SPEC_LENGTH:
         raise first
     own = REGISTRY[key_name].hparam_names
@@ -272,7 +273,7 @@ def format_spec(spec: OptSpec, full: bool = False) -> str:
         for k, v in spec.common.items()
         if v != sched.DEFAULTS[k]
     ]
-    return spec.name + (":" + ",".join(items) if items else "")
+    return public_name(spec.name) + (":" + ",".join(items) if items else "")
 
 
 def parse_specs(texts: list[str]) -> list[OptSpec]:

@@ -8,7 +8,8 @@ where it differs from the default: ``log=1|0``, ``arrows=1``, ``tol``, ``playbac
 they are not simply 1, 2, 3, ...: a racer keeps its colour for life, and a slide's legend must
 match what a student who opens the link sees. ``scrub=KEY`` opens the what-if scrubber over one
 setting of a racer (a hyperparameter, a schedule or clipping key, or ``start_x``/``start_y``),
-``scrub_racer=K`` (1-based; the first by default) names the racer.
+``scrub_racer=K`` (1-based; the first by default) names the racer. ``rule`` (repeated) is an
+optimizer rule typed as text (optviz.core.optimizers.rules), which ``opt`` may then name.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 
 from optviz.core.analysis.suggested import suggested_lr
 from optviz.core.engine.fan import START_KEYS, setting
-from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
+from optviz.core.limits import MAX_NOISE, MAX_RULES, MAX_SEED, MAX_STEPS, RACER_COLORS
+from optviz.core.optimizers.rules import RuleError, in_scope
 from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.spec import (
@@ -70,6 +72,7 @@ class RaceConfig:
     seed: int = 0
     expr: str = ""  # the formula, when surface is "custom"
     domain: tuple[float, float, float, float] = DEFAULT_DOMAIN  # its plotting domain
+    rules: tuple[str, ...] = ()  # typed optimizer rules (optviz.core.optimizers.rules) the racers may name
 
     def surface_obj(self) -> Surface:
         """The Surface itself: from the catalogue, or compiled from the custom formula."""
@@ -223,16 +226,37 @@ def _read_surface(read: Reader) -> tuple[str, str, tuple]:
 def _read_race(read: Reader) -> RaceConfig:
     surface, expr, domain = _read_surface(read)
     default_start = custom_surface(expr, domain).start if surface == CUSTOM else SURFACES[surface].start
+    rules = read_rules(read)
+    with in_scope(rules):  # checked already: the racers may now name them
+        specs = read.specs("opt", default_specs(surface), check_surface)
     return RaceConfig(
         surface=surface,
         expr=expr,
         domain=domain,
         start=read.value("start", lambda t: parse_point("start", t), default_start),
         steps=read.value("steps", parse_steps, DEFAULT_STEPS, (1, MAX_STEPS), whole=True),
-        specs=read.specs("opt", default_specs(surface), check_surface),
+        specs=specs,
         noise=read.value("noise", parse_noise, 0.0, (0.0, MAX_NOISE)),
         seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
+        rules=rules,
     )
+
+
+def read_rules(read: Reader) -> tuple[str, ...]:
+    """The link's typed rules (``rule``, repeated; at most MAX_RULES), each checked; one that is
+    refused is left out, said in one line (strictly: refused)."""
+    texts = read.texts("rule")
+    if len(texts) > MAX_RULES:
+        read.warn(f"rule: {len(texts)} rules given; at most {MAX_RULES}, using the first {MAX_RULES}")
+        texts = texts[:MAX_RULES]
+    kept: list[str] = []
+    for text in texts:
+        try:
+            with in_scope([*kept, text]):
+                kept.append(text.strip())
+        except RuleError as err:
+            read.warn(f"{err}; that rule is left out", str(err))
+    return tuple(kept)
 
 
 def race_query(race: RaceConfig) -> Query:
@@ -250,6 +274,8 @@ def race_query(race: RaceConfig) -> Query:
     if race.surface == CUSTOM:
         query["expr"] = race.expr
         query["domain"] = ",".join(format_number(v) for v in race.domain)
+    if race.rules:
+        query["rule"] = list(race.rules)
     return query
 
 

@@ -545,3 +545,40 @@ def test_a_scrub_link_naming_a_setting_its_racer_lacks_says_so_and_draws_no_scru
     assert not at.exception
     assert any("'b1' is not a setting of sgd to scrub" in w.value for w in at.warning)
     assert "sliders" not in chart_with(at, "contour")["layout"]
+
+
+RULE_ADAM = (
+    "mine: m = b1*m + (1 - b1)*g; v = b2*v + (1 - b2)*g**2; "
+    "p = p - lr*(m/(1 - b1**t))/(sqrt(v/(1 - b2**t)) + eps) | lr=0.001, b1=0.9, b2=0.999, eps=1e-8"
+)
+
+
+def test_a_rule_in_the_link_races_as_the_builtin_it_spells_and_the_link_keeps_it():
+    at = make_app(surface="rosenbrock", steps="200", opt=["mine:lr=0.02", "adam:lr=0.02"], rule=RULE_ADAM)
+    at.run()
+    assert not at.exception and not at.warning
+    top = chart_with(at, "contour")
+    ours, theirs = (xy(path_trace(top, name)) for name in ("mine (lr=0.02)", "Adam (lr=0.02)"))
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-4, abs=1e-5) and ours[1] == pytest.approx(
+        theirs[1], rel=1e-4, abs=1e-5
+    )
+    assert query(at)["rule"] == [RULE_ADAM] and query(at)["opt"] == ["mine:lr=0.02", "adam:lr=0.02"]
+    at.toggle(key="inside").set_value(True).run()  # its rule with the numbers in, its state per step
+    latex = " ".join(el.value for el in at.latex)
+    assert not at.exception and r"\texttt{m = }" in latex and "0.02" in latex and r"\mathit{lr}" not in latex
+    assert "m = " in latex and "v = " in latex  # the state variables' values at the step shown
+
+
+def test_a_rule_typed_in_the_box_joins_the_pickers_and_a_bad_one_is_named_and_left_out():
+    at = make_app()
+    at.run()
+    at.text_area(key="rules").set_value("signs: p = p - lr*sign(g) | lr=0.05").run()
+    options = at.selectbox(key="quick_opt").options
+    assert "signs" in options
+    at.selectbox(key="quick_opt").set_value("signs").run()
+    assert not at.exception and query(at)["rule"] == ["signs: p = p - lr*sign(g) | lr=0.05"]
+    assert query(at)["opt"][0].startswith("signs")
+    at.text_area(key="rules").set_value("signs: p = p.__class__ | lr=0.05").run()
+    assert not at.exception
+    assert any("Attribute" in w and "left out" in w for w in shown(at.warning))
+    assert chart_with(at, "contour")["data"]  # the page keeps working, the racer back on Adam

@@ -10,9 +10,11 @@ import streamlit as st
 from optviz.app.kit.boxes import fit_box, number_box
 from optviz.app.surfaces.state import (
     common_key,
+    follow_rules,
     hp_key,
     log_slider_value,
     new_racer_color,
+    optimizer_options,
     seed_hparam,
     slider_key,
     slider_stops,
@@ -22,7 +24,7 @@ from optviz.app.surfaces.state import (
 from optviz.core.analysis.suggested import BUDGET, suggested_lr
 from optviz.core.limits import MAX_COORD, MAX_NOISE, MAX_RUNS, MAX_SEED, MAX_STEPS
 from optviz.core.numbers import sig
-from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, HParam
+from optviz.core.optimizers import REGISTRY, HParam
 from optviz.core.optimizers import schedule as sched
 from optviz.core.problems.formulas import DEFAULT_DOMAIN, EXAMPLE, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES
@@ -229,7 +231,7 @@ def quick_row() -> None:
     c1, c2 = st.columns([1, 2])
     c1.selectbox(
         "racer 1",
-        SURFACE_NAMES,
+        optimizer_options(),
         key="quick_opt",
         format_func=lambda k: REGISTRY[k].display_name,
         on_change=_quick_optimizer,
@@ -296,6 +298,9 @@ def _tuned_line(tuned, run) -> str:
     )
 
 
+RULE_EXAMPLE = "lionish: m = 0.9*m + 0.1*g; p = p - lr*sign(m) | lr=0.01"
+
+
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
@@ -350,6 +355,15 @@ def sidebar() -> None:
             key="fair_race",
             help="gives every optimizer the same tuning budget on this surface and start, then races the tuned ones",
         )
+        st.text_area(
+            "Your rules",
+            key="rules",
+            on_change=follow_rules,
+            placeholder=RULE_EXAMPLE,
+            help="your own optimizer, one a line: NAME: STATEMENTS | DEFAULTS. g is the gradient, p the "
+            "parameters, t the step; every other name you assign is state that starts at 0. A rule then "
+            "appears among the optimizers above.",
+        )
 
 
 def _race_entry(n: int, rid: int) -> None:
@@ -357,7 +371,7 @@ def _race_entry(n: int, rid: int) -> None:
     with st.expander(f"{n + 1}. {REGISTRY[name].display_name}", expanded=n < 3):
         st.selectbox(
             "optimizer",
-            SURFACE_NAMES,
+            optimizer_options(),
             key=f"r{rid}_name",
             format_func=lambda k: REGISTRY[k].display_name,
             label_visibility="collapsed",

@@ -12,8 +12,10 @@ import streamlit as st
 
 from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
 from optviz.core.engine.fan import scrubbable
-from optviz.core.optimizers import REGISTRY, HParam
+from optviz.core.limits import MAX_RULES
+from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, HParam
 from optviz.core.optimizers import schedule as sched
+from optviz.core.optimizers.rules import RuleError, in_scope, public_name
 from optviz.core.problems.formulas import ExprError, check_custom
 from optviz.core.spec import OptSpec, SpecError, format_number, make_spec
 from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
@@ -85,6 +87,7 @@ def load_config(
     put("steps", int(cfg.steps))
     put("noise", float(cfg.noise))
     put("seed", int(cfg.seed))
+    put("rules", "\n".join(cfg.rules))
     if not only_missing:
         ss["race"] = list(range(len(cfg.specs)))
         ss["next_rid"] = len(cfg.specs)
@@ -207,10 +210,46 @@ def _clamped(value, low: int, high: int) -> int | None:
     return None if value is None else int(min(max(int(value), low), high))
 
 
+def session_rules() -> tuple[tuple[str, ...], dict[str, str], list[tuple[str, str]]]:
+    """The rules in the "Your rules" box (one a line, at most MAX_RULES): the ones that pass, their
+    {name: internal name}, and (box, why) for each left out."""
+    lines = [line.strip() for line in str(st.session_state.get("rules", "")).splitlines() if line.strip()]
+    kept: list[str] = []
+    names: dict[str, str] = {}
+    problems = [("Your rules", f"at most {MAX_RULES} rules; the rest are left out")] if len(lines) > MAX_RULES else []
+    for text in lines[:MAX_RULES]:
+        try:
+            with in_scope([*kept, text]) as names:
+                kept.append(text)
+        except RuleError as err:
+            problems.append(("Your rules", f"{err}; that rule is left out"))
+    return tuple(kept), names, problems
+
+
+def optimizer_options() -> tuple[str, ...]:
+    """What a racer may be: the optimizers offered on surfaces, then this session's rules."""
+    return SURFACE_NAMES + tuple(session_rules()[1].values())
+
+
+def follow_rules() -> None:
+    """After the rules box changed: a racer that ran a rule runs the rule of that name now (its
+    text may have changed), or Adam if there is none."""
+    ss = st.session_state
+    names = session_rules()[1]
+    for rid in ss.get("race", []):
+        name = ss.get(f"r{rid}_name", "")
+        if name in SURFACE_NAMES:
+            continue
+        new = names.get(public_name(name), "adam")
+        ss[f"r{rid}_name"] = new
+        for hp in REGISTRY[new].hparams:
+            seed_hparam(rid, new, hp, hp.default, only_missing=True)
+
+
 def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
     """The race as the widgets now describe it, and (control, why) for each value that had to be replaced."""
     ss = st.session_state
-    problems: list[tuple[str, str]] = []
+    rules, _, problems = session_rules()
     specs = []
     for rid in ss["race"]:
         name = ss[f"r{rid}_name"]
@@ -234,7 +273,8 @@ def current_config() -> tuple[RaceConfig, list[tuple[str, str]]]:
     start = (float(ss["start_x"]), float(ss["start_y"]))
     if not all(math.isfinite(v) for v in start):
         start = RaceConfig().start
-    cfg = RaceConfig(surface, start, int(ss["steps"]), tuple(specs), float(ss["noise"]), int(ss["seed"]), expr, domain)
+    steps, noise, seed_ = int(ss["steps"]), float(ss["noise"]), int(ss["seed"])
+    cfg = RaceConfig(surface, start, steps, tuple(specs), noise, seed_, expr, domain, rules)
     return cfg, problems
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from optviz.core.engine import packed
 from optviz.core.engine.sweep import cell_settings
-from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, noise_input, program
+from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, in_catalogue, noise_input, program
 from optviz.core.limits import MAX_COORD, MAX_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
@@ -148,9 +148,11 @@ def _program_for(surface: Surface, opt_name: str):
     clip and schedule work a plain racer skips made the fan 1.6x quicker but parted the same
     way, so the fan keeps the single runs' arithmetic (a fan of 48 costs about 4.5 runs).
     """
-    if SURFACE_INDEX.get(surface.name) is not None and CATALOGUE[SURFACE_INDEX[surface.name]] is surface:
-        return _fan_program(CATALOGUE, (opt_name, opt_name)), SURFACE_INDEX[surface.name], 0
-    return _fan_program((surface,), (opt_name,)), 0, 0
+    if not in_catalogue(surface):
+        return _fan_program((surface,), (opt_name,)), 0, 0
+    # A typed rule's single runs have it inline (a program of its own): so has its fan.
+    branches = (opt_name, opt_name) if opt_name in packed.INDEX else (opt_name,)
+    return _fan_program(CATALOGUE, branches), SURFACE_INDEX[surface.name], 0
 
 
 _compiling = threading.Lock()

@@ -64,6 +64,12 @@ def layouts() -> dict[str, Layout]:
     return {name: _layout(name) for name in SURFACE_NAMES}
 
 
+def layout(name: str) -> Layout:
+    """One optimizer's layout: a built-in's from :func:`layouts`, a typed rule's read off now
+    (it fits: optviz.core.limits.MAX_RULE_STATE keeps its state within the packed sizes)."""
+    return layouts()[name] if name in layouts() else _layout(name)
+
+
 def state_size() -> int:
     """Floats of packed state: the largest optimizer's."""
     return max(layout.size for layout in layouts().values())
@@ -126,14 +132,14 @@ def update_branch(name: str) -> Callable:
     """(grad, packed state, params, value vector, t, T, problem) -> (new params, packed state,
     packed inspection, lr): the step protocol (optviz.core.optimizers.step) after the gradient,
     for update ``t`` of ``T``; the lr the update used is returned with it."""
-    opt, layout = REGISTRY[name], layouts()[name]
+    opt, shape = REGISTRY[name], layout(name)
 
     def branch(grad, packed, params, hvec, t, total, problem: Problem):
-        out = apply(opt, grad, problem, params, _unpack_state(layout, packed), hparams_of(name, hvec), t, total)
+        out = apply(opt, grad, problem, params, _unpack_state(shape, packed), hparams_of(name, hvec), t, total)
         return (
             out.params,
             _pack_state(out.state),
-            _pack_info(layout, opt.inspect(out.state, out.hparams)),
+            _pack_info(shape, opt.inspect(out.state, out.hparams)),
             out.hparams["lr"],
         )
 
@@ -142,10 +148,10 @@ def update_branch(name: str) -> Callable:
 
 def point_branch(name: str) -> Callable:
     """(params, packed state, value vector) -> the point where the optimizer takes its gradient."""
-    opt, layout = REGISTRY[name], layouts()[name]
+    opt, shape = REGISTRY[name], layout(name)
 
     def point(params, packed, hvec):
-        return opt.gradient_point(params, _unpack_state(layout, packed), hparams_of(name, hvec))
+        return opt.gradient_point(params, _unpack_state(shape, packed), hparams_of(name, hvec))
 
     return point
 
@@ -155,5 +161,5 @@ def unpack_info(name: str, rows) -> dict:
 
     Keys whose values were scalars per step come back as one column.
     """
-    layout = layouts()[name]
-    return {k: rows[:, i, 0] if k in layout.scalar_keys else rows[:, i, :] for i, k in enumerate(layout.inspect_keys)}
+    shape = layout(name)
+    return {k: rows[:, i, 0] if k in shape.scalar_keys else rows[:, i, :] for i, k in enumerate(shape.inspect_keys)}

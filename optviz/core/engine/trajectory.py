@@ -133,10 +133,18 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
 
 
 def _program_for(surface: Surface, opt_name: str):
-    """The program and the two indices that select ``surface`` and ``opt_name`` in it."""
-    if SURFACE_INDEX.get(surface.name) is not None and CATALOGUE[SURFACE_INDEX[surface.name]] is surface:
+    """The program and the two indices that select ``surface`` and ``opt_name`` in it: the
+    catalogue's, or for a custom formula or a typed rule one of their own."""
+    if in_catalogue(surface) and opt_name in packed.INDEX:
         return program(CATALOGUE, packed.NAMES), SURFACE_INDEX[surface.name], packed.INDEX[opt_name]
+    if in_catalogue(surface):  # a rule: its own program over every catalogue surface
+        return program(CATALOGUE, (opt_name,)), SURFACE_INDEX[surface.name], 0
     return program((surface,), (opt_name,)), 0, 0
+
+
+def in_catalogue(surface: Surface) -> bool:
+    """Whether ``surface`` is the catalogue's own (not a custom formula)."""
+    return SURFACE_INDEX.get(surface.name) is not None and CATALOGUE[SURFACE_INDEX[surface.name]] is surface
 
 
 @dataclass

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from optviz.core.optimizers import rules
 from optviz.core.optimizers.adam import ADAM, ADAMAX, ADAMW, AMSGRAD, NADAM
 from optviz.core.optimizers.adaptive import ADAGRAD, RMSPROP
 from optviz.core.optimizers.base import HParam, OptimizerDef
@@ -24,8 +25,25 @@ from optviz.core.optimizers.swats import SWATS
 # changed in its parent).
 FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curvature", "matrix-aware")
 
-REGISTRY: dict[str, OptimizerDef] = {
-    opt.name: opt
+
+class Registry(dict[str, OptimizerDef]):
+    """The built-ins by name; a lookup by a registered rule's internal name (``mine~1a2b…``,
+    optviz.core.optimizers.rules) finds the rule too, but listings (iteration, len) show the
+    built-ins only, so one visitor's rule never appears in another's pickers."""
+
+    def __missing__(self, key: str) -> OptimizerDef:
+        return rules.RULES[key]
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in rules.RULES
+
+    def get(self, key: str, default=None):
+        """The entry for ``key`` (a built-in or a registered rule), else ``default``."""
+        return self[key] if key in self else default  # noqa: SIM401 - dict.get skips __missing__
+
+
+REGISTRY: Registry = Registry(
+    (opt.name, opt)
     for opt in (
         SGD,
         MOMENTUM,
@@ -54,7 +72,8 @@ REGISTRY: dict[str, OptimizerDef] = {
         ADAFACTOR,
         MUON,
     )
-}
+)
+rules.reserve_names(dict.keys(REGISTRY))
 # The optimizers offered on the 2D surfaces, and on networks (each entry says why where it is not).
 SURFACE_NAMES: tuple[str, ...] = tuple(n for n, o in REGISTRY.items() if not o.surface_note)
 NETWORK_NAMES: tuple[str, ...] = tuple(n for n, o in REGISTRY.items() if not o.network_note)

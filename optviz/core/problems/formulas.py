@@ -18,44 +18,13 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from optviz.core.expressions import BINARY, CONSTANTS, FUNCTIONS, constant_value
 from optviz.core.limits import MAX_COORD, MAX_EXPR_DEPTH, MAX_EXPR_EXPONENT, MAX_EXPR_LENGTH, MAX_EXPR_NODES
 
 Value = jax.Array | float  # a node's value: a plain number for a constant, an array otherwise
 Fn = Callable[[jax.Array, jax.Array], Value]
-
-FUNCTIONS: dict[str, tuple[Callable, int]] = {
-    "sin": (jnp.sin, 1),
-    "cos": (jnp.cos, 1),
-    "tan": (jnp.tan, 1),
-    "arcsin": (jnp.arcsin, 1),
-    "arccos": (jnp.arccos, 1),
-    "arctan": (jnp.arctan, 1),
-    "arctan2": (jnp.arctan2, 2),
-    "sinh": (jnp.sinh, 1),
-    "cosh": (jnp.cosh, 1),
-    "tanh": (jnp.tanh, 1),
-    "exp": (jnp.exp, 1),
-    "log": (jnp.log, 1),
-    "log10": (jnp.log10, 1),
-    "log2": (jnp.log2, 1),
-    "log1p": (jnp.log1p, 1),
-    "expm1": (jnp.expm1, 1),
-    "sqrt": (jnp.sqrt, 1),
-    "abs": (jnp.abs, 1),
-    "sign": (jnp.sign, 1),
-    "minimum": (jnp.minimum, 2),
-    "maximum": (jnp.maximum, 2),
-    "hypot": (jnp.hypot, 2),
-}
-CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
-_BINARY: dict[type[ast.operator], Callable[[Value, Value], jax.Array]] = {
-    ast.Add: jnp.add,
-    ast.Sub: jnp.subtract,
-    ast.Mult: jnp.multiply,
-    ast.Div: jnp.divide,
-    ast.Pow: jnp.power,
-}
+
 _ALLOWED = (
     f"x, y, numbers, + - * / ** and brackets, the constants {', '.join(CONSTANTS)}, "
     f"and the functions {', '.join(FUNCTIONS)}"
@@ -137,9 +106,9 @@ def _check(node: ast.AST, text: str, depth: int, count: list[int]) -> None:
             raise _err(text, col, f"{node.id!r} is {what}; allowed: {_ALLOWED}")
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         _check(node.operand, text, depth + 1, count)
-    elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+    elif isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         if isinstance(node.op, ast.Pow):
-            exponent = _constant_value(node.right)
+            exponent = constant_value(node.right)
             if exponent is not None and not abs(exponent) <= MAX_EXPR_EXPONENT:
                 shown = ast.get_source_segment(text, node.right) or _token_at(text, node.right.col_offset)
                 raise _err(
@@ -166,34 +135,6 @@ def _check(node: ast.AST, text: str, depth: int, count: list[int]) -> None:
         raise _err(text, col, f"{token!r} ({type(node).__name__}) is not allowed; allowed: {_ALLOWED}")
 
 
-def _constant_value(node: ast.AST) -> float | None:
-    """The value of a constant sub-expression made of numbers, + - * / ** and unary minus, else None.
-
-    Exponents are folded so that 9**9**9**9 is refused (its exponent 9**9**9 is too large)
-    without ever computing it: powers are compared in log space.
-    """
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return float(node.value)
-    if isinstance(node, ast.Name) and node.id in CONSTANTS:
-        return CONSTANTS[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        v = _constant_value(node.operand)
-        return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        a, b = _constant_value(node.left), _constant_value(node.right)
-        if a is None or b is None:
-            return None
-        try:
-            if isinstance(node.op, ast.Pow):
-                if a != 0 and abs(b) * math.log(abs(a)) > 700:  # beyond float range: report as huge
-                    return math.inf
-                return float(a**b) if not isinstance(a**b, complex) else None
-            return float({ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(node.op), a / b if b else math.inf))
-        except (OverflowError, ZeroDivisionError, ValueError):
-            return math.inf
-    return None
-
-
 def _build(node: ast.AST) -> Fn:
     """Nested closures computing the checked tree with jnp: no eval, no exec."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
@@ -211,11 +152,11 @@ def _build(node: ast.AST) -> Fn:
         return (lambda x, y: -inner(x, y)) if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         left = _build(node.left)
-        exponent = _constant_value(node.right) if isinstance(node.op, ast.Pow) else None
+        exponent = constant_value(node.right) if isinstance(node.op, ast.Pow) else None
         if exponent is not None and float(exponent).is_integer():
             n = int(exponent)  # x**2 as an integer power: exact, and defined for negative x
             return lambda x, y: jnp.power(left(x, y), n)
-        op, right = _BINARY[type(node.op)], _build(node.right)
+        op, right = BINARY[type(node.op)], _build(node.right)
         return lambda x, y: op(left(x, y), right(x, y))
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name), "parse() admits nothing else"
     fn = FUNCTIONS[node.func.id][0]

@@ -8,16 +8,18 @@ input exits with status 2 and one line on stderr naming the flag and what is all
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from optviz.core.limits import MAX_LANDSCAPE_GRID, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
+from optviz.core.limits import MAX_LANDSCAPE_GRID, MAX_RULES, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.rules import RuleError, in_scope
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import (
@@ -108,6 +110,20 @@ def _race(args) -> RaceConfig:
     return cfg.race
 
 
+@contextlib.contextmanager
+def _rules(args) -> Iterator[None]:
+    """Within the block the command's --rule texts are known by their names (strictly: a refused
+    rule, or more than MAX_RULES, is an error naming it)."""
+    texts = getattr(args, "rule", None) or []
+    if len(texts) > MAX_RULES:
+        raise SpecError(f"rule: {len(texts)} rules given; at most {MAX_RULES}")
+    try:
+        with in_scope(texts):
+            yield
+    except RuleError as err:
+        raise SpecError(str(err)) from None
+
+
 def _given(texts):
     if not texts:
         raise SpecError("opt: no optimizer given; add at least one, e.g. adam")
@@ -167,10 +183,11 @@ def _parse_surface(args):
 def cmd_sweep(args) -> str:
     """Run a grid of one optimizer and print its metrics."""
     surface = _parse_surface(args)
-    try:
-        spec = parse_surface_spec(args.opt)
-    except SpecError as err:
-        raise SpecError(f"opt: {err}") from None
+    with _rules(args):
+        try:
+            spec = parse_surface_spec(args.opt)
+        except SpecError as err:
+            raise SpecError(f"opt: {err}") from None
     x = parse_axis("x", args.x, spec.name)
     y = parse_axis("y", args.y, spec.name)
     start = parse_point("start", args.start) if args.start is not None else surface.start
@@ -325,6 +342,16 @@ def _surface_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
 
 
+def _rule_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rule",
+        action="append",
+        metavar="RULE",
+        help="your own optimizer, 'NAME: STATEMENTS | DEFAULTS', e.g. 'mine: p = p - lr*sign(g) | lr=0.01'; "
+        "then --opt mine; repeatable",
+    )
+
+
 def _noise_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
     p.add_argument("--seed", default="0", help="noise seed (default 0)")
@@ -388,13 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race",
     )
-    p.add_argument(
-        "--rule",
-        action="append",
-        metavar="RULE",
-        help="your own optimizer, 'NAME: STATEMENTS | DEFAULTS', e.g. 'mine: p = p - lr*sign(g) | lr=0.01'; "
-        "then --opt mine; repeatable",
-    )
+    _rule_arg(p)
     _noise_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
@@ -405,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="X,Y for hyperparameter grids (default: the surface's)")
     p.add_argument("--steps", default="500", help="1..2000 (default 500)")
     p.add_argument("--tol", default="1e-3", help="loss - min f counted as reached (default 1e-3)")
+    _rule_arg(p)
     _noise_args(p)
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("mnist", help="train optimizers on MNIST (the bundled subset unless --data)")
@@ -488,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = args.func(args)
         if out:
             print(out)
-    except (UsageError, SpecError) as err:
+    except (UsageError, SpecError, RuleError) as err:
         print(f"optviz: error: {flag_message(str(err))}", file=sys.stderr)
         return 2
     return 0

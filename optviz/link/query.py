@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
-from optviz.core.limits import MAX_QUERY_LENGTH, MAX_RUNS
+from optviz.core.limits import MAX_QUERY_LENGTH, MAX_RULES, MAX_RUNS
+from optviz.core.optimizers.rules import RuleError, in_scope
 from optviz.core.spec import (
     OptSpec,
     SpecError,
@@ -114,6 +115,23 @@ class Reader:
             f"using the nearest allowed value, {format_number(nearest)}"
         )
         return nearest
+
+    def rules(self, key: str = "rule") -> tuple[str, ...]:
+        """The link's typed optimizer rules (``key``, repeated; at most MAX_RULES), each checked;
+        one that is refused is left out, said in one line (strictly: refused). Read them before
+        the SPECs, inside ``in_scope(rules)``, so that the racers may name them."""
+        texts = self.texts(key)
+        if len(texts) > MAX_RULES:
+            self.warn(f"{key}: {len(texts)} rules given; at most {MAX_RULES}, using the first {MAX_RULES}")
+            texts = texts[:MAX_RULES]
+        kept: list[str] = []
+        for text in texts:
+            try:
+                with in_scope([*kept, text]):
+                    kept.append(text.strip())
+            except RuleError as err:
+                self.warn(f"{err}; that rule is left out", str(err))
+        return tuple(kept)
 
     def spec(self, item: str, text: str) -> OptSpec:
         """An optimizer SPEC from the link: a schedule or clipping value that is not allowed takes

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from optviz.core.analysis.suggested import suggested_lr
 from optviz.core.engine.fan import START_KEYS, setting
-from optviz.core.limits import MAX_NOISE, MAX_RULES, MAX_SEED, MAX_STEPS, RACER_COLORS
-from optviz.core.optimizers.rules import RuleError, in_scope
+from optviz.core.limits import MAX_NOISE, MAX_SEED, MAX_STEPS, RACER_COLORS
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.formulas import DEFAULT_DOMAIN, ExprError, check_custom, custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
 from optviz.core.spec import (
@@ -226,7 +226,7 @@ def _read_surface(read: Reader) -> tuple[str, str, tuple]:
 def _read_race(read: Reader) -> RaceConfig:
     surface, expr, domain = _read_surface(read)
     default_start = custom_surface(expr, domain).start if surface == CUSTOM else SURFACES[surface].start
-    rules = read_rules(read)
+    rules = read.rules()
     with in_scope(rules):  # checked already: the racers may now name them
         specs = read.specs("opt", default_specs(surface), check_surface)
     return RaceConfig(
@@ -240,23 +240,6 @@ def _read_race(read: Reader) -> RaceConfig:
         seed=read.value("seed", parse_seed, 0, (0, MAX_SEED), whole=True),
         rules=rules,
     )
-
-
-def read_rules(read: Reader) -> tuple[str, ...]:
-    """The link's typed rules (``rule``, repeated; at most MAX_RULES), each checked; one that is
-    refused is left out, said in one line (strictly: refused)."""
-    texts = read.texts("rule")
-    if len(texts) > MAX_RULES:
-        read.warn(f"rule: {len(texts)} rules given; at most {MAX_RULES}, using the first {MAX_RULES}")
-        texts = texts[:MAX_RULES]
-    kept: list[str] = []
-    for text in texts:
-        try:
-            with in_scope([*kept, text]):
-                kept.append(text.strip())
-        except RuleError as err:
-            read.warn(f"{err}; that rule is left out", str(err))
-    return tuple(kept)
 
 
 def race_query(race: RaceConfig) -> Query:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from optviz.core.limits import MAX_SWEEP_STEPS
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import (
     OptSpec,
@@ -70,6 +71,7 @@ class SweepConfig:
     metric: str = "loss"
     cell: tuple[float, float] | None = None  # the inspected cell's (x, y) axis values; None: the default cell
     shared_scale: bool = True
+    rules: tuple[str, ...] = ()  # typed optimizer rules opt and opt2 may name (optviz.core.optimizers.rules)
 
     @property
     def specs(self) -> list[OptSpec]:
@@ -106,13 +108,17 @@ class SweepConfig:
             return cls(), [problem]
         read = Reader(params)
         surface = read.choice("surface", tuple(SURFACES), "rosenbrock")
-        opt = read.value("opt", lambda t: check_surface(read.spec("opt", t)), parse_spec("adam"))
-        x = read.value("x", lambda t: parse_axis("x", t, opt.name), default_axis("lr", opt, surface))
-        y = read.value("y", lambda t: parse_axis("y", t, opt.name), default_axis(_other_key(x.key, opt), opt, surface))
-        if x.key == y.key:
-            y = default_axis(_other_key(x.key, opt), opt, surface)
-            read.warn(f"y: the two axes must differ (both are {x.key}); using {format_axis(y)}")
-        opt2 = _read_opt2(read, x, y)
+        rules = read.rules()
+        with in_scope(rules):  # checked already: opt and opt2 may name them
+            opt = read.value("opt", lambda t: check_surface(read.spec("opt", t)), parse_spec("adam"))
+            x = read.value("x", lambda t: parse_axis("x", t, opt.name), default_axis("lr", opt, surface))
+            y = read.value(
+                "y", lambda t: parse_axis("y", t, opt.name), default_axis(_other_key(x.key, opt), opt, surface)
+            )
+            if x.key == y.key:
+                y = default_axis(_other_key(x.key, opt), opt, surface)
+                read.warn(f"y: the two axes must differ (both are {x.key}); using {format_axis(y)}")
+            opt2 = _read_opt2(read, x, y)
         metric = read.choice("metric", METRICS, "loss")
         if metric == "basin" and not (x.is_start or y.is_start):
             read.warn("metric: basins need a start coordinate (x or y) as an axis; using loss")
@@ -128,6 +134,7 @@ class SweepConfig:
             tol=read.stop("tol", TOLERANCES, 1e-3),
             metric=metric,
             shared_scale=read.choice("scale", ("shared", "own"), "shared") == "shared",
+            rules=rules,
         )
         cell = read.value("cell", lambda t: parse_point("cell", t), None)
         return (cfg.at_cell(*_snap(cfg, cell)) if cell is not None else cfg), read.warnings
@@ -153,6 +160,8 @@ class SweepConfig:
             query["cell"] = ",".join(format_number(v) for v in self.cell)
         if not self.shared_scale:
             query["scale"] = "own"
+        if self.rules:
+            query["rule"] = list(self.rules)
         return query
 
 

@@ -419,3 +419,32 @@ def test_a_value_between_stops_takes_the_nearest_in_ratio_or_by_difference_where
     cfg, warnings = LearnConfig.from_query({"warmup": "1", "lr": "0.02", "eta": "-3", "t": "7.4"})
     assert (cfg.warmup, cfg.lr, cfg.eta, cfg.t) == (0, 0.03, min(ETAS), 7)  # 0.02 is nearer 0.03 in ratio
     assert len(warnings) == 4 and all("nearest allowed value" in w for w in warnings)
+
+
+RULES_FOR_LINKS = (
+    "mine: m = b1*m + (1 - b1)*g; p = p - lr*sign(m) | lr=0.01, b1=0.9",
+    "slow: v = 0.99*v + 0.01*g**2; p = p - lr*g/(sqrt(v) + 1e-8) | lr=0.001 [1e-5, 0.1] log",
+)
+
+
+def test_links_keep_their_rules_exactly_and_the_racers_that_name_them():
+    from optviz.link import SurfacesConfig, SweepConfig
+
+    params = {"surface": "rosenbrock", "opt": ["mine:lr=0.02", "slow", "adam"], "rule": list(RULES_FOR_LINKS)}
+    cfg, warnings = SurfacesConfig.from_query(params, strict=True)
+    assert not warnings and cfg.race.rules == RULES_FOR_LINKS
+    query = cfg.to_query()
+    assert query["rule"] == list(RULES_FOR_LINKS) and query["opt"] == ["mine:lr=0.02", "slow", "adam"]
+    again, _ = SurfacesConfig.from_query(query, strict=True)
+    assert again == cfg
+    sweep, warnings = SweepConfig.from_query({"opt": "slow", "rule": RULES_FOR_LINKS[1], "x": "lr=1e-4:0.1:5:log"})
+    assert not warnings and sweep.to_query()["rule"] == [RULES_FOR_LINKS[1]] and sweep.opt.name.startswith("slow~")
+
+
+def test_a_refused_rule_in_a_link_is_left_out_with_one_warning_and_the_racer_naming_it_too():
+    from optviz.link import SurfacesConfig
+
+    cfg, warnings = SurfacesConfig.from_query({"opt": ["mine", "adam"], "rule": "mine: p = p.__dict__ | lr=1"})
+    assert cfg.race.rules == () and [s.name for s in cfg.race.specs] == ["adam"]
+    assert any(w.startswith("rule: ") and "left out" in w for w in warnings)
+    assert any(w.startswith("opt: ") and "'mine'" in w for w in warnings)

@@ -15,6 +15,7 @@ from optviz.app.kit.views import fresh, seed
 from optviz.core.limits import MAX_COORD, MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import (
     OptSpec,
@@ -70,20 +71,22 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
         "Surface", list(SURFACES), key="sw_surface", format_func=lambda n: SURFACES[n].title, on_change=_surface_changed
     )
     problems: Problems = []
-    opt = _spec_box(
-        "Optimizer (SPEC)", "sw_opt", cfg.opt, problems, help="name[:key=value,...]: the settings that stay fixed"
-    )
-    opt2_text = st.text_input(
-        "Compare with (optional SPEC)",
-        key="sw_opt2",
-        help="a second optimizer over the same grid, side by side; it needs both axes",
-    )
-    x = _axis("x", opt, cfg.x, problems)
-    y = _axis("y", opt, cfg.y, problems)
-    if x.key == y.key:
-        problems.append(("The y axis", f"the two axes must differ (both are {x.key}); keeping {format_axis(cfg.y)}"))
-        y = cfg.y if cfg.y.key != x.key else default_axis("x" if x.key != "x" else "y", opt, cfg.surface)
-    opt2 = _second(opt2_text, x, y, problems)
+    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the boxes may name them
+        opt = _spec_box(
+            "Optimizer (SPEC)", "sw_opt", cfg.opt, problems, help="name[:key=value,...]: the settings that stay fixed"
+        )
+        opt2_text = st.text_input(
+            "Compare with (optional SPEC)",
+            key="sw_opt2",
+            help="a second optimizer over the same grid, side by side; it needs both axes",
+        )
+        x = _axis("x", opt, cfg.x, problems)
+        y = _axis("y", opt, cfg.y, problems)
+        if x.key == y.key:
+            why = f"the two axes must differ (both are {x.key}); keeping {format_axis(cfg.y)}"
+            problems.append(("The y axis", why))
+            y = cfg.y if cfg.y.key != x.key else default_axis("x" if x.key != "x" else "y", opt, cfg.surface)
+        opt2 = _second(opt2_text, x, y, problems)
     st.slider("steps", 1, MAX_SWEEP_STEPS, key="sw_steps")
     st.select_slider("tolerance", TOLERANCES, key="sw_tol", format_func=sig)
     c1, c2 = st.columns(2)

@@ -5,15 +5,15 @@ steepness against RMSprop), ``t`` (the step whose values the seven steps show), 
 ``b2`` (the bias-correction demo's moments), ``eps`` (the first-step demo's ε), ``eta`` (SGD's
 step against 2/η), ``warmup`` (the warmup demo's length), ``C`` and ``lr`` (Reddi et al.'s
 counterexample), ``wd`` (λ, L2 against weight decay), ``gen=1`` (the generalization study
-shown), ``swats`` (SWATS's lr), ``family`` (the branch raced); each only when it differs from
-the default.
+shown), ``swats`` (SWATS's lr), ``family`` (the branch raced), ``apart`` (the change to Adam
+raced); each only when it differs from the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optviz.core.analysis.demos import DECAYS, ETAS, KAPPAS, SEVEN_STEPS, SGD_LRS, SWATS_LRS, WARMUPS
+from optviz.core.analysis.demos import APART, DECAYS, ETAS, KAPPAS, SEVEN_STEPS, SGD_LRS, SWATS_LRS, WARMUPS
 from optviz.core.limits import LEARN_B1, LEARN_B2, LEARN_C, LEARN_EPS, LEARN_LRS
 from optviz.core.optimizers import FAMILIES
 from optviz.core.spec import SpecError, format_number, parse_number
@@ -34,6 +34,7 @@ DEFAULTS = {
     "wd": 1.0,
 }
 DEFAULT_FAMILY = "adaptive"
+DEFAULT_APART = next(iter(APART))
 
 
 def _bounded(key: str, bounds: tuple[float, float]):
@@ -67,6 +68,7 @@ class LearnConfig:
     swats: float = DEFAULTS["swats"]  # SWATS's lr (one of SWATS_LRS)
     family: str = DEFAULT_FAMILY  # the branch raced (one of FAMILIES)
     wd: float = DEFAULTS["wd"]  # λ in the weight-decay figure (one of DECAYS)
+    apart: str = DEFAULT_APART  # the change to Adam raced (one of APART)
 
     @classmethod
     def from_query(cls, params: Params) -> tuple[LearnConfig, list[str]]:
@@ -91,6 +93,7 @@ class LearnConfig:
             swats=read.stop("swats", SWATS_LRS, DEFAULTS["swats"]),
             family=read.choice("family", FAMILIES, DEFAULT_FAMILY),
             wd=read.stop("wd", DECAYS, DEFAULTS["wd"]),
+            apart=read.choice("apart", tuple(APART), DEFAULT_APART),
         )
         return cfg, read.warnings
 
@@ -103,4 +106,6 @@ class LearnConfig:
             query["warmup"] = str(self.warmup)
         if self.family != DEFAULT_FAMILY:
             query["family"] = self.family
+        if self.apart != DEFAULT_APART:
+            query["apart"] = self.apart
         return query

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz.core.analysis.demos import DECAYS, ETAS, KAPPAS, SEVEN_STEPS, SGD_LRS, SWATS_LRS, WARMUPS
+from optviz.core.analysis.demos import APART, DECAYS, ETAS, KAPPAS, SEVEN_STEPS, SGD_LRS, SWATS_LRS, WARMUPS
 from optviz.core.engine.fan import scrubbable
 from optviz.core.limits import (
     LEARN_B1,
@@ -223,6 +223,7 @@ def learn_config(draw):
         draw(st.sampled_from(SWATS_LRS)),
         draw(st.sampled_from(FAMILIES)),
         draw(st.sampled_from(DECAYS)),
+        draw(st.sampled_from(tuple(APART))),
     )
 
 

@@ -10,7 +10,7 @@ from optviz.app.kit.runs import grid
 from optviz.app.learn.epsilon import first_step_figure
 from optviz.app.learn.kit import demo_facts, demo_link, demo_paths, series, surfaces_link, sweep_link, try_it
 from optviz.app.learn.races import demo_runs, race
-from optviz.core.analysis.demos import BIAS, SEVEN, SEVEN_STEPS, seven_steps
+from optviz.core.analysis.demos import ADAM_RULE, APART, BIAS, SEVEN, SEVEN_STEPS, seven_steps
 from optviz.core.limits import LEARN_B1, LEARN_B2
 from optviz.core.numbers import sig
 from optviz.core.spec import make_spec, parse_surface_spec
@@ -80,9 +80,53 @@ def section_adam() -> None:
     )
 
 
+def section_apart() -> None:
+    """Adam as a typed rule, one line changed at a time, raced against Adam where the change shows."""
+    st.header("5. Take Adam apart")
+    st.markdown("The seven steps are one line of text you can type on the Surfaces page, under *Your rules*:")
+    st.code(ADAM_RULE, language=None, wrap_lines=True)
+    st.markdown(
+        "Change a line and race the result against Adam. Pick a change: the picture shows it on the "
+        "surface where it matters, and the link under it opens that race with the rule in it."
+    )
+    slot = st.container()
+    change = st.radio("change", tuple(APART), key="learn_apart", horizontal=True)
+    demo = APART[change]
+    demo_paths(slot, demo, ["Adam", f"Adam with {change}"], "learn_apart_paths")
+    st.code(demo.rules[0], language=None, wrap_lines=True)
+    st.caption(_apart_caption(change, demo))
+    try_it((f"Adam against Adam with {change}, on the Surfaces page", demo_link(demo)))
+
+
+def _apart_caption(change: str, demo) -> str:
+    """What the race shows, from its own runs."""
+    f = demo_facts(demo)
+    runs = demo_runs(demo)
+    ends = (
+        f"After {demo.steps} steps Adam is {sig(f.gaps[0], 2)} above the minimum, the changed rule {sig(f.gaps[1], 3)}."
+    )
+    if change == "no bias correction":
+        return (
+            f"Its first step is {sig(f.first[1] / f.first[0], 3)} times Adam's, (1−β1)/√(1−β2), and goes over "
+            f"the cliff's edge. {ends}"
+        )
+    if change == "v in place of √v":
+        return (
+            "Dividing by v instead of √v makes the step lr·g/g² = lr/g: long where the gradient is small, "
+            f"short where it is large. Beale's start is steep, so the first step is {sig(f.first[1] / f.first[0], 2)} "
+            f"times Adam's. {ends}"
+        )
+    steps = np.abs(np.diff(runs[1].path.astype(np.float64), axis=0))
+    moving = steps[steps > 0]
+    return (
+        f"Every coordinate moves by exactly lr each step (here from {sig(float(moving.min()), 3)} to "
+        f"{sig(float(moving.max()), 3)}), whatever the gradient: it cannot settle closer than about lr. {ends}"
+    )
+
+
 def section_bias_correction() -> None:
     """m and v against m̂ and v̂ under a constant gradient, β1 and β2 on sliders; the cliff demo."""
-    st.header("5. Bias correction")
+    st.header("6. Bias correction")
     st.markdown(
         "m and v start at zero, so early on they are averages of a few gradients and a lot of zeros: too small. "
         "With a constant gradient g, m_t = (1-β1^t) g exactly, so dividing by 1-β1^t gives back g. The chart runs "
@@ -132,7 +176,7 @@ def _moment_figure(paths, values):
 
 def section_epsilon() -> None:
     """Why Adam's first step is lr·sign(g), and where ε takes over."""
-    st.header("6. ε: when the gradient nears zero")
+    st.header("7. ε: when the gradient nears zero")
     first_step_figure()
     st.markdown(
         "So ε matters only where gradients are near it: on a flat plateau, or for parameters that are rarely "

@@ -49,7 +49,7 @@ def racers(family: str) -> list[str]:
 
 def section_family() -> None:
     """Who fixed what in whom: every optimizer in the registry by branch; the branch on the radio raced."""
-    st.header("12. Adam's family")
+    st.header("13. Adam's family")
     lines = []
     for family in FAMILIES:
         members = [o for o in REGISTRY.values() if o.family == family]

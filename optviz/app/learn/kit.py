@@ -36,10 +36,11 @@ def surfaces_link(surface: str, opts: list[str], steps: int = 150, start=None, s
 
 def demo_link(demo: Demo) -> str:
     """The Surfaces page on a demo's race (optviz.core.analysis.demos), its formula included."""
-    if not demo.expr:
+    if not demo.expr and not demo.rules:
         return surfaces_link(demo.surface, list(demo.opts), demo.steps, demo.start)
-    specs = tuple(parse_spec(o) for o in demo.opts)
-    cfg = RaceConfig("custom", demo.start, demo.steps, specs, expr=demo.expr, domain=demo.domain or DEFAULT_DOMAIN)
+    domain = demo.domain or DEFAULT_DOMAIN
+    specs = tuple(demo.specs())
+    cfg = RaceConfig(demo.surface, demo.start, demo.steps, specs, expr=demo.expr, domain=domain, rules=demo.rules)
     return "/?" + urlencode(SurfacesConfig(cfg).to_query(), doseq=True)
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from optviz.app.kit.notes import link_warnings
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
-from optviz.app.learn.adam import section_adam, section_bias_correction, section_epsilon
+from optviz.app.learn.adam import section_adam, section_apart, section_bias_correction, section_epsilon
 from optviz.app.learn.basics import section_adaptive, section_momentum, section_optimizer
 from optviz.app.learn.family import section_family
 from optviz.app.learn.kit import surfaces_link, sweep_link, try_it
@@ -22,7 +22,7 @@ FAQ = [
     (
         "What is Adam and how does it work?",
         "An optimizer that keeps, per parameter, a running mean of the gradient and of its square, corrects both for "
-        "starting at zero, and steps by their ratio (sections 2 to 5).",
+        "starting at zero, and steps by their ratio (sections 2 to 6).",
     ),
     (
         "When should I use it?",
@@ -39,7 +39,7 @@ FAQ = [
         "Too high a learning rate (oscillation or divergence: a loss that falls then rises or wobbles wildly; "
         "lower lr, or warm up), worse generalization than SGD on some tasks, non-convergence on adversarial "
         "problems like Reddi et al.'s (fixed by AMSGrad), and L2 regularization that does not act as weight "
-        "decay (use AdamW). Sections 7 to 10 show each.",
+        "decay (use AdamW). Sections 8 to 11 show each.",
     ),
     (
         "How do I switch from Adam to SGD during training?",
@@ -50,7 +50,7 @@ FAQ = [
 
 
 def section_faq() -> None:
-    st.header("13. FAQ")
+    st.header("14. FAQ")
     for q, a in FAQ:
         with st.expander(q):
             st.markdown(a)
@@ -71,6 +71,7 @@ SECTIONS = (
     section_momentum,
     section_adaptive,
     section_adam,
+    section_apart,
     section_bias_correction,
     section_epsilon,
     section_stability,
@@ -103,6 +104,7 @@ def _view() -> None:
         "learn_swats": cfg.swats,
         "learn_family": cfg.family,
         "learn_wd": cfg.wd,
+        "learn_apart": cfg.apart,
     }
     seed(controls, overwrite=fresh("learn"))
     ss = st.session_state
@@ -124,6 +126,7 @@ def _view() -> None:
             float(ss["learn_swats"]),
             str(ss["learn_family"]),
             float(ss["learn_wd"]),
+            str(ss["learn_apart"]),
         ),
     )
 

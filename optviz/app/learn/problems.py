@@ -26,7 +26,7 @@ _reddi_path = shared(max_entries=256)(reddi_path)
 
 def section_problems() -> None:
     """Reddi et al.'s counterexample (C and lr on sliders), AMSGrad's price, and weight decay."""
-    st.header("9. Adam's problems")
+    st.header("10. Adam's problems")
     st.subheader("It can fail to converge: Reddi et al.'s counterexample")
     st.markdown(
         "Reddi et al. (2018): f_t(x) = C·x on every third step and −x otherwise, x in [−1, 1]. Summed over "
@@ -98,7 +98,7 @@ def weight_decay() -> None:
 
 def section_generalization() -> None:
     """Wilson et al.'s claim, measured here."""
-    st.header("10. Does Adam generalize worse?")
+    st.header("11. Does Adam generalize worse?")
     st.markdown(
         "Wilson et al. (2017) found that adaptive methods often reach lower training loss than SGD but "
         "generalize worse on held-out data, and that well-tuned SGD with momentum often wins on test "
@@ -116,7 +116,7 @@ def section_generalization() -> None:
 
 def section_swats() -> None:
     """SWATS against Adam on Himmelblau, the lr on a slider, the switch marked."""
-    st.header("11. SWATS: from Adam to SGD")
+    st.header("12. SWATS: from Adam to SGD")
     st.markdown(
         "Keskar & Socher (2017) start with Adam and switch to SGD with momentum once the learning rate "
         "that SGD would need to take Adam's steps has settled. Here on Himmelblau's function: the loss of "

@@ -24,7 +24,7 @@ def _stability_series(demo: Demo) -> list[dict]:
 
 def section_stability() -> None:
     """SGD on the ellipse at the η on the slider: its loss, and its threshold 2/η against the sharpness."""
-    st.header("7. The learning rate and stability")
+    st.header("8. The learning rate and stability")
     st.markdown(
         "Near a minimum a surface is a bowl whose steepest curvature is the *sharpness* λmax(H), the largest "
         "eigenvalue of the Hessian. Gradient descent with step η multiplies the distance along that direction "
@@ -88,7 +88,7 @@ def section_stability() -> None:
 
 def section_schedules() -> None:
     """Schedules, and a case where warmup visibly rescues a large learning rate."""
-    st.header("8. Schedules and warmup")
+    st.header("9. Schedules and warmup")
     st.markdown(
         "A schedule changes the learning rate over the run: large early to travel, small late to settle "
         "(step, exponential, cosine, or one-cycle decay). **Warmup** does the opposite at the very start: it "

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from optviz.core.engine.trajectory import Run, run_one
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.formulas import custom_surface
 from optviz.core.problems.surfaces import SURFACES, Surface
-from optviz.core.spec import format_number, parse_surface_spec
+from optviz.core.spec import OptSpec, format_number, parse_surface_spec
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Demo:
     opts: tuple[str, ...]
     expr: str = ""
     domain: tuple[float, float, float, float] | None = None
+    rules: tuple[str, ...] = ()  # typed optimizer rules the racers may name (optviz.core.optimizers.rules)
 
     @property
     def problem(self) -> Surface:
@@ -37,9 +39,14 @@ class Demo:
             return custom_surface(self.expr, self.domain)
         return SURFACES[self.surface]
 
+    def specs(self) -> list[OptSpec]:
+        """The racers, their rules known by name."""
+        with in_scope(self.rules):
+            return [parse_surface_spec(o) for o in self.opts]
+
     def runs(self) -> list[Run]:
         """Every racer's run."""
-        return [run_one(self.problem, self.start, self.steps, parse_surface_spec(o)) for o in self.opts]
+        return [run_one(self.problem, self.start, self.steps, spec) for spec in self.specs()]
 
 
 def gap(run: Run, surface: Surface) -> float:
@@ -203,3 +210,28 @@ def swats_demo(lr: float) -> Demo:
         300,
         (f"swats:lr={format_number(lr)},eps=0.0001", f"adam:lr={format_number(lr)}"),
     )
+
+
+# Take Adam apart: Adam as a rule, one line changed, raced against Adam where the change shows.
+ADAM_RULE = (
+    "adam_rule: m = b1*m + (1 - b1)*g; v = b2*v + (1 - b2)*g**2; "
+    "p = p - lr*(m/(1 - b1**t))/(sqrt(v/(1 - b2**t)) + eps) | lr=0.001, b1=0.9, b2=0.999, eps=1e-8"
+)
+NO_CORRECTION = (
+    "uncorrected: m = b1*m + (1 - b1)*g; v = b2*v + (1 - b2)*g**2; "
+    "p = p - lr*m/(sqrt(v) + eps) | lr=0.001, b1=0.9, b2=0.999, eps=1e-8"
+)
+NO_ROOT = (
+    "unrooted: m = b1*m + (1 - b1)*g; v = b2*v + (1 - b2)*g**2; "
+    "p = p - lr*(m/(1 - b1**t))/(v/(1 - b2**t) + eps) | lr=0.001, b1=0.9, b2=0.999, eps=1e-8"
+)
+SIGNED = "signed: m = b1*m + (1 - b1)*g; p = p - lr*sign(m) | lr=0.001, b1=0.9"
+APART: dict[str, Demo] = {
+    "no bias correction": Demo(
+        "cliff", SURFACES["cliff"].start, 100, ("adam:lr=0.1", "uncorrected:lr=0.1"), rules=(NO_CORRECTION,)
+    ),
+    "v in place of √v": Demo(
+        "beale", SURFACES["beale"].start, 300, ("adam:lr=0.05", "unrooted:lr=0.05"), rules=(NO_ROOT,)
+    ),
+    "sign(m), as Lion": Demo("bowl", SURFACES["bowl"].start, 300, ("adam:lr=0.05", "signed:lr=0.05"), rules=(SIGNED,)),
+}

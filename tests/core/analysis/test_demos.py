@@ -178,3 +178,33 @@ def test_the_eta_scrubber_zig_zags_in_under_0_08_and_out_over_it():
     for eta, loss in zip(ETA_FAN, fan.losses):
         if eta != 0.08:  # 2/η = 25 exactly: the sharp direction neither grows nor shrinks
             assert (loss[-1] < loss[0]) == (eta < 0.08), eta
+
+
+def test_adam_as_a_rule_is_adam_and_each_change_shows_what_its_caption_says():
+    from optviz.core.analysis.demos import ADAM_RULE, APART, gap
+    from optviz.core.engine.trajectory import run_one
+    from optviz.core.optimizers.rules import in_scope
+    from optviz.core.spec import parse_surface_spec
+
+    rosenbrock = SURFACES["rosenbrock"]
+    with in_scope([ADAM_RULE]):
+        ours = run_one(rosenbrock, rosenbrock.start, 300, parse_surface_spec("adam_rule:lr=0.02"))
+    theirs = run_one(rosenbrock, rosenbrock.start, 300, parse_surface_spec("adam:lr=0.02"))
+    np.testing.assert_allclose(ours.path, theirs.path, rtol=2e-5, atol=2e-5)
+
+    uncorrected = APART["no bias correction"]  # the rule is Adam with bias_correction=0
+    f = facts(uncorrected)
+    builtin = run_one(SURFACES["cliff"], uncorrected.start, uncorrected.steps, parse_surface_spec(BIAS.opts[1]))
+    np.testing.assert_allclose(uncorrected.runs()[1].path, builtin.path, rtol=1e-4, atol=1e-4)
+    assert f.first[1] / f.first[0] == pytest.approx((1 - 0.9) / np.sqrt(1 - 0.999), rel=1e-3)
+    assert f.gaps[0] < 1e-3 and f.gaps[1] > 10  # over the edge
+
+    unrooted = facts(APART["v in place of √v"])  # lr/g: short steps where Beale is steep
+    assert unrooted.first[1] < unrooted.first[0] / 50 and unrooted.gaps[1] > 100 * unrooted.gaps[0]
+
+    signed = APART["sign(m), as Lion"]
+    adam, sign = signed.runs()
+    steps = np.abs(np.diff(sign.path.astype(np.float64), axis=0))
+    np.testing.assert_allclose(steps[steps > 0], 0.05, rtol=1e-5)  # every coordinate moves by exactly lr
+    bowl = SURFACES["bowl"]
+    assert gap(sign, bowl) > 1e-3 and gap(adam, bowl) < 1e-10  # so it hovers about lr from the minimum

@@ -235,8 +235,11 @@ def _mnist_race(args, record_every: int | None = None):
         "train": args.train_size,
         "test": args.test_size,
         "seed": args.seed,
+        "rule": getattr(args, "rule", None),  # the commands that take --rule
     }
-    cfg, _ = MnistConfig.from_query(flags, strict=True)  # the limits; the data's own sizes in train_race
+    cfg, _ = MnistConfig.from_query(
+        {k: v for k, v in flags.items() if v is not None}, strict=True
+    )  # the limits; the data's own sizes in train_race
     try:
         data = load(args.data)
     except MnistError as err:
@@ -366,6 +369,7 @@ def _mnist_args(p: argparse.ArgumentParser, train: str, test: str) -> None:
     )
     p.add_argument("--model", required=True, choices=sorted(MODELS))
     p.add_argument("--opt", action="append", required=True, metavar="SPEC")
+    _rule_arg(p)
     p.add_argument("--epochs", default="1")
     p.add_argument("--batch-size", default="60")
     p.add_argument("--train-size", default=train)

@@ -22,6 +22,7 @@ from optviz.core.limits import (
     MAX_TRAIN,
     MIN_LANDSCAPE_GRID,
 )
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.spec import OptSpec, check_network, format_spec, parse_int, parse_seed, parse_spec
 from optviz.link.query import Params, Query, Reader, too_long
@@ -48,10 +49,11 @@ class MnistConfig:
     eos: OptSpec = field(default_factory=lambda: parse_spec(DEFAULT_EOS))  # full-batch training, sharpness measured
     eos_steps: int = 200
     eos_images: int = 500
+    rules: tuple[str, ...] = ()  # typed optimizer rules the racers may name (optviz.core.optimizers.rules)
 
     @property
     def race_key(self) -> tuple:
-        """What training depends on (the view left out): a cache key."""
+        """What training depends on (the view left out): a cache key (a rule's SPEC names its text)."""
         return (self.model, self.specs, self.epochs, self.batch, self.train, self.test, self.seed)
 
     @classmethod
@@ -62,7 +64,9 @@ class MnistConfig:
         if problem:
             return cls(), [problem]
         read = Reader(params, strict)
-        specs = read.specs("opt", MnistConfig().specs, check_network)
+        rules = read.rules()
+        with in_scope(rules):  # checked already: the racers may name them
+            specs = read.specs("opt", MnistConfig().specs, check_network)
         train = read.value("train", lambda t: parse_int("train", t, 1, MAX_TRAIN), 6000, (1, MAX_TRAIN), whole=True)
         cfg = cls(
             model=read.choice("model", tuple(MODELS), "cnn"),
@@ -100,6 +104,7 @@ class MnistConfig:
                 (1, MAX_EOS_IMAGES),
                 whole=True,
             ),
+            rules=rules,
         )
         return cfg, read.warnings
 
@@ -127,6 +132,8 @@ class MnistConfig:
             query["eos_steps"] = str(self.eos_steps)
         if self.eos_images != 500:
             query["eos_images"] = str(self.eos_images)
+        if self.rules:
+            query["rule"] = list(self.rules)
         return query
 
 

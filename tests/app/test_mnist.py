@@ -241,3 +241,18 @@ def test_a_stopped_race_names_every_racer_even_one_never_started():
     note = stopped_note(cfg, _tiny_runs(2))
     names = [s.label() for s in cfg.specs]
     assert note == f"{names[0]}: 1 of 3 epochs; {names[1]}: 1 of 3 epochs; {names[2]}: not started"
+
+
+def test_a_rule_in_the_link_trains_as_the_builtin_it_spells():
+    rule = (
+        "mine: m = b1*m + (1 - b1)*g; v = b2*v + (1 - b2)*g**2; "
+        "p = p - lr*(m/(1 - b1**t))/(sqrt(v/(1 - b2**t)) + eps) | lr=0.001, b1=0.9, b2=0.999, eps=1e-8"
+    )
+    params = {"model": "logreg", "opt": ["mine:lr=0.01", "adam:lr=0.01"], "rule": rule, "train": "600", "test": "100"}
+    at = open_link(params)
+    at.button(key="mn_train_button").click().run()
+    assert not at.exception and not at.error and not at.warning
+    table = at.dataframe[1].value
+    assert list(table["optimizer"]) == ["mine (lr=0.01)", "Adam (lr=0.01)"]
+    assert table["test accuracy"][0] == table["test accuracy"][1]  # Adam typed as a rule is Adam
+    assert query(at)["rule"] == [rule]

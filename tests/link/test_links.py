@@ -449,3 +449,11 @@ def test_a_refused_rule_in_a_link_is_left_out_with_one_warning_and_the_racer_nam
     assert cfg.race.rules == () and [s.name for s in cfg.race.specs] == ["adam"]
     assert any(w.startswith("rule: ") and "left out" in w for w in warnings)
     assert any(w.startswith("opt: ") and "'mine'" in w for w in warnings)
+
+
+def test_the_mnist_link_keeps_its_rules_and_the_racers_naming_them():
+    from optviz.link import MnistConfig
+
+    cfg, warnings = MnistConfig.from_query({"opt": ["mine:lr=0.003", "adam"], "rule": RULES_FOR_LINKS[0]}, strict=True)
+    assert not warnings and cfg.rules == (RULES_FOR_LINKS[0],) and cfg.specs[0].name.startswith("mine~")
+    assert MnistConfig.from_query(cfg.to_query(), strict=True)[0] == cfg

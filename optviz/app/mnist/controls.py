@@ -10,6 +10,7 @@ from optviz.app.kit.boxes import number_box
 from optviz.app.kit.notes import spec_lines
 from optviz.app.kit.views import fresh, seed
 from optviz.core.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.mnist_data import Mnist
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.spec import SpecError, check_network, format_spec, parse_spec
@@ -59,7 +60,8 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
         help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
         "or the bundled subset of 12,000 + 2,000",
     )
-    specs, problems = spec_lines(ss["mn_opts"], cfg.specs, check_network)
+    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the lines may name them
+        specs, problems = spec_lines(ss["mn_opts"], cfg.specs, check_network)
     # The view's controls below the results (whose predictions, the landscape's settings) are
     # read here too, so the page writes its whole view into the link once.
     ss["mn_pred"] = min(int(ss["mn_pred"]), len(specs) - 1)

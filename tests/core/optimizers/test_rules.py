@@ -225,3 +225,23 @@ def test_the_cli_sweeps_a_rule():
     theirs = subprocess.run([*cmd, "--opt", "adam"], capture_output=True, text=True)
     assert ours.returncode == 0 and theirs.returncode == 0, ours.stderr
     assert ours.stdout.splitlines()[-1] == theirs.stdout.splitlines()[-1]  # the same best cell and final loss
+
+
+def test_adam_as_a_rule_trains_the_mnist_mlp_to_adams_accuracy():
+    cmd = [sys.executable, "-m", "optviz", "mnist", "--model", "mlp", "--epochs", "1"]
+    cmd += [
+        "--train-size",
+        "1000",
+        "--test-size",
+        "300",
+        "--rule",
+        ADAM,
+        "--opt",
+        "mine:lr=0.003",
+        "--opt",
+        "adam:lr=0.003",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    ours, theirs = (line.split()[1:4] for line in out.stdout.splitlines()[2:4])  # loss, train and test accuracy
+    assert abs(float(ours[0]) - float(theirs[0])) <= 2e-4 and ours[2] == theirs[2]

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 
+from optviz.cli.rules import rule_arg, rules_in
 from optviz.core.analysis.compare import DEFAULT_SURFACES, TUNES
 from optviz.core.limits import MAX_BUDGET, MAX_RUNS, MAX_SEEDS, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.problems.surfaces import SURFACES
@@ -34,6 +35,7 @@ def add_parsers(sub) -> None:
         metavar="SPEC",
         help=f"an optimizer and its fixed settings; repeat, up to {MAX_RUNS}",
     )
+    rule_arg(p)
     p.add_argument(
         "--surfaces",
         default=",".join(DEFAULT_SURFACES),
@@ -72,11 +74,12 @@ def cmd_compare(args) -> str:
     from optviz.core.analysis.compare import compare
 
     specs = []
-    for text in args.opt:
-        try:
-            specs.append(parse_surface_spec(text))
-        except SpecError as err:
-            raise SpecError(f"opt: {err}") from None
+    with rules_in(args):
+        for text in args.opt:
+            try:
+                specs.append(parse_surface_spec(text))
+            except SpecError as err:
+                raise SpecError(f"opt: {err}") from None
     names = list(SURFACES) if args.surfaces.strip() == "all" else [s.strip() for s in args.surfaces.split(",")]
     if args.surfaces.strip() == "all":
         names = [n for n in names if SURFACES[n].f_min is not None]

@@ -8,18 +8,18 @@ input exits with status 2 and one line on stderr naming the flag and what is all
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from optviz.core.limits import MAX_LANDSCAPE_GRID, MAX_RULES, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
+from optviz.cli.rules import rule_arg, rules_in
+from optviz.core.limits import MAX_LANDSCAPE_GRID, MAX_STEPS, MAX_WORKERS, MIN_LANDSCAPE_GRID
 from optviz.core.optimizers import REGISTRY
-from optviz.core.optimizers.rules import RuleError, in_scope
+from optviz.core.optimizers.rules import RuleError
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import (
@@ -110,20 +110,6 @@ def _race(args) -> RaceConfig:
     return cfg.race
 
 
-@contextlib.contextmanager
-def _rules(args) -> Iterator[None]:
-    """Within the block the command's --rule texts are known by their names (strictly: a refused
-    rule, or more than MAX_RULES, is an error naming it)."""
-    texts = getattr(args, "rule", None) or []
-    if len(texts) > MAX_RULES:
-        raise SpecError(f"rule: {len(texts)} rules given; at most {MAX_RULES}")
-    try:
-        with in_scope(texts):
-            yield
-    except RuleError as err:
-        raise SpecError(str(err)) from None
-
-
 def _given(texts):
     if not texts:
         raise SpecError("opt: no optimizer given; add at least one, e.g. adam")
@@ -183,7 +169,7 @@ def _parse_surface(args):
 def cmd_sweep(args) -> str:
     """Run a grid of one optimizer and print its metrics."""
     surface = _parse_surface(args)
-    with _rules(args):
+    with rules_in(args):
         try:
             spec = parse_surface_spec(args.opt)
         except SpecError as err:
@@ -345,16 +331,6 @@ def _surface_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domain", help="with --surface custom: XMIN,XMAX,YMIN,YMAX (default -2,2,-2,2)")
 
 
-def _rule_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rule",
-        action="append",
-        metavar="RULE",
-        help="your own optimizer, 'NAME: STATEMENTS | DEFAULTS', e.g. 'mine: p = p - lr*sign(g) | lr=0.01'; "
-        "then --opt mine; repeatable",
-    )
-
-
 def _noise_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noise", default="0", help="gradient-noise sigma (default 0)")
     p.add_argument("--seed", default="0", help="noise seed (default 0)")
@@ -369,7 +345,7 @@ def _mnist_args(p: argparse.ArgumentParser, train: str, test: str) -> None:
     )
     p.add_argument("--model", required=True, choices=sorted(MODELS))
     p.add_argument("--opt", action="append", required=True, metavar="SPEC")
-    _rule_arg(p)
+    rule_arg(p)
     p.add_argument("--epochs", default="1")
     p.add_argument("--batch-size", default="60")
     p.add_argument("--train-size", default=train)
@@ -419,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="name[:key=value,...], e.g. adam:lr=0.01; repeat for a race",
     )
-    _rule_arg(p)
+    rule_arg(p)
     _noise_args(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sweep", help="run one optimizer over a grid of two hyperparameters or start coordinates")
@@ -430,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="X,Y for hyperparameter grids (default: the surface's)")
     p.add_argument("--steps", default="500", help="1..2000 (default 500)")
     p.add_argument("--tol", default="1e-3", help="loss - min f counted as reached (default 1e-3)")
-    _rule_arg(p)
+    rule_arg(p)
     _noise_args(p)
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("mnist", help="train optimizers on MNIST (the bundled subset unless --data)")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from optviz.core.analysis.compare import DEFAULT_SURFACES, TUNES
 from optviz.core.limits import MAX_BUDGET, MAX_STARTS, MAX_SWEEP_STEPS
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import OptSpec, SpecError, check_surface, format_number, format_spec, parse_int, parse_spec
 from optviz.link.query import Params, Query, Reader, too_long
@@ -44,6 +45,7 @@ class CompareConfig:
     tol: float = 1e-3
     lr_on: str = "rosenbrock"
     lr_opt: OptSpec = field(default_factory=lambda: parse_spec("adam"))
+    rules: tuple[str, ...] = ()  # typed optimizer rules the optimizers may name (optviz.core.optimizers.rules)
 
     @classmethod
     def from_query(cls, params: Params, strict: bool = False) -> tuple[CompareConfig, list[str]]:
@@ -52,8 +54,12 @@ class CompareConfig:
         if problem:
             return cls(), [problem]
         read, d = Reader(params, strict), cls()
+        rules = read.rules()
+        with in_scope(rules):  # checked already: opt and lr_opt may name them
+            specs = read.specs("opt", d.specs, check_surface)
+            lr_opt = read.value("lr_opt", lambda t: check_surface(read.spec("lr_opt", t)), d.lr_opt)
         cfg = cls(
-            specs=read.specs("opt", d.specs, check_surface),
+            specs=specs,
             surfaces=read.value("surfaces", _surfaces, d.surfaces),
             starts=read.value(
                 "starts", lambda t: parse_int("starts", t, 1, MAX_STARTS), d.starts, (1, MAX_STARTS), whole=True
@@ -67,7 +73,8 @@ class CompareConfig:
             ),
             tol=read.stop("tol", TOLERANCES, d.tol),
             lr_on=read.choice("lr_on", RANGE_TARGETS, d.lr_on),
-            lr_opt=read.value("lr_opt", lambda t: check_surface(read.spec("lr_opt", t)), d.lr_opt),
+            lr_opt=lr_opt,
+            rules=rules,
         )
         return cfg, read.warnings
 
@@ -89,6 +96,8 @@ class CompareConfig:
             q["lr_on"] = self.lr_on
         if self.lr_opt != d.lr_opt:
             q["lr_opt"] = format_spec(self.lr_opt)
+        if self.rules:
+            q["rule"] = list(self.rules)
         return q
 
 

@@ -457,3 +457,11 @@ def test_the_mnist_link_keeps_its_rules_and_the_racers_naming_them():
     cfg, warnings = MnistConfig.from_query({"opt": ["mine:lr=0.003", "adam"], "rule": RULES_FOR_LINKS[0]}, strict=True)
     assert not warnings and cfg.rules == (RULES_FOR_LINKS[0],) and cfg.specs[0].name.startswith("mine~")
     assert MnistConfig.from_query(cfg.to_query(), strict=True)[0] == cfg
+
+
+def test_the_compare_link_keeps_its_rules():
+    from optviz.link import CompareConfig
+
+    cfg, warnings = CompareConfig.from_query({"opt": ["mine", "adam"], "rule": RULES_FOR_LINKS[0]}, strict=True)
+    assert not warnings and cfg.rules == (RULES_FOR_LINKS[0],) and cfg.specs[0].name.startswith("mine~")
+    assert CompareConfig.from_query(cfg.to_query(), strict=True)[0] == cfg

@@ -26,6 +26,7 @@ from optviz.core.analysis.lrfind import RangeTest, lr_range_test_mnist, lr_range
 from optviz.core.limits import MAX_BUDGET, MAX_STARTS, MAX_SWEEP_STEPS
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
+from optviz.core.optimizers.rules import in_scope
 from optviz.core.problems.mnist_models import MODELS
 from optviz.core.problems.surfaces import SURFACES
 from optviz.core.spec import SpecError, check_surface, format_spec, parse_surface_spec
@@ -93,7 +94,8 @@ def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
         height=120,
         help="name[:key=value,...]; the settings not tuned stay as given",
     )
-    specs, problems = spec_lines(ss["cp_opts"], cfg.specs, check_surface)
+    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the lines may name them
+        specs, problems = spec_lines(ss["cp_opts"], cfg.specs, check_surface)
     st.multiselect("Surfaces (problems)", WITH_MINIMUM, key="cp_surfaces", format_func=lambda n: SURFACES[n].title)
     surfaces = tuple(ss["cp_surfaces"]) or cfg.surfaces
     c1, c2 = st.columns(2)

@@ -33,7 +33,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, cast
 
 import jax
@@ -51,6 +51,7 @@ from optviz.core.limits import (
     MAX_RULES_KEPT,
 )
 from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef
+from optviz.core.optimizers.base import lr as lr_param
 
 BUILTIN_NAMES = ("g", "p", "t")  # the gradient, the parameters, the step
 COMPARISONS: dict[type[ast.cmpop], Callable[[Array, Array], Array]] = {
@@ -366,7 +367,12 @@ def _parse_hparam(piece: str, pos: int) -> HParam:
 
 
 def _derived(name: str, default: float) -> HParam:
-    """A range for a hyperparameter given only its default, said in its help."""
+    """A range for a hyperparameter given only its default, said in its help; ``lr`` gets the
+    built-ins' (valid in (0, 10], its slider and tuning over 1e-5 to 1, log)."""
+    if name == "lr" and 0 < default <= 10:
+        return replace(
+            lr_param(default), symbol=_symbol(name), help="the built-ins range: (0, 10], slider 1e-5 to 1, log"
+        )
     if default == 0:
         low, high, log = 0.0, 1.0, False
     elif 0.5 <= default < 1:

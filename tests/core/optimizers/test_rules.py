@@ -245,3 +245,23 @@ def test_adam_as_a_rule_trains_the_mnist_mlp_to_adams_accuracy():
     assert out.returncode == 0, out.stderr
     ours, theirs = (line.split()[1:4] for line in out.stdout.splitlines()[2:4])  # loss, train and test accuracy
     assert abs(float(ours[0]) - float(theirs[0])) <= 2e-4 and ours[2] == theirs[2]
+
+
+def test_adam_as_a_rule_is_tuned_with_the_same_budget_and_compares_as_adam():
+    cmd = [sys.executable, "-m", "optviz", "compare", "--surfaces", "rosenbrock,himmelblau", "--starts", "2"]
+    cmd += ["--budget", "4", "--steps", "200", "--rule", ADAM, "--opt", "mine", "--opt", "adam", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    result = json.loads(out.stdout)
+    assert result["optimizers"][0].startswith("mine")
+    assert [row[0] for row in result["steps"]] == [row[1] for row in result["steps"]]  # steps to target, each problem
+
+
+def test_a_rules_lr_without_a_range_takes_the_builtins_and_other_ranges_are_derived_and_said():
+    rule = parse_rule("r: p = p - lr*g*c*e2*b | lr=0.01, c=0, e2=1e-6, b=0.9")
+    lr, c, e2, b = rule.hparams
+    assert (lr.low, lr.high, lr.slider, lr.log) == (0.0, 10.0, REGISTRY["adam"].hparam("lr").slider, True)
+    assert (c.low, c.high) == (0.0, 1.0) and e2.log and (b.low, b.high) == (0.0, 0.9999)
+    assert all("range" in h.help for h in rule.hparams)

@@ -248,3 +248,19 @@ def test_a_start_grid_is_drawn_to_scale_with_a_basin_legend_and_opens_on_the_def
     )
     cfg, _ = SweepConfig.from_query(query(at))
     assert cfg.cell_index() == cfg.default_cell() != (cfg.y.n // 2, cfg.x.n // 2)
+
+
+def test_a_rule_typed_on_the_sweep_page_is_swept_and_a_bad_one_is_named():
+    from tests.apptools import make_app, query
+
+    at = make_app()
+    at.run()
+    at.switch_page("optviz/app/scripts/sweep.py").run()
+    rule = "signed: m = b1*m + (1 - b1)*g; p = p - lr*sign(m) | lr=0.01, b1=0.9"
+    at.text_area(key="sw_rules").set_value(rule).run()
+    at.text_input(key="sw_opt").set_value("signed").run()
+    assert not at.exception and not at.warning
+    q = query(at)
+    assert q["rule"] == [rule] and q["opt"] == ["signed"] and q["x"][0].startswith("lr=")
+    at.text_area(key="sw_rules").set_value("signed: p = p.__class__ | lr=1").run()
+    assert not at.exception and any("Attribute" in w.value for w in at.warning)

@@ -17,6 +17,7 @@ from optviz.app.kit.charts import chart
 from optviz.app.kit.data import bundled
 from optviz.app.kit.jobs import compute_with_progress
 from optviz.app.kit.notes import input_problem, link_warnings, markdown_table, or_dash, spec_lines
+from optviz.app.kit.rules import rules_box
 from optviz.app.kit.share import share_section
 from optviz.app.kit.views import arrive, fresh, seed, settle
 from optviz.core.analysis import compare as comparing
@@ -81,6 +82,7 @@ def _widget_values(cfg: CompareConfig) -> dict:
         "cp_tol": cfg.tol,
         "cp_lr_on": cfg.lr_on,
         "cp_lr_opt": format_spec(cfg.lr_opt),
+        "cp_rules": "\n".join(cfg.rules),
     }
 
 
@@ -94,8 +96,11 @@ def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
         height=120,
         help="name[:key=value,...]; the settings not tuned stay as given",
     )
-    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the lines may name them
-        specs, problems = spec_lines(ss["cp_opts"], cfg.specs, check_surface)
+    rules, problems = rules_box("cp_rules")
+    with in_scope(rules):  # the lines may name them
+        specs, more = spec_lines(ss["cp_opts"], cfg.specs, check_surface)
+        lr_opt = _lr_spec(cfg, more)
+    problems += more
     st.multiselect("Surfaces (problems)", WITH_MINIMUM, key="cp_surfaces", format_func=lambda n: SURFACES[n].title)
     surfaces = tuple(ss["cp_surfaces"]) or cfg.surfaces
     c1, c2 = st.columns(2)
@@ -128,7 +133,8 @@ def sidebar(cfg: CompareConfig) -> tuple[CompareConfig, Problems]:
         steps=int(ss["cp_steps"]),
         tol=float(ss["cp_tol"]),
         lr_on=ss["cp_lr_on"],
-        lr_opt=_lr_spec(cfg, problems),
+        lr_opt=lr_opt,
+        rules=rules,
     ), problems
 
 

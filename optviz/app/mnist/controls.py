@@ -8,6 +8,7 @@ import streamlit as st
 
 from optviz.app.kit.boxes import number_box
 from optviz.app.kit.notes import spec_lines
+from optviz.app.kit.rules import rules_box
 from optviz.app.kit.views import fresh, seed
 from optviz.core.limits import MAX_BATCH, MAX_EPOCHS, MAX_SEED, MAX_TEST, MAX_TRAIN
 from optviz.core.optimizers.rules import in_scope
@@ -35,6 +36,7 @@ def _widget_values(cfg: MnistConfig) -> dict:
         "mn_eos": format_spec(cfg.eos),
         "mn_eos_steps": cfg.eos_steps,
         "mn_eos_images": cfg.eos_images,
+        "mn_rules": "\n".join(cfg.rules),
     }
 
 
@@ -60,8 +62,10 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
         help="a folder with the four IDX files; empty: $OPTVIZ_MNIST_DIR, the downloaded copy, "
         "or the bundled subset of 12,000 + 2,000",
     )
-    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the lines may name them
-        specs, problems = spec_lines(ss["mn_opts"], cfg.specs, check_network)
+    rules, problems = rules_box("mn_rules")
+    with in_scope(rules):  # the lines may name them
+        specs, more = spec_lines(ss["mn_opts"], cfg.specs, check_network)
+    problems += more
     # The view's controls below the results (whose predictions, the landscape's settings) are
     # read here too, so the page writes its whole view into the link once.
     ss["mn_pred"] = min(int(ss["mn_pred"]), len(specs) - 1)
@@ -80,6 +84,7 @@ def sidebar(cfg: MnistConfig) -> tuple[MnistConfig, Problems, str]:
         eos=_eos_spec(cfg, problems),
         eos_steps=int(ss["mn_eos_steps"]),
         eos_images=int(ss["mn_eos_images"]),
+        rules=rules,
     )
     return new, problems, folder
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from optviz.app.kit.boxes import fit_box, number_box
+from optviz.app.kit.rules import rules_box
 from optviz.app.surfaces.state import (
     common_key,
     follow_rules,
@@ -298,9 +299,6 @@ def _tuned_line(tuned, run) -> str:
     )
 
 
-RULE_EXAMPLE = "lionish: m = 0.9*m + 0.1*g; p = p - lr*sign(m) | lr=0.01"
-
-
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
@@ -355,15 +353,7 @@ def sidebar() -> None:
             key="fair_race",
             help="gives every optimizer the same tuning budget on this surface and start, then races the tuned ones",
         )
-        st.text_area(
-            "Your rules",
-            key="rules",
-            on_change=follow_rules,
-            placeholder=RULE_EXAMPLE,
-            help="your own optimizer, one a line: NAME: STATEMENTS | DEFAULTS. g is the gradient, p the "
-            "parameters, t the step; every other name you assign is state that starts at 0. A rule then "
-            "appears among the optimizers above.",
-        )
+        rules_box("rules", on_change=follow_rules)
 
 
 def _race_entry(n: int, rid: int) -> None:

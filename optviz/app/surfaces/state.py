@@ -10,12 +10,12 @@ import math
 
 import streamlit as st
 
+from optviz.app.kit.rules import check_rules
 from optviz.app.kit.views import arrive, current_params, fresh, from_link, seed
 from optviz.core.engine.fan import scrubbable
-from optviz.core.limits import MAX_RULES
 from optviz.core.optimizers import REGISTRY, SURFACE_NAMES, HParam
 from optviz.core.optimizers import schedule as sched
-from optviz.core.optimizers.rules import RuleError, in_scope, public_name
+from optviz.core.optimizers.rules import public_name
 from optviz.core.problems.formulas import ExprError, check_custom
 from optviz.core.spec import OptSpec, SpecError, format_number, make_spec
 from optviz.link import CUSTOM, RaceConfig, SurfacesConfig
@@ -211,19 +211,9 @@ def _clamped(value, low: int, high: int) -> int | None:
 
 
 def session_rules() -> tuple[tuple[str, ...], dict[str, str], list[tuple[str, str]]]:
-    """The rules in the "Your rules" box (one a line, at most MAX_RULES): the ones that pass, their
-    {name: internal name}, and (box, why) for each left out."""
-    lines = [line.strip() for line in str(st.session_state.get("rules", "")).splitlines() if line.strip()]
-    kept: list[str] = []
-    names: dict[str, str] = {}
-    problems = [("Your rules", f"at most {MAX_RULES} rules; the rest are left out")] if len(lines) > MAX_RULES else []
-    for text in lines[:MAX_RULES]:
-        try:
-            with in_scope([*kept, text]) as names:
-                kept.append(text)
-        except RuleError as err:
-            problems.append(("Your rules", f"{err}; that rule is left out"))
-    return tuple(kept), names, problems
+    """The rules in the "Your rules" box: the ones that pass, their {name: internal name}, and
+    (box, why) for each left out (optviz.app.kit.rules)."""
+    return check_rules(st.session_state.get("rules", ""))
 
 
 def optimizer_options() -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from optviz.app.kit.boxes import number_box
+from optviz.app.kit.rules import rules_box
 from optviz.app.kit.views import fresh, seed
 from optviz.core.limits import MAX_COORD, MAX_SWEEP_SIDE, MAX_SWEEP_STEPS
 from optviz.core.numbers import sig
@@ -50,6 +51,7 @@ def _widget_values(cfg: SweepConfig) -> dict:
         "sw_sy": float(cfg.start[1]),
         "sw_metric": cfg.metric,
         "sw_shared": cfg.shared_scale,
+        "sw_rules": "\n".join(cfg.rules),
     }
     for label, axis in (("x", cfg.x), ("y", cfg.y)):
         values.update(
@@ -70,8 +72,8 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
     st.selectbox(
         "Surface", list(SURFACES), key="sw_surface", format_func=lambda n: SURFACES[n].title, on_change=_surface_changed
     )
-    problems: Problems = []
-    with in_scope(cfg.rules):  # the link's typed rules, checked when it was read: the boxes may name them
+    rules, problems = rules_box("sw_rules")
+    with in_scope(rules):  # the boxes may name them
         opt = _spec_box(
             "Optimizer (SPEC)", "sw_opt", cfg.opt, problems, help="name[:key=value,...]: the settings that stay fixed"
         )
@@ -103,6 +105,7 @@ def sidebar(cfg: SweepConfig) -> tuple[SweepConfig, Problems]:
         steps=int(ss["sw_steps"]),
         tol=float(ss["sw_tol"]),
         start=(float(ss["sw_sx"]), float(ss["sw_sy"])),
+        rules=rules,
     )
     return new, problems
 

@@ -265,3 +265,27 @@ def test_a_rules_lr_without_a_range_takes_the_builtins_and_other_ranges_are_deri
     assert (lr.low, lr.high, lr.slider, lr.log) == (0.0, 10.0, REGISTRY["adam"].hparam("lr").slider, True)
     assert (c.low, c.high) == (0.0, 1.0) and e2.log and (b.low, b.high) == (0.0, 0.9999)
     assert all("range" in h.help for h in rule.hparams)
+
+
+def test_a_rule_takes_schedules_warmup_and_clipping_as_a_builtin_does():
+    with in_scope([ADAM]):
+        ours = parse_spec("mine:lr=0.02,schedule=cosine,warmup=20,clip=1")
+    theirs = parse_spec("adam:lr=0.02,schedule=cosine,warmup=20,clip=1")
+    rosenbrock = SURFACES["rosenbrock"]
+    a, b = (run_one(rosenbrock, (-1.5, 2.0), 200, s) for s in (ours, theirs))
+    # float32 in another order: at lr = 0.05 the two part by 1e-4 from step 68 on, in the valley
+    np.testing.assert_allclose(a.path, b.path, rtol=2e-5, atol=2e-5)
+    plain = run_one(rosenbrock, (-1.5, 2.0), 200, parse_spec("adam:lr=0.02"))
+    assert np.abs(a.path - plain.path).max() > 1e-2  # the schedule and the clipping did act
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=expressions(), step=expressions(), lr=st.sampled_from(["0.01", "0.5", "1e-4 [1e-6, 1] log"]))
+def test_a_link_keeps_any_accepted_rule_exactly(m, step, lr):
+    from optviz.link import SurfacesConfig
+
+    text = f"any: m = {m}; p = p - lr*({step}) | lr={lr}, b=0.9"
+    cfg, warnings = SurfacesConfig.from_query({"opt": ["any", "adam"], "rule": text}, strict=True)
+    assert not warnings and cfg.race.rules == (text,)
+    query = cfg.to_query()
+    assert query["rule"] == [text] and SurfacesConfig.from_query(query, strict=True)[0] == cfg

@@ -31,12 +31,12 @@ import contextlib
 import contextvars
 import hashlib
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
-import jax
 import jax.numpy as jnp
 
 from optviz.core.expressions import BINARY, CONSTANTS, FUNCTIONS, constant_value
@@ -44,16 +44,21 @@ from optviz.core.limits import (
     MAX_EXPR_DEPTH,
     MAX_EXPR_EXPONENT,
     MAX_EXPR_NODES,
-    MAX_RULE_HPARAMS,
     MAX_RULE_LENGTH,
     MAX_RULE_STATE,
     MAX_RULE_STATEMENTS,
     MAX_RULES_KEPT,
 )
 from optviz.core.optimizers.base import Array, HParam, Hparams, OptimizerDef
-from optviz.core.optimizers.base import lr as lr_param
+from optviz.core.optimizers.rule_defaults import (
+    BUILTIN_NAMES,
+    NAME_CHARS,
+    RuleError,
+    err_at,
+    latex_text,
+    parse_defaults,
+)
 
-BUILTIN_NAMES = ("g", "p", "t")  # the gradient, the parameters, the step
 COMPARISONS: dict[type[ast.cmpop], Callable[[Array, Array], Array]] = {
     ast.Lt: jnp.less,
     ast.LtE: jnp.less_equal,
@@ -66,11 +71,6 @@ _ALLOWED = (
     "numbers, g, p, t, your state variables and hyperparameters, + - * / ** and brackets, the constants "
     f"{', '.join(CONSTANTS)}, the functions {', '.join(FUNCTIONS)}, and where(a < b, x, y)"
 )
-_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
-
-
-class RuleError(ValueError):
-    """A refused rule; the message names the item, its position and what is allowed."""
 
 
 Env = dict[str, Array | float]
@@ -95,11 +95,6 @@ class Rule:
         return f"{self.name}~{hashlib.sha256(self.text.encode()).hexdigest()[:10]}"
 
 
-def _err(pos: int, what: str) -> RuleError:
-    head, sep, tail = what.partition(";")
-    return RuleError(f"rule: {head} at position {pos + 1}{sep}{tail}")
-
-
 def _precheck(text: str) -> None:
     if not isinstance(text, str) or not text.strip():
         raise RuleError("rule: empty; write NAME: STATEMENTS | DEFAULTS, e.g. mine: p = p - lr*g | lr=0.01")
@@ -109,10 +104,10 @@ def _precheck(text: str) -> None:
     for i, ch in enumerate(text):
         depth += (ch == "(") - (ch == ")")
         if depth > MAX_EXPR_DEPTH:
-            raise _err(i, f"'(' nests deeper than {MAX_EXPR_DEPTH} levels")
+            raise err_at(i, f"'(' nests deeper than {MAX_EXPR_DEPTH} levels")
         if ord(ch) > 127 or ch in "{}'\"\\@$`#?&~^":
             hint = "; use ** for powers" if ch == "^" else f"; allowed: {_ALLOWED}"
-            raise _err(i, f"{ch!r} is not allowed{hint}")
+            raise err_at(i, f"{ch!r} is not allowed{hint}")
 
 
 def parse_rule(text: str) -> Rule:
@@ -122,11 +117,11 @@ def parse_rule(text: str) -> Rule:
     name = name_part.strip().lower()
     if not colon or not name:
         raise RuleError("rule: start with a name and a colon, e.g. mine: p = p - lr*g | lr=0.01")
-    if not (name[0].isalpha() and all(c in _NAME_CHARS for c in name)) or len(name) > 32:
-        raise _err(0, f"the name {name_part.strip()!r} must be letters, digits and _ (a letter first, at most 32)")
+    if not (name[0].isalpha() and all(c in NAME_CHARS for c in name)) or len(name) > 32:
+        raise err_at(0, f"the name {name_part.strip()!r} must be letters, digits and _ (a letter first, at most 32)")
     body_at = len(name_part) + 1
     body, bar, defaults_text = rest.partition("|")
-    hparams = _parse_defaults(defaults_text, body_at + len(body) + 1) if bar else ()
+    hparams = parse_defaults(defaults_text, body_at + len(body) + 1) if bar else ()
     if "lr" not in {h.name for h in hparams}:
         raise RuleError("rule: give lr a default after '|' (schedules and warmup scale it), e.g. | lr=0.01")
     statements = _split(body, body_at)
@@ -155,22 +150,22 @@ def _split(body: str, at: int) -> list[tuple[str, ast.expr, str, int]]:
         if not stripped:
             if i == len(pieces) - 1 and i > 0:  # a ';' at the end is harmless
                 continue
-            raise _err(lead, "an empty statement (two ';' in a row, or one first)")
+            raise err_at(lead, "an empty statement (two ';' in a row, or one first)")
         target, eq, value = stripped.partition("=")
         if not eq or value.startswith("=") or target.rstrip().endswith(("<", ">", "!")):
-            raise _err(lead, f"{stripped[:30]!r} is not an assignment NAME = EXPRESSION")
+            raise err_at(lead, f"{stripped[:30]!r} is not an assignment NAME = EXPRESSION")
         target = target.strip()
-        if not (target[:1].isalpha() and all(c in _NAME_CHARS for c in target.lower())):
-            raise _err(lead, f"{target!r} cannot be assigned: write a plain name on the left of '='")
+        if not (target[:1].isalpha() and all(c in NAME_CHARS for c in target.lower())):
+            raise err_at(lead, f"{target!r} cannot be assigned: write a plain name on the left of '='")
         if target in ("g", "t"):
-            raise _err(
+            raise err_at(
                 lead,
                 f"{target} is given to the rule (the {'gradient' if target == 'g' else 'step'}); it cannot be assigned",
             )
         value_at = lead + stripped.index("=") + 1 + (len(value) - len(value.lstrip()))
         out.append((target, _parse_expr(value.strip(), value_at), value.strip(), value_at))
         if len(out) > MAX_RULE_STATEMENTS:
-            raise _err(lead, f"more than {MAX_RULE_STATEMENTS} statements")
+            raise err_at(lead, f"more than {MAX_RULE_STATEMENTS} statements")
     if not out:
         raise RuleError("rule: no statements; write at least p = ..., e.g. p = p - lr*g")
     if not any(t == "p" for t, *_ in out):
@@ -180,14 +175,14 @@ def _split(body: str, at: int) -> list[tuple[str, ast.expr, str, int]]:
 
 def _parse_expr(src: str, at: int) -> ast.expr:
     if not src:
-        raise _err(at, "an assignment without a value")
+        raise err_at(at, "an assignment without a value")
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as err:
         col = min(max((err.offset or 1) - 1, 0), len(src))
-        raise _err(at + col, f"{err.msg}") from None
+        raise err_at(at + col, f"{err.msg}") from None
     except (RecursionError, MemoryError, ValueError):
-        raise _err(at, "the expression is too deeply nested") from None
+        raise err_at(at, "the expression is too deeply nested") from None
     _check(tree.body, src, at, depth=0, count=[0], names=None)
     return tree.body
 
@@ -202,9 +197,9 @@ def _state_of(statements, hparams: set[str]) -> tuple[str, ...]:
     state: list[str] = []
     for target, _, _, at in statements:
         if target in hparams:
-            raise _err(at, f"{target} is a hyperparameter; it cannot be assigned")
+            raise err_at(at, f"{target} is a hyperparameter; it cannot be assigned")
         if target in FUNCTIONS or target in CONSTANTS or target == "where":
-            raise _err(at, f"{target} is a function or constant; it cannot be assigned")
+            raise err_at(at, f"{target} is a function or constant; it cannot be assigned")
         if target == "p" or target in state or (target.endswith("0") and target[:-1] in assigned):
             continue
         state.append(target)
@@ -218,14 +213,14 @@ def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names
     count[0] += 1
     col = at + getattr(node, "col_offset", 0)
     if count[0] > MAX_EXPR_NODES:
-        raise _err(col, f"an expression with more than {MAX_EXPR_NODES} parts")
+        raise err_at(col, f"an expression with more than {MAX_EXPR_NODES} parts")
     if depth > MAX_EXPR_DEPTH:
-        raise _err(col, f"an expression nesting deeper than {MAX_EXPR_DEPTH} levels")
+        raise err_at(col, f"an expression nesting deeper than {MAX_EXPR_DEPTH} levels")
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise _err(col, f"{ast.get_source_segment(src, node)!r} is not a number; allowed: {_ALLOWED}")
+            raise err_at(col, f"{ast.get_source_segment(src, node)!r} is not a number; allowed: {_ALLOWED}")
         if not math.isfinite(float(node.value)) or abs(node.value) > 1e30:
-            raise _err(col, "a number beyond 1e30")
+            raise err_at(col, "a number beyond 1e30")
     elif isinstance(node, ast.Name):
         pass
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -234,30 +229,30 @@ def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names
         if isinstance(node.op, ast.Pow):
             exponent = constant_value(node.right)
             if exponent is not None and not abs(exponent) <= MAX_EXPR_EXPONENT:
-                raise _err(at + node.right.col_offset, f"a constant exponent beyond +-{MAX_EXPR_EXPONENT}")
+                raise err_at(at + node.right.col_offset, f"a constant exponent beyond +-{MAX_EXPR_EXPONENT}")
         _check(node.left, src, at, depth + 1, count, names)
         _check(node.right, src, at, depth + 1, count, names)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name == "where":
             if len(node.args) != 3 or not isinstance(node.args[0], ast.Compare):
-                raise _err(col, "where() takes a comparison and two values: where(a < b, x, y)")
+                raise err_at(col, "where() takes a comparison and two values: where(a < b, x, y)")
             cond = node.args[0]
             if len(cond.ops) != 1 or type(cond.ops[0]) not in COMPARISONS:
-                raise _err(col, "where()'s condition is one comparison: < <= > >= == !=")
+                raise err_at(col, "where()'s condition is one comparison: < <= > >= == !=")
             for part in (cond.left, *cond.comparators, *node.args[1:]):
                 _check(part, src, at, depth + 1, count, names)
             return
         if name not in FUNCTIONS:
-            raise _err(col, f"{name!r} is not an allowed function; allowed: {_ALLOWED}")
+            raise err_at(col, f"{name!r} is not an allowed function; allowed: {_ALLOWED}")
         arity = FUNCTIONS[name][1]
         if len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
-            raise _err(col, f"{name}() takes {arity} argument{'s' if arity > 1 else ''}")
+            raise err_at(col, f"{name}() takes {arity} argument{'s' if arity > 1 else ''}")
         for arg in node.args:
             _check(arg, src, at, depth + 1, count, names)
     else:
         segment = ast.get_source_segment(src, node) or type(node).__name__
-        raise _err(col, f"{segment[:30]!r} ({type(node).__name__}) is not allowed; allowed: {_ALLOWED}")
+        raise err_at(col, f"{segment[:30]!r} ({type(node).__name__}) is not allowed; allowed: {_ALLOWED}")
 
 
 def _compile(node: ast.AST, src: str, at: int, known: set[str]) -> Expr:
@@ -274,7 +269,7 @@ def _compile(node: ast.AST, src: str, at: int, known: set[str]) -> Expr:
             what = (
                 "a function: call it with brackets" if node.id in FUNCTIONS or node.id == "where" else "an unknown name"
             )
-            raise _err(at + node.col_offset, f"{node.id!r} is {what}; allowed: {_ALLOWED}")
+            raise err_at(at + node.col_offset, f"{node.id!r} is {what}; allowed: {_ALLOWED}")
         key = node.id
         return lambda env: env[key]
     if isinstance(node, ast.UnaryOp):
@@ -304,92 +299,8 @@ def _compile(node: ast.AST, src: str, at: int, known: set[str]) -> Expr:
 def _start_value(node: ast.AST, src: str, at: int) -> float:
     value = constant_value(node)
     if value is None or not math.isfinite(value):
-        raise _err(at, f"a start ({src[:30]!r}) must be a number")
+        raise err_at(at, f"a start ({src[:30]!r}) must be a number")
     return float(value)
-
-
-def _parse_defaults(text: str, at: int) -> tuple[HParam, ...]:
-    """``lr=0.001 [1e-6, 1] log, b1=0.9``: each hyperparameter's default, range and scale."""
-    out: list[HParam] = []
-    pos, depth, start = at, 0, 0
-    pieces: list[tuple[str, int]] = []
-    for i, ch in enumerate(text):
-        depth += (ch == "[") - (ch == "]")
-        if ch == "," and depth == 0:
-            pieces.append((text[start:i], at + start))
-            start = i + 1
-    pieces.append((text[start:], at + start))
-    for piece, pos in pieces:
-        if not piece.strip():
-            raise _err(pos, "an empty hyperparameter (write name=number)")
-        out.append(_parse_hparam(piece, pos))
-        if len(out) > MAX_RULE_HPARAMS:
-            raise _err(pos, f"more than {MAX_RULE_HPARAMS} hyperparameters")
-    names = [h.name for h in out]
-    for h, (_, p) in zip(out, pieces):
-        if names.count(h.name) > 1:
-            raise _err(p, f"{h.name} is given twice")
-    return tuple(out)
-
-
-def _parse_hparam(piece: str, pos: int) -> HParam:
-    from optviz.core.optimizers.schedule import NAMES as COMMON_KEYS
-
-    lead = pos + len(piece) - len(piece.lstrip())
-    name, eq, rest = piece.strip().partition("=")
-    name = name.strip()
-    if not eq or not name or not (name[0].isalpha() and all(c in _NAME_CHARS for c in name)):
-        raise _err(lead, f"{piece.strip()[:30]!r} is not name=number")
-    if name in BUILTIN_NAMES or name in FUNCTIONS or name in CONSTANTS or name == "where" or name in COMMON_KEYS:
-        raise _err(lead, f"{name} is taken (by the rule's inputs, a function, or a common key such as warmup)")
-    number, _, scale = rest.partition("[")
-    try:
-        default = float(number.strip())
-    except ValueError:
-        raise _err(lead, f"{name}'s default {number.strip()!r} is not a number") from None
-    if not math.isfinite(default) or abs(default) > 1e30:
-        raise _err(lead, f"{name}'s default must be a finite number")
-    if scale:
-        bounds, close, tail = scale.partition("]")
-        parts = bounds.split(",")
-        if not close or len(parts) != 2 or tail.strip() not in ("", "log", "linear"):
-            raise _err(lead, f"{name}'s range is written [low, high] and then optionally log")
-        try:
-            low, high = (float(v) for v in parts)
-        except ValueError:
-            raise _err(lead, f"{name}'s range [low, high] must be numbers") from None
-        log = tail.strip() == "log"
-        if not (low < high and low <= default <= high) or (log and low <= 0):
-            raise _err(lead, f"{name}'s range must hold its default, low < high (and low > 0 for log)")
-        said = f"range [{low:g}, {high:g}]"
-        return HParam(name, default, low, high, slider=(low, high), log=log, symbol=_symbol(name), help=said)
-    return _derived(name, default)
-
-
-def _derived(name: str, default: float) -> HParam:
-    """A range for a hyperparameter given only its default, said in its help; ``lr`` gets the
-    built-ins' (valid in (0, 10], its slider and tuning over 1e-5 to 1, log)."""
-    if name == "lr" and 0 < default <= 10:
-        return replace(
-            lr_param(default), symbol=_symbol(name), help="the built-ins range: (0, 10], slider 1e-5 to 1, log"
-        )
-    if default == 0:
-        low, high, log = 0.0, 1.0, False
-    elif 0.5 <= default < 1:
-        low, high, log = 0.0, 0.9999, False  # a decay rate (b1, b2, momentum)
-    elif 0 < default < 0.5:
-        low, high, log = default / 1000, min(default * 1000, 10.0), True  # a step size or an ε
-    elif default >= 1:
-        low, high, log = 0.0, default * 10, False
-    else:
-        low, high, log = default * 10, -default * 10, False
-    said = f"range [{low:g}, {high:g}] {'log' if log else 'linear'}, derived"
-    return HParam(name, default, low, high, slider=(low, high), log=log, symbol=_symbol(name), help=said)
-
-
-def _symbol(name: str) -> str:
-    """How a hyperparameter is written in the rule's LaTeX: the inside view puts its value there."""
-    return r"\mathit{" + _latex_text(name) + "}"
 
 
 def make_optimizer(rule: Rule) -> OptimizerDef:
@@ -447,13 +358,9 @@ def _latex_statement(rule: Rule, target: str, src: str) -> str:
         if kind == "text":
             text += value
         else:
-            out += (rf"\texttt{{{_latex_text(text)}}}" if text else "") + value
+            out += (rf"\texttt{{{latex_text(text)}}}" if text else "") + value
             text = ""
-    return out + (rf"\texttt{{{_latex_text(text)}}}" if text else "")
-
-
-def _latex_text(s: str) -> str:
-    return "".join("\\" + c if c in "_%&#{}$" else ("\\textasciicircum{}" if c == "^" else c) for c in s)
+    return out + (rf"\texttt{{{latex_text(text)}}}" if text else "")
 
 
 RULES: OrderedDict[str, OptimizerDef] = OrderedDict()  # the rules registered in this process, newest last
@@ -465,27 +372,21 @@ def reserve_names(names) -> None:
     _RESERVED.update(names)
 
 
-_TEXTS: dict[str, str] = {}  # internal name -> the rule's text, for links and the CLI
+_REGISTERING = threading.Lock()
 
 
 def register(rule: Rule) -> str:
     """Make ``rule`` runnable by its internal name (the registry falls back to RULES); returns it.
     The oldest of more than MAX_RULES_KEPT rules is dropped (registering it again restores it)."""
     key = rule.key
-    if key not in RULES:
-        RULES[key] = make_optimizer(rule)
-        _TEXTS[key] = rule.text
-        while len(RULES) > MAX_RULES_KEPT:
-            old, _ = RULES.popitem(last=False)
-            _TEXTS.pop(old, None)
-    else:
-        RULES.move_to_end(key)
+    with _REGISTERING:  # pages rerun in threads of their own: one change of the table at a time
+        if key not in RULES:
+            RULES[key] = make_optimizer(rule)
+            while len(RULES) > MAX_RULES_KEPT:
+                RULES.popitem(last=False)
+        else:
+            RULES.move_to_end(key)
     return key
-
-
-def rule_text(key: str) -> str | None:
-    """The text of the registered rule ``key`` (None if ``key`` is not a rule's)."""
-    return _TEXTS.get(key)
 
 
 def public_name(key: str) -> str:
@@ -519,15 +420,3 @@ def in_scope(texts: list[str] | tuple[str, ...]) -> Iterator[dict[str, str]]:
 def resolve(name: str) -> str:
     """A SPEC's optimizer name as the registry knows it: a rule in scope by its internal name."""
     return (_SCOPE.get() or {}).get(name, name)
-
-
-def run_check(rule: Rule) -> None:
-    """Trace one step of the rule on a 2D point (no compile): a rule whose shapes do not work out
-    is refused with its message rather than failing inside a page."""
-    opt = make_optimizer(rule)
-    params = jax.ShapeDtypeStruct((2,), jnp.float32)
-    hp = {h.name: jax.ShapeDtypeStruct((), jnp.float32) for h in rule.hparams}
-    try:
-        jax.eval_shape(lambda p, h: opt.update(p, opt.init(p), p, h), params, hp)
-    except Exception as err:
-        raise RuleError(f"rule: {rule.name} cannot run: {err}") from None

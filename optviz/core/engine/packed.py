@@ -65,9 +65,15 @@ def layouts() -> dict[str, Layout]:
 
 
 def layout(name: str) -> Layout:
-    """One optimizer's layout: a built-in's from :func:`layouts`, a typed rule's read off now
+    """One optimizer's layout: a built-in's from :func:`layouts`, a typed rule's read off once
     (it fits: optviz.core.limits.MAX_RULE_STATE keeps its state within the packed sizes)."""
-    return layouts()[name] if name in layouts() else _layout(name)
+    return layouts()[name] if name in layouts() else _rule_layout(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _rule_layout(name: str) -> Layout:
+    # A rule's name holds a digest of its text, so one name is always one layout.
+    return _layout(name)
 
 
 def state_size() -> int:

@@ -129,7 +129,8 @@ def scrub_figure(target, demo: Demo, key: str, values: tuple[float, ...], label:
     spec = parse_surface_spec(demo.opts[0])
     fan = demo_fan(demo, key, values)
     current = int(np.argmin(np.abs(fan.values - float(spec.settings()[key]))))
-    data = FanData(label, REGISTRY[spec.name].display_name, color(0), key, *_fan_arrays(fan), current)
+    arrays = (fan.values, fan.paths, fan.losses, fan.diverged_at)
+    data = FanData(label, REGISTRY[spec.name].display_name, color(0), key, *arrays, current)
     xs, ys, z = grid(surface)
     floor = surface.f_min if surface.f_min is not None else float(np.nanmin(z))
     minima = [(m.x, m.y, m.f) for m in surface.minima]
@@ -139,7 +140,3 @@ def scrub_figure(target, demo: Demo, key: str, values: tuple[float, ...], label:
     log = surface.f_min is not None
     chart(target, scrub_top(base, data, floor, log, surface_picture(surface, floor, surface.log_scale)), key=chart_key)
     return data
-
-
-def _fan_arrays(fan: Fan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    return fan.values, fan.paths, fan.losses, fan.diverged_at

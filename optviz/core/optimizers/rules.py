@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import contextvars
+import functools
 import hashlib
 import math
 import threading
@@ -110,8 +111,10 @@ def _precheck(text: str) -> None:
             raise err_at(i, f"{ch!r} is not allowed{hint}")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_rule(text: str) -> Rule:
-    """Check and compile a rule; RuleError naming the first problem."""
+    """Check and compile a rule; RuleError naming the first problem. Cached: a page reads its rules
+    on every rerun, and the same text always makes the same rule."""
     _precheck(text)
     name_part, colon, rest = text.partition(":")
     name = name_part.strip().lower()
@@ -183,7 +186,7 @@ def _parse_expr(src: str, at: int) -> ast.expr:
         raise err_at(at + col, f"{err.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise err_at(at, "the expression is too deeply nested") from None
-    _check(tree.body, src, at, depth=0, count=[0], names=None)
+    _check(tree.body, src, at, depth=0, count=[0])
     return tree.body
 
 
@@ -208,8 +211,8 @@ def _state_of(statements, hparams: set[str]) -> tuple[str, ...]:
     return tuple(state)
 
 
-def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names: set[str] | None) -> None:
-    """The whitelist; names are checked later, once the state variables are known (``names`` None)."""
+def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int]) -> None:
+    """The whitelist; names are checked when compiled, once the state variables are known."""
     count[0] += 1
     col = at + getattr(node, "col_offset", 0)
     if count[0] > MAX_EXPR_NODES:
@@ -224,14 +227,14 @@ def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names
     elif isinstance(node, ast.Name):
         pass
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        _check(node.operand, src, at, depth + 1, count, names)
+        _check(node.operand, src, at, depth + 1, count)
     elif isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         if isinstance(node.op, ast.Pow):
             exponent = constant_value(node.right)
             if exponent is not None and not abs(exponent) <= MAX_EXPR_EXPONENT:
                 raise err_at(at + node.right.col_offset, f"a constant exponent beyond +-{MAX_EXPR_EXPONENT}")
-        _check(node.left, src, at, depth + 1, count, names)
-        _check(node.right, src, at, depth + 1, count, names)
+        _check(node.left, src, at, depth + 1, count)
+        _check(node.right, src, at, depth + 1, count)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name == "where":
@@ -241,7 +244,7 @@ def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names
             if len(cond.ops) != 1 or type(cond.ops[0]) not in COMPARISONS:
                 raise err_at(col, "where()'s condition is one comparison: < <= > >= == !=")
             for part in (cond.left, *cond.comparators, *node.args[1:]):
-                _check(part, src, at, depth + 1, count, names)
+                _check(part, src, at, depth + 1, count)
             return
         if name not in FUNCTIONS:
             raise err_at(col, f"{name!r} is not an allowed function; allowed: {_ALLOWED}")
@@ -249,7 +252,7 @@ def _check(node: ast.AST, src: str, at: int, depth: int, count: list[int], names
         if len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
             raise err_at(col, f"{name}() takes {arity} argument{'s' if arity > 1 else ''}")
         for arg in node.args:
-            _check(arg, src, at, depth + 1, count, names)
+            _check(arg, src, at, depth + 1, count)
     else:
         segment = ast.get_source_segment(src, node) or type(node).__name__
         raise err_at(col, f"{segment[:30]!r} ({type(node).__name__}) is not allowed; allowed: {_ALLOWED}")

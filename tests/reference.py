@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from tests import reference_second_wave as second_wave
+
 # --- surfaces: value and analytic gradient, float64 ---------------------------------------
 
 
@@ -513,6 +515,8 @@ OPTIMIZERS = {
         adafactor,
     )
 }
+OPTIMIZERS.update(second_wave.OPTIMIZERS)
+OPTIMIZERS.update(second_wave.CAUTIOUS)  # the same rules, and the cautious key
 
 
 # Each optimizer's test settings: non-default hyperparameters that give long, non-chaotic paths
@@ -546,6 +550,7 @@ CASES = {
     ),
     "adafactor": dict(lr=0.01, beta2_decay=-0.6, eps1=1e-6, eps2=1e-2, d=1.5, weight_decay=0.01),
 }
+CASES.update(second_wave.CASES)
 
 
 def trajectory(

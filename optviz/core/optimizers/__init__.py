@@ -11,19 +11,33 @@ from optviz.core.optimizers import rules
 from optviz.core.optimizers.adam import ADAM, ADAMAX, ADAMW, AMSGRAD, NADAM
 from optviz.core.optimizers.adaptive import ADAGRAD, RMSPROP
 from optviz.core.optimizers.base import HParam, OptimizerDef
-from optviz.core.optimizers.free import PRODIGY, SFADAMW
+from optviz.core.optimizers.estimated import DADAPT_ADAMW, DOG, PRODIGY
+from optviz.core.optimizers.free import SFADAMW, SFSGD
+from optviz.core.optimizers.largebatch import LAMB, LARS
 from optviz.core.optimizers.lbfgs import LBFGS
-from optviz.core.optimizers.lion import LION
+from optviz.core.optimizers.lion import LION, SIGNUM
 from optviz.core.optimizers.matrix import ADAFACTOR, MUON
+from optviz.core.optimizers.momenta import ADAN, MARS, SIMPLIFIED_ADEMAMIX
 from optviz.core.optimizers.newton import NEWTON
 from optviz.core.optimizers.recent import ADABELIEF, ADADELTA, ADEMAMIX, ADOPT, RADAM, RPROP, YOGI
+from optviz.core.optimizers.sam import SAM
 from optviz.core.optimizers.sgd import MOMENTUM, NESTEROV, SGD
+from optviz.core.optimizers.soap import SOAP
 from optviz.core.optimizers.sophia import SOPHIA
 from optviz.core.optimizers.swats import SWATS
 
 # The Learn page's family tree: its branches in order (each optimizer names its own, with what it
 # changed in its parent).
-FAMILIES = ("gradient descent", "adaptive", "sign", "learning-rate-free", "curvature", "matrix-aware")
+FAMILIES = (
+    "gradient descent",
+    "adaptive",
+    "sign",
+    "large-batch",
+    "learning-rate-free",
+    "curvature",
+    "matrix-aware",
+    "flat minima",
+)
 
 
 class Registry(dict[str, OptimizerDef]):
@@ -71,6 +85,19 @@ REGISTRY: Registry = Registry(
         SOPHIA,
         ADAFACTOR,
         MUON,
+        # The second wave (2017-2025), appended so that links and the catalogue's indices keep
+        # the first 26 where they were.
+        LAMB,
+        LARS,
+        SIGNUM,
+        ADAN,
+        SIMPLIFIED_ADEMAMIX,
+        MARS,
+        DOG,
+        DADAPT_ADAMW,
+        SFSGD,
+        SOAP,
+        SAM,
     )
 )
 rules.reserve_names(dict.keys(REGISTRY))

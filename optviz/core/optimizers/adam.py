@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from optviz.core.optimizers.base import (
+    CAUTIOUS_LABELS,
     Array,
     HParam,
     Hparams,
@@ -20,6 +21,8 @@ from optviz.core.optimizers.base import (
     Values,
     beta,
     bias_powers,
+    cautious_flag,
+    cautious_mask,
     decayed,
     eps,
     lr,
@@ -34,6 +37,15 @@ class AdamState(NamedTuple):
     updates: Array
     m: Array
     v: Array
+
+
+class AdamWState(NamedTuple):
+    """Adam's moments, and the cautious mask of the last update (ones when cautious is off)."""
+
+    updates: Array
+    m: Array
+    v: Array
+    kept: Array
 
 
 class AmsgradState(NamedTuple):
@@ -115,6 +127,31 @@ def adam_inspect(state: AdamState, hp: Hparams) -> dict[str, Array]:
 def adamw_update(grad: Array, state: AdamState, params: Array, hp: Hparams):
     """x <- x * (1 - lr * weight_decay), then the Adam step: torch's decoupled weight decay."""
     return adam_update(grad, state, decayed(params, hp), hp)
+
+
+def adamw_init(params: Array) -> AdamWState:
+    """Zero moments; every coordinate kept."""
+    zeros = jnp.zeros_like(params)
+    return AdamWState(jnp.zeros([], jnp.int32), zeros, zeros, jnp.ones_like(params))
+
+
+def cautious_adamw_update(grad: Array, state: AdamWState, params: Array, hp: Hparams):
+    """AdamW, and with cautious=1 C-AdamW (Liang et al. 2024; C-Optim's c_adamw.py): after the
+    decay x <- x (1 - lr wd) and Adam's moments, the step lr m_hat/(sqrt(v_hat)+eps) is taken
+    times phi = 1[m g > 0] / max(mean 1[m g > 0], 1e-3)."""
+    params = decayed(params, hp)
+    count = state.updates + 1
+    m, v = _moments(grad, state.m, state.v, hp)
+    bc1, bc2 = _adam_corrections(count, hp)
+    kept = cautious_mask(m, grad, hp)
+    step = (hp["lr"] / bc1) * (m * kept / (jnp.sqrt(v) / jnp.sqrt(bc2) + hp["eps"]))
+    return params - step, AdamWState(count, m, v, kept)
+
+
+def adamw_inspect(state: AdamWState, hp: Hparams) -> dict[str, Array]:
+    """Adam's quantities, and with cautious=1 the mask of the last update (0 where dropped)."""
+    info = adam_inspect(AdamState(state.updates, state.m, state.v), hp)
+    return {**info, "kept": state.kept}
 
 
 def amsgrad_init(params: Array) -> AmsgradState:
@@ -292,14 +329,24 @@ ADAMW = OptimizerDef(
         "weights shrink by lr times the decay coefficient directly, instead of an L2 term "
         "being added to the gradient where Adam's per-coordinate scaling would distort it."
     ),
-    update_rule=r"x_{t-1} \leftarrow x_{t-1}(1 - \eta \cdot \lambda) \\ " + _ADAM_RULE,
-    hparams=_adam_hparams(0.001) + (weight_decay(0.01),),
-    init=adam_init,
-    update=adamw_update,
-    inspect=adam_inspect,
+    update_rule=(
+        r"x_{t-1} \leftarrow x_{t-1}(1 - \eta \cdot \lambda) \\ "
+        + _ADAM_RULE
+        + r" \\ \text{cautious: } \phi_t = \frac{\mathbb 1[m_t g_t > 0]}{\max(\mathrm{mean}\,\mathbb 1[m_t g_t > 0],"
+        r" 10^{-3})},\ \text{the step} \times \phi_t"
+    ),
+    hparams=_adam_hparams(0.001) + (weight_decay(0.01), cautious_flag()),
+    init=adamw_init,
+    update=cautious_adamw_update,
+    inspect=adamw_inspect,
     threshold=adam_threshold,
     preconditioner=adam_preconditioner,
     reference="torch.optim.AdamW",
+    semantics=(
+        "cautious=1 is C-AdamW (C-Optim's c_adamw.py): the mask's mean is taken over one run's "
+        "parameters (on a network all of them, where C-Optim takes each tensor's)"
+    ),
+    state_labels=CAUTIOUS_LABELS,
 )
 
 AMSGRAD = OptimizerDef(

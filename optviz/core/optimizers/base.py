@@ -160,9 +160,9 @@ class OptimizerDef:
     # The Learn page's family tree: the branch, and who fixed what in whom.
     family: str = ""
     lineage: str = ""
-    # Whether the update acts on each coordinate alone (no sums over a run's parameters, no
-    # per-run scalars that depend on its hyperparameters), so a sweep may lay many runs side by
-    # side in one array.
+    # Whether the update acts on each coordinate alone (no per-run scalars in its state, no sums
+    # over a run's parameters but along axis 0, which holds one run's coordinates in every layout:
+    # a run's [2] or [n], a sweep's [2, runs]), so a sweep may lay many runs side by side in one array.
     elementwise: bool = True
     # Needs the exact Hessian of the loss (hp["hessian"]): offered on the 2D surfaces only.
     needs_hessian: bool = False
@@ -360,3 +360,32 @@ def bias_powers(b1: Array, b2: Array, count: Array) -> tuple[Array, Array]:
     """The bias corrections 1 - b1^t and 1 - b2^t at step ``count`` (>= 1)."""
     t = count.astype(jnp.float32)
     return one_minus_power(b1, t), one_minus_power(b2, t)
+
+
+CAUTIOUS_LABELS = {"kept": (r"\phi_t", "cautious mask: 0 where the update disagreed with g")}
+
+
+def cautious_flag() -> HParam:
+    """The cautious-masking switch (Liang et al. 2024) shared by AdamW, Lion, AdEMAMix and MARS."""
+    return HParam(
+        "cautious",
+        0.0,
+        0.0,
+        1.0,
+        kind="flag",
+        symbol=r"\phi",
+        help="1: zero the update's components whose sign disagrees with the gradient, rescale the rest",
+    )
+
+
+def cautious_mask(update: Array, grad: Array, hp: Hparams) -> Array:
+    """The cautious mask phi = 1[u * g > 0] / max(mean(phi), 1e-3) over one run's coordinates
+    (axis 0), C-Optim's C-AdamW form; all ones when hp["cautious"] is 0.
+
+    The step uses ``update * mask``: a component moving against the gradient is dropped, and
+    the kept ones are scaled up so the step keeps its size. With every sign agreeing the mask is
+    exactly 1."""
+    # Signs compared rather than u * g > 0: XLA flushes a product under 1e-38 to zero.
+    agree = (jnp.sign(update) * jnp.sign(grad) > 0).astype(update.dtype)
+    mask = agree / jnp.maximum(jnp.mean(agree, axis=0), 1e-3)
+    return jnp.where(hp["cautious"] > 0.5, mask, jnp.ones_like(update))

@@ -12,12 +12,15 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from optviz.core.optimizers.base import (
+    CAUTIOUS_LABELS,
     Array,
     HParam,
     Hparams,
     OptimizerDef,
     beta,
     bias_powers,
+    cautious_flag,
+    cautious_mask,
     eps,
     l2,
     lr,
@@ -426,35 +429,40 @@ ADOPT = OptimizerDef(
 
 
 class AdemamixState(NamedTuple):
-    """A fast and a slow average of the gradient, and the second moment."""
+    """A fast and a slow average of the gradient, the second moment, and the cautious mask of
+    the last update (ones when cautious is off)."""
 
     updates: Array
     m1: Array
     m2: Array
     nu: Array
+    kept: Array
 
 
 def ademamix_init(params: Array) -> AdemamixState:
     """Zero averages."""
     zeros = jnp.zeros_like(params)
-    return AdemamixState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+    return AdemamixState(jnp.zeros([], jnp.int32), zeros, zeros, zeros, jnp.ones_like(params))
 
 
 def ademamix_update(grad: Array, state: AdemamixState, params: Array, hp: Hparams):
     """m1 = b1 m1 + (1-b1) g (fast), m2 = b3 m2 + (1-b3) g (slow, not bias-corrected),
-    nu = b2 nu + (1-b2) g^2;  x_t = x_{t-1} - lr ((m1_hat + alpha m2)/(sqrt(nu_hat) + eps) + wd x)."""
+    nu = b2 nu + (1-b2) g^2;  x_t = x_{t-1} - lr ((m1_hat + alpha m2)/(sqrt(nu_hat) + eps) + wd x).
+    With cautious=1 the first term is taken times its cautious mask against g."""
     m1 = hp["b1"] * state.m1 + (1.0 - hp["b1"]) * grad
     m2 = hp["b3"] * state.m2 + (1.0 - hp["b3"]) * grad
     nu = hp["b2"] * state.nu + (1.0 - hp["b2"]) * grad * grad
     count = state.updates + 1
     bc1, bc2 = bias_powers(hp["b1"], hp["b2"], count)
-    update = with_decay((m1 / bc1 + hp["alpha"] * m2) / (jnp.sqrt(nu / bc2) + hp["eps"]), params, hp)
-    return params - hp["lr"] * update, AdemamixState(count, m1, m2, nu)
+    direction = (m1 / bc1 + hp["alpha"] * m2) / (jnp.sqrt(nu / bc2) + hp["eps"])
+    kept = cautious_mask(direction, grad, hp)
+    update = with_decay(direction * kept, params, hp)
+    return params - hp["lr"] * update, AdemamixState(count, m1, m2, nu, kept)
 
 
 def ademamix_inspect(state: AdemamixState, hp: Hparams) -> dict[str, Array]:
-    """Both averages and the second moment."""
-    return {"m_fast": state.m1, "m_slow": state.m2, "v": state.nu}
+    """Both averages, the second moment, and with cautious=1 the mask of the last update."""
+    return {"m_fast": state.m1, "m_slow": state.m2, "v": state.nu, "kept": state.kept}
 
 
 ADEMAMIX = OptimizerDef(
@@ -480,13 +488,16 @@ ADEMAMIX = OptimizerDef(
         HParam("alpha", 5.0, 0.0, 100.0, slider=(0.0, 20.0), symbol=r"\alpha", help="weight of the slow momentum"),
         eps(1e-8),
         weight_decay(0.0),
+        cautious_flag(),
     ),
     init=ademamix_init,
     update=ademamix_update,
     inspect=ademamix_inspect,
     reference="optax.contrib.ademamix",
+    semantics="cautious=1 masks the adaptive term (not the decay) as C-AdamW masks its step",
     state_labels={
         "m_fast": ("m^{(1)}_t", "fast first moment"),
         "m_slow": ("m^{(2)}_t", "slow first moment"),
+        **CAUTIOUS_LABELS,
     },
 )

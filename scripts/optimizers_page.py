@@ -63,6 +63,9 @@ def render(entries: list[dict]) -> str:
     for e in entries:
         lines += ["", f"## {e['name']}", "", f"**{e['display_name']}** ({e['family']}). {e['description']}", ""]
         lines.append(f"Reference: {e['reference']}." + (f" Here: {e['semantics']}." if e["semantics"] else ""))
+        if e["network_settings"]:
+            spec = ",".join(f"{k}={v:g}" for k, v in e["network_settings"].items())
+            lines.append(f"On the MNIST networks: `{e['name']}:{spec}` (its defaults are tuned at another scale).")
         for note, where in ((e["surface_note"], "the 2D surfaces"), (e["network_note"], "networks")):
             if note:
                 lines.append(f"Not offered on {where}: {note}.")

@@ -34,6 +34,8 @@ DEFAULTS = {
     "wd": 1.0,
 }
 DEFAULT_FAMILY = "adaptive"
+# Branches since split or renamed: links written before keep opening the branch they showed.
+RENAMED_FAMILIES = {"learning-rate-free": "parameter-free"}
 DEFAULT_APART = next(iter(APART))
 
 
@@ -47,6 +49,12 @@ def _bounded(key: str, bounds: tuple[float, float]):
         return value
 
     return parse
+
+
+def _family(read: Reader) -> str:
+    """The branch a link names, a renamed one under its new name."""
+    family = read.choice("family", FAMILIES + tuple(RENAMED_FAMILIES), DEFAULT_FAMILY)
+    return RENAMED_FAMILIES.get(family, family)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class LearnConfig:
             t=int(read.stop("t", SEVEN_STEPS, DEFAULTS["t"])),
             eta=read.stop("eta", ETAS, DEFAULTS["eta"]),
             swats=read.stop("swats", SWATS_LRS, DEFAULTS["swats"]),
-            family=read.choice("family", FAMILIES, DEFAULT_FAMILY),
+            family=_family(read),
             wd=read.stop("wd", DECAYS, DEFAULTS["wd"]),
             apart=read.choice("apart", tuple(APART), DEFAULT_APART),
         )

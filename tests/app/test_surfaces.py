@@ -582,3 +582,19 @@ def test_a_rule_typed_in_the_box_joins_the_pickers_and_a_bad_one_is_named_and_le
     assert not at.exception
     assert any("Attribute" in w and "left out" in w for w in shown(at.warning))
     assert chart_with(at, "contour")["data"]  # the page keeps working, the racer back on Adam
+
+
+def test_sam_draws_its_ascent_points_rho_from_its_path():
+    at = make_app(surface="beale", steps="30", opt=["sam:lr=0.003,rho=0.1"])
+    at.run()
+    assert not at.exception
+    contour = charts(at)["contour"]
+    dotted = next(
+        t for t in contour["data"] if str(t.get("name", "")).endswith("ascent points, where gradients are taken")
+    )
+    path = next(t for t in contour["data"] if str(t.get("name", "")).startswith("SAM") and t is not dotted)
+    ax, ay = xy(dotted)
+    px, py = xy(path)
+    assert dotted["line"]["dash"] == "dot" and len(ax) == 30
+    gaps = [((a - p) ** 2 + (b - q) ** 2) ** 0.5 for a, b, p, q in zip(ax, ay, px, py)]
+    assert all(abs(g - 0.1) < 1e-3 for g in gaps)

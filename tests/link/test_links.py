@@ -465,3 +465,10 @@ def test_the_compare_link_keeps_its_rules():
     cfg, warnings = CompareConfig.from_query({"opt": ["mine", "adam"], "rule": RULES_FOR_LINKS[0]}, strict=True)
     assert not warnings and cfg.rules == (RULES_FOR_LINKS[0],) and cfg.specs[0].name.startswith("mine~")
     assert CompareConfig.from_query(cfg.to_query(), strict=True)[0] == cfg
+
+
+def test_a_learn_link_to_a_renamed_branch_opens_it_under_its_new_name():
+    cfg, warnings = LearnConfig.from_query({"family": "learning-rate-free"})
+    assert cfg.family == "parameter-free" and not warnings
+    assert cfg.to_query()["family"] == "parameter-free"
+    assert LearnConfig.from_query({"family": "no-such-branch"})[1]  # an unknown one still warns

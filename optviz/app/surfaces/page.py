@@ -208,16 +208,19 @@ def views(scene: Scene) -> None:
     _view_toggles(scene, playing)
 
 
+# State that says where a method takes its gradient, away from the reported path, and its label.
+GRADIENT_POINTS = {"y": "y, where gradients are taken", "ascent": "ascent points, where gradients are taken"}
+
+
 def _gradient_points(scene: Scene) -> list[PathData]:
-    """For methods that take gradients away from the reported path (Schedule-Free: at y), those
-    points, dotted, beside the path."""
+    """For methods that take gradients away from the reported path (Schedule-Free at y, SAM at its
+    ascent point), those points, dotted, beside the path."""
     extra = []
     for lab, run, p in zip(scene.labels, scene.runs, scene.paths):
-        if "y" in run.state and len(run.state["y"]):
-            ys = np.asarray(run.state["y"])
-            extra.append(
-                PathData(f"{lab}: y, where gradients are taken", ys, np.zeros(len(ys), np.float32), p.color, dash="dot")
-            )
+        for key, what in GRADIENT_POINTS.items():
+            if key in run.state and len(run.state[key]):
+                points = np.asarray(run.state[key])
+                extra.append(PathData(f"{lab}: {what}", points, np.zeros(len(points), np.float32), p.color, dash="dot"))
     return extra
 
 

@@ -14,6 +14,7 @@ from jax.typing import ArrayLike
 
 from optviz.core.optimizers.base import (
     CAUTIOUS_LABELS,
+    CAUTIOUS_RULE,
     Array,
     HParam,
     Hparams,
@@ -22,6 +23,7 @@ from optviz.core.optimizers.base import (
     beta,
     bias_powers,
     cautious_flag,
+    cautious_info,
     cautious_mask,
     decayed,
     eps,
@@ -151,7 +153,7 @@ def cautious_adamw_update(grad: Array, state: AdamWState, params: Array, hp: Hpa
 def adamw_inspect(state: AdamWState, hp: Hparams) -> dict[str, Array]:
     """Adam's quantities, and with cautious=1 the mask of the last update (0 where dropped)."""
     info = adam_inspect(AdamState(state.updates, state.m, state.v), hp)
-    return {**info, "kept": state.kept}
+    return {**info, **cautious_info(state.kept)}
 
 
 def amsgrad_init(params: Array) -> AmsgradState:
@@ -329,12 +331,7 @@ ADAMW = OptimizerDef(
         "weights shrink by lr times the decay coefficient directly, instead of an L2 term "
         "being added to the gradient where Adam's per-coordinate scaling would distort it."
     ),
-    update_rule=(
-        r"x_{t-1} \leftarrow x_{t-1}(1 - \eta \cdot \lambda) \\ "
-        + _ADAM_RULE
-        + r" \\ \text{cautious: } \phi_t = \frac{\mathbb 1[m_t g_t > 0]}{\max(\mathrm{mean}\,\mathbb 1[m_t g_t > 0],"
-        r" 10^{-3})},\ \text{the step} \times \phi_t"
-    ),
+    update_rule=r"x_{t-1} \leftarrow x_{t-1}(1 - \eta \cdot \lambda) \\ " + _ADAM_RULE + r" \\ " + CAUTIOUS_RULE,
     hparams=_adam_hparams(0.001) + (weight_decay(0.01), cautious_flag()),
     init=adamw_init,
     update=cautious_adamw_update,

@@ -193,6 +193,9 @@ class OptimizerDef:
     )
     # Its own inspected quantities' (LaTeX, plain label), beside the shared STATE_LABELS.
     state_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    # Settings documented for the MNIST networks where the defaults (tuned at other scales) fall
+    # short of Adam's accuracy by more than two points (docs/optimizers.md; tests/core/engine).
+    network_settings: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def state_label(self, key: str) -> tuple[str, str]:
         """How the inspected quantity ``key`` is written: (LaTeX, plain label)."""
@@ -239,6 +242,7 @@ class OptimizerDef:
             "surface_note": self.surface_note,  # why it is not offered on the 2D surfaces ("" if it is)
             "network_note": self.network_note,  # why it is not offered on networks ("" if it is)
             "hparams": [hp.to_json() for hp in self.hparams],
+            "network_settings": dict(self.network_settings),  # documented for the MNIST networks
         }
 
 
@@ -362,7 +366,22 @@ def bias_powers(b1: Array, b2: Array, count: Array) -> tuple[Array, Array]:
     return one_minus_power(b1, t), one_minus_power(b2, t)
 
 
-CAUTIOUS_LABELS = {"kept": (r"\phi_t", "cautious mask: 0 where the update disagreed with g")}
+CAUTIOUS_LABELS = {
+    "kept": (r"\phi_t", "cautious mask: 0 where the update disagreed with g"),
+    "kept_fraction": (r"\mathrm{mean}\,\mathbb 1[\phi_t > 0]", "share of the update's components kept"),
+}
+
+
+# The cautious line each rule that takes the key adds to its update rule (LaTeX).
+CAUTIOUS_RULE = (
+    r"\text{cautious=1: } \phi_t = \frac{\mathbb 1[u_t g_t > 0]}{\max(\mathrm{mean}\,\mathbb 1[u_t g_t > 0],"
+    r" 10^{-3})},\ u_t \leftarrow u_t \phi_t \text{ (u: the update's direction)}"
+)
+
+
+def cautious_info(kept: Array) -> dict[str, Array]:
+    """The cautious mask of the last update and the share of components it kept (1 when off)."""
+    return {"kept": kept, "kept_fraction": jnp.mean((kept > 0).astype(kept.dtype), axis=0)}
 
 
 def cautious_flag() -> HParam:

@@ -85,7 +85,7 @@ def prodigy_inspect(state: ProdigyState, hp: Hparams) -> dict[str, Array]:
 PRODIGY = OptimizerDef(
     name="prodigy",
     display_name="Prodigy",
-    family="learning-rate-free",
+    family="parameter-free",
     lineage="Adam whose lr is estimated from the distance travelled",
     description=(
         "Prodigy (Mishchenko & Defazio, 2024) estimates the learning rate as it goes: d, a lower "
@@ -184,7 +184,7 @@ def dog_inspect(state: DogState, hp: Hparams) -> dict[str, Array]:
 DOG = OptimizerDef(
     name="dog",
     display_name="DoG",
-    family="learning-rate-free",
+    family="parameter-free",
     lineage="SGD whose step is the distance travelled over the gradients' total size",
     description=(
         "DoG (Ivgi, Hinder & Carmon, 2023, Distance over Gradients) is SGD with no learning "
@@ -223,6 +223,7 @@ DOG = OptimizerDef(
         "max_dist": ("r_t", "r: largest distance from the start"),
         "sum_sq": ("G_t", "G: sum of squared gradient norms"),
     },
+    network_settings={"init_step": 0.1},
 )
 
 
@@ -275,7 +276,7 @@ def dadapt_inspect(state: DadaptState, hp: Hparams) -> dict[str, Array]:
 DADAPT_ADAMW = OptimizerDef(
     name="dadapt_adamw",
     display_name="D-Adapt AdamW",
-    family="learning-rate-free",
+    family="parameter-free",
     lineage="AdamW whose lr is a lower bound on the distance to the solution",
     description=(
         "D-Adaptation (Defazio & Mishchenko, 2023) estimates d, a lower bound on the distance "

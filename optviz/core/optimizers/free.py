@@ -92,7 +92,7 @@ def sfsgd_inspect(state: ScheduleFreeState, hp: Hparams) -> dict[str, Array]:
 SFADAMW = OptimizerDef(
     name="sfadamw",
     display_name="Schedule-Free AdamW",
-    family="learning-rate-free",
+    family="schedule-free",
     lineage="AdamW steps averaged on the fly: no decay schedule",
     description=(
         "Schedule-Free AdamW (Defazio et al., 2024) needs no decay schedule: an Adam-style base "
@@ -143,7 +143,7 @@ SFADAMW = OptimizerDef(
 SFSGD = OptimizerDef(
     name="sfsgd",
     display_name="Schedule-Free SGD",
-    family="learning-rate-free",
+    family="schedule-free",
     lineage="SGD steps averaged on the fly: no decay schedule",
     description=(
         "Schedule-Free SGD (Defazio et al., 2024) is the same averaging as Schedule-Free AdamW "

@@ -11,10 +11,11 @@ runs side by side as for any elementwise rule.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import NamedTuple
 
 import jax.numpy as jnp
-import numpy as np
+from jax.typing import ArrayLike
 
 from optviz.core.optimizers.base import (
     Array,
@@ -41,16 +42,22 @@ def _whole_norm(x: Array) -> Array:
 
 def _tensor_norms(leaves: tuple[Leaf, ...]) -> Norms:
     """Each coordinate of a network's flat vector mapped to its tensor's norm."""
-    sizes = np.array([leaf.size for leaf in leaves])
 
     def norms(x: Array) -> Array:
-        each = jnp.stack([jnp.sqrt(jnp.sum(x[leaf.start : leaf.start + leaf.size] ** 2)) for leaf in leaves])
-        return jnp.repeat(each, sizes, total_repeat_length=int(sizes.sum()))
+        # Broadcasts, not jnp.repeat: its index arithmetic took XLA seconds to constant-fold.
+        return jnp.concatenate(
+            [
+                jnp.broadcast_to(jnp.sqrt(jnp.sum(x[leaf.start : leaf.start + leaf.size] ** 2)), (leaf.size,))
+                for leaf in leaves
+            ]
+        )
 
     return norms
 
 
-def trust_ratio(update: Array, params: Array, norms: Norms, coefficient: Array = 1.0, eps: Array = 0.0) -> Array:
+def trust_ratio(
+    update: Array, params: Array, norms: Norms, coefficient: ArrayLike = 1.0, eps: ArrayLike = 0.0
+) -> Array:
     """optax.scale_by_trust_ratio's factor: coefficient ||x|| / (||u|| + eps), or 1 where either
     norm is 0 (so a zero layer still moves)."""
     p_norm, u_norm = norms(params), norms(update)
@@ -131,6 +138,7 @@ LAMB = OptimizerDef(
     semantics="a layer is a tensor on a network and the whole 2D point on a surface",
     for_network=lamb_for,
     state_labels={"trust_ratio": (r"\lVert x\rVert / \lVert u\rVert", "trust ratio of the layer")},
+    network_settings={"lr": 0.01},
 )
 
 
@@ -191,7 +199,7 @@ LARS = OptimizerDef(
         r"f_t = \mu f_{t-1} + u_t,\quad x_t = x_{t-1} - f_t"
     ),
     hparams=(
-        lr(1.0, slider=(1e-3, 10.0)),
+        replace(lr(1.0, slider=(1e-3, 100.0)), high=1000.0),  # c = 0.001 asks for lrs ~1000x SGD's
         weight_decay(0.0, help="added to the gradient before the trust ratio"),
         HParam(
             "trust_coefficient",
@@ -215,4 +223,5 @@ LARS = OptimizerDef(
     semantics="a layer is a tensor on a network and the whole 2D point on a surface",
     for_network=lars_for,
     state_labels={"trust_ratio": (r"c\lVert x\rVert / \lVert u\rVert", "trust ratio of the layer")},
+    network_settings={"lr": 3.0},
 )

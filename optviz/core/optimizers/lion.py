@@ -9,11 +9,13 @@ import jax.numpy as jnp
 
 from optviz.core.optimizers.base import (
     CAUTIOUS_LABELS,
+    CAUTIOUS_RULE,
     Array,
     Hparams,
     OptimizerDef,
     beta,
     cautious_flag,
+    cautious_info,
     cautious_mask,
     decayed,
     lr,
@@ -48,7 +50,7 @@ def lion_update(grad: Array, state: LionState, params: Array, hp: Hparams):
 
 def lion_inspect(state: LionState, hp: Hparams) -> dict[str, Array]:
     """The momentum m, and with cautious=1 the mask of the last update."""
-    return {"m": state.m, "kept": state.kept}
+    return {"m": state.m, **cautious_info(state.kept)}
 
 
 LION = OptimizerDef(
@@ -66,7 +68,7 @@ LION = OptimizerDef(
     update_rule=(
         r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\ "
         r"x_t = x_{t-1} - \eta\,\left(\operatorname{sign}(c_t) + \lambda\, x_{t-1}\right) \\ "
-        r"m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t"
+        r"m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t" + r" \\ " + CAUTIOUS_RULE
     ),
     hparams=(
         lr(1e-4, slider=(1e-6, 1.0)),

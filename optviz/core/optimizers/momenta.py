@@ -14,6 +14,7 @@ import jax.numpy as jnp
 
 from optviz.core.optimizers.base import (
     CAUTIOUS_LABELS,
+    CAUTIOUS_RULE,
     Array,
     HParam,
     Hparams,
@@ -22,6 +23,7 @@ from optviz.core.optimizers.base import (
     beta,
     bias_powers,
     cautious_flag,
+    cautious_info,
     cautious_mask,
     eps,
     lr,
@@ -171,6 +173,7 @@ SIMPLIFIED_ADEMAMIX = OptimizerDef(
     update=simplified_ademamix_update,
     inspect=simplified_ademamix_inspect,
     reference="optax.contrib.simplified_ademamix",
+    network_settings={"lr": 3e-4},
 )
 
 
@@ -236,7 +239,7 @@ def mars_update(grad: Array, state: MarsState, params: Array, hp: Hparams):
 
 def mars_inspect(state: MarsState, hp: Hparams) -> dict[str, Array]:
     """Its moments, the previous gradient, and with cautious=1 the last update's mask."""
-    return {"m": state.m, "v": state.v, "last": state.last, "kept": state.kept}
+    return {"m": state.m, "v": state.v, "last": state.last, **cautious_info(state.kept)}
 
 
 def mars_for(leaves: tuple[Leaf, ...]):
@@ -275,6 +278,8 @@ MARS = OptimizerDef(
         r"\frac{c_t}{\max(1, \lVert c_t\rVert)} \\ "
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1) c_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) c_t^2 \\ "
         r"x_t = x_{t-1} - \eta\left(\lambda x_{t-1} + \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}\right)"
+        + r" \\ "
+        + CAUTIOUS_RULE
     ),
     hparams=(
         lr(3e-3),

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 
 from optviz.core.optimizers.base import (
     CAUTIOUS_LABELS,
+    CAUTIOUS_RULE,
     Array,
     HParam,
     Hparams,
@@ -20,6 +21,7 @@ from optviz.core.optimizers.base import (
     beta,
     bias_powers,
     cautious_flag,
+    cautious_info,
     cautious_mask,
     eps,
     l2,
@@ -462,7 +464,7 @@ def ademamix_update(grad: Array, state: AdemamixState, params: Array, hp: Hparam
 
 def ademamix_inspect(state: AdemamixState, hp: Hparams) -> dict[str, Array]:
     """Both averages, the second moment, and with cautious=1 the mask of the last update."""
-    return {"m_fast": state.m1, "m_slow": state.m2, "v": state.nu, "kept": state.kept}
+    return {"m_fast": state.m1, "m_slow": state.m2, "v": state.nu, **cautious_info(state.kept)}
 
 
 ADEMAMIX = OptimizerDef(
@@ -478,7 +480,7 @@ ADEMAMIX = OptimizerDef(
     update_rule=(
         r"m^{(1)}_t = \beta_1 m^{(1)}_{t-1} + (1-\beta_1) g_t,\ m^{(2)}_t = \beta_3 m^{(2)}_{t-1} + "
         r"(1-\beta_3) g_t \\ x_t = x_{t-1} - \eta\left(\frac{\hat m^{(1)}_t + \alpha m^{(2)}_t}"
-        r"{\sqrt{\hat v_t} + \epsilon} + \lambda x_{t-1}\right)"
+        r"{\sqrt{\hat v_t} + \epsilon} + \lambda x_{t-1}\right)" + r" \\ " + CAUTIOUS_RULE
     ),
     hparams=(
         lr(0.001),

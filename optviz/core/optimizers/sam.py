@@ -6,7 +6,8 @@ gradient taken at the ascent point.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, cast
 
 import jax.numpy as jnp
 
@@ -37,7 +38,9 @@ def sam_update(grad: Array, state: SamState, params: Array, hp: Hparams):
     """a_t = x_t + rho g_t / ||g_t||;  g^SAM_t = grad f(a_t);  f_t = mu f_{t-1} + g^SAM_t;
     x_{t+1} = x_t - lr f_t  (the objective is evaluated at a_t: hp["objective"])."""
     ascent = ascent_point(grad, params, hp["rho"])
-    _, sharp_grad = hp["objective"](ascent)
+    # The step protocol hands the objective over among the values (optviz.core.optimizers.step).
+    objective = cast(Callable[[Array], tuple[Array, Array]], hp["objective"])
+    _, sharp_grad = objective(ascent)
     trace = sharp_grad + hp["momentum"] * state.trace
     return params - hp["lr"] * trace, SamState(state.updates + 1, trace, ascent)
 
@@ -86,4 +89,5 @@ SAM = OptimizerDef(
     ),
     needs_objective=True,
     state_labels={"ascent": ("a_t", "a: the ascent point, where the gradient is taken")},
+    network_settings={"lr": 0.3},
 )

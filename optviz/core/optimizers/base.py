@@ -310,6 +310,13 @@ def eps(
     return HParam("eps", default, 0.0, 1.0, low_open=True, slider=slider, log=True, symbol=r"\epsilon", help=help)
 
 
+def eps_root(default: float) -> HParam:
+    """optax's eps_root, added inside the square root of the second moment: 0 <= eps_root <= 1."""
+    return HParam(
+        "eps_root", default, 0.0, 1.0, slider=(0.0, 1e-3), symbol=r"\epsilon_{root}", help="added inside the root"
+    )
+
+
 def weight_decay(default: float, help: str = "decoupled weight decay coefficient") -> HParam:
     """A weight-decay coefficient: 0 <= wd <= 10."""
     return HParam("weight_decay", default, 0.0, 10.0, slider=(0.0, 1.0), symbol=r"\lambda", help=help)

@@ -24,6 +24,22 @@ from optviz.core.optimizers.base import (
     with_decay,
 )
 
+
+def _estim_lr0() -> HParam:
+    """The starting estimate of d (Prodigy's and D-Adaptation's)."""
+    return HParam(
+        "estim_lr0",
+        1e-6,
+        0.0,
+        1.0,
+        low_open=True,
+        slider=(1e-9, 1e-1),
+        log=True,
+        symbol="d_0",
+        help="the starting estimate of d",
+    )
+
+
 # --- Prodigy (Mishchenko & Defazio 2024; optax.contrib.prodigy) ---------------------------
 
 
@@ -103,17 +119,7 @@ PRODIGY = OptimizerDef(
         beta("b1", 0.9, r"\beta_1", "decay rate of the first moment"),
         beta("b2", 0.999, r"\beta_2", "decay rate of the second moment (b3 = sqrt(b2))"),
         eps(1e-8),
-        HParam(
-            "estim_lr0",
-            1e-6,
-            0.0,
-            1.0,
-            low_open=True,
-            slider=(1e-9, 1e-1),
-            log=True,
-            symbol="d_0",
-            help="the starting estimate of d",
-        ),
+        _estim_lr0(),
         HParam(
             "estim_lr_coef",
             1.0,
@@ -295,17 +301,7 @@ DADAPT_ADAMW = OptimizerDef(
         beta("b1", 0.9, r"\beta_1", "decay rate of the first moment"),
         beta("b2", 0.999, r"\beta_2", "decay rate of the second moment (√b2 for s and r)"),
         eps(1e-8),
-        HParam(
-            "estim_lr0",
-            1e-6,
-            0.0,
-            1.0,
-            low_open=True,
-            slider=(1e-9, 1e-1),
-            log=True,
-            symbol="d_0",
-            help="the starting estimate of d",
-        ),
+        _estim_lr0(),
         weight_decay(0.0),
     ),
     init=dadapt_init,

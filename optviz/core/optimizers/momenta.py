@@ -26,10 +26,12 @@ from optviz.core.optimizers.base import (
     cautious_info,
     cautious_mask,
     eps,
+    eps_root,
     lr,
     weight_decay,
     with_decay,
 )
+from optviz.core.optimizers.recent import MomentsState, moments_init
 
 # --- Adan (Xie et al. 2022; optax.adan) ----------------------------------------------------
 
@@ -95,7 +97,7 @@ ADAN = OptimizerDef(
         beta("b2", 0.92, r"\beta_2", "decay rate of the gradient change's average"),
         beta("b3", 0.99, r"\beta_3", "decay rate of the squared extrapolated gradient's average"),
         eps(1e-8),
-        HParam("eps_root", 1e-8, 0.0, 1.0, slider=(0.0, 1e-3), symbol=r"\epsilon_{root}", help="added inside the root"),
+        eps_root(1e-8),
         weight_decay(0.0),
     ),
     init=adan_init,
@@ -113,35 +115,21 @@ ADAN = OptimizerDef(
 # --- Simplified AdEMAMix (Morwani et al. 2025; optax.contrib.simplified_ademamix) ------------
 
 
-class SimplifiedAdemamixState(NamedTuple):
-    """The accumulated momentum m and the second moment n."""
-
-    updates: Array
-    m: Array
-    n: Array
-
-
-def simplified_ademamix_init(params: Array) -> SimplifiedAdemamixState:
-    """Zero moments."""
-    zeros = jnp.zeros_like(params)
-    return SimplifiedAdemamixState(jnp.zeros([], jnp.int32), zeros, zeros)
-
-
-def simplified_ademamix_update(grad: Array, state: SimplifiedAdemamixState, params: Array, hp: Hparams):
+def simplified_ademamix_update(grad: Array, state: MomentsState, params: Array, hp: Hparams):
     """m_t = b1 m_{t-1} + g_t (a sum, not an average: it is 1/(1-b1) times larger);
     n_t = b2 n_{t-1} + (1-b2) g_t^2;  x_t = x_{t-1} - lr ((m_t + alpha g_t)/(sqrt(n_hat + eps_root) + eps) + wd x)."""
     m = grad + hp["b1"] * state.m
     sq = grad * grad
-    n = sq + hp["b2"] * (state.n - sq)  # optax's lerp
+    n = sq + hp["b2"] * (state.v - sq)  # optax's lerp
     count = state.updates + 1
     _, bc2 = bias_powers(hp["b1"], hp["b2"], count)
     u = (m + hp["alpha"] * grad) / (jnp.sqrt(n / bc2 + hp["eps_root"]) + hp["eps"])
-    return params - hp["lr"] * with_decay(u, params, hp), SimplifiedAdemamixState(count, m, n)
+    return params - hp["lr"] * with_decay(u, params, hp), MomentsState(count, m, n)
 
 
-def simplified_ademamix_inspect(state: SimplifiedAdemamixState, hp: Hparams) -> dict[str, Array]:
+def simplified_ademamix_inspect(state: MomentsState, hp: Hparams) -> dict[str, Array]:
     """The accumulated momentum and the second moment."""
-    return {"m": state.m, "v": state.n}
+    return {"m": state.m, "v": state.v}
 
 
 SIMPLIFIED_ADEMAMIX = OptimizerDef(
@@ -166,10 +154,10 @@ SIMPLIFIED_ADEMAMIX = OptimizerDef(
         beta("b2", 0.95, r"\beta_2", "decay rate of the second moment"),
         HParam("alpha", 0.0, 0.0, 1000.0, slider=(0.0, 100.0), symbol=r"\alpha", help="weight of the current gradient"),
         eps(1e-8),
-        HParam("eps_root", 0.0, 0.0, 1.0, slider=(0.0, 1e-3), symbol=r"\epsilon_{root}", help="added inside the root"),
+        eps_root(0.0),
         weight_decay(0.0),
     ),
-    init=simplified_ademamix_init,
+    init=moments_init,
     update=simplified_ademamix_update,
     inspect=simplified_ademamix_inspect,
     reference="optax.contrib.simplified_ademamix",

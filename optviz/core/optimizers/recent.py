@@ -39,7 +39,8 @@ class MomentsState(NamedTuple):
     v: Array
 
 
-def _moments_init(params: Array) -> MomentsState:
+def moments_init(params: Array) -> MomentsState:
+    """Zero averages."""
     zeros = jnp.zeros_like(params)
     return MomentsState(jnp.zeros([], jnp.int32), zeros, zeros)
 
@@ -101,7 +102,7 @@ RADAM = OptimizerDef(
         eps(1e-8),
         weight_decay(0.0, help="L2 penalty added to the gradient (torch's default, not decoupled)"),
     ),
-    init=_moments_init,
+    init=moments_init,
     update=radam_update,
     inspect=radam_inspect,
     reference="torch.optim.RAdam",
@@ -156,7 +157,7 @@ ADADELTA = OptimizerDef(
         eps(1e-6, help="inside both square roots: it also sets the first steps' size"),
         weight_decay(0.0, help="L2 penalty added to the gradient"),
     ),
-    init=_moments_init,
+    init=moments_init,
     update=adadelta_update,
     inspect=adadelta_inspect,
     reference="torch.optim.Adadelta",
@@ -316,7 +317,7 @@ ADABELIEF = OptimizerDef(
             "eps_root", 1e-16, 0.0, 1.0, slider=(0.0, 1e-3), symbol=r"\epsilon_{root}", help="added to s every step"
         ),
     ),
-    init=_moments_init,
+    init=moments_init,
     update=adabelief_update,
     inspect=_adam_like_inspect,
     reference="optax.adabelief",
@@ -416,7 +417,7 @@ ADOPT = OptimizerDef(
         beta("b2", 0.9999, r"\beta_2", "decay rate of the second moment"),
         eps(1e-6),
     ),
-    init=_moments_init,
+    init=moments_init,
     update=adopt_update,
     inspect=adopt_inspect,
     reference="optax.contrib.adopt",

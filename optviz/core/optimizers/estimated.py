@@ -222,7 +222,11 @@ DOG = OptimizerDef(
     update=dog_update,
     inspect=dog_inspect,
     reference="optax.contrib.dog",
-    semantics='init_step is optax\'s ("heuristic", value) form',
+    semantics=(
+        'init_step is optax\'s ("heuristic", value) form; at init_step = 1e-6 its first steps are a '
+        "few float32 spacings of the point, so float32 runs part from float64 by a few percent "
+        "after ~40 steps (they follow optax in float32)"
+    ),
     elementwise=False,  # r and G are one number per run
     state_labels={
         "eta_dog": (r"r_t/\sqrt{G_t}", "DoG's step size"),

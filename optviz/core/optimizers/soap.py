@@ -251,8 +251,9 @@ SOAP = OptimizerDef(
     semantics=(
         "merge_dims=False, normalize_grads=False, max_precond_dim=1024 (the reference's 10000 would "
         "eigendecompose the CNN's 5408-wide dense layer, ~30 s a step on two cores); the first update "
-        "takes no step (it sets the basis up, as the reference's does); on a surface "
-        "precondition_1d=True, on a network False"
+        "takes no step (it sets the basis up, as the reference's does), so the next gradient's "
+        "second rotated component is rounding, which Adam with eps = 1e-8 turns into a step of "
+        "size lr in float32 (not in float64); on a surface precondition_1d=True, on a network False"
     ),
     elementwise=False,  # the 2x2 preconditioner mixes a run's coordinates
     for_network=soap_for,

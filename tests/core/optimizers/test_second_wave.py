@@ -8,6 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optviz.core.engine.trajectory import run_race
 from optviz.core.optimizers import REGISTRY
@@ -223,3 +225,27 @@ def test_sam_takes_its_gradient_rho_away_along_the_gradient():
     grads = np.array([ref.SURFACES["beale"](p)[1] for p in path])
     cos = np.sum((ascent - path) * grads, axis=1) / (0.1 * np.linalg.norm(grads, axis=1))
     np.testing.assert_allclose(cos, 1.0, rtol=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1000.0, 1000.0, width=32), min_size=1, max_size=8),
+    st.lists(st.floats(0.5**20, 1000.0, width=32), min_size=1, max_size=8),
+    st.lists(st.booleans(), min_size=1, max_size=8),
+)
+def test_the_cautious_mask_is_one_where_signs_agree_and_zero_where_not(values, sizes, flips):
+    """Any update and gradient: the mask is 0 exactly where the signs differ (or either is 0), the
+    same positive number elsewhere, and its mean is 1 whenever anything is kept; with every sign
+    agreeing it is exactly 1."""
+    from optviz.core.optimizers.base import cautious_mask
+
+    n = min(len(values), len(sizes), len(flips))
+    u = np.array(values[:n], np.float32)
+    g = np.where(flips[:n], -1.0, 1.0).astype(np.float32) * np.sign(u) * np.array(sizes[:n], np.float32)
+    mask = np.asarray(cautious_mask(jnp.asarray(u), jnp.asarray(g), {"cautious": jnp.float32(1.0)}))
+    agree = np.sign(u) * np.sign(g) > 0
+    assert np.all(mask[~agree] == 0)
+    if agree.any():
+        assert np.allclose(mask[agree], mask[agree][0]) and np.isclose(mask.mean(), 1.0, rtol=1e-6)
+    if agree.all():
+        np.testing.assert_array_equal(mask, np.ones(n))

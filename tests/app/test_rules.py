@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from optviz.app.surfaces.inside import filled_rule
+from optviz.app.surfaces.inside import filled_rule, symbols_pattern
 from optviz.core.optimizers import REGISTRY
 
 
@@ -18,15 +18,20 @@ def _commands(latex: str) -> Counter:
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_filling_in_values_keeps_the_rule_intact(name):
     """Each symbol becomes its value, and no other LaTeX command is cut (a one-letter symbol
-    such as r would have turned \\right into nonsense)."""
+    such as r would have turned \\right into nonsense, LARS's c \\frac and \\color)."""
     opt = REGISTRY[name]
     rule = filled_rule(name, opt.defaults())
-    rest, shown = opt.update_rule, 0
-    for hp in sorted(opt.hparams, key=lambda h: -len(h.symbol)):  # longest first, as filled_rule does
-        if hp.symbol and hp.symbol in rest:
-            shown += 1
-            rest = rest.replace(hp.symbol, "")
-    filled = _commands(rule)
-    assert all(filled[c] >= n for c, n in _commands(rest).items()), (name, rule)
-    assert rule.count(r"\color") >= shown
+    symbols = {hp.symbol for hp in opt.hparams if hp.symbol}
+    replaced = {c for s in symbols for c in _commands(s)}  # \\eta, \\beta: the symbols themselves
+    before, after = _commands(opt.update_rule), _commands(rule)
+    assert all(after[c] >= n for c, n in before.items() if c not in replaced), (name, rule)
+    if symbols:
+        assert rule.count(r"\color") == len(re.findall(symbols_pattern(symbols), opt.update_rule))
     assert rule.count("{") == rule.count("}")
+
+
+def test_a_one_letter_symbol_is_filled_in_only_where_it_stands_alone():
+    lars = filled_rule("lars", {**REGISTRY["lars"].defaults(), "trust_coefficient": 0.005})
+    assert r"\frac{{\color{#e4572e}0.005}\, \lVert" in lars and lars.count(r"\frac") == 1
+    prodigy = filled_rule("prodigy", REGISTRY["prodigy"].defaults())
+    assert prodigy.startswith(r"\eta_t = d_t")  # the step at t is not the lr

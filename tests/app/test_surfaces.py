@@ -598,3 +598,31 @@ def test_sam_draws_its_ascent_points_rho_from_its_path():
     assert dotted["line"]["dash"] == "dot" and len(ax) == 30
     gaps = [((a - p) ** 2 + (b - q) ** 2) ** 0.5 for a, b, p, q in zip(ax, ay, px, py)]
     assert all(abs(g - 0.1) < 1e-3 for g in gaps)
+
+
+@pytest.mark.parametrize(
+    "spec, in_rule, state_label",
+    [
+        ("lamb:lr=0.05", r"\lVert", "trust ratio of the layer"),
+        ("lars:lr=7", r"\lVert", "trust ratio of the layer"),
+        ("signum:lr=0.05", r"sign", "m: first moment"),
+        ("adan:lr=0.1", r"n_t", "n: average squared extrapolated gradient"),
+        ("simplified_ademamix:lr=0.002", r"m_t", "m: first moment"),
+        ("mars:lr=0.1,cautious=1", r"c_t", "share of the update's components kept"),
+        ("dog", r"r_t", "DoG's step size"),
+        ("dadapt_adamw", r"s_t", "d: distance estimate, the step size"),
+        ("sfsgd:lr=0.02", r"z_{t+1}", "y: where the gradient is taken"),
+        ("soap:lr=0.1", r"GG", "angle of the eigenbasis' first direction (degrees)"),
+        ("sam:lr=0.003", r"a_t", "a: the ascent point, where the gradient is taken"),
+        ("adamw:cautious=1,lr=0.05", r"\phi_t", "cautious mask: 0 where the update disagreed with g"),
+    ],
+)
+def test_inside_each_new_optimizer_shows_its_rule_and_its_state_per_step(spec, in_rule, state_label):
+    at = make_app(surface="himmelblau", steps="60", opt=spec)
+    at.run()
+    at.toggle(key="inside").set_value(True).run()
+    assert not at.exception
+    latex = " ".join(el.value for el in at.latex)
+    assert in_rule in latex  # its rule, typeset with the numbers in
+    labels = json.dumps(list(charts(at).values()))
+    assert state_label in labels, state_label

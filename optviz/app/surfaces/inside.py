@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -28,14 +29,30 @@ def _latex_number(v: float) -> str:
     return text
 
 
+def _symbol_pattern(symbol: str) -> str:
+    """A hyperparameter's symbol as a whole token: not part of a command (the c of \\frac, the k
+    of \\k...), nor followed by more letters, nor by a subscript it does not have (the rule's
+    \\eta_t is the step at t, not the lr)."""
+    before = "" if symbol.startswith("\\") else r"(?<![A-Za-z\\])"
+    after = r"(?![A-Za-z])" if "_" in symbol else r"(?![A-Za-z_])"
+    return before + re.escape(symbol) + after
+
+
+def symbols_pattern(symbols) -> str:
+    """One pattern for all of a rule's symbols, the longest first (\\eta^+ before \\eta)."""
+    return "|".join(_symbol_pattern(sym) for sym in sorted(symbols, key=len, reverse=True))
+
+
 def filled_rule(name: str, hparams: dict[str, float]) -> str:
-    """The optimizer's update rule with each hyperparameter's symbol replaced by its value."""
+    """The optimizer's update rule with each hyperparameter's symbol replaced by its value, in one
+    pass (a value's own LaTeX is never read again as a symbol)."""
     opt = REGISTRY[name]
-    rule = opt.update_rule
-    for hp in sorted(opt.hparams, key=lambda h: -len(h.symbol)):
-        if hp.symbol:
-            rule = rule.replace(hp.symbol, rf"{{\color{{#e4572e}}{_latex_number(hparams[hp.name])}}}")
-    return rule
+    values = {hp.symbol: hparams[hp.name] for hp in opt.hparams if hp.symbol}
+    if not values:
+        return opt.update_rule
+    return re.sub(
+        symbols_pattern(values), lambda m: rf"{{\color{{#e4572e}}{_latex_number(values[m.group(0)])}}}", opt.update_rule
+    )
 
 
 def _vector(v) -> str:

@@ -210,7 +210,8 @@ SOAP = OptimizerDef(
         "inside view shows the basis' angle."
     ),
     update_rule=(
-        r"GG_t = \beta_s GG_{t-1} + (1-\beta_s)\, g_t g_t^\top,\quad Q = \mathrm{eig}(GG)"
+        r"GG_t = \beta_s GG_{t-1} + (1-\beta_s)\, g_t g_t^\top\ (\beta_s = \beta_2 \text{ unless shampoo\_beta} \ge 0),"
+        r"\quad Q = \mathrm{eig}(GG)"
         r"\ \text{(refreshed every } k \text{ steps)} \\ "
         r"g'_t = Q^\top g_t,\quad m_t = \beta_1 m_{t-1} + (1-\beta_1) g'_t,\quad v_t = \beta_2 v_{t-1} "
         r"+ (1-\beta_2) g'^2_t \\ "
@@ -228,7 +229,6 @@ SOAP = OptimizerDef(
             1.0,
             high_open=True,
             slider=(-1.0, 0.999),
-            symbol=r"\beta_s",
             help="decay rate of the preconditioner GG (-1: b2's)",
         ),
         eps(1e-8),

@@ -12,7 +12,7 @@ from optviz.app.kit.runs import grid
 from optviz.app.learn.generalization import generalization_study
 from optviz.app.learn.kit import demo_facts, demo_link, demo_losses, mnist_link, paths_of, series, surfaces_link, try_it
 from optviz.app.learn.races import demo_runs, race
-from optviz.core.analysis.demos import AMSGRAD, DECAYS, SWATS_LRS, swats_demo
+from optviz.core.analysis.demos import AMSGRAD, DECAYS, FLAT_MINIMA, SWATS_LRS, swats_demo
 from optviz.core.limits import LEARN_C, LEARN_LRS
 from optviz.core.numbers import sig
 from optviz.core.problems.counterexample import reddi_path
@@ -106,11 +106,21 @@ def section_generalization() -> None:
         "often closes."
     )
     generalization_study()
+    st.markdown(
+        "The other side of the debate asks *where* an optimizer settles. A sharp minimum, where the loss "
+        "rises fast on every side, is thought to generalize worse than a wide one: a small shift of the "
+        "data moves the loss a lot. SAM (Foret et al., 2021) takes each gradient at the worst point within "
+        "ρ of where it stands, so a well narrower than ρ cannot hold it. On two wells, a deep narrow one "
+        "and a shallower wide one, SGD with momentum settles at the bottom of the narrow well it starts "
+        "in (sharpness λ_max ≈ 120); SAM, the same optimizer with ρ = 0.3, climbs out and settles in the "
+        "wide one (λ_max ≈ 1.3), at a higher loss."
+    )
     try_it(
         (
             "Adam and SGD with momentum on the MNIST page: train them yourself and watch each one's train−test gap",
             mnist_link("cnn", ["adam", "momentum:lr=0.05"], epochs=3),
-        )
+        ),
+        ("SAM against momentum on a narrow and a wide well", demo_link(FLAT_MINIMA)),
     )
 
 

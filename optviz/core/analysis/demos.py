@@ -235,3 +235,19 @@ APART: dict[str, Demo] = {
     ),
     "sign(m), as Lion": Demo("bowl", SURFACES["bowl"].start, 300, ("adam:lr=0.05", "signed:lr=0.05"), rules=(SIGNED,)),
 }
+
+
+# Learn, section 11: the flat-minima side of the debate. A deep, sharp well at (1, 0) and a
+# shallower, wide one at (-1, 0); both racers start in the sharp one's basin, with the same lr and
+# momentum: momentum settles at its bottom, SAM (rho = 0.3, wider than the well) climbs out and
+# settles in the wide one. (At rho = 0.5 SAM stalls at x = 0.5, where its ascent point is the sharp
+# minimum itself and the gradient there is zero.)
+TWO_WELLS = "1 - 1.2*exp(-((x-1)**2 + y**2)/0.02) - exp(-((x+1)**2 + y**2)/1.5)"
+FLAT_MINIMA = Demo(
+    "custom",
+    (1.2, 0.15),
+    400,
+    ("momentum:lr=0.01,momentum=0.9", "sam:lr=0.01,rho=0.3,momentum=0.9"),
+    expr=TWO_WELLS,
+    domain=(-3.0, 3.0, -2.0, 2.0),
+)

@@ -208,3 +208,22 @@ def test_adam_as_a_rule_is_adam_and_each_change_shows_what_its_caption_says():
     np.testing.assert_allclose(steps[steps > 0], 0.05, rtol=1e-5)  # every coordinate moves by exactly lr
     bowl = SURFACES["bowl"]
     assert gap(sign, bowl) > 1e-3 and gap(adam, bowl) < 1e-10  # so it hovers about lr from the minimum
+
+
+def test_momentum_settles_in_the_sharp_well_and_sam_with_the_same_settings_in_the_wide_one():
+    """Learn, section 11: the caption's numbers (sharpness about 120 against about 1.3, SAM's loss
+    higher), and SAM's stall at rho = 0.5, where its ascent point is the sharp minimum."""
+    from dataclasses import replace
+
+    from optviz.core.analysis.demos import FLAT_MINIMA
+    from optviz.core.analysis.stability import hessians, top_eigenvalue
+
+    surface = FLAT_MINIMA.problem
+    heavy, sam = FLAT_MINIMA.runs()
+    sharpness = [float(top_eigenvalue(hessians(surface, r.path[-1:]))[0]) for r in (heavy, sam)]
+    np.testing.assert_allclose(heavy.path[-1], [1.0, 0.0], atol=0.01)
+    np.testing.assert_allclose(sam.path[-1], [-1.0, 0.0], atol=0.02)
+    assert 110 < sharpness[0] < 130 and 1.2 < sharpness[1] < 1.4
+    assert sam.loss[-1] > heavy.loss[-1] + 0.2  # SAM trades depth for width
+    stalled = replace(FLAT_MINIMA, opts=("sam:lr=0.01,rho=0.5,momentum=0.9",)).runs()[0]
+    np.testing.assert_allclose(stalled.path[-1], [0.5, 0.0], atol=0.01)

@@ -53,8 +53,8 @@ def _bounded(key: str, bounds: tuple[float, float]):
 
 def _family(read: Reader) -> str:
     """The branch a link names, a renamed one under its new name."""
-    family = read.choice("family", FAMILIES + tuple(RENAMED_FAMILIES), DEFAULT_FAMILY)
-    return RENAMED_FAMILIES.get(family, family)
+    renamed = RENAMED_FAMILIES.get(read.text("family") or "")
+    return renamed or read.choice("family", FAMILIES, DEFAULT_FAMILY)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ def _latex_number(v: float) -> str:
 
 
 def _symbol_pattern(symbol: str) -> str:
-    """A hyperparameter's symbol as a whole token: not part of a command (the c of \\frac, the k
-    of \\k...), nor followed by more letters, nor by a subscript it does not have (the rule's
+    """A hyperparameter's symbol as a whole token: not part of a command (the c of \\frac or
+    \\cdot), nor followed by more letters, nor by a subscript it does not have (the rule's
     \\eta_t is the step at t, not the lr)."""
     before = "" if symbol.startswith("\\") else r"(?<![A-Za-z\\])"
     after = r"(?![A-Za-z])" if "_" in symbol else r"(?![A-Za-z_])"

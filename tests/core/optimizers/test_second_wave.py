@@ -249,3 +249,38 @@ def test_the_cautious_mask_is_one_where_signs_agree_and_zero_where_not(values, s
         assert np.allclose(mask[agree], mask[agree][0]) and np.isclose(mask.mean(), 1.0, rtol=1e-6)
     if agree.all():
         np.testing.assert_array_equal(mask, np.ones(n))
+
+
+@pytest.mark.parametrize(
+    "opt, xs",
+    [
+        ("sam:lr=0.003", "rho=0:0.1:3"),
+        ("lamb:lr=0.02", "lr=0.005:0.02:3:log"),
+        ("lars:lr=3", "trust_coefficient=1e-3:3e-3:3:log"),
+        ("mars:lr=0.05,cautious=1", "lr=0.01:0.1:3:log"),
+        ("adamw:lr=0.05,cautious=1", "b1=0.5:0.9:3"),
+        ("lion:lr=0.01,cautious=1", "lr=0.003:0.03:3:log"),
+        ("soap:lr=0.05,eps=1e-3", "lr=0.01:0.1:3:log"),
+        ("dog:init_step=1e-3", "lr=0.5:1.5:3"),
+    ],
+)
+def test_a_sweeps_cells_are_the_single_runs(opt, xs):
+    """Norms over a run's coordinates (SAM's ascent, LAMB's and LARS's trust ratios, MARS's clip,
+    the cautious mask) are taken along axis 0, the coordinates in a sweep's [2, runs] layout as in
+    a run's [2]: each cell of a 3 x 3 sweep is that cell's own run. (Settings whose runs are not
+    chaotic: the sweep's kernel is compiled apart from the runs', equal to float32 precision, and
+    a run that bounces about a point with fixed-size steps, LAMB's or LARS's at a large ratio, or
+    SAM's near Himmelblau's local maximum at (-0.27, -0.92), parts from any other program's: the
+    starts here are above it.)"""
+    from optviz.core.engine.sweep import cell_settings, run_sweep
+    from optviz.core.spec import parse_axis, parse_spec
+
+    surface, spec = SURFACES["himmelblau"], parse_spec(opt)
+    x, y = parse_axis("--x", xs, spec.name), parse_axis("--y", "y=1:3:3", spec.name)
+    result = run_sweep(surface, spec, x, y, steps=80)
+    for i in range(y.n):
+        for j in range(x.n):
+            cell, start = cell_settings(spec, x, y, i, j, surface.start)
+            run = run_race(surface, start, 80, [cell])[0]
+            assert run.diverged_at is None
+            np.testing.assert_allclose(result.final_point[i, j], run.path[-1], rtol=2e-5, atol=1e-5)

@@ -128,6 +128,18 @@ def test_the_time_left_comes_from_the_progress_once_under_way():
     board.unwatch(job)
 
 
+def test_a_job_caught_between_leaving_the_queue_and_starting_is_not_queued_behind_itself():
+    """The interleaving a loaded CI machine hit: the worker took the job from the queue and
+    started it while status() was reading. Read at one moment, nothing is ahead of it."""
+    from optviz.app.kit.jobs import Job
+
+    board = JobBoard(workers=1)
+    job = Job("alone", "alone", estimate=1000)
+    board._jobs["alone"], job.started = job, time.monotonic()
+    board._queue.append(job)  # still listed as queued, already started
+    assert board.status(job).startswith("alone: starting")
+
+
 def test_every_pages_job_says_its_estimate_before_it_starts():
     """Each call of the shared helper in the app passes ``estimate=`` (so it queues, or not, by
     its size, and its watchers are told how long it takes)."""

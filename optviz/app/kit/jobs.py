@@ -136,10 +136,16 @@ class JobBoard:
     def status(self, job: Job) -> str:
         """What its watchers read under the progress bar: the queue, or the work's own message,
         with the time left when it can be told."""
-        ahead = self.place(job)
+        # The queue and the running jobs read at one moment (under one lock): read apart, a job
+        # that left the queue in between was counted as queued behind itself.
+        with self._lock:
+            ahead = self._queue.index(job) if job in self._queue else None
+            running = [
+                j
+                for j in self._jobs.values()
+                if j is not job and j.heavy and j.started is not None and not j.done.is_set()
+            ]
         if ahead is not None:
-            with self._lock:
-                running = [j for j in self._jobs.values() if j.heavy and j.started is not None and not j.done.is_set()]
             waits = sorted(w for w in (j.seconds_left() for j in running) if w is not None)
             when = f"; it starts in about {_duration(waits[0])}" if ahead == 0 and waits else ""
             own = f", and takes about {_duration(job.estimate)}" if job.estimate is not None else ""
@@ -154,10 +160,10 @@ class JobBoard:
 
     def _run(self, job: Job, cache: Shared, work: Callable[[Report], Any]) -> None:
         try:
-            with self._lock:
+            with self._lock:  # leaving the queue and starting are one step for status()
                 if job in self._queue:
                     self._queue.remove(job)
-            job.started = time.monotonic()
+                job.started = time.monotonic()
             while not WARM.wait(POLL):  # a fresh server compiles its programs once: wait for that, not twice
                 job.report(0.0, f"{job.label}: waiting for the server's warm-up (it compiles its programs once)")
             job.report(0.0, job.label)

@@ -117,7 +117,11 @@ def test_dog_at_its_defaults_matches_optax_in_float32(surface, start):
 
 # --- cautious masking --------------------------------------------------------------------------
 
-CAUTIOUS = ("adamw", "lion", "ademamix", "mars")
+CAUTIOUS = tuple(n for n, o in REGISTRY.items() if "cautious" in o.hparam_names)
+
+
+def test_every_optimizer_with_the_cautious_key_has_a_written_out_cautious_reference():
+    assert set(CAUTIOUS) == set(ref.second_wave.CAUTIOUS) == {"adamw", "lion", "ademamix", "mars"}
 
 
 @pytest.mark.parametrize("name", CAUTIOUS)

@@ -131,3 +131,15 @@ def download(at: AppTest, label: str):
     button = next(b for b in at.get("download_button") if b.proto.label == label)
     data = _DEFERRED[button.proto.deferred_file_id]()
     return data.decode() if isinstance(data, bytes) and not label.endswith("GIF)") else data
+
+
+def switch_on(at: AppTest, option: str) -> bool:
+    """Whether the Surfaces page's display switch ``option`` (log, arrows, playback, scrub) is on."""
+    return option in (at.button_group(key="show").value or [])
+
+
+def set_switch(at: AppTest, option: str, on: bool) -> AppTest:
+    """Turn one of the Surfaces page's display switches on or off, as a click on its pill does; runs the app."""
+    pills = at.button_group(key="show")
+    chosen = [o for o in (pills.value or []) if o != option] + ([option] if on else [])
+    return pills.set_value(chosen).run()

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from tests.apptools import charts, make_app, open_page, path_trace, query, xy
+from tests.apptools import charts, make_app, open_page, path_trace, query, switch_on, xy
 
 pytestmark = pytest.mark.app
 
@@ -143,7 +143,7 @@ def test_every_try_it_link_opens_its_page_without_a_warning(learn):
         else:
             assert at.selectbox(key="surface").value == query["surface"]
             if "scrub" in query:  # it opens the what-if scrubber, its slider on the racer's own value
-                assert at.toggle(key="scrub").value and at.selectbox(key="scrub_key").value == query["scrub"]
+                assert switch_on(at, "scrub") and at.selectbox(key="scrub_key").value == query["scrub"]
                 slider = charts(at)["contour"]["layout"]["sliders"][0]
                 assert slider["steps"][slider["active"]]["label"].startswith(query["scrub"] + "=")
 

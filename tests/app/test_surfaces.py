@@ -10,7 +10,19 @@ import pytest
 from optviz.core.optimizers import REGISTRY
 from optviz.core.spec import parse_spec
 from optviz.link import DEFAULT_RACE
-from tests.apptools import chart_with, charts, download, make_app, markdown_tables, path_trace, query, shown, xy
+from tests.apptools import (
+    chart_with,
+    charts,
+    download,
+    make_app,
+    markdown_tables,
+    path_trace,
+    query,
+    set_switch,
+    shown,
+    switch_on,
+    xy,
+)
 
 pytestmark = pytest.mark.app
 
@@ -194,7 +206,7 @@ def test_inside_the_optimizer_shows_adam_state_and_bias_correction():
 def test_playback_has_frames():
     at = make_app(steps="80")
     at.run()
-    at.toggle(key="playback").set_value(True).run()
+    set_switch(at, "playback", True)
     import json
 
     figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
@@ -312,10 +324,10 @@ def test_the_race_survives_a_visit_to_another_page():
 def test_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     at = make_app(surface="himmelblau", steps="120", opt=["adam:lr=0.05", "momentum:lr=0.002"])
     at.run()
-    at.toggle(key="log_himmelblau").set_value(False).run()
-    at.toggle(key="arrows").set_value(True).run()
+    set_switch(at, "log", False)
+    set_switch(at, "arrows", True)
     at.select_slider(key="tol").set_value(1e-4).run()
-    at.toggle(key="playback").set_value(True).run()
+    set_switch(at, "playback", True)
     at.slider(key="frame").set_value(40).run()
     at.toggle(key="inside").set_value(True).run()
     at.selectbox(key="inside_run").set_value(1).run()
@@ -334,8 +346,9 @@ def test_the_whole_view_is_in_the_link_and_the_link_reopens_it():
     again = make_app(**q)
     again.run()
     assert not again.exception and not again.warning
-    for key in ("log_himmelblau", "arrows", "playback", "inside"):
-        assert again.toggle(key=key).value == at.toggle(key=key).value
+    for option in ("log", "arrows", "playback"):
+        assert switch_on(again, option) == switch_on(at, option)
+    assert again.toggle(key="inside").value == at.toggle(key="inside").value
     assert again.select_slider(key="tol").value == 1e-4 and again.slider(key="frame").value == 40
     assert again.selectbox(key="inside_run").value == 1 and again.slider(key="inside_step").value == 25
     for key in ("surface3d", "playback_chart", "curves", "state_chart"):  # the same pictures
@@ -523,7 +536,7 @@ def test_a_scrub_link_opens_the_scrubber_on_its_racer_and_the_controls_write_it_
     at = make_app(surface="himmelblau", steps="120", opt=["adam:lr=0.05", "momentum:lr=0.002"], scrub="lr")
     at.run()
     assert not at.exception and not at.warning
-    assert at.toggle(key="scrub").value and at.selectbox(key="scrub_key").value == "lr"
+    assert switch_on(at, "scrub") and at.selectbox(key="scrub_key").value == "lr"
     for key in ("surface3d", "contour"):
         slider = charts(at)[key]["layout"]["sliders"][0]
         assert len(slider["steps"]) == 48 and slider["steps"][slider["active"]]["label"] == "lr=0.05"
@@ -535,7 +548,7 @@ def test_a_scrub_link_opens_the_scrubber_on_its_racer_and_the_controls_write_it_
     slider = charts(at)["contour"]["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "momentum=0.9"
     assert slider["currentvalue"]["prefix"].startswith("SGD + momentum")
-    at.toggle(key="scrub").set_value(False).run()
+    set_switch(at, "scrub", False)
     assert "scrub" not in query(at) and "sliders" not in charts(at)["contour"]["layout"]
 
 

@@ -48,7 +48,8 @@ def share_section(page: str, downloads: Sequence[Download], *args) -> None:
     st.subheader("Share and export" if downloads else "Share")
     st.caption("This link reproduces exactly what you see: it is the address bar's, kept up to date with every change.")
     link_box()
-    for column, (label, build, mime, ext) in zip(st.columns(len(downloads)) if downloads else [], downloads):
-        column.download_button(
+    row = st.container(horizontal=True) if downloads else st  # one element for the row (columns: one per button more)
+    for label, build, mime, ext in downloads:
+        row.download_button(
             label, functools.partial(build, *args), file_name=f"optviz-{page}.{ext}", mime=mime, key=f"dl_{page}_{ext}"
         )

@@ -229,7 +229,7 @@ def quick_row() -> None:
     name = ss[f"r{rid}_name"]
     hp = REGISTRY[name].hparam("lr")
     ss["quick_opt"], ss["quick_lr"] = name, ss[slider_key(rid, name, "lr")]
-    c1, c2 = st.columns([1, 2])
+    c1, c2 = st.columns([1, 2])  # columns, not a row: on a phone they stack, the slider full width for a thumb
     c1.selectbox(
         "racer 1",
         optimizer_options(),
@@ -299,6 +299,9 @@ def _tuned_line(tuned, run) -> str:
     )
 
 
+PAIR = 112  # px: two number boxes side by side in the sidebar (stretched ones wrap one under the other)
+
+
 def sidebar() -> None:
     """Draw every control; their values land in st.session_state."""
     with st.sidebar:
@@ -320,13 +323,15 @@ def sidebar() -> None:
                 "sqrt abs sign minimum maximum hypot",
             )
             st.text_input("domain: xmin, xmax, ymin, ymax", key="domain")
-        c1, c2 = st.columns(2)
-        number_box(c1, "start x", "start_x", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
-        number_box(c2, "start y", "start_y", -MAX_COORD, MAX_COORD, format="%g", step=0.1)
+        # Pairs side by side in one row: a container is one element, columns are three (each
+        # element costs every rerun, for every student of a class).
+        row = st.container(horizontal=True)
+        number_box(row, "start x", "start_x", -MAX_COORD, MAX_COORD, format="%g", step=0.1, width=PAIR)
+        number_box(row, "start y", "start_y", -MAX_COORD, MAX_COORD, format="%g", step=0.1, width=PAIR)
         st.slider("steps", min_value=1, max_value=MAX_STEPS, key="steps")
-        c1, c2 = st.columns(2)
+        row = st.container(horizontal=True)
         number_box(
-            c1,
+            row,
             "gradient noise σ",
             "noise",
             0.0,
@@ -334,8 +339,9 @@ def sidebar() -> None:
             format="%g",
             step=0.1,
             help="adds N(0, σ²) to every gradient, to mimic stochastic gradients",
+            width=PAIR,
         )
-        number_box(c2, "noise seed", "seed", 0, MAX_SEED, whole=True, step=1)
+        number_box(row, "noise seed", "seed", 0, MAX_SEED, whole=True, step=1, width=PAIR)
 
         st.subheader("Optimizers")
         for n, rid in enumerate(st.session_state["race"]):

@@ -151,9 +151,12 @@ def views(scene: Scene) -> None:
     # The charts first (on a phone, they are what one comes for), their toggles under them; the
     # toggles' values are in the session state before they are drawn.
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
-    c1, c2 = st.columns(2)
     shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
     fan = scrub.fan_data(scene) if ss.get("scrub") else None
+    # Side by side, one under the other where too narrow. The two charts alone are one row (columns
+    # are three elements, each costing every rerun for every student of a class); with a GIF button
+    # under the top view, two columns.
+    c1, c2 = st.columns(2) if playing or fan is not None else [st.container(horizontal=True)] * 2
     paths = scene.paths if fan is None else racer_path(scene.paths, fan)
     fig3d = surface_figure(
         xs,
@@ -224,24 +227,51 @@ def _gradient_points(scene: Scene) -> list[PathData]:
     return extra
 
 
+# The views' display switches: one row of pills (one element, where four toggles in columns were
+# nine, each costing every rerun for every student of a class). Each switch keeps its own key.
+SHOW = {
+    "log": "log-scaled heights",
+    "arrows": "gradient arrows",
+    "playback": "playback",
+    "scrub": "what-if scrubber",
+}
+SHOW_HELP = (
+    "**log-scaled heights**: log10(1 + f − min f), for surfaces whose values span decades. "
+    "**gradient arrows**: −∇f on a grid. **playback**: the top view animated, the paths advancing "
+    "step by step. **what-if scrubber**: a slider over each view runs one racer's path through 48 "
+    "values of one setting, drawn at once in your browser: drag it and watch the path bend."
+)
+
+
+def show_keys(surface: str) -> dict[str, str]:
+    """Each display switch's session key (the log scale is remembered per surface)."""
+    return {"log": f"log_{surface}", "arrows": "arrows", "playback": "playback", "scrub": "scrub"}
+
+
+def _from_pills(keys: dict[str, str]) -> None:
+    chosen = st.session_state["show"] or []
+    for option, key in keys.items():
+        st.session_state[key] = option in chosen
+
+
 def _view_toggles(scene: Scene, playing: bool) -> None:
-    o1, o2, o3, o4 = st.columns(4)
-    o1.toggle(
-        "log-scaled heights",
-        key=f"log_{scene.surface.name}",
-        help="log10(1 + f − min f): for surfaces whose values span decades",
-    )
-    o2.toggle("gradient arrows", key="arrows")
-    o3.toggle("playback", key="playback", help="the top view animated: the paths advance step by step")
-    o4.toggle(
-        "what-if scrubber",
-        key="scrub",
-        help="a slider over each view runs one racer's path through 48 values of one setting, "
-        "drawn at once in your browser: drag it and watch the path bend",
+    ss = st.session_state
+    keys = show_keys(scene.surface.name)
+    ss["show"] = [option for option, key in keys.items() if ss.get(key)]
+    st.pills(
+        "show",
+        list(SHOW),
+        selection_mode="multi",
+        key="show",
+        format_func=SHOW.__getitem__,
+        on_change=_from_pills,
+        args=(keys,),
+        help=SHOW_HELP,
+        label_visibility="collapsed",
     )
     if playing:
         _playback_step(scene)
-    if st.session_state.get("scrub"):
+    if ss.get("scrub"):
         scrub.controls(scene)
 
 
@@ -276,8 +306,9 @@ def _curves(scene: Scene) -> None:
             key="lr_strip",
         )  # the curves under it name the colours
     # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
-    for column, panel, key in zip(st.columns(len(panels)), panels, ("curves", "curves_distance")):
-        chart(column, curves_figure(scene.paths, [panel]), key=key)
+    row = st.container(horizontal=True)
+    for panel, key in zip(panels, ("curves", "curves_distance")):
+        chart(row, curves_figure(scene.paths, [panel]), key=key)
     _stability(scene)
 
 

@@ -153,3 +153,12 @@ def test_the_installed_app_serves_a_page_outside_the_checkout(installed, tmp_pat
         proc.terminate()
         proc.wait(timeout=30)
     assert re.search(r"optviz: booted in", (tmp_path / "server.log").read_text())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not run on Windows")
+def test_streamlit_serves_on_uvloop_from_the_runtime_set():
+    # Every element a rerun sends crosses from the script's thread to the server's event loop;
+    # uvloop does that in C (docs/performance.md). Streamlit picks it up by this lookup.
+    from streamlit.web import bootstrap
+
+    assert bootstrap._get_uvloop_loop_factory() is not None

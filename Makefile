@@ -39,8 +39,9 @@ fix: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The slowest twenty tests are listed at the end: the whole run is to stay within about ten minutes on 2 cores.
 test: lint
-	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q --durations=20 tests $(PYTEST_ARGS)
 
 docs: $(VENV)/.dev
 	$(PY) scripts/optimizers_page.py

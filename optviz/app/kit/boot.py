@@ -106,8 +106,11 @@ EXPECTED_WARM_UP = 12.0  # seconds a cold warm-up takes on a 2-core machine (for
 # at the lowest CPU priority. (QUIET was 0.3 s; with 2.5 s, the lowest priority and an
 # unvalidated placeholder, a cold hosted first visit in Chromium on the same 2-core machine
 # took 4.8-5.5 s against 5.5-6.5 s, three runs each, interleaved.)
+# A page that waits for the warm-up (a view that needs a program) ends the wait for a lull at
+# once: the lull is for first pages, which draw from the record; a class that nudges leaves none,
+# and its nudges waited out the whole deferral before the compile began.
 QUIET, MAX_DEFER = 2.5, 8.0
-_activity = {"running": 0, "last": 0.0}
+_activity = {"running": 0, "last": 0.0, "waiting": 0}
 _activity_lock = threading.Lock()
 
 
@@ -129,7 +132,8 @@ def _wait_for_a_lull() -> None:
     while time.monotonic() < deadline:
         with _activity_lock:
             quiet = _activity["running"] <= 0 and time.monotonic() - _activity["last"] >= QUIET
-        if quiet:
+            needed = _activity["waiting"] > 0
+        if quiet or needed:
             return
         time.sleep(0.05)
 
@@ -216,16 +220,24 @@ def wait_until_warm(_cache: object = None) -> None:
     if WARM.is_set() or getattr(_here, "warming", False):
         return
     if get_script_run_ctx() is None:  # a worker thread: its job reports the wait (optviz.app.kit.jobs)
-        WARM.wait()
+        with _activity_lock:
+            _activity["waiting"] += 1
+        try:
+            WARM.wait()
+        finally:
+            with _activity_lock:
+                _activity["waiting"] -= 1
         return
     bar, t = st.progress(0.0), time.perf_counter()
-    with _activity_lock:  # a page waiting here is no reason to put the warm-up off
+    with _activity_lock:  # a page waiting here is a reason to start the warm-up, not to put it off
         _activity["running"] -= 1
+        _activity["waiting"] += 1
     try:
         _wait_with(bar, t)
     finally:
         with _activity_lock:
             _activity["running"] += 1
+            _activity["waiting"] -= 1
     bar.empty()
 
 

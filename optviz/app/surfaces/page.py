@@ -142,7 +142,7 @@ part_of_view = view_fragment("surfaces", state.view_now)
 
 @part_of_view
 def views(scene: Scene) -> None:
-    """The 3D view and the top view (still, or animated), with their display toggles."""
+    """The 3D view and the top view (still, or animated), with their display switches."""
     xs, ys, z = scene.grid
     ss = st.session_state
     ss.setdefault(f"log_{scene.surface.name}", scene.surface.log_scale)
@@ -305,7 +305,7 @@ def _curves(scene: Scene) -> None:
             curves_figure(scene.paths, [("lr", [r.lr for r in runs], False, "update t")], height=170, legend=False),
             key="lr_strip",
         )  # the curves under it name the colours
-    # One chart a panel, in columns: side by side on a screen, one under the other on a phone.
+    # One chart a panel, in one row: side by side on a screen, one under the other on a phone.
     row = st.container(horizontal=True)
     for panel, key in zip(panels, ("curves", "curves_distance")):
         chart(row, curves_figure(scene.paths, [panel]), key=key)

@@ -25,19 +25,15 @@ from optviz.core.optimizers.base import (
 )
 
 
+def _tiny_start(name: str, symbol: str, help: str) -> HParam:
+    """A parameter-free method's first distance or step estimate: 1e-6 by default, in (0, 1], on
+    a log slider down to 1e-9 (the methods grow it from there)."""
+    return HParam(name, 1e-6, 0.0, 1.0, low_open=True, slider=(1e-9, 1e-1), log=True, symbol=symbol, help=help)
+
+
 def _estim_lr0() -> HParam:
     """The starting estimate of d (Prodigy's and D-Adaptation's)."""
-    return HParam(
-        "estim_lr0",
-        1e-6,
-        0.0,
-        1.0,
-        low_open=True,
-        slider=(1e-9, 1e-1),
-        log=True,
-        symbol="d_0",
-        help="the starting estimate of d",
-    )
+    return _tiny_start("estim_lr0", "d_0", "the starting estimate of d")
 
 
 # --- Prodigy (Mishchenko & Defazio 2024; optax.contrib.prodigy) ---------------------------
@@ -204,17 +200,7 @@ DOG = OptimizerDef(
     ),
     hparams=(
         lr(1.0, slider=(1e-3, 10.0)),
-        HParam(
-            "init_step",
-            1e-6,
-            0.0,
-            1.0,
-            low_open=True,
-            slider=(1e-9, 1e-1),
-            log=True,
-            symbol="s_0",
-            help="the first distance, relative to 1 + ||x_0||",
-        ),
+        _tiny_start("init_step", "s_0", "the first distance, relative to 1 + ||x_0||"),
         eps(1e-8),
         weight_decay(0.0, help="added to the gradient (times x)"),
     ),

@@ -233,7 +233,8 @@ def test_sam_takes_its_gradient_rho_away_along_the_gradient():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.floats(-1000.0, 1000.0, width=32), min_size=1, max_size=8),
+    # No subnormals: XLA on CPU reads them as 0 (so the mask is 0 there), NumPy's sign does not.
+    st.lists(st.floats(-1000.0, 1000.0, width=32, allow_subnormal=False), min_size=1, max_size=8),
     st.lists(st.floats(0.5**20, 1000.0, width=32), min_size=1, max_size=8),
     st.lists(st.booleans(), min_size=1, max_size=8),
 )

@@ -27,6 +27,7 @@ from optviz.core.limits import (
 from optviz.core.numbers import sig
 from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
+from optviz.core.optimizers.base import HParam
 from optviz.core.optimizers.rules import public_name, resolve
 
 
@@ -118,14 +119,18 @@ def make_spec(name: str, overrides: dict[str, float] | None = None) -> OptSpec:
             raise SpecError(
                 f"{key}: unknown hyperparameter {hp_name!r}; {key} takes: {', '.join(opt.hparam_names + sched.NAMES)}"
             )
-        hp = opt.hparam(hp_name) if into is values else sched.BY_NAME[hp_name]
-        if not hp.is_valid(value):
-            raise SpecError(f"{key}: {hp.allowed()} (got {format_number(value) if math.isfinite(value) else value})")
+        check_value(key, opt.hparam(hp_name) if into is values else sched.BY_NAME[hp_name], value)
         into[hp_name] = float(value)
     problem = sched.check(common)
     if problem:
         raise SpecError(f"{key}: {problem}")
     return OptSpec(key, values, common)
+
+
+def check_value(optimizer: str, hp: HParam, value: float) -> None:
+    """SpecError naming ``optimizer``, the key and what it allows, unless ``value`` is valid for ``hp``."""
+    if not hp.is_valid(value):
+        raise SpecError(f"{optimizer}: {hp.allowed()} (got {format_number(value) if math.isfinite(value) else value})")
 
 
 def check_network(spec: OptSpec) -> OptSpec:

@@ -14,7 +14,6 @@ leaving them out made a fan of 48 three times quicker.
 from __future__ import annotations
 
 import functools
-import math
 import threading
 import time
 import weakref
@@ -32,7 +31,7 @@ from optviz.core.optimizers import REGISTRY
 from optviz.core.optimizers import schedule as sched
 from optviz.core.optimizers.base import HParam
 from optviz.core.problems.surfaces import Surface
-from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_spec
+from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, check_value, make_spec
 
 START_KEYS = ("start_x", "start_y")
 MIN_FAN, MAX_FAN = 2, 64  # runs in one fan
@@ -244,12 +243,21 @@ def run_fan(
     if over_start:
         starts[:, START_KEYS.index(key)] = grid
     else:
-        setting(spec, key)
-        for i, v in enumerate(grid):
-            one = make_spec(spec.name, {**spec.settings(), key: float(v)})  # validated as a link's value
-            check_steps(one, steps)
-            hvecs[i] = packed.pack_hparams(spec.name, one.settings())
+        _check_values(spec, key, grid, steps)
+        hvecs[:, packed.slot(spec.name, key)] = grid
     return _assemble(key, grid, starts, *_run_members(surface, spec.name, starts, hvecs, steps, noise, seed))
+
+
+def _check_values(spec: OptSpec, key: str, grid: np.ndarray, steps: int) -> None:
+    """Each value of ``key`` checked as a link's would be (SpecError naming the first bad one),
+    and, for a schedule key, with the racer's other settings in a run of ``steps``."""
+    hp = setting(spec, key)
+    for v in grid:
+        check_value(spec.name, hp, float(v))
+        if key in sched.NAMES:
+            problem = sched.check({**spec.common, key: float(v)}, steps)
+            if problem:
+                raise SpecError(f"{spec.name}: {problem}")
 
 
 def _run_members(
@@ -317,16 +325,13 @@ def _assemble(
 ) -> Fan:
     """The runs as padded arrays: each path and loss curve up to its last finite point, NaN after."""
     k, steps = ok.shape
+    began = np.isfinite(starts).all(axis=1) & np.isfinite(loss0)  # a run that cannot start diverged at 0
+    n_ok = np.where(ok.all(axis=1), steps, ok.argmin(axis=1))
+    kept = (np.arange(steps) < n_ok[:, None]) & began[:, None]
     paths = np.full((k, steps + 1, 2), np.nan, np.float32)
     curves = np.full((k, steps + 1), np.nan, np.float32)
-    diverged = np.full(k, -1, np.int64)
-    for i in range(k):
-        if not (np.all(np.isfinite(starts[i])) and math.isfinite(float(loss0[i]))):
-            diverged[i] = 0
-            continue
-        n_ok = int(np.argmin(ok[i])) if not ok[i].all() else steps
-        paths[i, 0], curves[i, 0] = starts[i], loss0[i]
-        paths[i, 1 : n_ok + 1], curves[i, 1 : n_ok + 1] = points[i, :n_ok], losses[i, :n_ok]
-        if n_ok < steps:
-            diverged[i] = n_ok + 1
+    paths[began, 0], curves[began, 0] = starts[began], loss0[began]
+    paths[:, 1:] = np.where(kept[..., None], points, np.nan)
+    curves[:, 1:] = np.where(kept, losses, np.nan)
+    diverged = np.where(began, np.where(n_ok < steps, n_ok + 1, -1), 0).astype(np.int64)
     return Fan(key, values, paths, curves, diverged)

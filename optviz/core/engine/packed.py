@@ -100,6 +100,12 @@ def pack_hparams(name: str, settings: dict[str, float]) -> list[float]:
     return values + [0.0] * (HSIZE - len(values)) + common
 
 
+def slot(name: str, key: str) -> int:
+    """Where ``key`` (a hyperparameter of optimizer ``name`` or a common key) sits in its value vector."""
+    names = [h.name for h in REGISTRY[name].hparams]
+    return names.index(key) if key in names else HSIZE + schedule.NAMES.index(key)
+
+
 def _pack_state(state) -> Array:
     leaves = [jnp.ravel(leaf).astype(jnp.float32) for leaf in jax.tree.leaves(state)]
     flat = jnp.concatenate(leaves) if leaves else jnp.zeros(0, jnp.float32)

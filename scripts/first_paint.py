@@ -83,7 +83,7 @@ def misses_when_primed() -> list[str]:
         c.clear()
     prime(read())
     misses: list[str] = []
-    cache.on_miss(lambda c: misses.append(str(c.name)) if c.ship else None)
+    cache.on_miss(lambda c, _key: misses.append(str(c.name)) if c.ship else None)
     rehearse()
     cache.on_miss(None)
     return misses

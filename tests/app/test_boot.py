@@ -43,3 +43,40 @@ def test_a_job_waiting_for_the_warm_up_starts_it_at_once(cold):
     cold.set()
     job.join(5)
     assert not job.is_alive() and boot._activity["waiting"] == 0
+
+
+class _Cache:
+    """A cache that says whether computing a key needs nothing still compiling."""
+
+    def __init__(self, ready: threading.Event):
+        self.ready = lambda key: key == "light" and ready.is_set()
+
+
+def test_a_miss_whose_program_is_ready_does_not_wait_for_the_rest_of_the_warm_up(cold):
+    compiled = threading.Event()
+    cache = _Cache(compiled)
+    waits = {
+        key: threading.Thread(target=boot.wait_until_warm, args=(cache, key), daemon=True) for key in ("light", "heavy")
+    }
+    for waiter in waits.values():
+        waiter.start()
+    time.sleep(0.3)
+    assert all(waiter.is_alive() for waiter in waits.values())  # nothing ready yet: both wait
+    compiled.set()
+    boot._stage_done("first paths")
+    waits["light"].join(2)
+    assert not waits["light"].is_alive()  # its program is ready: it goes on, the warm-up still running
+    assert waits["heavy"].is_alive()  # the rest waits for the whole warm-up
+    cold.set()
+    boot._stage_done()
+    waits["heavy"].join(2)
+    assert not waits["heavy"].is_alive()
+
+
+def test_the_first_racers_are_the_default_views_optimizers():
+    from optviz.link import CompareConfig, SurfacesConfig
+
+    first = boot.first_racers()
+    assert [s.name for s in SurfacesConfig().race.specs] == list(first[: len(SurfacesConfig().race.specs)])
+    assert {s.name for s in CompareConfig().specs} <= set(first)
+    assert len(first) == len(set(first))

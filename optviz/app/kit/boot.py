@@ -21,13 +21,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from optviz.app.kit.cache import on_miss
+from optviz.app.kit.cache import Shared, on_miss
 
 # Streamlit runs each session's script in its own thread. On a fresh server, several first
 # visits import numpy, JAX, Plotly and pandas at once, and Python's import-deadlock detection
@@ -192,11 +192,11 @@ def _warm_up(in_a_lull: bool = False) -> None:
         from optviz.app.kit.runs import warm_grids
         from optviz.core.warmup import warm_up
 
-        times = warm_up(fans=False)
-        t = time.perf_counter()
-        warm_grids()
-        times["grids"] += time.perf_counter() - t
-        _booted.update(times)
+        # In the background, the default views' racers first: a class nudging them waits for
+        # their program (about 1.5 s), not the catalogue's (9 s); the launcher serves only when
+        # all is warm, so it needs no first program.
+        first = first_racers() if in_a_lull else ()
+        _booted.update(warm_up(fans=False, first=first, grids=warm_grids, after=_stage_done))
         gc.collect()
         gc.freeze()
         release_freed_memory()
@@ -204,6 +204,23 @@ def _warm_up(in_a_lull: bool = False) -> None:
         print(f"optviz: warm-up failed ({err!r}); pages will compile on demand", file=sys.stderr)
     finally:
         WARM.set()
+        _stage_done()
+
+
+def first_racers() -> tuple[str, ...]:
+    """The optimizers of the pages' default views (Surfaces, Compare, Sweep), in that order."""
+    from optviz.link import CompareConfig, SurfacesConfig, SweepConfig
+
+    specs = (*SurfacesConfig().race.specs, *CompareConfig().specs, SweepConfig().opt)
+    return tuple(dict.fromkeys(spec.name for spec in specs))
+
+
+_stages = threading.Condition()  # notified as each part of the warm-up is done
+
+
+def _stage_done(_stage: str = "") -> None:
+    with _stages:
+        _stages.notify_all()
 
 
 def _yield_to_pages() -> None:
@@ -214,16 +231,23 @@ def _yield_to_pages() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
-def wait_until_warm(_cache: object = None) -> None:
+def wait_until_warm(cache: Shared | None = None, key: Hashable = None) -> None:
     """Wait for the warm-up, if it is still going; on a page, with a progress bar saying why.
-    (The argument is the cache that missed, when called as its miss hook.)"""
-    if WARM.is_set() or getattr(_here, "warming", False):
+    Called as the caches' miss hook, with the cache that missed and its key: if the cache can
+    tell (its ``ready``), wait only until what computing that key needs is compiled."""
+    if getattr(_here, "warming", False):
+        return
+
+    def warm_enough() -> bool:
+        return WARM.is_set() or (cache is not None and cache.ready is not None and cache.ready(key))
+
+    if warm_enough():
         return
     if get_script_run_ctx() is None:  # a worker thread: its job reports the wait (optviz.app.kit.jobs)
         with _activity_lock:
             _activity["waiting"] += 1
         try:
-            WARM.wait()
+            _wait_for(warm_enough)
         finally:
             with _activity_lock:
                 _activity["waiting"] -= 1
@@ -233,7 +257,7 @@ def wait_until_warm(_cache: object = None) -> None:
         _activity["running"] -= 1
         _activity["waiting"] += 1
     try:
-        _wait_with(bar, t)
+        _wait_for(warm_enough, lambda: _show_wait(bar, time.perf_counter() - t))
     finally:
         with _activity_lock:
             _activity["running"] += 1
@@ -241,11 +265,18 @@ def wait_until_warm(_cache: object = None) -> None:
     bar.empty()
 
 
-def _wait_with(bar: DeltaGenerator, t: float) -> None:
-    while not WARM.wait(0.25):
-        waited = time.perf_counter() - t
-        bar.progress(
-            min(waited / EXPECTED_WARM_UP, 0.95),
-            text=f"Warming up: this server has just started and is compiling its programs, once "
-            f"(about {EXPECTED_WARM_UP:.0f} s; {waited:.0f} s so far)",
-        )
+def _wait_for(done: Callable[[], bool], meanwhile: Callable[[], None] | None = None) -> None:
+    """Until ``done()``: checked as each part of the warm-up ends, and every 0.25 s (``meanwhile``)."""
+    while not done():
+        with _stages:
+            _stages.wait(0.25)
+        if meanwhile is not None and not done():
+            meanwhile()
+
+
+def _show_wait(bar: DeltaGenerator, waited: float) -> None:
+    bar.progress(
+        min(waited / EXPECTED_WARM_UP, 0.95),
+        text=f"Warming up: this server has just started and is compiling its programs, once "
+        f"(at most about {EXPECTED_WARM_UP:.0f} s; {waited:.0f} s so far)",
+    )

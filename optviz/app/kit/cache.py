@@ -41,7 +41,7 @@ MISSING = _MISSING  # what a Tier's get returns for a key it does not hold
 
 CACHES: dict[str, Shared] = {}  # the named caches, by name
 _recording: list[tuple[str, Hashable, Any]] | None = None  # (cache, key, value) of every put, while recording
-_miss_hook: Callable[[Shared], None] | None = None
+_miss_hook: Callable[[Shared, Hashable], None] | None = None
 _tier: Tier | None = None
 
 
@@ -59,8 +59,9 @@ def set_tier(tier: Tier | None) -> None:
     _tier = tier
 
 
-def on_miss(hook: Callable[[Shared], None] | None) -> None:
-    """Call ``hook(cache)`` before computing a value ``cache`` misses (the app waits there while it warms up)."""
+def on_miss(hook: Callable[[Shared, Hashable], None] | None) -> None:
+    """Call ``hook(cache, key)`` before computing a value ``cache`` misses (the app waits there
+    while it warms up, unless the cache's ``ready(key)`` says the work needs nothing still compiling)."""
     global _miss_hook
     _miss_hook = hook
 
@@ -97,9 +98,18 @@ def freeze(value: Any) -> Any:
 class Shared:
     """A bounded, thread-safe LRU cache shared by every session of the server process."""
 
-    def __init__(self, max_entries: int, ttl: float = 3600.0, name: str | None = None, ship: bool = True):
+    def __init__(
+        self,
+        max_entries: int,
+        ttl: float = 3600.0,
+        name: str | None = None,
+        ship: bool = True,
+        ready: Callable[[Hashable], bool] | None = None,
+    ):
         # ``ship``: whether its values may be recorded for the first paint (not data read off this machine)
-        self.max_entries, self.ttl, self.name, self.ship = max_entries, ttl, name, ship
+        # ``ready(key)``: whether computing ``key`` needs no program the server is still compiling
+        # (see :func:`on_miss`); None: it may need any
+        self.max_entries, self.ttl, self.name, self.ship, self.ready = max_entries, ttl, name, ship, ready
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
@@ -150,16 +160,16 @@ class Shared:
         with key_lock:
             value = self.get(key, _MISSING)
             if value is _MISSING:
-                self.missed()
+                self.missed(key)
                 value = self.put(key, compute())
         with self._lock:
             self._computing.pop(key, None)
         return value
 
-    def missed(self) -> None:
-        """Say that a value is about to be computed for this cache (see :func:`on_miss`)."""
+    def missed(self, key: Hashable = None) -> None:
+        """Say that a value is about to be computed for ``key`` in this cache (see :func:`on_miss`)."""
         if _miss_hook is not None:
-            _miss_hook(self)
+            _miss_hook(self, key)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -177,12 +187,15 @@ class Cached(Protocol[T_co]):
     def __call__(self, *args: Any, **kwargs: Any) -> T_co: ...
 
 
-def shared(max_entries: int, ttl: float = 3600.0, ship: bool = True) -> Callable[[Callable[..., T]], Cached[T]]:
+def shared(
+    max_entries: int, ttl: float = 3600.0, ship: bool = True, ready: Callable[..., bool] | None = None
+) -> Callable[[Callable[..., T]], Cached[T]]:
     """Decorator: cache a pure function of hashable arguments in a :class:`Shared` cache named
-    after the function (``ship`` as :class:`Shared`'s)."""
+    after the function (``ship`` as :class:`Shared`'s; ``ready`` takes the function's arguments)."""
 
     def wrap(fn: Callable[..., T]) -> Cached[T]:
-        cache = Shared(max_entries, ttl, name=f"{fn.__module__}.{fn.__qualname__}", ship=ship)
+        ready_key = None if ready is None else (lambda key: ready(*key[0], **dict(key[1])))
+        cache = Shared(max_entries, ttl, name=f"{fn.__module__}.{fn.__qualname__}", ship=ship, ready=ready_key)
 
         @functools.wraps(fn)
         def cached(*args, **kwargs):

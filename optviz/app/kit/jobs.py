@@ -206,7 +206,7 @@ def compute_with_progress(
     hit = cache.get(key, _MISSING)
     if hit is not _MISSING:
         return hit
-    cache.missed()
+    cache.missed(key)
     job = BOARD.watch(cache, key, work, label, estimate)
     bar = st.progress(0.0, text=BOARD.status(job))
     shown = None

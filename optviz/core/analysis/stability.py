@@ -17,6 +17,7 @@ import functools
 import jax
 import numpy as np
 
+from optviz.core.engine import compiled
 from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run
 from optviz.core.limits import MAX_STEPS
 from optviz.core.optimizers import REGISTRY
@@ -39,6 +40,13 @@ def _hessian_program(surfaces: tuple[Surface, ...]):
     return jax.jit(lambda s, points: jax.lax.switch(s, branches, points))
 
 
+def ready(surface: Surface) -> bool:
+    """Whether the Hessians of ``surface`` come without compiling first (a catalogue surface's,
+    once :func:`warm_up` has run)."""
+    known = SURFACE_INDEX.get(surface.name)
+    return known is not None and CATALOGUE[known] is surface and compiled.ready(_hessian_program(CATALOGUE))
+
+
 def hessians(surface: Surface, points: np.ndarray) -> np.ndarray:
     """The exact 2x2 Hessian of ``surface`` at each point [n, 2] (n <= MAX_STEPS), float64."""
     known = SURFACE_INDEX.get(surface.name)
@@ -48,7 +56,7 @@ def hessians(surface: Surface, points: np.ndarray) -> np.ndarray:
         program, index = _hessian_program((surface,)), 0
     padded = np.zeros((MAX_STEPS, 2), np.float32)
     padded[: len(points)] = points
-    return np.asarray(program(np.int32(index), padded), np.float64)[: len(points)]
+    return np.asarray(compiled.call(program, np.int32(index), padded), np.float64)[: len(points)]
 
 
 def top_eigenvalue(h: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:

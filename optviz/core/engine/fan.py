@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jax
 import numpy as np
 
-from optviz.core.engine import packed
+from optviz.core.engine import compiled, packed
 from optviz.core.engine.sweep import cell_settings
 from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, in_catalogue, noise_input, program
 from optviz.core.limits import MAX_COORD, MAX_STEPS
@@ -154,24 +153,9 @@ def _program_for(surface: Surface, opt_name: str):
     return _fan_program(CATALOGUE, branches), SURFACE_INDEX[surface.name], 0
 
 
-_compiling = threading.Lock()
-_compiled: weakref.WeakSet = weakref.WeakSet()  # a custom formula's program leaves with the lru cache
-
-
-def _call(runner, *args):
-    """``runner(*args)``; its first call (the compile) made by one thread at a time, so a fan asked
-    for while another thread compiles the program waits for it instead of compiling it again."""
-    if runner not in _compiled:
-        with _compiling:
-            out = jax.block_until_ready(runner(*args))
-            _compiled.add(runner)
-            return out
-    return runner(*args)
-
-
 def ready(surface: Surface, opt_name: str) -> bool:
     """Whether a fan of this surface and optimizer runs without compiling first."""
-    return _program_for(surface, opt_name)[0] in _compiled
+    return compiled.ready(_program_for(surface, opt_name)[0])
 
 
 _preparing = threading.Lock()
@@ -272,7 +256,7 @@ def _run_members(
     k = len(starts)
     runner, s, o = _program_for(surface, name)
     starts, hvecs = _padded(starts), _padded(hvecs)
-    out = _call(
+    out = compiled.call(
         runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(steps), np.float32(noise), noise_input(noise, seed)
     )
     points, losses, ok, loss0 = jax.device_get(out)

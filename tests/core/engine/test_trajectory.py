@@ -117,3 +117,45 @@ def test_steps_limit():
     with pytest.raises(ValueError):
         run_one(SURFACES["bowl"], (1.0, 1.0), 5001, parse_spec("sgd"))
     assert len(run_one(SURFACES["bowl"], (1.0, 1.0), 5000, parse_spec("sgd")).path) == 5001
+
+
+FIRST = ("adam", "sgd", "adagrad", "momentum", "rmsprop")
+
+
+def test_the_first_programs_runs_are_the_catalogue_programs_bit_for_bit():
+    """Every output of every step, at learning rates where Rosenbrock and Rastrigin are chaotic
+    (a last-bit difference would grow visibly), with noise and a schedule."""
+    import jax
+
+    from optviz.core.engine import packed
+
+    first, whole = tr.program(tr.CATALOGUE, FIRST), tr.program(tr.CATALOGUE, packed.NAMES)
+    for name in FIRST:
+        spec = make_spec(name, {"lr": 0.9, "warmup": 10, "schedule": 2})
+        hvec = np.asarray(packed.pack_hparams(name, spec.settings()), np.float32)
+        for surface in ("rosenbrock", "rastrigin"):
+
+            def run(runner, index, surface=surface, hvec=hvec):
+                s, start = np.int32(tr.SURFACE_INDEX[surface]), np.float32([-1.5, 2.0])
+                noise = tr.noise_input(0.3, 4)
+                return jax.device_get(runner(s, np.int32(index), start, hvec, np.int32(1500), np.float32(0.3), noise))
+
+            for a, b in zip(run(first, FIRST.index(name)), run(whole, packed.INDEX[name]), strict=True):
+                np.testing.assert_array_equal(a, b, err_msg=f"{name} on {surface}")
+
+
+def test_until_the_catalogue_program_is_compiled_the_first_racers_run_in_the_first_program(monkeypatch):
+    from optviz.core.engine import compiled, packed
+
+    monkeypatch.setattr(tr, "_first", [])
+    tr.compile_first(("adam", "sgd"))
+    whole, really_ready = tr.program(tr.CATALOGUE, packed.NAMES), compiled.ready
+    surface, spec = SURFACES["rosenbrock"], make_spec("sgd", {"lr": 0.002})
+    late = run_one(surface, (-1.5, 2.0), 800, spec)  # through the catalogue program, compiled by now
+    monkeypatch.setattr(compiled, "ready", lambda runner: runner is not whole and really_ready(runner))
+    assert tr.ready(surface, "adam") and tr.ready(surface, "sgd") and not tr.ready(surface, "lion")
+    runner, _, index = tr._program_for(surface, "sgd")
+    assert runner is tr._first[0][1] and index == 1
+    early = run_one(surface, (-1.5, 2.0), 800, spec)
+    np.testing.assert_array_equal(early.path, late.path)
+    np.testing.assert_array_equal(early.loss, late.loss)

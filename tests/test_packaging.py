@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from optviz.app.config import SETTINGS
 from tests.paths import ROOT
@@ -27,12 +28,14 @@ PYPROJECT = tomllib.loads(Path(ROOT, "pyproject.toml").read_text())
 def _requirements(path: Path) -> dict[str, Requirement]:
     lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
     reqs = (Requirement(line) for line in lines if line and not line.startswith("-"))
-    return {r.name.lower(): r for r in reqs}
+    return {canonicalize_name(r.name): r for r in reqs}  # ml_dtypes in pyproject is ml-dtypes in a lock
 
 
 def test_requirements_txt_lists_what_pyproject_lists():
     # Hosted platforms install requirements.txt; pip installs pyproject's list. One set of floors.
-    declared = {r.name.lower(): str(r.specifier) for r in map(Requirement, PYPROJECT["project"]["dependencies"])}
+    declared = {
+        canonicalize_name(r.name): str(r.specifier) for r in map(Requirement, PYPROJECT["project"]["dependencies"])
+    }
     listed = {name: str(r.specifier) for name, r in _requirements(Path(ROOT, "requirements.txt")).items()}
     assert listed == declared
 
@@ -44,7 +47,7 @@ def test_the_locks_pin_every_dependency_within_its_floor(lock):
     if lock == "requirements-dev.lock":
         wanted += PYPROJECT["project"]["optional-dependencies"]["dev"]
     for req in map(Requirement, wanted):
-        (version,) = [s.version for s in pinned[req.name.lower()]]
+        (version,) = [s.version for s in pinned[canonicalize_name(req.name)]]
         assert req.specifier.contains(version), f"{lock}: {req.name}=={version} is outside {req.specifier}"
 
 

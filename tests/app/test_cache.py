@@ -56,3 +56,31 @@ def test_concurrent_callers_compute_a_key_once():
     assert not results[0].flags.writeable
     slow(8)
     assert calls == [7, 8]
+
+
+def test_a_miss_that_waits_for_a_warm_up_filling_the_same_key_gets_its_value(monkeypatch):
+    """The app's miss hook waits for the warm-up, which may be computing that very key (the
+    grids): waiting under the key's lock, the two waited for each other for ever."""
+    from optviz.app.kit import cache as module
+
+    cache = Shared(max_entries=4)
+    warm_up = threading.Thread(target=lambda: cache.get_or_compute("grid", lambda: "from the warm-up"), daemon=True)
+
+    def wait_for_the_warm_up(_cache, _key):
+        if threading.current_thread() is not warm_up:  # the warm-up itself waits for nothing
+            warm_up.start()
+            warm_up.join(5)
+
+    monkeypatch.setattr(module, "_miss_hook", wait_for_the_warm_up)
+    assert cache.get_or_compute("grid", lambda: "from the page") == "from the warm-up"
+    assert not warm_up.is_alive()
+
+
+def test_a_caches_ready_says_per_key_whether_its_work_needs_a_program_still_compiling():
+    @shared(max_entries=4, ready=lambda surface, steps: surface == "bowl")
+    def run(surface, steps):
+        return f"{surface} {steps}"
+
+    assert run.cache.ready is not None
+    assert run.cache.ready((("bowl", 10), ())) and not run.cache.ready((("rosenbrock", 10), ()))
+    assert run("bowl", 10) == "bowl 10"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import sys
 import threading
 import time
@@ -129,7 +128,7 @@ class page_run:
 
 def _wait_for_a_lull() -> None:
     deadline = time.monotonic() + MAX_DEFER
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and threading.main_thread().is_alive():
         with _activity_lock:
             quiet = _activity["running"] <= 0 and time.monotonic() - _activity["last"] >= QUIET
             needed = _activity["waiting"] > 0
@@ -155,7 +154,9 @@ def boot(import_pages: Callable[[], None] | None = None, background: bool = Fals
             WARM.clear()
             _booted.update(_prepare(import_pages))
             if background:
-                threading.Thread(target=_warm_up, args=(True,), name="optviz-warm-up", daemon=True).start()
+                # Not a daemon: a process that ended while a daemon thread ran XLA aborted (a test
+                # that ended during the warm-up). It stops at its next compile instead.
+                threading.Thread(target=_warm_up, args=(True,), name="optviz-warm-up", daemon=False).start()
             else:
                 _warm_up()
     if not background:
@@ -185,21 +186,27 @@ def _prepare(import_pages: Callable[[], None] | None) -> dict[str, float]:
 
 def _warm_up(in_a_lull: bool = False) -> None:
     _here.warming = True
+    from optviz.core.engine import compiled  # JAX: imported by now (_prepare), not before a first page's placeholder
+
     try:
         if in_a_lull:  # the background warm-up of a hosted server, beside visitors' pages
-            _yield_to_pages()
             _wait_for_a_lull()
         from optviz.app.kit.runs import warm_grids
         from optviz.core.warmup import warm_up
 
         # In the background, the default views' racers first: a class nudging them waits for
         # their program (about 1.5 s), not the catalogue's (9 s); the launcher serves only when
-        # all is warm, so it needs no first program.
+        # all is warm, so it needs no first program. And XLA's compiles at the lowest CPU
+        # priority, so that a page, or on one machine the browser drawing the first page, is
+        # not slowed by them.
         first = first_racers() if in_a_lull else ()
-        _booted.update(warm_up(fans=False, first=first, grids=warm_grids, after=_stage_done))
+        with compiled.quietly() if in_a_lull else contextlib.nullcontext():
+            _booted.update(warm_up(fans=False, first=first, grids=warm_grids, after=_stage_done))
         gc.collect()
         gc.freeze()
         release_freed_memory()
+    except compiled.Ending:  # the process is ending: nothing left to warm
+        pass
     except Exception as err:  # a page then compiles what it needs itself, as before
         print(f"optviz: warm-up failed ({err!r}); pages will compile on demand", file=sys.stderr)
     finally:
@@ -221,14 +228,6 @@ _stages = threading.Condition()  # notified as each part of the warm-up is done
 def _stage_done(_stage: str = "") -> None:
     with _stages:
         _stages.notify_all()
-
-
-def _yield_to_pages() -> None:
-    """Give this thread (the background warm-up) the lowest CPU priority: the compile then takes
-    what the pages leave, and a page run, or on one machine the browser drawing the first page,
-    is not slowed by it. Linux applies a nice value to the calling thread alone."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: as before
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def wait_until_warm(cache: Shared | None = None, key: Hashable = None) -> None:

@@ -155,19 +155,22 @@ class Shared:
         value = self.get(key, _MISSING)
         if value is not _MISSING:
             return value
+        # Before the key's lock, not under it: the app's hook may wait for a warm-up that is
+        # itself filling this key (the grids), which would then wait for the lock for ever.
+        self.missed(key)
         with self._lock:
             key_lock = self._computing.setdefault(key, threading.Lock())
         with key_lock:
             value = self.get(key, _MISSING)
             if value is _MISSING:
-                self.missed(key)
                 value = self.put(key, compute())
         with self._lock:
             self._computing.pop(key, None)
         return value
 
     def missed(self, key: Hashable = None) -> None:
-        """Say that a value is about to be computed for ``key`` in this cache (see :func:`on_miss`)."""
+        """Say that ``key`` missed here and is about to be computed, unless another caller is
+        computing it already (see :func:`on_miss`)."""
         if _miss_hook is not None:
             _miss_hook(self, key)
 

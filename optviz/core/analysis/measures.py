@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optviz.core.engine import compiled
 from optviz.core.problems.surfaces import Surface
 
 
@@ -18,7 +19,7 @@ def loss_grid(surface: Surface, n: int = 100) -> tuple[np.ndarray, np.ndarray, n
     xmin, xmax, ymin, ymax = surface.domain
     xs = np.linspace(xmin, xmax, n, dtype=np.float32)
     ys = np.linspace(ymin, ymax, n, dtype=np.float32)
-    z = np.asarray(_grid_eval(surface)(jnp.asarray(xs), jnp.asarray(ys)), np.float32)
+    z = np.asarray(compiled.call(_grid_eval(surface), jnp.asarray(xs), jnp.asarray(ys)), np.float32)
     for a in (xs, ys, z):
         a.flags.writeable = False
     return xs, ys, z
@@ -29,13 +30,18 @@ def _grid_eval(surface: Surface):
     return jax.jit(lambda xs, ys: surface.fn(xs[None, :], ys[:, None]))
 
 
+@functools.lru_cache(maxsize=64)
+def _gradients(surface: Surface):
+    return jax.jit(jax.vmap(jax.grad(surface.loss)))
+
+
 def gradient_field(surface: Surface, n: int = 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points [n*n, 2] on a coarse grid inside the domain and the gradient [n*n, 2] at each."""
     xmin, xmax, ymin, ymax = surface.domain
     pad_x, pad_y = (xmax - xmin) / (2 * n), (ymax - ymin) / (2 * n)
     gx, gy = np.meshgrid(np.linspace(xmin + pad_x, xmax - pad_x, n), np.linspace(ymin + pad_y, ymax - pad_y, n))
     points = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-    grads = np.asarray(jax.jit(jax.vmap(jax.grad(surface.loss)))(jnp.asarray(points)))
+    grads = np.asarray(compiled.call(_gradients(surface), jnp.asarray(points)))
     return points, grads, np.linalg.norm(grads, axis=1)
 
 

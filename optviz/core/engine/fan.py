@@ -144,7 +144,7 @@ def _program_for(surface: Surface, opt_name: str):
     branch of many: inline, it fused differently, and Adam's fan on Rosenbrock parted from
     the single runs in the last bit at step 1 (lr = 1) and by 1.4 at step 400. Cutting the
     clip and schedule work a plain racer skips made the fan 1.6x quicker but parted the same
-    way, so the fan keeps the single runs' arithmetic (a fan of 48 costs about 4.5 runs).
+    way, so the fan keeps the single runs' arithmetic (a fan of 48 costs about 4 runs).
     """
     if not in_catalogue(surface):
         return _fan_program((surface,), (opt_name,)), 0, 0

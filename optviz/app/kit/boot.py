@@ -195,7 +195,7 @@ def _warm_up(in_a_lull: bool = False) -> None:
         from optviz.core.warmup import warm_up
 
         # In the background, the default views' racers first: a class nudging them waits for
-        # their program (about 1.5 s), not the catalogue's (9 s); the launcher serves only when
+        # their program (about 2 s), not the catalogue's (9 s); the launcher serves only when
         # all is warm, so it needs no first program. And XLA's compiles at the lowest CPU
         # priority, so that a page, or on one machine the browser drawing the first page, is
         # not slowed by them.
@@ -277,5 +277,5 @@ def _show_wait(bar: DeltaGenerator, waited: float) -> None:
     bar.progress(
         min(waited / EXPECTED_WARM_UP, 0.95),
         text=f"Warming up: this server has just started and is compiling its programs, once "
-        f"(at most about {EXPECTED_WARM_UP:.0f} s; {waited:.0f} s so far)",
+        f"(about {EXPECTED_WARM_UP:.0f} s in all; {waited:.0f} s so far)",
     )

@@ -244,7 +244,7 @@ def compile_first(opt_names: Sequence[str]) -> float:
     catalogue program is compiled, their runs go through it. Returns the seconds it took.
 
     A fresh hosted server compiles in the background while a class already nudges the default
-    view: this program of its few racers compiles in about 1.5 s where the catalogue's takes
+    view: this program of its few racers compiles in about 2 s where the catalogue's takes
     9 s. Its runs are the catalogue program's bit for bit: each optimizer is a branch of a
     switch in both (two copies of one, if it is alone), and XLA compiles a switch's branches
     apart from one another (tests/core/engine/test_trajectory.py compares them step by step).

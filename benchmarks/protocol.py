@@ -67,6 +67,7 @@ class Session:
         self.base, self.query, self.page = base, query, page
         self.widgets: dict[str, str] = {}  # user key -> widget id
         self.elements: dict[str, object] = {}  # user key -> the widget's latest protobuf
+        self.sent: list[str] = []  # user keys of the keyed elements, in the order the server sent them
         self.exceptions: list[str] = []
         self.cookie = ""
         self.replica = ""  # the sticky cookie's value behind a load balancer
@@ -141,6 +142,7 @@ class Session:
                     if "-" in wid:
                         self.widgets[wid.rsplit("-", 1)[-1]] = wid
                         self.elements[wid.rsplit("-", 1)[-1]] = getattr(el, which)
+                        self.sent.append(wid.rsplit("-", 1)[-1])
             elif kind == "page_info_changed":
                 self.query = fwd.page_info_changed.query_string  # the app wrote the URL, as a browser would keep it
             # A run that ends early for a rerun (st.navigation settling the page) is followed by another.

@@ -56,3 +56,17 @@ def test_a_link_to_another_view_waits_for_the_warm_up_and_then_draws(hosted):
     assert errors == []
     assert first["r0_adam_lr"].value == pytest.approx(0.02) and "r1_nesterov_lr" in first
     assert after["r0_adam_lr"].value == pytest.approx(0.05) and "adam%3Alr%3D0.05" in query
+
+
+def test_a_first_visit_sends_the_3d_and_top_views_after_the_rest_of_the_page(hosted):
+    async def visit():
+        s = Session(hosted.base, "")
+        await s.connect()
+        await s.rerun()
+        await s.close()
+        return s.exceptions, s.sent
+
+    errors, sent = asyncio.run(visit())
+    assert errors == []
+    charts = [key for key in sent if key in {"surface3d", "contour", "curves", "curves_distance", "stability"}]
+    assert charts[-2:] == ["surface3d", "contour"] and len(charts) == 5

@@ -75,7 +75,11 @@ def page() -> None:
     for lab, r in zip(scene.labels, scene.runs):
         if r.diverged_at is not None:
             st.error(f"{lab} diverged at step {r.diverged_at}: its path stops at the last finite point.")
-    views(scene)
+    # The 3D and top views are drawn here but sent last. A browser draws a chart as it arrives, and
+    # again when the page around it grows: on a cold first visit the 3D view, the costliest to
+    # draw, was drawn three times (the same-content page's twice). Sent after the rest, the two
+    # views are drawn once the page below them is in place.
+    top = st.container()
     _about(surface)
     _curves(scene)
     table(scene)
@@ -91,6 +95,8 @@ def page() -> None:
         view,
         scene.runs,
     )
+    with top:
+        views(scene)
     finish("surfaces", view)
 
 

@@ -38,6 +38,13 @@ IDLE = """() => {
 
 def first_visit(server: Server, charts: int, query: str = "") -> float:
     """Seconds from navigation to an idle page with ``charts`` charts drawn, a 3D surface among them."""
+    return first_visit_cpu(server, charts, query)[0]
+
+
+def first_visit_cpu(server: Server, charts: int, query: str = "") -> tuple[float, float, float]:
+    """:func:`first_visit`'s seconds, and the CPU seconds Chromium's processes and the server's
+    spent meanwhile (from /proc). CPU time is the steadier measure on a VM whose speed drifts, and
+    it says whose work a slow visit was: the browser's or the server's (they share the cores)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -46,12 +53,37 @@ def first_visit(server: Server, charts: int, query: str = "") -> float:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        cpu0 = _chromium_cpu(), _cpu_seconds(server.proc.pid)
         t = time.perf_counter()
         page.goto(server.base + "/" + query)
         page.wait_for_function(IDLE % charts, timeout=120_000, polling=50)
         seconds = time.perf_counter() - t
+        cpu1 = _chromium_cpu(), _cpu_seconds(server.proc.pid)
         browser.close()
-    return seconds
+    return seconds, cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` (all its threads), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _chromium_cpu() -> float:
+    """CPU seconds of every Chromium process now running (the benchmark runs one browser at a time)."""
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"chromium" in f.read():
+                    total += _cpu_seconds(int(pid))
+        except OSError:
+            continue
+    return total
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ Run:  .venv/bin/python benchmarks/bench_hosted.py [--repeats 3] [--students 30] 
 Two measurements, each on a fresh server per repeat, the two sides interleaved:
 
 - first visit: headless Chromium opens / and waits until the page is idle with all its charts
-  drawn (benchmarks/bench_first_visit.py's criterion), from navigation;
+  drawn (benchmarks/bench_first_visit.py's criterion), from navigation; with the CPU seconds
+  Chromium and the server spent meanwhile (they share the machine's cores);
 - a class on a fresh server: ``--students`` protocol-level sessions (benchmarks/protocol.py)
   open the default view at the same moment (the last first page: from the HTTP request to the
   script's end), then nudge the learning rate every 2 s for ``--seconds`` (nudge p90).
@@ -28,7 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_first_visit import first_visit
+from bench_first_visit import first_visit_cpu
 from crowd import crowd, pct
 from protocol import Server
 
@@ -61,26 +62,34 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
     visits: dict[str, list[float]] = {side: [] for side in SIDES}
+    browser_cpu: dict[str, list[float]] = {side: [] for side in SIDES}
+    server_cpu: dict[str, list[float]] = {side: [] for side in SIDES}
     lasts: dict[str, list[float]] = {side: [] for side in SIDES}
     p90s: dict[str, list[float]] = {side: [] for side in SIDES}
     print(f"machine: {os.cpu_count()} cores; hosted settings {' '.join(HOSTED[::2])}; empty JAX cache per server")
     for repeat in range(args.repeats):
         for side, (script, query) in SIDES.items():
             with hosted_server(script) as server:
-                visits[side].append(first_visit(server, 5, "?" + query if query else ""))
+                wall, browser, serving = first_visit_cpu(server, 5, "?" + query if query else "")
+                visits[side].append(wall)
+                browser_cpu[side].append(browser)
+                server_cpu[side].append(serving)
             with hosted_server(script) as server:
                 r = asyncio.run(crowd(server.base, [query], args.students, args.seconds))
                 lasts[side].append(max(r["first"]))
                 p90s[side].append(pct(r["nudges"], 0.9))
                 errors = len(r["errors"])
             print(
-                f"repeat {repeat + 1}, {side:9s}: first visit {visits[side][-1]:5.2f} s; {args.students} students: "
+                f"repeat {repeat + 1}, {side:9s}: first visit {visits[side][-1]:5.2f} s (CPU: Chromium "
+                f"{browser_cpu[side][-1]:4.1f} s, server {server_cpu[side][-1]:4.1f} s); {args.students} students: "
                 f"last first page {lasts[side][-1]:5.2f} s, nudge p90 {1000 * p90s[side][-1]:4.0f} ms, "
                 f"errors {errors}",
                 flush=True,
             )
     for name, values, target in (
         ("first visit", visits, 1.5),
+        ("first visit, Chromium's CPU seconds", browser_cpu, None),
+        ("first visit, the server's CPU seconds", server_cpu, None),
         (f"{args.students} students' last first page", lasts, 2.0),
         ("nudge p90", p90s, None),
     ):

@@ -58,7 +58,7 @@ def test_a_link_to_another_view_waits_for_the_warm_up_and_then_draws(hosted):
     assert after["r0_adam_lr"].value == pytest.approx(0.05) and "adam%3Alr%3D0.05" in query
 
 
-def test_a_first_visit_sends_the_3d_and_top_views_after_the_rest_of_the_page(hosted):
+def test_a_first_visit_sends_the_3d_and_top_views_after_the_charts_below_them(hosted):
     async def visit():
         s = Session(hosted.base, "")
         await s.connect()

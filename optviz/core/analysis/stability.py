@@ -18,7 +18,7 @@ import jax
 import numpy as np
 
 from optviz.core.engine import compiled
-from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run
+from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, Run, in_catalogue
 from optviz.core.limits import MAX_STEPS
 from optviz.core.optimizers import REGISTRY
 from optviz.core.problems.surfaces import Surface
@@ -43,15 +43,13 @@ def _hessian_program(surfaces: tuple[Surface, ...]):
 def ready(surface: Surface) -> bool:
     """Whether the Hessians of ``surface`` come without compiling first (a catalogue surface's,
     once :func:`warm_up` has run)."""
-    known = SURFACE_INDEX.get(surface.name)
-    return known is not None and CATALOGUE[known] is surface and compiled.ready(_hessian_program(CATALOGUE))
+    return in_catalogue(surface) and compiled.ready(_hessian_program(CATALOGUE))
 
 
 def hessians(surface: Surface, points: np.ndarray) -> np.ndarray:
     """The exact 2x2 Hessian of ``surface`` at each point [n, 2] (n <= MAX_STEPS), float64."""
-    known = SURFACE_INDEX.get(surface.name)
-    if known is not None and CATALOGUE[known] is surface:
-        program, index = _hessian_program(CATALOGUE), known
+    if in_catalogue(surface):
+        program, index = _hessian_program(CATALOGUE), SURFACE_INDEX[surface.name]
     else:
         program, index = _hessian_program((surface,)), 0
     padded = np.zeros((MAX_STEPS, 2), np.float32)

@@ -27,6 +27,13 @@ def _ours(name, surface, start, hp, steps=STEPS):
     return run_race(SURFACES[surface], start, steps, [make_spec(name, hp)])[0]
 
 
+# Where float32 parts from float64 further than 5e-5 in the cases above, and how far. SOAP on
+# Booth (its eigenbasis refreshed every 4 steps): the gap grows from 3e-6 at step 2 to 1.4e-4
+# around step 100 and closes again (8e-5 at step 150), on a 2-core AMD EPYC without AVX-512; on
+# the earlier VMs, whose XLA loops ran on 512-bit vectors, it passed the common tolerance.
+WRITTEN_OUT_ATOL = {("soap", "booth"): 2e-4}
+
+
 @pytest.mark.parametrize("name", SURFACE_NAMES)
 @pytest.mark.parametrize("surface,start", PLACES)
 def test_matches_written_out_reference(name, surface, start):
@@ -34,7 +41,7 @@ def test_matches_written_out_reference(name, surface, start):
     path, loss, _ = ref.trajectory(name, surface, start, make_spec(name, CASES[name]).hparams, STEPS)
     assert run.diverged_at is None
     assert run.path.shape == (STEPS + 1, 2)
-    np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=5e-5)
+    np.testing.assert_allclose(run.path, path, rtol=1e-4, atol=WRITTEN_OUT_ATOL.get((name, surface), 5e-5))
     np.testing.assert_allclose(run.loss, loss, rtol=1e-3, atol=1e-4)
     # The run must actually move, or the comparison proves nothing.
     assert np.abs(path[-1] - path[0]).max() > 0.1

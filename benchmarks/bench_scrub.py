@@ -178,11 +178,12 @@ def fan_cost(repeats: int = 30) -> None:
 
 
 def fan_alternatives(repeats: int = 30) -> None:
-    """What a quicker fan would cost in faithfulness: Adam's program with the optimizer inline
-    (not in a switch, as in the single runs' program), and the sweep kernel (runs as the last
-    axis, no clip or schedule work), each timed on 48 runs of 500 steps on Rosenbrock beside
-    the fan, and the inline program's largest distance from `run_one` at lr = 1 (chaotic there;
-    b1 = 0.8, b2 = 0.99 from (-1.5, 2), as tests/core/engine/test_fan.py checks)."""
+    """The fan's two programs and the sweep kernel, each timed on 48 Adam runs of 500 steps on
+    Rosenbrock (b1 = 0.8, b2 = 0.99 from (-1.5, 2), chaotic at the top of the lr range, as
+    tests/core/engine/test_fan.py checks): the plain program a racer without clipping or a
+    schedule gets, the full step (a clipping or scheduled racer's), and the sweep kernel (runs as
+    the last axis), beside one run; then how far each fan program's member at the top lr is from
+    `run_one` there."""
     from optviz.core.engine.devices import tune_for_this_cpu
 
     tune_for_this_cpu()  # the app's XLA settings: the last-bit differences below depend on them
@@ -192,7 +193,7 @@ def fan_alternatives(repeats: int = 30) -> None:
     from optviz.core.engine import fan as fans
     from optviz.core.engine import packed
     from optviz.core.engine.sweep import compiled_sweep
-    from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, noise_input, run_one
+    from optviz.core.engine.trajectory import noise_input, run_one
     from optviz.core.optimizers import REGISTRY
     from optviz.core.optimizers import schedule as sched
     from optviz.core.problems.surfaces import SURFACES
@@ -204,18 +205,23 @@ def fan_alternatives(repeats: int = 30) -> None:
     hvecs = np.zeros((fans.MAX_FAN, packed.VSIZE), np.float32)
     for i in range(fans.MAX_FAN):
         hvecs[i] = packed.pack_hparams("adam", {**spec.settings(), "lr": float(values[min(i, len(values) - 1)])})
-    inline = fans._fan_program(CATALOGUE, ("adam",))
-    args = (np.int32(SURFACE_INDEX["rosenbrock"]), np.int32(0), starts, hvecs, np.int32(500), np.float32(0))
-    args += (noise_input(0.0, 0),)
+    programs = {plain: fans._program_for(surface, "adam", plain) for plain in (True, False)}
+
+    def fan_of(plain: bool):
+        runner, s, o = programs[plain]
+        args = (np.int32(s), np.int32(o), starts, hvecs, np.int32(500), np.float32(0), noise_input(0.0, 0))
+        return lambda: jax.block_until_ready(runner(*args))
+
     kernel = compiled_sweep("adam", surface, 500)
     hps = {h.name: np.full(fans.MAX_FAN, spec.settings()[h.name], np.float32) for h in REGISTRY["adam"].hparams}
     hps["lr"] = hvecs[:, 0].copy()
     hps.update({k: np.float32(sched.DEFAULTS[k]) for k in sched.NAMES})
     sweep_args = (starts, hps, np.int32(500), np.float32(1e-3), np.float32(0), np.float32(0), np.int32(0))
     sides = {
-        "fan (the single runs' arithmetic)": lambda: fans.run_fan(surface, start, 500, spec, "lr", values),
-        "Adam inline, 64 runs": lambda: jax.block_until_ready(inline(*args)),
-        "sweep kernel, 64 runs": lambda: jax.block_until_ready(kernel(*sweep_args)),
+        "one run": lambda: run_one(surface, start, 500, spec),
+        "fan, plain program": fan_of(True),
+        "fan, full step": fan_of(False),
+        "sweep kernel": lambda: jax.block_until_ready(kernel(*sweep_args)),
     }
     for side in sides.values():
         side()  # compiled before timing
@@ -225,16 +231,17 @@ def fan_alternatives(repeats: int = 30) -> None:
             t = time.perf_counter()
             side()
             best[name] = min(best[name], time.perf_counter() - t)
-    print("; ".join(f"{name}: best {1000 * t:.2f} ms" for name, t in best.items()))
+    print(f"{fans.MAX_FAN} runs of 500 steps: " + "; ".join(f"{n}: best {1000 * t:.2f} ms" for n, t in best.items()))
     top = int(np.argmax(values))
     one = run_one(surface, start, 500, make_spec("adam", {**spec.settings(), "lr": float(values[top])}))
-    points = np.asarray(inline(*args)[0])[top, : len(one.path) - 1]
-    apart = np.abs(points - one.path[1:]).max(axis=1)
-    first = int(np.argmax(apart > 0)) + 1 if (apart > 0).any() else None
-    print(
-        f"Adam inline at lr={values[top]:.3g} against run_one: first differs at step {first}, "
-        f"largest distance {apart.max():.3g} over 500 steps"
-    )
+    for plain in (True, False):
+        points = np.asarray(fan_of(plain)()[0])[top, : len(one.path) - 1]
+        apart = np.abs(points - one.path[1:]).max(axis=1)
+        first = int(np.argmax(apart > 0)) + 1 if (apart > 0).any() else None
+        print(
+            f"{'plain' if plain else 'full-step'} fan at lr={values[top]:.3g} against run_one: "
+            f"first differs at step {first}, largest distance {apart.max():.3g} over 500 steps"
+        )
 
 
 def main() -> None:

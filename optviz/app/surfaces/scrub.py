@@ -51,7 +51,7 @@ def fan_data(scene: Scene) -> FanData | None:
     i, key = view["scrub_racer"], view["scrub"]
     spec = scene.cfg.specs[i]
     try:
-        if fan_ready(scene.surface, spec.name):
+        if fan_ready(scene.surface, spec, {key}):
             fan = runs_kit.cached_fan(scene.cfg, i, key)
         else:
             with st.spinner("Preparing the scrubber: compiling its program, once per server and optimizer"):

@@ -203,7 +203,7 @@ def _hover_previews(cfg: SweepConfig, traces: list[int]) -> None:
     background: the page never waits for a preview."""
     surface = SURFACES[cfg.surface]
     if cfg.x.n * cfg.y.n > CLICKABLE_CELLS or not all(
-        fan_prepare(surface, s.name, release_freed_memory) for s in cfg.specs
+        fan_prepare(surface, s, {cfg.x.key, cfg.y.key}, release_freed_memory) for s in cfg.specs
     ):
         return
     previews = [preview(cfg.surface, s, cfg.x, cfg.y, tuple(cfg.start), cfg.steps) for s in cfg.specs]

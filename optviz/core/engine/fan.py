@@ -6,9 +6,11 @@ across its slider's range, so a page can scrub through them without asking the s
 The runs are the single runs' program (optviz.core.engine.trajectory) for the racer's optimizer
 alone, vmapped over starts and value vectors together: one compile per process and optimizer
 (about a second for Adam, when first asked for) serves its fans on every catalogue surface,
-whatever is varied. A custom formula gets one per (formula, optimizer). The fan keeps only
-paths and losses: the state rows the single runs also write are MAX_STEPS rows per member, and
-leaving them out made a fan of 48 three times quicker.
+whatever is varied, but for the clipping and schedule keys: a fan that varies them, or whose
+racer uses them, runs a second program with that work (:func:`_program_for`). A custom formula
+gets its own per (formula, optimizer). The fan keeps only paths and losses: the state rows the
+single runs also write are MAX_STEPS rows per member, and leaving them out made a fan of 48
+three times quicker.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import jax
 import numpy as np
 
 from optviz.core.engine import compiled, packed
-from optviz.core.engine.sweep import cell_settings
+from optviz.core.engine.sweep import cell_settings, step_features
 from optviz.core.engine.trajectory import CATALOGUE, SURFACE_INDEX, in_catalogue, noise_input, program
 from optviz.core.limits import MAX_COORD, MAX_STEPS
 from optviz.core.optimizers import REGISTRY
@@ -33,7 +35,8 @@ from optviz.core.problems.surfaces import Surface
 from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, check_value, make_spec
 
 START_KEYS = ("start_x", "start_y")
-MIN_FAN, MAX_FAN = 2, 64  # runs in one fan
+MIN_FAN, MAX_FAN = 2, 48  # runs in one fan (and in one call of the fan program)
+PREVIEW_SIDE = 8  # a sweep's preview: at most 8 x 8 cells, two calls of the fan program
 FAN_SIZE = 48  # the scrubber's: smooth enough to read as motion, and a 500-step fan is under 1 MB in the page
 
 
@@ -123,9 +126,12 @@ def _fits(spec: OptSpec, key: str, value: float, steps: int) -> bool:
 
 
 @functools.lru_cache(maxsize=32)
-def _fan_program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
-    """The single runs' program vmapped over starts and value vectors, keeping paths and losses."""
-    run = program(surfaces, optimizers)
+def _fan_program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...], plain: bool):
+    """The single runs' program vmapped over starts and value vectors, keeping paths and losses;
+    its one optimizer's state packed at its own size (packed.fan_state_size); ``plain``, without
+    the clipping and schedule work."""
+    features: frozenset[str] | None = frozenset() if plain else None
+    run = program(surfaces, optimizers, packed.fan_state_size(optimizers[0]), features)
 
     def paths_only(s, o, start, hvec, steps, sigma, noise):
         points, losses, ok, _rows, _lrs, loss0 = run(s, o, start, hvec, steps, sigma, noise)
@@ -134,49 +140,60 @@ def _fan_program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     return jax.jit(jax.vmap(paths_only, in_axes=(None, None, 0, 0, None, None, None)))
 
 
-def _program_for(surface: Surface, opt_name: str):
+def is_plain(spec: OptSpec, keys: Collection[str]) -> bool:
+    """Whether runs of ``spec`` that vary ``keys`` neither clip nor schedule: a fan of them runs
+    the plain program (see :func:`_program_for`)."""
+    return not step_features(spec, keys)
+
+
+def _program_for(surface: Surface, opt_name: str, plain: bool):
     """The fan program and the indices that select ``surface`` and ``opt_name`` in it.
 
-    One program per optimizer over every catalogue surface: it compiles in about a second
-    (Adam; L-BFGS 7 s) where the program of every optimizer took 10 s, which the first scrub
-    of a server waited for. Its optimizer is in a switch of two copies of its branch, so XLA
-    compiles the same arithmetic as in the single runs' program, where the optimizer is one
-    branch of many: inline, it fused differently, and Adam's fan on Rosenbrock parted from
-    the single runs in the last bit at step 1 (lr = 1) and by 1.4 at step 400. Cutting the
-    clip and schedule work a plain racer skips made the fan 1.6x quicker but parted the same
-    way, so the fan keeps the single runs' arithmetic (a fan of 48 costs about 4 runs).
+    One program per optimizer over every catalogue surface, where the program of every
+    optimizer took 10 s to compile, which the first scrub of a server waited for. The fans must
+    be the single runs' arithmetic, and XLA on CPU fuses a·b + c into one rounding or not by how
+    the program around it is shaped: the shapes kept here are the ones whose members equal the
+    single runs on chaotic runs (Adam on Rosenbrock at lr = 1, tests/core/engine/test_fan.py),
+    where other shapes parted from them within a few steps and by 1.4 by step 400.
+
+    - A racer that neither clips nor schedules (the usual one) runs the plain program: the
+      optimizer inline, without the clip and schedule work (skipped at their defaults, as the
+      sweeps' kernels skip it). A fan of 48 Adam runs costs 1.5-1.8x less than with that work.
+    - Otherwise the step is the single runs' own, the optimizer in a switch of two copies of its
+      branch, as in the single runs' program where it is one branch of many.
     """
-    if not in_catalogue(surface):
-        return _fan_program((surface,), (opt_name,)), 0, 0
-    # A typed rule's single runs have it inline (a program of its own): so has its fan.
-    branches = (opt_name, opt_name) if opt_name in packed.INDEX else (opt_name,)
-    return _fan_program(CATALOGUE, branches), SURFACE_INDEX[surface.name], 0
+    surfaces, index = (CATALOGUE, SURFACE_INDEX[surface.name]) if in_catalogue(surface) else ((surface,), 0)
+    # A typed rule's single runs, and a custom formula's, have it inline (a program of their own).
+    switched = not plain and opt_name in packed.INDEX and in_catalogue(surface)
+    return _fan_program(surfaces, (opt_name, opt_name) if switched else (opt_name,), plain), index, 0
 
 
-def ready(surface: Surface, opt_name: str) -> bool:
-    """Whether a fan of this surface and optimizer runs without compiling first."""
-    return compiled.ready(_program_for(surface, opt_name)[0])
+def ready(surface: Surface, spec: OptSpec, keys: Collection[str]) -> bool:
+    """Whether a fan of ``spec`` on this surface, varying ``keys``, runs without compiling first."""
+    return compiled.ready(_program_for(surface, spec.name, is_plain(spec, keys))[0])
 
 
 _preparing = threading.Lock()
 
 
-def prepare(surface: Surface, opt_name: str, then: Callable[[], None] | None = None) -> bool:
-    """Whether a fan of this surface and optimizer runs without compiling first; if not, start its
-    compile in a background thread (once: later calls while it runs start nothing) and return
-    False. ``then`` runs after a compile this call started (the app hands memory back there).
+def prepare(surface: Surface, spec: OptSpec, keys: Collection[str], then: Callable[[], None] | None = None) -> bool:
+    """Whether a fan of ``spec`` on this surface, varying ``keys``, runs without compiling first;
+    if not, start its compile in a background thread (once: later calls while it runs start
+    nothing) and return False. ``then`` runs after a compile this call started (the app hands
+    memory back there).
 
     The compile is not part of the warm-up: a hosted server compiled it in the background after
     its warm-up, and while it traced (holding the GIL, at the lowest CPU priority) a class's
     nudges waited 13 s (p90; benchmarks/bench_hosted.py). Now it costs only whoever asks first.
     """
-    if ready(surface, opt_name):
+    if ready(surface, spec, keys):
         return True
+    plain = is_plain(spec, keys)
     if _preparing.acquire(blocking=False):
 
         def compile_it() -> None:
             try:
-                _compile(surface, opt_name)
+                _compile(surface, spec.name, plain)
                 if then is not None:
                     then()
             finally:
@@ -188,18 +205,18 @@ def prepare(surface: Surface, opt_name: str, then: Callable[[], None] | None = N
     return False
 
 
-def _compile(surface: Surface, opt_name: str) -> None:
-    """Run the fan program of this surface and optimizer once, on one-step runs: its compile."""
+def _compile(surface: Surface, opt_name: str, plain: bool) -> None:
+    """Run a fan program of this surface and optimizer once, on one-step runs: its compile."""
     starts, hvecs = np.zeros((MIN_FAN, 2), np.float32), np.zeros((MIN_FAN, packed.VSIZE), np.float32)
-    _run_members(surface, opt_name, starts, hvecs, 1, 0.0, 0)
+    _run_members(surface, opt_name, plain, starts, hvecs, 1, 0.0, 0)
 
 
 def warm_up(opt_names: Sequence[str] = ("adam",)) -> float:
-    """Compile the fan programs of these optimizers (by default Adam's, the scrubber's racer on
-    a default page), once per process; returns the seconds it took."""
+    """Compile the plain fan programs of these optimizers (by default Adam's, the scrubber's racer
+    on a default page), once per process; returns the seconds it took."""
     t = time.perf_counter()
     for name in opt_names:
-        _compile(CATALOGUE[0], name)
+        _compile(CATALOGUE[0], name, plain=True)
     return time.perf_counter() - t
 
 
@@ -229,7 +246,8 @@ def run_fan(
     else:
         _check_values(spec, key, grid, steps)
         hvecs[:, packed.slot(spec.name, key)] = grid
-    return _assemble(key, grid, starts, *_run_members(surface, spec.name, starts, hvecs, steps, noise, seed))
+    plain = is_plain(spec, {key})
+    return _assemble(key, grid, starts, *_run_members(surface, spec.name, plain, starts, hvecs, steps, noise, seed))
 
 
 def _check_values(spec: OptSpec, key: str, grid: np.ndarray, steps: int) -> None:
@@ -245,16 +263,30 @@ def _check_values(spec: OptSpec, key: str, grid: np.ndarray, steps: int) -> None
 
 
 def _run_members(
-    surface: Surface, name: str, starts: np.ndarray, hvecs: np.ndarray, steps: int, noise: float, seed: int
+    surface: Surface,
+    name: str,
+    plain: bool,
+    starts: np.ndarray,
+    hvecs: np.ndarray,
+    steps: int,
+    noise: float,
+    seed: int,
 ):
-    """Runs of optimizer ``name`` from ``starts`` [K, 2] with value vectors ``hvecs`` [K, V], in one call.
+    """Runs of optimizer ``name`` from ``starts`` [K, 2] with value vectors ``hvecs`` [K, V], in one
+    call per MAX_FAN of them.
 
     Every call runs MAX_FAN members (the rest copies of the first, dropped after): the program is
     compiled for one batch size, so a fan of 48, a smaller one (an integer setting, a warmup
-    that must stay shorter than the run) and an 8 x 8 sweep preview share one compile, where each
-    new size cost one of about 9 s."""
+    that must stay shorter than the run) and an 8 x 8 sweep preview (two calls) share one
+    compile, where each new size cost one of about 9 s."""
+    if len(starts) > MAX_FAN:
+        parts = [
+            _run_members(surface, name, plain, starts[lo : lo + MAX_FAN], hvecs[lo : lo + MAX_FAN], steps, noise, seed)
+            for lo in range(0, len(starts), MAX_FAN)
+        ]
+        return tuple(np.concatenate(arrays) for arrays in zip(*parts))
     k = len(starts)
-    runner, s, o = _program_for(surface, name)
+    runner, s, o = _program_for(surface, name, plain)
     starts, hvecs = _padded(starts), _padded(hvecs)
     out = compiled.call(
         runner, np.int32(s), np.int32(o), starts, hvecs, np.int32(steps), np.float32(noise), noise_input(noise, seed)
@@ -285,12 +317,12 @@ class Preview:
 
 
 def run_preview(
-    surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start, steps: int, side: int = 8
+    surface: Surface, spec: OptSpec, x: SweepAxis, y: SweepAxis, start, steps: int, side: int = PREVIEW_SIDE
 ) -> Preview:
     """The runs of an evenly spread sub-grid of at most ``side`` x ``side`` cells of a sweep (its
-    corners included), in one call: what a page shows at once for the cell nearest the pointer."""
-    if side * side > MAX_FAN:
-        raise ValueError(f"a preview is at most {MAX_FAN} cells (side {side} asked)")
+    corners included), in two calls at most: what a page shows at once for the cell nearest the pointer."""
+    if not 1 <= side <= PREVIEW_SIDE:
+        raise ValueError(f"a preview's side is from 1 to {PREVIEW_SIDE} cells ({side} asked)")
     rows, cols = _spread(y.n, side), _spread(x.n, side)
     cells = [cell_settings(spec, x, y, int(r), int(c), start) for r in rows for c in cols]
     starts = np.asarray([point for _, point in cells], np.float32)
@@ -299,7 +331,7 @@ def run_preview(
         "cell",
         np.arange(len(cells), dtype=np.float64),
         starts,
-        *_run_members(surface, spec.name, starts, hvecs, steps, 0.0, 0),
+        *_run_members(surface, spec.name, is_plain(spec, {x.key, y.key}), starts, hvecs, steps, 0.0, 0),
     )
     return Preview(np.asarray(rows), np.asarray(cols), fan.paths.reshape(len(rows), len(cols), steps + 1, 2))
 

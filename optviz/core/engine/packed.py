@@ -81,6 +81,22 @@ def state_size() -> int:
     return max(layout.size for layout in layouts().values())
 
 
+def fan_state_size(name: str) -> int:
+    """Floats of packed state in a fan's program of optimizer ``name`` (optviz.core.engine.fan):
+    its own state and one float of padding, or the largest size if its state is the largest.
+
+    A fan runs one optimizer, so it need not carry the largest state: packed at Adam's size a
+    fan of 48 ran 1.4x quicker than at 108 floats. But XLA on CPU fuses a·b + c into one
+    rounding or not by how a fusion is emitted, and the state's update is fused into its
+    packing: padded, as in the single runs' program, it is emitted as a pad; at exactly its own
+    size, as a concatenate, and Adam's fan on Rosenbrock at lr = 1 then parted from the single
+    runs at step 7. With one float of padding every optimizer's fan matched the 108-float one
+    bit for bit (tests/core/engine/test_fan.py checks members against single runs).
+    """
+    own = layout(name).size
+    return own + 1 if own < state_size() else own
+
+
 def info_rows() -> int:
     """Rows of the inspection block: the most inspection values any optimizer reports."""
     return max(len(layout.inspect_keys) for layout in layouts().values())
@@ -106,10 +122,10 @@ def slot(name: str, key: str) -> int:
     return names.index(key) if key in names else HSIZE + schedule.NAMES.index(key)
 
 
-def _pack_state(state) -> Array:
+def _pack_state(state, size: int) -> Array:
     leaves = [jnp.ravel(leaf).astype(jnp.float32) for leaf in jax.tree.leaves(state)]
     flat = jnp.concatenate(leaves) if leaves else jnp.zeros(0, jnp.float32)
-    return jnp.pad(flat, (0, state_size() - flat.shape[0]))
+    return jnp.pad(flat, (0, size - flat.shape[0]))
 
 
 def _unpack_state(layout: Layout, vec: Array):
@@ -127,10 +143,11 @@ def _pack_info(layout: Layout, info: dict) -> Array:
     return jnp.stack(rows) if rows else jnp.zeros((0, DIM), jnp.float32)
 
 
-def init_branch(name: str) -> Callable[[Array], Array]:
-    """params -> the packed initial state of optimizer ``name``."""
-    opt = REGISTRY[name]
-    return lambda params: _pack_state(opt.init(params))
+def init_branch(name: str, size: int | None = None) -> Callable[[Array], Array]:
+    """params -> the packed initial state of optimizer ``name``, ``size`` floats (by default
+    :func:`state_size`)."""
+    opt, floats = REGISTRY[name], size or state_size()
+    return lambda params: _pack_state(opt.init(params), floats)
 
 
 def hparams_of(name: str, hvec: Array) -> dict[str, Array]:
@@ -140,17 +157,22 @@ def hparams_of(name: str, hvec: Array) -> dict[str, Array]:
     return hp
 
 
-def update_branch(name: str) -> Callable:
+def update_branch(name: str, size: int | None = None, features: frozenset | None = None) -> Callable:
     """(grad, packed state, params, value vector, t, T, problem) -> (new params, packed state,
     packed inspection, lr): the step protocol (optviz.core.optimizers.step) after the gradient,
-    for update ``t`` of ``T``; the lr the update used is returned with it."""
-    opt, shape = REGISTRY[name], layout(name)
+    for update ``t`` of ``T``; the lr the update used is returned with it. The state is packed
+    in ``size`` floats (by default :func:`state_size`); ``features`` ("clip", "schedule") is the
+    work the step does besides the update (by default both)."""
+    opt, shape, floats = REGISTRY[name], layout(name), size or state_size()
+    clip = features is None or "clip" in features
+    schedule = features is None or "schedule" in features
 
     def branch(grad, packed, params, hvec, t, total, problem: Problem):
-        out = apply(opt, grad, problem, params, _unpack_state(shape, packed), hparams_of(name, hvec), t, total)
+        state, hp = _unpack_state(shape, packed), hparams_of(name, hvec)
+        out = apply(opt, grad, problem, params, state, hp, t, total, clip=clip, schedule=schedule)
         return (
             out.params,
-            _pack_state(out.state),
+            _pack_state(out.state, floats),
             _pack_info(shape, opt.inspect(out.state, out.hparams)),
             out.hparams["lr"],
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import jax
@@ -424,7 +425,13 @@ def _cell_sharding() -> NamedSharding:
 
 def sweep_features(spec: OptSpec, *axes: SweepAxis) -> frozenset:
     """Which of clipping and scheduling the runs use (in some cell of a grid over ``axes``)."""
-    keys = {a.key for a in axes}
+    return step_features(spec, {a.key for a in axes})
+
+
+def step_features(spec: OptSpec, keys: Collection[str] = ()) -> frozenset:
+    """Which of clipping ("clip") and scheduling ("schedule") runs of ``spec`` use, where the
+    settings ``keys`` vary from run to run (a sweep's axes, a fan's setting)."""
+    keys = set(keys)
     clip = keys & {"clip", "clip_value"} or spec.common["clip"] > 0 or spec.common["clip_value"] > 0
     schedule = keys & set(SCHEDULE_KEYS) or spec.scheduled
     return frozenset(name for name, on in (("clip", clip), ("schedule", schedule)) if on)

@@ -76,8 +76,15 @@ def _choose(branches: list, index, *args):
 
 
 @functools.lru_cache(maxsize=64)
-def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
-    """The jitted runner over these surfaces and optimizers.
+def program(
+    surfaces: tuple[Surface, ...],
+    optimizers: tuple[str, ...],
+    state_floats: int | None = None,
+    features: frozenset | None = None,
+):
+    """The jitted runner over these surfaces and optimizers, their state packed in
+    ``state_floats`` floats (by default the largest optimizer's: :func:`packed.state_size`), each
+    step clipping and scheduling as ``features`` says (by default both; see packed.update_branch).
 
     Call it as ``run(surface_index, optimizer_index, start[2], values[VSIZE], steps, sigma,
     noise[MAX_STEPS, 2])`` (:func:`noise_table`); it returns points [MAX_STEPS, 2], losses [MAX_STEPS],
@@ -86,8 +93,8 @@ def program(surfaces: tuple[Surface, ...], optimizers: tuple[str, ...]):
     """
     losses = [s.loss for s in surfaces]
     grads = [functools.partial(surface_grad, s) for s in surfaces]
-    inits = [packed.init_branch(n) for n in optimizers]
-    updates = [packed.update_branch(n) for n in optimizers]
+    inits = [packed.init_branch(n, state_floats) for n in optimizers]
+    updates = [packed.update_branch(n, state_floats, features) for n in optimizers]
     points = [packed.point_branch(n) for n in optimizers]
     hessians = [jax.hessian(s.loss) for s in surfaces]
     objectives = [jax.value_and_grad(s.loss) for s in surfaces]

@@ -27,6 +27,9 @@ def _single(surface, start, steps, spec, key, value):
     [
         ("rosenbrock", "adam:lr=0.02,b1=0.8,b2=0.99", "lr"),
         ("rosenbrock", "adam:lr=0.02,b1=0.8,b2=0.99", "b1"),
+        ("rosenbrock", "radam:lr=0.02", "lr"),
+        ("rosenbrock", "nadam:lr=0.02,b1=0.8", "lr"),
+        ("rosenbrock", "lion:lr=0.02", "lr"),
         ("himmelblau", "momentum:lr=0.01", "lr"),  # diverges at the top of its range
         ("beale", "rmsprop:lr=0.01,warmup=20", "warmup"),
         ("rosenbrock", "lbfgs", "start_x"),
@@ -79,8 +82,8 @@ def test_values_span_the_registry_range_log_spaced_where_it_says_log_and_hold_th
     "key, k, message",
     [
         ("nope", 8, "'nope' is not a setting of adam to scrub; choose one of: lr, b1"),
-        ("lr", 1, "from 2 to 64 runs"),
-        ("lr", 65, "from 2 to 64 runs"),
+        ("lr", 1, "from 2 to 48 runs"),
+        ("lr", 49, "from 2 to 48 runs"),
     ],
 )
 def test_a_bad_scrub_is_refused_with_a_message_naming_it(key, k, message):
@@ -164,17 +167,18 @@ def test_a_sweeps_preview_is_its_corner_to_corner_sub_grid_each_cell_its_single_
 def test_prepare_compiles_in_the_background_once_and_then_says_ready():
     import time
 
-    from optviz.core.engine.fan import prepare
+    from optviz.core.engine.fan import prepare, ready
     from optviz.core.problems.formulas import custom_surface
 
     surface = custom_surface("x**2 + 3*y**2 + 0.125*x*y", (-2.0, 2.0, -2.0, 2.0))  # a program of its own
-    done = []
-    assert prepare(surface, "adam", lambda: done.append(1)) is False
-    assert prepare(surface, "adam", lambda: done.append(2)) is False  # under way: nothing more started
+    adam, done = parse_surface_spec("adam"), []
+    assert prepare(surface, adam, {"lr"}, lambda: done.append(1)) is False
+    assert prepare(surface, adam, {"b1"}, lambda: done.append(2)) is False  # under way: nothing more started
     deadline = time.monotonic() + 60
-    while not (prepare(surface, "adam") and done) and time.monotonic() < deadline:
+    while not (prepare(surface, adam, {"lr"}) and done) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert prepare(surface, "adam") and done == [1]
+    assert prepare(surface, adam, {"lr"}) and done == [1]
+    assert not ready(surface, adam, {"warmup"})  # a scheduled fan: the other program, not compiled yet
 
 
 def test_fans_of_every_size_surface_and_setting_and_a_sweeps_preview_share_one_compiled_program():
@@ -184,9 +188,9 @@ def test_fans_of_every_size_surface_and_setting_and_a_sweeps_preview_share_one_c
 
     spec = parse_surface_spec("adam:lr=0.01")
     run_fan(SURFACES["bowl"], START, 20, spec, "lr", fan_values(spec, "lr", 48))
-    runner = _fan_program(CATALOGUE, ("adam", "adam"))
+    runner = _fan_program(CATALOGUE, ("adam",), True)
     compiled = runner._cache_size()
-    for k in (2, 12, 64):
+    for k in (2, 12, 48):
         run_fan(SURFACES["rosenbrock"], START, 30, spec, "b1", fan_values(spec, "b1", k))
     x, y = parse_axis("x", "lr=1e-4:1:5:log", "adam"), parse_axis("y", "b1=0:0.9:30", "adam")
     run_preview(SURFACES["beale"], spec, x, y, START, 40)

@@ -339,15 +339,19 @@ def run_preview(
 def _assemble(
     key: str, values: np.ndarray, starts: np.ndarray, points: np.ndarray, losses: np.ndarray, ok: np.ndarray, loss0
 ) -> Fan:
-    """The runs as padded arrays: each path and loss curve up to its last finite point, NaN after."""
+    """The runs as padded arrays: each path and loss curve up to its last finite point, NaN after.
+
+    Copied whole, then NaN written after each run that stopped: masking every point with
+    np.where took 0.48 ms of a 48-member fan's 1.9 (its compiled call takes 1.3)."""
     k, steps = ok.shape
     began = np.isfinite(starts).all(axis=1) & np.isfinite(loss0)  # a run that cannot start diverged at 0
     n_ok = np.where(ok.all(axis=1), steps, ok.argmin(axis=1))
-    kept = (np.arange(steps) < n_ok[:, None]) & began[:, None]
-    paths = np.full((k, steps + 1, 2), np.nan, np.float32)
-    curves = np.full((k, steps + 1), np.nan, np.float32)
-    paths[began, 0], curves[began, 0] = starts[began], loss0[began]
-    paths[:, 1:] = np.where(kept[..., None], points, np.nan)
-    curves[:, 1:] = np.where(kept, losses, np.nan)
     diverged = np.where(began, np.where(n_ok < steps, n_ok + 1, -1), 0).astype(np.int64)
+    paths = np.empty((k, steps + 1, 2), np.float32)
+    curves = np.empty((k, steps + 1), np.float32)
+    paths[:, 0], curves[:, 0] = starts, loss0
+    paths[:, 1:], curves[:, 1:] = points, losses
+    for i in np.flatnonzero(diverged >= 0):  # NaN from the first point not kept (the start, if it never began)
+        first = 1 + n_ok[i] if began[i] else 0
+        paths[i, first:], curves[i, first:] = np.nan, np.nan
     return Fan(key, values, paths, curves, diverged)

@@ -7,9 +7,10 @@ import functools
 import streamlit as st
 
 from optviz.app.kit import runs as runs_kit
+from optviz.app.kit.boot import release_freed_memory
 from optviz.app.surfaces import state
 from optviz.app.surfaces.scene import Scene
-from optviz.core.engine.fan import current_index, scrubbable
+from optviz.core.engine.fan import current_index, prepare_every_setting, scrubbable
 from optviz.core.engine.fan import ready as fan_ready
 from optviz.core.optimizers import REGISTRY
 from optviz.core.spec import SpecError
@@ -59,6 +60,9 @@ def fan_data(scene: Scene) -> FanData | None:
     except SpecError as err:
         st.warning(f"{err}; the scrubber is off for this setting")
         return None
+    # A switch to a clipping or schedule key needs the full step's program: compiled now, in the
+    # background, while the student scrubs in the browser, so that no switch waits for it.
+    prepare_every_setting(scene.surface, spec, release_freed_memory)
     current = current_index(fan.values, spec, key, scene.cfg.start)
     p = scene.paths[i]
     name = REGISTRY[spec.name].display_name

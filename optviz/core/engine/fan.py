@@ -205,6 +205,14 @@ def prepare(surface: Surface, spec: OptSpec, keys: Collection[str], then: Callab
     return False
 
 
+def prepare_every_setting(surface: Surface, spec: OptSpec, then: Callable[[], None] | None = None) -> bool:
+    """Whether fans of ``spec`` on this surface over any of its settings run without compiling
+    first; if not, start the next missing compile in the background, as :func:`prepare` does.
+    A racer's fans take one program or two: the full step's for the clipping and schedule keys,
+    and for a racer that neither clips nor schedules, the plain one for the rest."""
+    return all(prepare(surface, spec, keys, then) for keys in ({START_KEYS[0]}, set(sched.NAMES)))
+
+
 def _compile(surface: Surface, opt_name: str, plain: bool) -> None:
     """Run a fan program of this surface and optimizer once, on one-step runs: its compile."""
     starts, hvecs = np.zeros((MIN_FAN, 2), np.float32), np.zeros((MIN_FAN, packed.VSIZE), np.float32)

@@ -167,7 +167,7 @@ def test_a_sweeps_preview_is_its_corner_to_corner_sub_grid_each_cell_its_single_
 def test_prepare_compiles_in_the_background_once_and_then_says_ready():
     import time
 
-    from optviz.core.engine.fan import prepare, ready
+    from optviz.core.engine.fan import prepare, prepare_every_setting, ready
     from optviz.core.problems.formulas import custom_surface
 
     surface = custom_surface("x**2 + 3*y**2 + 0.125*x*y", (-2.0, 2.0, -2.0, 2.0))  # a program of its own
@@ -179,6 +179,9 @@ def test_prepare_compiles_in_the_background_once_and_then_says_ready():
         time.sleep(0.05)
     assert prepare(surface, adam, {"lr"}) and done == [1]
     assert not ready(surface, adam, {"warmup"})  # a scheduled fan: the other program, not compiled yet
+    while not prepare_every_setting(surface, adam) and time.monotonic() < deadline + 60:
+        time.sleep(0.05)
+    assert all(ready(surface, adam, {key}) for key in ("warmup", "clip", "b1", "start_y"))
 
 
 def test_fans_of_every_size_surface_and_setting_and_a_sweeps_preview_share_one_compiled_program():

@@ -418,7 +418,14 @@ def test_compare_opens_from_a_link_and_draws_the_profile(server):
         browser.close()
 
 
-LINK_BOX = 'iframe[srcdoc*="the link to this view"]'
+LINK_BOX = ".st-key-share_link"  # the share box: a component in the page (its own shadow root, if any)
+# The printed link's element, found in the share box through any shadow root.
+PRINTED_LINK_JS = f"""() => {{
+  const find = r => r.querySelector('#l') ||
+    Array.from(r.querySelectorAll('*')).map(e => e.shadowRoot && find(e.shadowRoot)).find(Boolean);
+  const host = document.querySelector('{LINK_BOX}');
+  return host && find(host);
+}}"""
 # What a visitor sees, read off the page: every chart's traces (their names, colours and points;
 # not the surfaces' grids), every input's value, every table's text.
 VIEW_JS = """() => {
@@ -435,7 +442,7 @@ VIEW_JS = """() => {
 
 
 def _printed_link(page) -> str:
-    return page.frame_locator(LINK_BOX).locator("#l").inner_text()
+    return page.locator(f"{LINK_BOX} #l").inner_text()  # (Playwright's CSS goes through open shadow roots)
 
 
 def _nudge(page, label: str, presses: int = 1) -> None:
@@ -449,9 +456,7 @@ def _settled(page) -> None:
     """The script is idle and the printed link has caught up with the address bar."""
     _script_idle(page)
     page.wait_for_function(
-        f"""() => {{ const f = document.querySelector('{LINK_BOX}');
-        const l = f && f.contentDocument && f.contentDocument.getElementById('l');
-        return l && l.textContent === window.location.href; }}""",
+        f"() => {{ const l = ({PRINTED_LINK_JS})(); return l && l.textContent === window.location.href; }}",
         timeout=30_000,
     )
 

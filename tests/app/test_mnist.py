@@ -212,7 +212,7 @@ def test_newer_optimizers_race_and_show_their_state():
 def test_the_link_is_offered_before_any_training():
     at = _open()
     assert any(h.value == "Share" for h in at.subheader)
-    assert at.get("iframe"), "the link box with its Copy button"
+    assert [e for e in at.get("bidi_component") if e.key == "share_link"], "the link box with its Copy button"
 
 
 def test_training_leaves_no_stop_button_and_no_empty_switch_column(tiny_race):

@@ -7,37 +7,49 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-SHARE_BOX = """
-<div id="l" title="the link to this view: select it, or press Copy link"
- style="font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace;color:#31333f;background:#f0f2f6;
- border-radius:8px;padding:8px 10px;word-break:break-all;user-select:all;max-height:5.8em;overflow-y:auto"></div>
-<div style="margin-top:8px">
-<button id="b" style="font:14px sans-serif;padding:6px 14px;border-radius:8px;
- border:1px solid #bbb;background:#fff;cursor:pointer">Copy link</button>
-<span id="s" style="font:13px sans-serif;margin-left:8px;color:#2e7d32"></span></div>
-<script>
-// The printed link is the address bar itself, read here in the browser: a change made inside a
-// fragment (which reruns only its own part of the page) updates the address bar, and this box
-// follows it within a moment. So the printed link, the Copy button and the address bar are one
-// value, always. The HTML never changes, so the frame is not reloaded on a rerun.
-const box = document.getElementById('l');
-const current = () => window.parent.location.href;
-const show = () => { const url = current(); if (box.textContent !== url) box.textContent = url; };
-show();
-setInterval(show, 250);
-document.getElementById('b').onclick = async () => {
-  const url = current();
-  try { await navigator.clipboard.writeText(url); }
-  catch (e) { const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t);
-              t.select(); document.execCommand('copy'); t.remove(); }
-  document.getElementById('s').textContent = 'Copied';
-};
-</script>"""
+_BOX_HTML = """
+<div id="l" title="the link to this view: select it, or press Copy link"></div>
+<div class="row"><button id="b">Copy link</button><span id="s"></span></div>"""
+
+_BOX_CSS = """
+#l { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; color: var(--st-text-color);
+  background: var(--st-secondary-background-color); border-radius: 8px; padding: 8px 10px;
+  word-break: break-all; user-select: all; max-height: 5.8em; overflow-y: auto; }
+.row { margin-top: 8px; }
+#b { font: 14px sans-serif; padding: 6px 14px; border-radius: 8px; border: 1px solid #bbb;
+  background: var(--st-background-color); color: var(--st-text-color); cursor: pointer; }
+#s { font: 13px sans-serif; margin-left: 8px; color: #2e7d32; }"""
+
+# The printed link is the address bar itself, read in the page: a change made inside a fragment
+# (which reruns only its own part of the page) updates the address bar, and the box follows it
+# within a moment. So the printed link, the Copy button and the address bar are one value,
+# always. In the page, not in an iframe: a frame is a second document for the browser to load
+# and lay out on every first visit (0.4-0.6 s of Chromium's CPU, docs/performance.md).
+_BOX_JS = r"""
+export default function ({ parentElement }) {
+  const box = parentElement.querySelector("#l");
+  const show = () => { const url = window.location.href; if (box.textContent !== url) box.textContent = url; };
+  show();
+  const timer = setInterval(show, 250);
+  parentElement.querySelector("#b").onclick = async () => {
+    const url = window.location.href;
+    try { await navigator.clipboard.writeText(url); }
+    catch (e) {
+      const t = document.createElement("textarea"); t.value = url; parentElement.appendChild(t);
+      t.select(); document.execCommand("copy"); t.remove();
+    }
+    parentElement.querySelector("#s").textContent = "Copied";
+  };
+  return () => clearInterval(timer);
+}
+"""
+
+_link_box = st.components.v2.component("optviz_link_box", html=_BOX_HTML, css=_BOX_CSS, js=_BOX_JS)
 
 
 def link_box() -> None:
     """The link to this view, as the address bar has it, with a "Copy link" button."""
-    st.iframe(SHARE_BOX, height=150)  # (no alt=: Streamlit 1.56, the floor, does not take it)
+    _link_box(key="share_link")
 
 
 Download = tuple[str, Callable, str, str]  # label, builder (called with the page's arguments), MIME type, extension

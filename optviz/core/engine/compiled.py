@@ -18,9 +18,9 @@ helper is a thread of its own.
 But with jaxlib 0.10.2 the helper's priority does not reach the compile: XLA runs LLVM's passes
 in threads of its own, made when the backend starts, at the priority they were made with. The
 catalogue program's quiet compile took 16 s of CPU in three threads at nice 0 that existed
-before it, and none in the helper, and during a cold hosted first visit the server's 8 s of CPU were all at nice 0
-(one-off probes, 2026-12-06). Lowering those threads for the compile did not make a first visit
-quicker (docs/performance.md), so they are left as they are.
+before it, and none in the helper; during a cold hosted first visit the server's 8 s of CPU
+were all at nice 0 (one-off probes, 2026-12-06). Lowering those threads for the compile did not
+make a first visit quicker (docs/performance.md), so they are left as they are.
 
 Every program here is called with one set of shapes (buffers of MAX_STEPS rows, fans of
 MAX_FAN members), so one compile per program object is all there is.

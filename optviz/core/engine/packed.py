@@ -90,8 +90,9 @@ def fan_state_size(name: str) -> int:
     rounding or not by how a fusion is emitted, and the state's update is fused into its
     packing: padded, as in the single runs' program, it is emitted as a pad; at exactly its own
     size, as a concatenate, and Adam's fan on Rosenbrock at lr = 1 then parted from the single
-    runs at step 7. With one float of padding every optimizer's fan matched the 108-float one
-    bit for bit (tests/core/engine/test_fan.py checks members against single runs).
+    runs at step 7. With one float of padding every optimizer's chaotic fan parted from the
+    single runs exactly as the 108-float one did (tests/core/engine/test_fan.py checks members
+    against single runs).
     """
     own = layout(name).size
     return own + 1 if own < state_size() else own

@@ -24,7 +24,8 @@ _BOX_CSS = """
 # (which reruns only its own part of the page) updates the address bar, and the box follows it
 # within a moment. So the printed link, the Copy button and the address bar are one value,
 # always. In the page, not in an iframe: a frame is a second document for the browser to load
-# and lay out on every first visit (0.4-0.6 s of Chromium's CPU, docs/performance.md).
+# and lay out on every first visit (about 0.4-0.6 s of Chromium's CPU in interleaved probes,
+# within the VM's noise; docs/performance.md).
 _BOX_JS = r"""
 export default function ({ parentElement }) {
   const box = parentElement.querySelector("#l");

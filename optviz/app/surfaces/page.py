@@ -160,10 +160,13 @@ def views(scene: Scene) -> None:
     step = min(int(ss.get("frame", 0)), max(len(p.xy) for p in scene.paths) - 1) if playing else 0
     shown = runs_kit.heights(scene.surface, scene.floor, scene.log)
     fan = scrub.fan_data(scene) if ss.get("scrub") else None
-    # Side by side, one under the other where too narrow. The two charts alone are one row (columns
-    # are three elements, each costing every rerun for every student of a class); with a GIF button
-    # under the top view, two columns.
-    c1, c2 = st.columns(2) if playing or fan is not None else [st.container(horizontal=True)] * 2
+    # Side by side in two columns (one under the other on a phone). Columns, not a one-element
+    # horizontal row: a row sizes a chart by what is in it when it arrives, so the 3D view, sent
+    # before the top view, was drawn at full width, then at half width once the top view came:
+    # three draws of the costliest chart where the bare page has two. A column has its width from
+    # the start. It costs two elements more per rerun; the first visits it saves are within this
+    # VM's noise (docs/performance.md).
+    c1, c2 = st.columns(2)
     paths = scene.paths if fan is None else racer_path(scene.paths, fan)
     fig3d = surface_figure(
         xs,

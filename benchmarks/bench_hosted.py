@@ -47,12 +47,14 @@ HOSTED = [
 SIDES = {"optviz": ("app.py", ""), "bare page": ("benchmarks/bare_page.py", "charts=5")}
 
 
-def hosted_server(script: str, cache_dir: str | None = None) -> Server:
+def hosted_server(script: str, cache_dir: str | None = None, log: str | None = None) -> Server:
     """A fresh `streamlit run SCRIPT` with the hosted settings and an empty compilation cache
-    (``cache_dir``, which must be empty; default: a new temporary folder)."""
+    (``cache_dir``, which must be empty; default: a new temporary folder); its output goes to
+    ``log``, if given."""
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", "{port}", *HOSTED]
-    return Server(command=command, env={"OPTVIZ_JAX_CACHE": cache_dir or tempfile.mkdtemp(prefix="optviz-cold-")})
+    cache = cache_dir or tempfile.mkdtemp(prefix="optviz-cold-")
+    return Server(command=command, env={"OPTVIZ_JAX_CACHE": cache}, log=log)
 
 
 def main() -> None:

@@ -172,9 +172,15 @@ class Server:
     """
 
     def __init__(
-        self, script: str = "app.py", command: list[str] | None = None, env: dict | None = None, timeout: float = 120.0
+        self,
+        script: str = "app.py",
+        command: list[str] | None = None,
+        env: dict | None = None,
+        timeout: float = 120.0,
+        log: str | None = None,
     ):
         self.script, self.command, self.env, self.timeout = script, command, env or {}, timeout
+        self.log = log  # a file for the server's output (default: discarded)
 
     def __enter__(self):
         self.port = free_port()
@@ -197,11 +203,12 @@ class Server:
                 "false",
             ]
         )
+        self._output = open(self.log, "w") if self.log else None  # closed in __exit__
         self.proc = subprocess.Popen(
             argv,
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._output or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,
             env=dict(os.environ, PYTHONPATH=ROOT, **self.env),
             start_new_session=True,
         )
@@ -229,3 +236,5 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if self._output is not None:
+            self._output.close()

@@ -17,20 +17,63 @@ def cold(monkeypatch):
     monkeypatch.setattr(boot, "MAX_DEFER", 30.0)
     warm = threading.Event()
     monkeypatch.setattr(boot, "WARM", warm)
+    monkeypatch.setattr(boot, "DRAWN", threading.Event())
+    monkeypatch.setattr(boot, "_lull_over", threading.Event())
     yield warm
     warm.set()
 
 
 def _lull_waited(seconds: float) -> bool:
     """Whether the wait for a lull is still going after ``seconds``."""
-    waiter = threading.Thread(target=boot._wait_for_a_lull, daemon=True)
+    return _lull(seconds)[0].is_alive()
+
+
+def _lull(seconds: float) -> tuple[threading.Thread, list[str]]:
+    """The wait for a lull, in a thread, after ``seconds``; and why it ended (once it has)."""
+    why: list[str] = []
+    waiter = threading.Thread(target=lambda: why.append(boot._wait_for_a_lull()), daemon=True)
     waiter.start()
     waiter.join(seconds)
-    return waiter.is_alive()
+    return waiter, why
+
+
+def _quiet(monkeypatch) -> None:
+    """No page running, and none for longer than the lull asks."""
+    monkeypatch.setattr(boot, "_activity", {"running": 0, "last": time.monotonic() - 10 * boot.QUIET, "waiting": 0})
 
 
 def test_a_busy_server_puts_the_warm_up_off(cold):
     assert _lull_waited(0.5)
+
+
+def test_a_quiet_server_waits_for_a_browser_to_finish_drawing_a_page(cold, monkeypatch):
+    _quiet(monkeypatch)
+    assert boot.wants_a_drawn_page()  # the share box is asked to say when its page is drawn
+    waiter, why = _lull(0.5)
+    assert waiter.is_alive()  # quiet, but no browser has drawn a page yet
+    boot.page_drawn()
+    waiter.join(5)
+    assert not waiter.is_alive() and why == ["a browser has drawn a page"]
+    assert not boot.wants_a_drawn_page()
+
+
+def test_a_drawn_page_does_not_start_the_warm_up_while_a_page_runs(cold):
+    boot.page_drawn()
+    assert _lull_waited(0.5)
+
+
+def test_without_a_browser_the_warm_up_starts_after_the_deferral(cold, monkeypatch):
+    _quiet(monkeypatch)
+    monkeypatch.setattr(boot, "MAX_DEFER", 0.3)
+    waiter, why = _lull(5)
+    assert not waiter.is_alive() and why == ["0.3 s after start-up"]
+    assert not boot.wants_a_drawn_page()  # the lull is over: nobody need report any more
+
+
+def test_a_warm_server_asks_for_no_report(monkeypatch):
+    monkeypatch.setattr(boot, "DRAWN", threading.Event())
+    monkeypatch.setattr(boot, "_lull_over", threading.Event())
+    assert boot.WARM.is_set() and not boot.wants_a_drawn_page()  # the launcher's server, warm before it serves
 
 
 def test_a_job_waiting_for_the_warm_up_starts_it_at_once(cold):
@@ -39,7 +82,8 @@ def test_a_job_waiting_for_the_warm_up_starts_it_at_once(cold):
     deadline = time.monotonic() + 5
     while boot._activity["waiting"] == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not _lull_waited(5.0)
+    waiter, why = _lull(5.0)
+    assert not waiter.is_alive() and why == ["a view is waiting for it"]
     cold.set()
     job.join(5)
     assert not job.is_alive() and boot._activity["waiting"] == 0

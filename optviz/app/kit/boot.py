@@ -101,16 +101,25 @@ _here = threading.local()  # .warming: this thread is the warm-up (it must not w
 EXPECTED_WARM_UP = 12.0  # seconds a cold warm-up takes on a 2-core machine (for the progress bar)
 # A background warm-up waits for a lull: compiling takes both cores, and a class that arrives
 # together draws its first pages (from the shipped record) twice as fast without it. It starts
-# once no page has run for QUIET seconds, and at the latest MAX_DEFER seconds after start-up,
-# at the lowest CPU priority. (QUIET was 0.3 s; with 2.5 s, the lowest priority and an
-# unvalidated placeholder, a cold hosted first visit in Chromium on the same 2-core machine
-# took 4.8-5.5 s against 5.5-6.5 s, three runs each, interleaved.)
-# A page that waits for the warm-up (a view that needs a program) ends the wait for a lull at
-# once: the lull is for first pages, which draw from the record; a class that nudges leaves none,
-# and its nudges waited out the whole deferral before the compile began.
-QUIET, MAX_DEFER = 2.5, 8.0
+# once no page has run for QUIET seconds and a browser has drawn a page of this server, at the
+# lowest CPU priority. (QUIET was 0.3 s; with 2.5 s, the lowest priority and an unvalidated
+# placeholder, a cold hosted first visit in Chromium on the same 2-core machine took 4.8-5.5 s
+# against 5.5-6.5 s, three runs each, interleaved.)
+# - A browser draws a first page for seconds after the script has sent it, and a compile beside
+#   it slowed it, even at the lowest priority, on a machine that runs both: so the share box
+#   (optviz.app.kit.share) says when its page is drawn (DRAWN). Cold hosted first visits, 5
+#   interleaved on a 2-core machine: 1.30x the bare page's with this, 1.73x before (medians;
+#   docs/performance.md). A browser on another machine says so about a second after its page.
+# - A page that waits for the warm-up (a view that needs a program) ends the wait at once: the
+#   lull is for first pages, which draw from the record; a class that nudges leaves none, and its
+#   nudges waited out the whole deferral before the compile began.
+# - MAX_DEFER seconds after start-up it starts anyway: for clients that never say (no JavaScript,
+#   a tab in the background).
+QUIET, MAX_DEFER = 2.5, 20.0
 _activity = {"running": 0, "last": 0.0, "waiting": 0}
 _activity_lock = threading.Lock()
+DRAWN = threading.Event()  # set once a browser has drawn a page of this server
+_lull_over = threading.Event()  # set once the warm-up stops waiting for a lull
 
 
 class page_run:
@@ -126,15 +135,33 @@ class page_run:
             _activity["last"] = time.monotonic()
 
 
-def _wait_for_a_lull() -> None:
+def page_drawn() -> None:
+    """A browser has finished drawing a page of this server (the share box says so)."""
+    DRAWN.set()
+
+
+def wants_a_drawn_page() -> bool:
+    """Whether the background warm-up still waits for a browser to finish drawing a page."""
+    return not WARM.is_set() and not _lull_over.is_set() and not DRAWN.is_set()
+
+
+def _wait_for_a_lull() -> str:
+    """Until no page has run for QUIET seconds and a browser has drawn one, or a page or job waits
+    for the warm-up, or MAX_DEFER seconds have passed; returns which."""
     deadline = time.monotonic() + MAX_DEFER
-    while time.monotonic() < deadline and threading.main_thread().is_alive():
-        with _activity_lock:
-            quiet = _activity["running"] <= 0 and time.monotonic() - _activity["last"] >= QUIET
-            needed = _activity["waiting"] > 0
-        if quiet or needed:
-            return
-        time.sleep(0.05)
+    try:
+        while time.monotonic() < deadline and threading.main_thread().is_alive():
+            with _activity_lock:
+                quiet = _activity["running"] <= 0 and time.monotonic() - _activity["last"] >= QUIET
+                needed = _activity["waiting"] > 0
+            if needed:
+                return "a view is waiting for it"
+            if quiet and DRAWN.is_set():
+                return "a browser has drawn a page"
+            time.sleep(0.05)
+        return f"{MAX_DEFER:g} s after start-up"
+    finally:
+        _lull_over.set()
 
 
 def boot(import_pages: Callable[[], None] | None = None, background: bool = False) -> dict[str, float]:
@@ -190,7 +217,7 @@ def _warm_up(in_a_lull: bool = False) -> None:
 
     try:
         if in_a_lull:  # the background warm-up of a hosted server, beside visitors' pages
-            _wait_for_a_lull()
+            print(f"optviz: compiling in the background now: {_wait_for_a_lull()}", file=sys.stderr, flush=True)
         from optviz.app.kit.runs import warm_grids
         from optviz.core.warmup import warm_up
 

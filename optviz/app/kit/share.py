@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from optviz.app.kit import boot
+
 _BOX_HTML = """
 <div id="l" title="the link to this view: select it, or press Copy link"></div>
 <div class="row"><button id="b">Copy link</button><span id="s"></span></div>"""
@@ -26,12 +28,29 @@ _BOX_CSS = """
 # always. In the page, not in an iframe: a frame is a second document for the browser to load
 # and lay out on every first visit (about 0.4-0.6 s of Chromium's CPU in interleaved probes,
 # within the VM's noise; docs/performance.md).
+#
+# While a fresh server waits for it (``data.report_drawn``), the box also says when the page is
+# drawn: once the browser's main thread has run a chain of 100 ms timers on time for a second,
+# with no script run under way (optviz.app.kit.boot starts compiling then).
 _BOX_JS = r"""
-export default function ({ parentElement }) {
+function whenDrawn(then) {
+  let calm = 0, ticks = 0, last = performance.now(), timer;
+  const tick = () => {
+    const now = performance.now(), running = document.querySelector('[data-testid="stStatusWidget"]');
+    calm = now - last < 150 && !running ? calm + 1 : 0;  // a late timer: the thread was busy drawing
+    last = now;
+    if (calm >= 10 || ++ticks > 600) then(); else timer = setTimeout(tick, 100);
+  };
+  timer = setTimeout(tick, 100);
+  return () => clearTimeout(timer);
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
   const box = parentElement.querySelector("#l");
   const show = () => { const url = window.location.href; if (box.textContent !== url) box.textContent = url; };
   show();
   const timer = setInterval(show, 250);
+  const stopWatching = data && data.report_drawn ? whenDrawn(() => setTriggerValue("drawn", true)) : () => {};
   parentElement.querySelector("#b").onclick = async () => {
     const url = window.location.href;
     try { await navigator.clipboard.writeText(url); }
@@ -41,16 +60,17 @@ export default function ({ parentElement }) {
     }
     parentElement.querySelector("#s").textContent = "Copied";
   };
-  return () => clearInterval(timer);
+  return () => { clearInterval(timer); stopWatching(); };
 }
 """
 
 _link_box = st.components.v2.component("optviz_link_box", html=_BOX_HTML, css=_BOX_CSS, js=_BOX_JS)
 
 
+@st.fragment  # the "drawn" report reruns the box alone
 def link_box() -> None:
     """The link to this view, as the address bar has it, with a "Copy link" button."""
-    _link_box(key="share_link")
+    _link_box(key="share_link", data={"report_drawn": boot.wants_a_drawn_page()}, on_drawn_change=boot.page_drawn)
 
 
 Download = tuple[str, Callable, str, str]  # label, builder (called with the page's arguments), MIME type, extension

@@ -3,8 +3,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# The fast inner loop: `make test PYTEST_ARGS='-m "not app and not browser and not server"'`.
+# PYTEST_ARGS runs a subset instead, in one run on one core; the fast inner loop:
+# `make test PYTEST_ARGS='-n 2 -m "not app and not browser and not server"'`.
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: run serve test lint fix docs bench clean
 
@@ -39,9 +41,17 @@ fix: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The slowest twenty tests are listed at the end: the whole run is to stay within about ten minutes on 2 cores.
+# Two passes: the in-process tests spread over TEST_WORKERS processes (pytest-xdist), then the
+# ones that start servers and browsers one at a time (each keeps both cores busy itself, and
+# some of them wait on timers). Each lists its slowest tests: the whole run is to stay within
+# about ten minutes on 2 cores.
 test: lint
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=10 tests -m "not browser and not server"
+	$(PY) -m pytest -q --durations=10 tests -m "browser or server"
+else
 	$(PY) -m pytest -q --durations=20 tests $(PYTEST_ARGS)
+endif
 
 docs: $(VENV)/.dev
 	$(PY) scripts/optimizers_page.py

@@ -66,7 +66,7 @@ def test_without_a_browser_the_warm_up_starts_after_the_deferral(cold, monkeypat
     _quiet(monkeypatch)
     monkeypatch.setattr(boot, "MAX_DEFER", 0.3)
     waiter, why = _lull(5)
-    assert not waiter.is_alive() and why == ["0.3 s after start-up"]
+    assert not waiter.is_alive() and why == ["0.3 s after the first page"]
     assert not boot.wants_a_drawn_page()  # the lull is over: nobody need report any more
 
 

@@ -113,8 +113,8 @@ EXPECTED_WARM_UP = 12.0  # seconds a cold warm-up takes on a 2-core machine (for
 # - A page that waits for the warm-up (a view that needs a program) ends the wait at once: the
 #   lull is for first pages, which draw from the record; a class that nudges leaves none, and its
 #   nudges waited out the whole deferral before the compile began.
-# - MAX_DEFER seconds after start-up it starts anyway: for clients that never say (no JavaScript,
-#   a tab in the background).
+# - MAX_DEFER seconds after the first page began (the boot) it starts anyway: for clients that
+#   never say (no JavaScript, a tab in the background).
 QUIET, MAX_DEFER = 2.5, 20.0
 _activity = {"running": 0, "last": 0.0, "waiting": 0}
 _activity_lock = threading.Lock()
@@ -159,7 +159,7 @@ def _wait_for_a_lull() -> str:
             if quiet and DRAWN.is_set():
                 return "a browser has drawn a page"
             time.sleep(0.05)
-        return f"{MAX_DEFER:g} s after start-up"
+        return f"{MAX_DEFER:g} s after the first page"
     finally:
         _lull_over.set()
 

@@ -92,7 +92,7 @@ def test_the_warm_up_starts_once_the_browser_has_drawn_the_first_page(tmp_path):
         page.wait_for_function(IDLE % 5, timeout=120_000, polling=50)
         drawn = page.evaluate("() => window.bytesReceived")
         assert "compiling in the background now" not in log.read_text()  # not while the page was drawn
-        deadline = time.monotonic() + 15  # well before the deferral (20 s after start-up) ends it anyway
+        deadline = time.monotonic() + 15  # well before the deferral (20 s after the first page) ends it anyway
         while "compiling in the background now" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)  # the report's rerun, answered

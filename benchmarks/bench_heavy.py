@@ -73,7 +73,7 @@ async def heavy_round(base: str, pid: int, students: int, heavy: int, seconds: f
     result["cores busy"] = (cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
     await asyncio.gather(*opened)
     for s in visitors:
-        await s.close()
+        s.drop()
     return result, await seconds_until_idle(pid)
 
 

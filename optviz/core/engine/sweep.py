@@ -34,7 +34,7 @@ STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
 UNROLL = 1  # steps per loop iteration; 2 made XLA recompute across the steps it fused (12x slower here)
 PROBE = 256  # cells per device of the calls that measure a costly optimizer's speed
 CALL_SECONDS = 1.0  # what one call of a costly optimizer's sweep should take: a stop waits at most about that
-IN_FLIGHT = 2  # calls dispatched before the oldest is awaited (one computing, one queued behind it)
+IN_FLIGHT = 1  # a costly sweep's calls under way at once: a stop leaves only the one computing to finish
 
 
 @dataclass
@@ -381,8 +381,11 @@ def run_cells(
     lo = 0
     costly = REGISTRY[opt_name].costly
     # A cheap optimizer's whole grid takes well under a second: every call is dispatched before
-    # any is awaited (bounding them cost 15% of the throughput, measured). A costly one keeps
-    # at most IN_FLIGHT calls ahead, so a cancelled sweep stops within about that many calls.
+    # any is awaited (bounding them cost 15% of the throughput, measured). A costly one
+    # dispatches its next call only once the last is back: a dispatched call cannot be
+    # stopped, and with one queued behind the one computing, the server stayed busy 7-8 s after
+    # the heavy tabs closed, against 1.5-2.5 s without (benchmarks/bench_heavy.py); the
+    # throughput was within this machine's noise either way.
     ahead = IN_FLIGHT if costly else cells
     if costly and cells > 2 * PROBE * per_call:
         # An optimizer whose step is costly (a line search, a Hessian, one run per array) could

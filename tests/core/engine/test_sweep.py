@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from optviz.cli.main import main
+import optviz.core.engine.sweep as sweep_engine
 from optviz.core.engine.sweep import PROBE, cell_settings, run_sweep
 from optviz.core.engine.traces import count
 from optviz.core.engine.trajectory import run_one, run_race
@@ -279,6 +280,26 @@ def test_a_costly_optimizers_sweep_goes_in_small_calls_so_a_stop_takes_effect_so
     per_call = len(jax.local_devices())
     assert chunks[:2] == [PROBE * per_call] * 2
     assert all(c < SWEEP_CHUNK * per_call for c in chunks[2:])
+
+
+def test_a_stopped_costly_sweep_leaves_no_call_dispatched_behind_it(monkeypatch):
+    # A dispatched call runs to its end whatever happens to the job: a stop at a progress report
+    # must find nothing queued behind the call it just collected.
+    dispatched = []
+    compiled = sweep_engine.compiled_sweep
+
+    def counting(*args, **kwargs):
+        kernel = compiled(*args, **kwargs)
+
+        def call(*a):
+            dispatched.append(len(a[0]))
+            return kernel(*a)
+
+        return call
+
+    monkeypatch.setattr(sweep_engine, "compiled_sweep", counting)
+    chunks = _chunks_until_stopped("lbfgs:line_search=1", 64, 250, reports=4)
+    assert dispatched == chunks
 
 
 def test_a_cheap_optimizers_sweep_keeps_its_full_chunks():

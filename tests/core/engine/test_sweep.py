@@ -8,8 +8,8 @@ import jax
 import numpy as np
 import pytest
 
-from optviz.cli.main import main
 import optviz.core.engine.sweep as sweep_engine
+from optviz.cli.main import main
 from optviz.core.engine.sweep import PROBE, cell_settings, run_sweep
 from optviz.core.engine.traces import count
 from optviz.core.engine.trajectory import run_one, run_race

@@ -33,7 +33,7 @@ from optviz.core.spec import OptSpec, SpecError, SweepAxis, check_steps, make_sp
 STEP_BUCKETS = (250, 1000, MAX_SWEEP_STEPS)
 UNROLL = 1  # steps per loop iteration; 2 made XLA recompute across the steps it fused (12x slower here)
 PROBE = 256  # cells per device of the calls that measure a costly optimizer's speed
-CALL_SECONDS = 1.0  # what one call of a costly optimizer's sweep should take: a stop waits at most about that
+CALL_SECONDS = 1.0  # what one call of a costly optimizer's sweep should take, PROBE allowing: a stop waits for it
 IN_FLIGHT = 1  # a costly sweep's calls under way at once: a stop leaves only the one computing to finish
 
 

@@ -3,8 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# PYTEST_ARGS runs a subset instead, in one run on one core; the fast inner loop:
-# `make test PYTEST_ARGS='-n 2 -m "not app and not browser and not server"'`.
+# PYTEST_ARGS runs a subset instead, in one pytest run (one process unless it says `-n 2`);
+# the fast inner loop: `make test PYTEST_ARGS='-n 2 -m "not app and not browser and not server"'`.
 PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 

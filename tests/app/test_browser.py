@@ -22,10 +22,10 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
+from tests.browser import launch, need_browser
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 LINK = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002"
 PATHS_JS = """() => {
@@ -39,19 +39,6 @@ PATHS_JS = """() => {
 }"""
 
 
-def _need_browser():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright is not installed")
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -60,7 +47,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    _need_browser()
+    need_browser()
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -107,9 +94,7 @@ def test_share_link_slider_nudge_redraws(server):
 
     os.makedirs(ARTIFACTS, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(server + LINK)
         page.wait_for_function(
@@ -161,9 +146,7 @@ def test_sweep_page_click_a_cell(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/sweep")
         page.wait_for_function(HEATMAP_JS, timeout=90_000)
@@ -194,9 +177,7 @@ def test_hostile_link_warns_and_the_page_works(server):
         + "&opt=sgd:lr=0.05&start=nan,1"
     )
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(server + link)
         page.wait_for_function(
@@ -227,9 +208,7 @@ def test_playback_frames_keep_the_surface(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
@@ -250,12 +229,6 @@ def test_playback_frames_keep_the_surface(server):
         assert middle.mean() < 230, "the surface is gone: the plot area is white"
         assert chart.locator("image").count() >= 1  # the surface is a layout image, which no frame touches
         browser.close()
-
-
-def _launch(p):
-    return p.chromium.launch(
-        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    )
 
 
 CELLS_JS = """() => { const h = Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -286,7 +259,7 @@ def test_sweep_view_travels_in_its_link(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/sweep")
         _heatmap_ready(page)
@@ -319,7 +292,7 @@ def test_mnist_view_travels_and_stop_keeps_every_finished_epoch(server):
 
     link = "/mnist?model=cnn&opt=adam&opt=sgd&epochs=3&batch=60&train=12000&test=500"  # SGD epochs of ~1 s
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         page.goto(server + link)
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
@@ -373,7 +346,7 @@ def test_surfaces_on_a_phone(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = phone.new_page()
         page.goto(server + "/?surface=himmelblau&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&opt=rmsprop")
@@ -402,7 +375,7 @@ def test_compare_opens_from_a_link_and_draws_the_profile(server):
 
     link = "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200"
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + link)
         page.wait_for_function(
@@ -468,7 +441,7 @@ def test_the_printed_link_is_the_view_after_every_fragment_control(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         page.goto(server + "/?surface=himmelblau&steps=120&opt=adam:lr=0.05&opt=sgd:lr=0.01&opt=adagrad:lr=0.7")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
@@ -521,7 +494,7 @@ def test_an_unknown_page_says_so_and_shows_the_main_page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/nope")
         alert = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="There is no page /nope")
@@ -534,7 +507,7 @@ def test_a_learning_rate_typed_below_its_range_is_fitted_and_said(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/?opt=adam:lr=0.05")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
@@ -592,7 +565,7 @@ def test_no_legend_covers_an_axis_a_slider_or_a_button(server, width):
         "/compare?opt=adam&opt=momentum&surfaces=bowl,booth&starts=1&budget=4&steps=200",
     ]
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         context = browser.new_context(viewport={"width": width, "height": 1000}, is_mobile=width < 500)
         for link in links:
             page = context.new_page()
@@ -622,7 +595,7 @@ def test_scrubbing_draws_optviz_runs_path_at_each_value_without_a_message_to_the
 
     link = "/?surface=himmelblau&start=-0.3,-0.9&steps=200&opt=adam:lr=0.05&opt=momentum:lr=0.002&scrub=lr"
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         sent: list[str] = []
         page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))
@@ -684,7 +657,7 @@ def test_pointing_at_a_sweep_cell_draws_the_nearest_previewed_path_without_a_mes
     from optviz.link import SweepConfig
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         sent: list[str] = []
         page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append("frame")))
@@ -743,7 +716,7 @@ def test_each_shape_of_try_it_link_on_learn_opens_its_view_in_the_browser_withou
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/learn")
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=180_000)
@@ -778,7 +751,7 @@ def test_learn_on_a_phone_is_one_column_of_full_width_figures_each_control_under
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = phone.new_page()
         page.goto(server + "/learn")

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.browser import launch, need_browser
 from tests.paths import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # the protocol-level client
@@ -77,15 +78,14 @@ def test_a_first_visit_sends_the_3d_and_top_views_after_the_charts_below_them(ho
 def test_the_warm_up_starts_once_the_browser_has_drawn_the_first_page(tmp_path):
     """A woken server compiles after its first visitor's browser has drawn the page (the share box
     says so), not while the browser draws: on one machine, the compile slowed the drawing."""
-    if not os.path.exists("/usr/bin/chromium") and not os.environ.get("CI"):
-        pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
+    need_browser()
     from bench_first_visit import IDLE
     from playwright.sync_api import sync_playwright
 
     log = tmp_path / "server.log"
     (tmp_path / "jax-cache").mkdir()
     with hosted_server("app.py", str(tmp_path / "jax-cache"), log=str(log)) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.add_init_script(COUNT_BYTES_RECEIVED)
         page.goto(server.base + "/")
